@@ -1,0 +1,232 @@
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+/** Unix epoch milliseconds; every time column uses it. */
+const ms = (name: string) => integer(name, { mode: 'number' });
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+/** Labels per language, e.g. { "de": "Ehrenamtlich engagiert", "en": "Volunteer" }. */
+type Labels = Record<string, string>;
+
+export const regions = sqliteTable('regions', {
+  key: text('key').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull(),
+  position: integer('position').notNull().default(0),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+});
+
+export const roles = sqliteTable('roles', {
+  key: text('key').primaryKey(),
+  labels: text('labels', { mode: 'json' }).$type<Labels>().notNull(),
+  position: integer('position').notNull().default(0),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+});
+
+export const topics = sqliteTable('topics', {
+  key: text('key').primaryKey(),
+  labels: text('labels', { mode: 'json' }).$type<Labels>().notNull(),
+  position: integer('position').notNull().default(0),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+});
+
+export const lists = sqliteTable('lists', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  isPublic: integer('is_public', { mode: 'boolean' }).notNull().default(true),
+  doubleOptIn: integer('double_opt_in', { mode: 'boolean' }).notNull().default(true),
+  defaultLanguage: text('default_language').notNull().default('de'),
+  createdAt: ms('created_at').notNull().default(now),
+});
+
+/** The consent text shown on the form, versioned; a consent record names the version it saw. */
+export const consentTexts = sqliteTable(
+  'consent_texts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    version: text('version').notNull(),
+    language: text('language').notNull(),
+    text: text('text').notNull(),
+    createdAt: ms('created_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('consent_texts_version_language').on(t.version, t.language)],
+);
+
+export const subscriberStatuses = ['unconfirmed', 'confirmed', 'unsubscribed', 'blocked'] as const;
+export type SubscriberStatus = (typeof subscriberStatuses)[number];
+
+export const subscribers = sqliteTable(
+  'subscribers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull().default(''),
+    regionKey: text('region_key').references(() => regions.key, { onUpdate: 'cascade' }),
+    language: text('language').notNull().default('de'),
+    status: text('status', { enum: subscriberStatuses }).notNull().default('unconfirmed'),
+    trackingConsent: integer('tracking_consent', { mode: 'boolean' }).notNull().default(false),
+    source: text('source').notNull().default(''),
+    createdAt: ms('created_at').notNull().default(now),
+    confirmedAt: ms('confirmed_at'),
+    unsubscribedAt: ms('unsubscribed_at'),
+    lastConfirmationAt: ms('last_confirmation_at'),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [
+    index('subscribers_status_created').on(t.status, t.createdAt),
+    index('subscribers_region').on(t.regionKey),
+  ],
+);
+
+export const subscriberRoles = sqliteTable(
+  'subscriber_roles',
+  {
+    subscriberId: integer('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    roleKey: text('role_key')
+      .notNull()
+      .references(() => roles.key, { onUpdate: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.roleKey] }), index('subscriber_roles_role').on(t.roleKey)],
+);
+
+export const subscriberTopics = sqliteTable(
+  'subscriber_topics',
+  {
+    subscriberId: integer('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    topicKey: text('topic_key')
+      .notNull()
+      .references(() => topics.key, { onUpdate: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.topicKey] }), index('subscriber_topics_topic').on(t.topicKey)],
+);
+
+export const subscriptionStatuses = ['unconfirmed', 'confirmed', 'unsubscribed'] as const;
+
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    subscriberId: integer('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    listId: integer('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: subscriptionStatuses }).notNull().default('unconfirmed'),
+    createdAt: ms('created_at').notNull().default(now),
+    confirmedAt: ms('confirmed_at'),
+    unsubscribedAt: ms('unsubscribed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.listId] }), index('subscriptions_list').on(t.listId, t.status)],
+);
+
+export const consentEventKinds = [
+  'signup',
+  'confirmation_sent',
+  'confirmed',
+  'preferences_changed',
+  'tracking_granted',
+  'tracking_withdrawn',
+  'unsubscribed',
+  'erased',
+] as const;
+export type ConsentEventKind = (typeof consentEventKinds)[number];
+
+/**
+ * The consent log. Append-only (triggers in the migration refuse UPDATE, and DELETE of any
+ * record of a person who ever confirmed). It keeps a keyed hash of the address so the proof
+ * survives erasure of the subscriber row.
+ */
+export const consentEvents = sqliteTable(
+  'consent_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriberId: integer('subscriber_id').notNull(),
+    emailHash: text('email_hash').notNull(),
+    kind: text('kind', { enum: consentEventKinds }).notNull(),
+    at: ms('at').notNull().default(now),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    source: text('source'),
+    channel: text('channel'),
+    consentTextVersion: text('consent_text_version'),
+    templateVersion: text('template_version'),
+    listIds: text('list_ids', { mode: 'json' }).$type<number[]>(),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('consent_events_subscriber').on(t.subscriberId, t.at), index('consent_events_hash').on(t.emailHash)],
+);
+
+export const tokenPurposes = ['confirm'] as const;
+
+/** One-time tokens: random, stored as SHA-256, expiring, used once. */
+export const subscriberTokens = sqliteTable(
+  'subscriber_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriberId: integer('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: tokenPurposes }).notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: ms('created_at').notNull().default(now),
+    expiresAt: ms('expires_at').notNull(),
+    usedAt: ms('used_at'),
+  },
+  (t) => [index('subscriber_tokens_subscriber').on(t.subscriberId)],
+);
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['admin', 'editor', 'viewer'] })
+    .notNull()
+    .default('admin'),
+  tokenHash: text('token_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  createdAt: ms('created_at').notNull().default(now),
+  lastUsedAt: ms('last_used_at'),
+  revokedAt: ms('revoked_at'),
+});
+
+/** Editable texts of transactional mails (welcome), per language; defaults come from i18n. */
+export const mailTexts = sqliteTable(
+  'mail_texts',
+  {
+    key: text('key').notNull(),
+    language: text('language').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.language] })],
+);
+
+/** Messages received by the built-in development mail catcher. */
+export const caughtMails = sqliteTable(
+  'caught_mails',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    receivedAt: ms('received_at').notNull().default(now),
+    envelopeFrom: text('envelope_from').notNull().default(''),
+    envelopeTo: text('envelope_to', { mode: 'json' }).$type<string[]>().notNull(),
+    subject: text('subject').notNull().default(''),
+    headers: text('headers').notNull(),
+    html: text('html'),
+    text: text('text'),
+    raw: text('raw').notNull(),
+  },
+  (t) => [index('caught_mails_received').on(t.receivedAt)],
+);

@@ -1,0 +1,120 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, } from 'fastify';
+import { language, negotiate, translator } from './i18n/index.js';
+import services, { type Services } from './plugins/services.js';
+import viewPlugin from './plugins/view.js';
+import apiRoutes from './routes/api/v1/index.js';
+import devMailRoutes from './routes/dev-mail.js';
+import healthRoutes from './routes/health.js';
+import confirmRoutes from './routes/public/confirm.js';
+import preferencesRoutes from './routes/public/preferences.js';
+import signupRoutes from './routes/public/signup.js';
+import unsubscribeRoutes from './routes/public/unsubscribe.js';
+
+/** Paths whose last segment is a secret token: logged shortened. */
+const TOKEN_PATH = /^(\/(?:confirm|u|p)\/)([^/?]+)(.*)$/;
+
+export function redactUrl(url: string): string {
+  return url.replace(TOKEN_PATH, (_m, head: string, token: string, rest: string) => `${head}${token.slice(0, 6)}…${rest}`);
+}
+
+export function loggerOptions(level: string) {
+  return {
+    level,
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+    },
+  };
+}
+
+/** Builds the web app. Tests build it too and talk to it with inject() or a real port. */
+export async function buildApp(deps: Services, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: loggerOptions(deps.config.logLevel) }),
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 64 * 1024,
+  });
+
+  await app.register(services, deps);
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.queues.connection,
+    nameSpace: `${deps.config.queuePrefix}:rate:`,
+    skipOnError: true,
+  });
+  await app.register(viewPlugin);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    if (!reply.getHeader('Content-Security-Policy')) {
+      reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+    }
+    if (!reply.getHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
+    return payload;
+  });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error, method: request.method, url: redactUrl(request.url) }, 'request failed');
+    }
+    const wantsJson = request.url.startsWith('/api/') || !(request.headers.accept ?? '').includes('text/html');
+    const lang = request.lang ?? language(negotiate(request.headers['accept-language']));
+    const t = request.t ?? translator(lang.code);
+    const messageKey =
+      status === 413 ? 'common.tooLarge'
+      : status === 429 ? 'common.tooMany'
+      : status === 404 ? 'common.notFound'
+      : status >= 500 ? 'common.serverError'
+      : 'common.badRequest';
+    const message = status >= 500 ? t(messageKey) : status === 400 && error.validation ? error.message : t(messageKey);
+    if (wantsJson) {
+      return reply.code(status).send({ error: httpName(status), message, statusCode: status });
+    }
+    request.lang = lang;
+    request.t = t;
+    return reply.page('message', { title: t('common.error'), message }, status);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const lang = language(negotiate(request.headers['accept-language']));
+    const t = translator(lang.code);
+    if (request.url.startsWith('/api/') || !(request.headers.accept ?? '').includes('text/html')) {
+      return reply.code(404).send({ error: 'Not Found', message: t('common.notFound'), statusCode: 404 });
+    }
+    request.lang = lang;
+    request.t = t;
+    return reply.page('message', { title: t('common.error'), message: t('common.notFound') }, 404);
+  });
+
+  await app.register(healthRoutes);
+  await app.register(signupRoutes);
+  await app.register(confirmRoutes);
+  await app.register(unsubscribeRoutes);
+  await app.register(preferencesRoutes);
+  await app.register(apiRoutes, { prefix: '/api/v1' });
+  if (!deps.config.production) await app.register(devMailRoutes);
+  return app;
+}
+
+function httpName(status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+  };
+  return names[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
+}

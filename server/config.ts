@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Every setting Landpost reads. Only this file (and the CLI entry) looks at process.env. */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    SMTP_URL: z.string().optional(),
+    MAIL_FROM: z.string().min(3).default('Landpost <newsletter@localhost>'),
+    MAIL_FROM_TRANSACTIONAL: z.string().min(3).optional(),
+    SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    QUEUE_PREFIX: z.string().min(1).default('landpost'),
+    CONFIRM_TOKEN_DAYS: z.coerce.number().positive().default(7),
+    UNCONFIRMED_RETENTION_DAYS: z.coerce.number().positive().default(7),
+    CONFIRM_COOLDOWN_MINUTES: z.coerce.number().min(0).default(10),
+    MIN_FILL_SECONDS: z.coerce.number().min(0).default(3),
+    SIGNUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+    TRUST_PROXY: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    ORG_NAME: z.string().default('Landpost'),
+    ORG_IMPRINT: z.string().default(''),
+    PRIVACY_URL: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message:
+          'SMTP_URL is required in production (e.g. smtps://user:pass@relay.example.org:465); the built-in mail catcher only runs outside production',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  production: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseFile: string;
+  redisUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  mailFromTransactional: string;
+  secretKey: string;
+  logLevel: Env['LOG_LEVEL'];
+  queuePrefix: string;
+  confirmTokenDays: number;
+  unconfirmedRetentionDays: number;
+  confirmCooldownMinutes: number;
+  minFillSeconds: number;
+  signupRateLimit: number;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  orgName: string;
+  orgImprint: string;
+  privacyUrl: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Turn a raw environment into a config; throws ConfigError with one readable line per problem. */
+export function loadConfig(
+  raw: Record<string, string | undefined> = process.env,
+  overrides: Partial<Config> = {},
+): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const env = parsed.data;
+  const dataDir = resolve(overrides.dataDir ?? env.DATA_DIR);
+  const port = overrides.port ?? env.PORT;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const mailFrom = env.MAIL_FROM;
+  const base: Config = {
+    env: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    port,
+    host: env.HOST,
+    publicUrl,
+    dataDir,
+    databaseFile: join(dataDir, 'landpost.sqlite'),
+    redisUrl: env.REDIS_URL,
+    smtpUrl: env.SMTP_URL,
+    mailFrom,
+    mailFromTransactional: env.MAIL_FROM_TRANSACTIONAL ?? transactionalFrom(mailFrom),
+    secretKey: env.SECRET_KEY ?? '',
+    logLevel: env.LOG_LEVEL,
+    queuePrefix: env.QUEUE_PREFIX,
+    confirmTokenDays: env.CONFIRM_TOKEN_DAYS,
+    unconfirmedRetentionDays: env.UNCONFIRMED_RETENTION_DAYS,
+    confirmCooldownMinutes: env.CONFIRM_COOLDOWN_MINUTES,
+    minFillSeconds: env.MIN_FILL_SECONDS,
+    signupRateLimit: env.SIGNUP_RATE_LIMIT,
+    trustProxy: env.TRUST_PROXY,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    orgName: env.ORG_NAME,
+    orgImprint: env.ORG_IMPRINT,
+    privacyUrl: env.PRIVACY_URL ?? `${publicUrl}/privacy`,
+  };
+  const config = { ...base, ...overrides };
+  if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);
+  return config;
+}
+
+/** Transactional mail comes from a separate address: "noreply" on the newsletter's domain. */
+function transactionalFrom(from: string): string {
+  const match = /^(.*?)<?([^<>\s]+)@([^<>\s]+?)>?$/.exec(from.trim());
+  if (!match) return from;
+  const name = (match[1] ?? '').trim().replace(/^"|"$/g, '');
+  const domain = match[3];
+  return `${name ? `"${name}" ` : ''}<noreply@${domain}>`;
+}
+
+/** SECRET_KEY unset: generate one into DATA_DIR/secret.key on first start and reuse it later. */
+function ensureSecretKey(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length >= 32) return key;
+  }
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}

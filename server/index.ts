@@ -1,0 +1,82 @@
+import { ConfigError, loadConfig } from './config.js';
+import { startRuntime, type Role } from './runtime.js';
+import { MissingPackageError } from './system-packages.js';
+
+/** The only file that listens. `--role=web|worker` runs one role; default: both. */
+function parseRole(argv: string[]): Role {
+  const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
+  if (arg === 'all' || arg === 'web' || arg === 'worker') return arg;
+  console.error(`landpost: unknown role "${arg}" (use --role=web, --role=worker or nothing for both)`);
+  process.exit(2);
+}
+
+async function main() {
+  const role = parseRole(process.argv.slice(2));
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`landpost: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  let runtime;
+  try {
+    runtime = await startRuntime(config, role);
+  } catch (err) {
+    if (err instanceof MissingPackageError) {
+      console.error(`landpost: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { log } = runtime;
+
+  if (runtime.app) {
+    try {
+      await runtime.app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      console.error(`landpost: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+      await runtime.stop();
+      process.exit(1);
+    }
+    log.info(`Landpost is running: ${config.publicUrl}${config.smtpUrl ? '' : ` (caught mail: ${config.publicUrl}/dev/mail)`}`);
+  } else {
+    log.info('Landpost worker is running');
+  }
+
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 10_000);
+    hardStop.unref();
+    runtime
+      .stop()
+      .then(() => {
+        log.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('landpost: failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

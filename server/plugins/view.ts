@@ -1,0 +1,107 @@
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as reference from '../../db/queries/reference.js';
+import {
+  DEFAULT_LANGUAGE,
+  isLanguage,
+  language,
+  languages,
+  negotiate,
+  translator,
+  hasKey,
+  type Language,
+  type Translate,
+} from '../i18n/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    lang: Language;
+    t: Translate;
+  }
+  interface FastifyReply {
+    /** Render a page with the layout, the request's language and the common helpers. */
+    page(template: string, data?: Record<string, unknown>, status?: number): Promise<FastifyReply>;
+  }
+}
+
+const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'views');
+
+/** Label of a role or topic in a language: database label, else translation file, else German. */
+export function labelFor(
+  kind: 'roles' | 'topics',
+  item: { key: string; labels: Record<string, string> },
+  lang: string,
+): string {
+  if (item.labels[lang]) return item.labels[lang];
+  if (hasKey(lang, `domain.${kind}.${item.key}`)) return translator(lang)(`domain.${kind}.${item.key}`);
+  return item.labels[DEFAULT_LANGUAGE] ?? item.labels.en ?? item.key;
+}
+
+/**
+ * Language per request (the `lang` query or form field, then the cookie, then Accept-Language),
+ * and Eta views that escape by default.
+ */
+export default fp(
+  async (app) => {
+    const eta = new Eta({ views: viewsDir, cache: app.config.production, autoEscape: true });
+    await app.register(view, { engine: { eta }, root: viewsDir, viewExt: 'eta' });
+
+    app.decorateRequest('lang', null as unknown as Language);
+    app.decorateRequest('t', null as unknown as Translate);
+    app.addHook('preHandler', async (request, reply) => {
+      const query = request.query as Record<string, unknown> | undefined;
+      const body = request.body as Record<string, unknown> | undefined;
+      const cookie = request.cookies?.lang;
+      const chosen = [query?.lang, body?.lang, cookie].find(isLanguage);
+      const code = chosen ?? negotiate(request.headers['accept-language']);
+      if (isLanguage(query?.lang) && query.lang !== cookie) {
+        reply.setCookie('lang', query.lang, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: app.config.publicUrl.startsWith('https:'),
+          maxAge: 365 * 24 * 3600,
+        });
+      }
+      request.lang = language(code);
+      request.t = translator(code);
+    });
+
+    app.decorateReply('page', async function (this: FastifyReply, template, data = {}, status = 200) {
+      const request: FastifyRequest = this.request;
+      const url = new URL(request.url, 'http://x');
+      const switchTo = (code: string) => {
+        url.searchParams.set('lang', code);
+        return `${url.pathname}?${url.searchParams.toString()}`;
+      };
+      const html = await this.viewAsync(template, {
+        t: request.t,
+        lang: request.lang,
+        languages,
+        switchTo,
+        org: { name: app.config.orgName, imprint: app.config.orgImprint },
+        privacyUrl: app.config.privacyUrl,
+        errors: {},
+        values: {},
+        ...data,
+      });
+      return this.code(status).type('text/html; charset=utf-8').send(html);
+    });
+  },
+  { name: 'view', dependencies: ['services'] },
+);
+
+/** Regions, roles and topics as the sign-up and preferences forms show them. */
+export function formChoices(app: { database: { db: Parameters<typeof reference.listRegions>[0] } }, lang: string) {
+  const db = app.database.db;
+  return {
+    regions: reference.listRegions(db),
+    roles: reference.listRoles(db).map((r) => ({ key: r.key, label: labelFor('roles', r, lang) })),
+    topics: reference.listTopics(db).map((t) => ({ key: t.key, label: labelFor('topics', t, lang) })),
+    lists: reference.publicLists(db),
+  };
+}

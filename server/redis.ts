@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { ensureDebianPackage } from './system-packages.js';
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Ask the kernel for a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start a private redis-server on a free loopback port, with append-only persistence in `dir`
+ * and `maxmemory-policy noeviction` (BullMQ loses jobs under eviction).
+ */
+export async function startEmbeddedRedis(opts: {
+  dir: string;
+  log: (line: string) => void;
+  persistent?: boolean;
+}): Promise<EmbeddedRedis> {
+  const binary = ensureDebianPackage({
+    binary: 'redis-server',
+    pkg: 'redis-server',
+    alternative: 'set REDIS_URL=redis://HOST:6379 to use a Redis you run yourself',
+    log: opts.log,
+  });
+  mkdirSync(opts.dir, { recursive: true });
+  const port = await freePort();
+  const persistent = opts.persistent ?? true;
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--protected-mode', 'yes',
+    '--dir', opts.dir,
+    '--daemonize', 'no',
+    '--maxmemory-policy', 'noeviction',
+    '--appendonly', persistent ? 'yes' : 'no',
+    '--save', '',
+    '--loglevel', 'warning',
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const url = `redis://127.0.0.1:${port}`;
+  await waitForRedis(url, child, () => output);
+  return {
+    url,
+    port,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForRedis(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`redis-server exited (${child.exitCode}): ${output().trim().split('\n').pop() ?? ''}`);
+    }
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') {
+        // AOF may still be loading right after start: a PONG means the dataset is ready.
+        client.disconnect();
+        return;
+      }
+    } catch {
+      /* not yet */
+    }
+    client.disconnect();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not become ready: ${output().trim()}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // SIGTERM makes redis-server flush the append-only file and exit cleanly.
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formChoices } from '../../plugins/view.js';
+import { field, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
+
+const css = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views', 'style.css'));
+const ADDRESS_LIMIT_PER_HOUR = 5;
+
+/** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
+export default async function signupRoutes(app: FastifyInstance) {
+  const { config, secrets } = app;
+
+  /** A signed start time: the form cannot be posted faster than a person fills it. */
+  const startedAt = () => {
+    const s = Math.floor(Date.now() / 1000);
+    return secrets.sign('signup-form', { s, e: s + 86_400 });
+  };
+  const fillSeconds = (token: string): number => {
+    const claims = secrets.verify('signup-form', token);
+    return claims ? Date.now() / 1000 - claims.s : -1;
+  };
+
+  app.get('/assets/style.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(css),
+  );
+
+  app.get('/', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    return reply.page('signup', {
+      title: request.t('signup.title'),
+      choices: formChoices(app, request.lang.code),
+      startedAt: startedAt(),
+      values: { source: (query.source ?? '').slice(0, 200) },
+    });
+  });
+
+  app.post(
+    '/',
+    {
+      config: { rateLimit: { max: config.signupRateLimit, timeWindow: '10 minutes' } },
+    },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as FormBody;
+      const { t } = request;
+      const choices = formChoices(app, request.lang.code);
+      const checkInbox = (email: string) =>
+        reply.page('message', {
+          title: t('signup.checkInboxTitle'),
+          message: t('signup.checkInbox', { email }),
+          status: true,
+        });
+
+      const { email, error: emailError } = readEmail(body, t);
+      const { values, errors, profile } = readProfile(body, choices, t, request.lang.code);
+      if (emailError) errors.email = emailError;
+      if (field(body, 'consent') !== 'yes') errors.consent = t('signup.errors.consent');
+      const allValues = { ...values, email, consent: field(body, 'consent') === 'yes', source: field(body, 'source') };
+
+      // Bots fill the hidden field: they get the ordinary answer and nothing is stored.
+      if (field(body, 'website') !== '') return checkInbox(email);
+      if (!Object.keys(errors).length && fillSeconds(field(body, 'startedAt')) < config.minFillSeconds) {
+        errors.form = t('signup.errors.tooFast');
+      }
+      if (Object.keys(errors).length) {
+        return reply.page(
+          'signup',
+          { title: t('signup.title'), choices, startedAt: startedAt(), values: allValues, errors },
+          400,
+        );
+      }
+
+      // Per address: a few attempts an hour, then silently nothing (the answer stays the same).
+      const addressKey = `${config.queuePrefix}:signup-address:${secrets.emailHash(email)}`;
+      const attempts = await app.queues.connection
+        .multi()
+        .incr(addressKey)
+        .expire(addressKey, 3600, 'NX')
+        .exec()
+        .then((r) => Number(r?.[0]?.[1] ?? 0))
+        .catch(() => 0);
+      if (attempts > ADDRESS_LIMIT_PER_HOUR) return checkInbox(email);
+
+      const source = (allValues.source || request.headers.referer || `${config.publicUrl}/`).slice(0, 500);
+      await app.subscriptions.signUp({ email, profile, meta: requestMeta(request, 'web-form', source) });
+      return checkInbox(email);
+    },
+  );
+
+  app.get('/privacy', async (request, reply) =>
+    reply.page('privacy', { title: request.t('privacy.title'), days: config.unconfirmedRetentionDays }),
+  );
+  app.get('/imprint', async (request, reply) =>
+    reply.page('privacy', { title: request.t('common.imprint'), days: config.unconfirmedRetentionDays }),
+  );
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import * as subscribers from '../../../db/queries/subscribers.js';
+import { field, requestMeta, type FormBody } from './form.js';
+
+/**
+ * Unsubscribe by signed link. GET shows a button; POST unsubscribes — both the button and the
+ * RFC 8058 one-click POST (`List-Unsubscribe=One-Click`, no cookie, no CSRF token).
+ */
+export default async function unsubscribeRoutes(app: FastifyInstance) {
+  const invalid = (t: (k: string) => string) => ({
+    title: t('unsubscribe.invalidTitle'),
+    message: t('unsubscribe.invalid'),
+    link: { href: '/preferences', text: t('preferences.requestTitle') },
+  });
+
+  app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+    const claims = app.secrets.verify('unsubscribe', request.params.token);
+    if (!claims) return reply.page('message', invalid(request.t), 404);
+    const subscriber = subscribers.findById(claims.s, app.database.db);
+    if (!subscriber) {
+      return reply.page('message', { title: request.t('unsubscribe.doneTitle'), message: request.t('unsubscribe.done') });
+    }
+    return reply
+      .header('Cache-Control', 'no-store')
+      .page('unsubscribe', { title: request.t('unsubscribe.title'), email: subscriber.email, token: request.params.token });
+  });
+
+  app.post<{ Params: { token: string } }>(
+    '/u/:token',
+    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const claims = app.secrets.verify('unsubscribe', request.params.token);
+      const oneClick = field((request.body ?? {}) as FormBody, 'List-Unsubscribe') === 'One-Click';
+      if (!claims) {
+        if (oneClick) return reply.code(404).send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
+        return reply.page('message', invalid(request.t), 404);
+      }
+      app.subscriptions.unsubscribe(claims, requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'));
+      if (oneClick) return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
+      return reply.page('message', {
+        title: request.t('unsubscribe.doneTitle'),
+        message: request.t('unsubscribe.done'),
+        status: true,
+      });
+    },
+  );
+}

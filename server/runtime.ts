@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
+import * as ops from '../db/queries/ops.js';
+import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
+import { createMailWorker } from '../workers/mail.js';
+import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
+import { createMaintenanceWorker, scheduleMaintenance } from '../workers/maintenance.js';
+import { createQueues, type Queues } from '../workers/queues.js';
+import { buildApp, loggerOptions } from './app.js';
+import type { Config } from './config.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis.js';
+import { Secrets } from './security.js';
+import { SubscriptionService } from './subscriptions.js';
+import { transactionalSource } from './transactional.js';
+
+export type Role = 'all' | 'web' | 'worker';
+
+interface Closable {
+  close(force?: boolean): Promise<void>;
+}
+
+export interface Runtime {
+  config: Config;
+  role: Role;
+  log: Logger;
+  app?: FastifyInstance;
+  database: Database_;
+  queues: Queues;
+  subscriptions: SubscriptionService;
+  catcher?: MailCatcher;
+  workers: Closable[];
+  /** Stop taking work, finish or hand back active jobs (bounded), close everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start Landpost in one role: Redis (embedded unless REDIS_URL), the database (migrated), the
+ * queues, and the web app and/or the workers.
+ */
+export async function startRuntime(config: Config, role: Role, opts: { log?: Logger } = {}): Promise<Runtime> {
+  const log = opts.log ?? pino(loggerOptions(config.logLevel));
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
+  };
+  try {
+    let redisUrl = config.redisUrl;
+    let embedded: EmbeddedRedis | undefined;
+    if (!redisUrl) {
+      embedded = await startEmbeddedRedis({ dir: join(config.dataDir, 'redis'), log: (line) => log.info(line) });
+      cleanup.push(() => embedded!.stop());
+      redisUrl = embedded.url;
+      log.info({ redis: redisUrl }, 'started embedded redis-server (REDIS_URL unset)');
+    }
+
+    const database = openDatabase(config.databaseFile);
+    cleanup.push(() => database.close());
+    migrateDatabase(database);
+
+    const queues = createQueues(redisUrl, config.queuePrefix, (err) => log.error({ err }, 'queue error'));
+    cleanup.push(() => queues.close());
+    const secrets = new Secrets(config.secretKey);
+    const subscriptions = new SubscriptionService(database.db, queues, secrets, config);
+
+    const workers: Closable[] = [];
+    let catcher: MailCatcher | undefined;
+    let mailer: Mailer | undefined;
+    if (role !== 'web') {
+      let smtpUrl = config.smtpUrl;
+      if (!smtpUrl) {
+        catcher = await startMailCatcher((mail) => {
+          ops.storeCaughtMail(mail, database.db);
+        });
+        cleanup.push(() => catcher!.close());
+        smtpUrl = catcher.smtpUrl;
+        log.info({ port: catcher.port }, 'SMTP_URL unset: mail goes to the built-in catcher, see /dev/mail');
+      }
+      mailer = createSmtpMailer(smtpUrl);
+      cleanup.push(() => mailer!.close());
+      workers.push(
+        createMailWorker({
+          redisUrl,
+          prefix: config.queuePrefix,
+          source: transactionalSource({ db: database.db, config, secrets, subscriptions }),
+          mailer,
+          log,
+        }),
+        createMaintenanceWorker({ redisUrl, prefix: config.queuePrefix, tasks: subscriptions, log }),
+      );
+      await scheduleMaintenance(queues);
+    }
+
+    let app: FastifyInstance | undefined;
+    if (role !== 'worker') {
+      app = await buildApp({ config, database, queues, secrets, subscriptions }, { logger: log });
+      await app.ready();
+    }
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        if (app) await app.close();
+        // Workers finish their active jobs; a job still running at the deadline is handed back
+        // to Redis (its lock expires) and retried by the next worker.
+        const closing = Promise.allSettled(workers.map((w) => w.close()));
+        const deadline = new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
+        await Promise.race([closing, deadline]);
+        await Promise.allSettled(workers.map((w) => w.close(true)));
+        await undo();
+      })();
+      return stopping;
+    };
+    return { config, role, log, app, database, queues, subscriptions, catcher, workers, stop };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

@@ -1,0 +1,85 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** A random, URL-safe secret (256 bits). */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** How one-time tokens are stored: only their SHA-256. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** For logs: never a whole token. */
+export function redactToken(token: string): string {
+  return token.length > 8 ? `${token.slice(0, 6)}…` : '…';
+}
+
+export type LinkPurpose = 'unsubscribe' | 'preferences' | 'signup-form';
+
+export interface LinkClaims {
+  /** subscriber id (0 where none) */
+  s: number;
+  /** list id, for unsubscribe links */
+  l?: number;
+  /** expiry, unix seconds */
+  e: number;
+}
+
+/**
+ * Keys derived from SECRET_KEY: one per purpose, so a token made for one purpose never
+ * verifies as another.
+ */
+export class Secrets {
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(private readonly secretKey: string) {}
+
+  private key(purpose: string): Buffer {
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = createHmac('sha256', this.secretKey).update(`landpost:${purpose}`).digest();
+      this.keys.set(purpose, key);
+    }
+    return key;
+  }
+
+  /** Keyed hash of an address: the consent log's stable identifier that survives erasure. */
+  emailHash(email: string): string {
+    return createHmac('sha256', this.key('email-hash')).update(email.trim().toLowerCase()).digest('hex');
+  }
+
+  sign(purpose: LinkPurpose, claims: LinkClaims): string {
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    const mac = createHmac('sha256', this.key(purpose)).update(body).digest('base64url');
+    return `${body}.${mac}`;
+  }
+
+  /** The claims of a valid, unexpired token for this purpose, or undefined. */
+  verify(purpose: LinkPurpose, token: string, nowMs = Date.now()): LinkClaims | undefined {
+    if (typeof token !== 'string' || token.length > 512) return undefined;
+    const [body, mac, extra] = token.split('.');
+    if (!body || !mac || extra !== undefined) return undefined;
+    const expected = createHmac('sha256', this.key(purpose)).update(body).digest();
+    let given: Buffer;
+    try {
+      given = Buffer.from(mac, 'base64url');
+    } catch {
+      return undefined;
+    }
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as LinkClaims;
+      if (typeof claims.s !== 'number' || typeof claims.e !== 'number') return undefined;
+      if (claims.e * 1000 < nowMs) return undefined;
+      return claims;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export const DAY_MS = 24 * 3600 * 1000;
+/** Unsubscribe links must keep working in old mails for a long time. */
+export const UNSUBSCRIBE_LINK_DAYS = 400;
+export const PREFERENCES_LINK_DAYS = 60;

@@ -1,0 +1,177 @@
+import type { Db } from '../db/client.js';
+import { transaction } from '../db/client.js';
+import * as reference from '../db/queries/reference.js';
+import * as subscribers from '../db/queries/subscribers.js';
+import type { Profile, RequestMeta } from '../db/queries/subscribers.js';
+import { CONSENT_TEXT_VERSION } from '../db/seed.js';
+import type { Queues, MailJobName } from '../workers/queues.js';
+import type { Config } from './config.js';
+import { translator } from './i18n/index.js';
+import { Secrets, sha256, UNSUBSCRIBE_LINK_DAYS, PREFERENCES_LINK_DAYS, DAY_MS } from './security.js';
+
+/**
+ * The subscription life cycle — sign-up, confirm, preferences, unsubscribe, erase — on top of
+ * the query functions. Routes, the API and the CLI call these; mails go out through the queue.
+ */
+export class SubscriptionService {
+  constructor(
+    private readonly db: Db,
+    private readonly queues: Queues,
+    private readonly secrets: Secrets,
+    private readonly config: Config,
+  ) {}
+
+  private async enqueue(name: MailJobName, subscriberId: number): Promise<void> {
+    await this.queues.mail.add(name, { subscriberId });
+  }
+
+  /** The exact consent wording a person saw, stored once per version and language. */
+  consentText(language: string): string {
+    const t = translator(language);
+    return `${t('signup.consent')} ${t('signup.consentPrivacy')}`;
+  }
+
+  async signUp(input: {
+    email: string;
+    profile: Profile;
+    listIds?: number[];
+    meta: RequestMeta;
+  }): Promise<subscribers.SignUpOutcome['kind']> {
+    const email = normaliseEmail(input.email);
+    const now = Date.now();
+    const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
+    const result = transaction(this.db, (tx) => {
+      reference.saveConsentText(CONSENT_TEXT_VERSION, input.profile.language, this.consentText(input.profile.language), tx);
+      const listIds = input.listIds?.length ? input.listIds : [reference.defaultList(tx).id];
+      const outcome = subscribers.signUp(
+        {
+          email,
+          emailHash: this.secrets.emailHash(email),
+          profile: input.profile,
+          listIds,
+          consentTextVersion: CONSENT_TEXT_VERSION,
+          meta: input.meta,
+          cooldownMs,
+          now,
+        },
+        tx,
+      );
+      const mayMail =
+        outcome.kind !== 'blocked' &&
+        outcome.kind !== 'cooldown' &&
+        subscribers.claimConfirmationSlot(outcome.subscriber.id, cooldownMs, now, tx);
+      return { outcome, mayMail };
+    });
+    if (result.mayMail) {
+      // Somebody already confirmed gets a link to their preferences instead of a second opt-in.
+      await this.enqueue(
+        result.outcome.kind === 'already-confirmed' ? 'preferences-link' : 'confirmation',
+        result.outcome.subscriber.id,
+      );
+    }
+    return result.outcome.kind;
+  }
+
+  /** Mint a confirmation token (stored hashed) — called by the mail worker right before sending. */
+  issueConfirmToken(subscriberId: number, token: string): void {
+    const expires = Date.now() + this.config.confirmTokenDays * DAY_MS;
+    transaction(this.db, (tx) => subscribers.createToken(subscriberId, 'confirm', sha256(token), expires, tx));
+  }
+
+  /** Who a confirmation token belongs to, without using it (for the GET page). */
+  peekConfirmToken(token: string) {
+    if (!token || token.length > 200) return undefined;
+    return subscribers.findUsableToken(sha256(token), 'confirm', Date.now(), this.db)?.subscriber;
+  }
+
+  async confirm(token: string, meta: RequestMeta) {
+    if (!token || token.length > 200) return undefined;
+    const subscriber = transaction(this.db, (tx) =>
+      subscribers.confirm({ tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta }, tx),
+    );
+    if (subscriber) await this.enqueue('welcome', subscriber.id);
+    return subscriber;
+  }
+
+  /** A preferences link by mail: same answer whether or not the address is known. */
+  async requestPreferencesLink(email: string): Promise<void> {
+    const found = subscribers.findByEmail(normaliseEmail(email), this.db);
+    if (!found || found.status !== 'confirmed') return;
+    const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
+    const claimed = transaction(this.db, (tx) =>
+      subscribers.claimConfirmationSlot(found.id, cooldownMs, Date.now(), tx),
+    );
+    if (claimed) await this.enqueue('preferences-link', found.id);
+  }
+
+  unsubscribeLink(subscriberId: number, listId: number | null): string {
+    const token = this.secrets.sign('unsubscribe', {
+      s: subscriberId,
+      ...(listId ? { l: listId } : {}),
+      e: Math.floor((Date.now() + UNSUBSCRIBE_LINK_DAYS * DAY_MS) / 1000),
+    });
+    return `${this.config.publicUrl}/u/${token}`;
+  }
+
+  preferencesLink(subscriberId: number): string {
+    const token = this.secrets.sign('preferences', {
+      s: subscriberId,
+      e: Math.floor((Date.now() + PREFERENCES_LINK_DAYS * DAY_MS) / 1000),
+    });
+    return `${this.config.publicUrl}/p/${token}`;
+  }
+
+  /** Unsubscribe by a signed link; idempotent (an erased person is simply "unsubscribed"). */
+  unsubscribe(claims: { s: number; l?: number }, meta: RequestMeta): void {
+    transaction(this.db, (tx) => {
+      const subscriber = subscribers.findById(claims.s, tx);
+      if (!subscriber) return;
+      subscribers.unsubscribe(
+        {
+          subscriberId: subscriber.id,
+          listId: claims.l ?? null,
+          emailHash: this.secrets.emailHash(subscriber.email),
+          meta,
+        },
+        tx,
+      );
+    });
+  }
+
+  updateProfile(subscriberId: number, profile: Profile, meta: RequestMeta) {
+    return transaction(this.db, (tx) => {
+      const subscriber = subscribers.findById(subscriberId, tx);
+      if (!subscriber) return undefined;
+      return subscribers.updateProfile(
+        { subscriberId, emailHash: this.secrets.emailHash(subscriber.email), profile, meta },
+        tx,
+      );
+    });
+  }
+
+  erase(subscriberId: number, meta: RequestMeta): boolean {
+    return transaction(this.db, (tx) => {
+      const subscriber = subscribers.findById(subscriberId, tx);
+      if (!subscriber) return false;
+      return subscribers.erase({ subscriberId, emailHash: this.secrets.emailHash(subscriber.email), meta }, tx);
+    });
+  }
+
+  purgeUnconfirmed(): number {
+    const cutoff = Date.now() - this.config.unconfirmedRetentionDays * DAY_MS;
+    return transaction(this.db, (tx) => subscribers.purgeUnconfirmed(cutoff, tx));
+  }
+}
+
+/** Addresses are compared case-insensitively; stored trimmed and lower-cased. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** A pragmatic address check (what mail servers accept), plus the RFC length limit. */
+export function isValidEmail(email: string): boolean {
+  if (email.length > 254) return false;
+  return /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
+    email,
+  ) && !email.split('@')[0]!.startsWith('.') && email.split('@')[0]!.length <= 64;
+}

@@ -1,0 +1,89 @@
+import type { Db } from '../db/client.js';
+import * as ops from '../db/queries/ops.js';
+import * as subscribers from '../db/queries/subscribers.js';
+import { renderTransactional } from '../emails/render.js';
+import type { ComposedMail, TransactionalSource } from '../workers/mail.js';
+import type { MailJobData, MailJobName } from '../workers/queues.js';
+import type { Config } from './config.js';
+import { language, translator } from './i18n/index.js';
+import { randomToken, type Secrets } from './security.js';
+import type { SubscriptionService } from './subscriptions.js';
+
+/**
+ * Builds confirmation, welcome and preferences-link mails for the mail worker. It mints the
+ * confirmation token at send time, so no secret ever sits in a queue payload.
+ */
+export function transactionalSource(deps: {
+  db: Db;
+  config: Config;
+  secrets: Secrets;
+  subscriptions: SubscriptionService;
+}): TransactionalSource {
+  const { db, config, secrets, subscriptions } = deps;
+  return {
+    async compose(name: MailJobName, data: MailJobData): Promise<ComposedMail | null> {
+      const subscriber = subscribers.findById(data.subscriberId, db);
+      if (!subscriber) return null; // erased or purged meanwhile: nothing to send
+      if (name === 'confirmation' && subscriber.status !== 'unconfirmed') return null;
+      if (name !== 'confirmation' && subscriber.status !== 'confirmed') return null;
+      const lang = language(subscriber.language);
+      const ctx = {
+        lang: lang.code,
+        dir: lang.dir,
+        t: translator(lang.code),
+        org: {
+          name: config.orgName,
+          imprint: config.orgImprint,
+          publicUrl: config.publicUrl,
+          privacyUrl: config.privacyUrl,
+        },
+      };
+      let actionUrl: string;
+      let confirmToken: string | undefined;
+      if (name === 'confirmation') {
+        confirmToken = randomToken();
+        actionUrl = `${config.publicUrl}/confirm/${confirmToken}`;
+      } else {
+        actionUrl = subscriptions.preferencesLink(subscriber.id);
+      }
+      const custom = name === 'welcome' ? ops.findMailText('welcome', lang.code, db) : undefined;
+      const rendered = await renderTransactional(kindOf(name), ctx, {
+        name: subscriber.name,
+        email: subscriber.email,
+        actionUrl,
+        preferencesUrl: subscriptions.preferencesLink(subscriber.id),
+        unsubscribeUrl: subscriptions.unsubscribeLink(subscriber.id, null),
+        custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
+      });
+      // The token becomes valid only now that the mail carrying it is about to go out.
+      if (confirmToken) subscriptions.issueConfirmToken(subscriber.id, confirmToken);
+      return {
+        message: {
+          from: config.mailFromTransactional,
+          to: subscriber.email,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+        },
+        onSent: () => {
+          if (name !== 'confirmation') return;
+          subscribers.recordConsent(
+            {
+              subscriberId: subscriber.id,
+              emailHash: secrets.emailHash(subscriber.email),
+              kind: 'confirmation_sent',
+              templateVersion: rendered.templateVersion,
+              meta: { channel: 'mail' },
+            },
+            db,
+          );
+        },
+      };
+    },
+  };
+}
+
+function kindOf(name: MailJobName) {
+  return name;
+}

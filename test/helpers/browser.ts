@@ -1,0 +1,34 @@
+import { chromium, type Browser } from 'playwright-core';
+import { ensureDebianPackage } from '../../server/system-packages.js';
+
+const LAUNCH_TIMEOUT_MS = 60_000;
+
+/**
+ * Debian's Chromium, headless, driven by playwright-core. Installed with apt on first use
+ * (CHROMIUM_PATH points at another build). Flags keep it quiet: no network calls of its own.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath =
+    process.env.CHROMIUM_PATH ||
+    ensureDebianPackage({
+      binary: 'chromium',
+      pkg: 'chromium',
+      alternative: 'set CHROMIUM_PATH to a Chromium binary',
+      log: (line) => console.log(line),
+    });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    timeout: LAUNCH_TIMEOUT_MS,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}

@@ -1,0 +1,70 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export const QUEUE_NAMES = { mail: 'mail', maintenance: 'maintenance' } as const;
+
+/** Transactional mail jobs carry ids only; the processor loads the rest and mints tokens. */
+export type MailJobName = 'confirmation' | 'welcome' | 'preferences-link';
+export interface MailJobData {
+  subscriberId: number;
+}
+
+export type MaintenanceJobName = 'purge-unconfirmed';
+
+/**
+ * Redis connections: workers wait for Redis forever (BullMQ requires maxRetriesPerRequest null),
+ * producers fail fast so a web request never hangs on a dead Redis.
+ */
+export function redisConnection(url: string, role: 'worker' | 'producer'): Redis {
+  const options: RedisOptions =
+    role === 'worker'
+      ? { maxRetriesPerRequest: null }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000 };
+  const redis = new Redis(url, options);
+  redis.on('error', () => {
+    /* reported by the queue/worker error listeners and /readyz */
+  });
+  return redis;
+}
+
+export interface Queues {
+  mail: Queue<MailJobData, unknown, MailJobName>;
+  maintenance: Queue<Record<string, never>, unknown, MaintenanceJobName>;
+  connection: Redis;
+  close(): Promise<void>;
+}
+
+export const mailJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: false,
+} as const;
+
+export function createQueues(
+  redisUrl: string,
+  prefix: string,
+  onError: (err: Error) => void,
+): Queues {
+  const connection = redisConnection(redisUrl, 'producer');
+  const opts = { connection: connection as ConnectionOptions, prefix };
+  const mail = new Queue<MailJobData, unknown, MailJobName>(QUEUE_NAMES.mail, {
+    ...opts,
+    defaultJobOptions: mailJobOptions,
+  });
+  const maintenance = new Queue<Record<string, never>, unknown, MaintenanceJobName>(
+    QUEUE_NAMES.maintenance,
+    { ...opts, defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+  );
+  mail.on('error', onError);
+  maintenance.on('error', onError);
+  return {
+    mail,
+    maintenance,
+    connection,
+    async close() {
+      await Promise.allSettled([mail.close(), maintenance.close()]);
+      connection.disconnect();
+    },
+  };
+}

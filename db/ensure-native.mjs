@@ -22,10 +22,14 @@ if (!loads()) {
   console.log('landpost: building the SQLite driver (better-sqlite3) from source …');
   // npm ships node-gyp; npm_execpath points at npm's own CLI script during `npm ci`.
   const npmDir = process.env.npm_execpath ? join(dirname(process.env.npm_execpath), '..') : '';
-  const candidates = [join(npmDir, 'node_modules/node-gyp/bin/node-gyp.js'), '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'];
+  const candidates = [
+    join(npmDir, 'node_modules/node-gyp/bin/node-gyp.js'),
+    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  ];
   const gyp = candidates.find((c) => c && existsSync(c)) ?? 'node-gyp';
   // Build against the installed Node headers where npm is configured so (no download needed).
-  const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node.h') ? '/usr' : '');
+  const nodedir =
+    process.env.npm_config_nodedir || (existsSync('/usr/include/node/node.h') ? '/usr' : '');
   const args = [gyp, 'rebuild', '--release', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
   const built = spawnSync(process.execPath, args, { cwd: dir, stdio: 'inherit' });
   if (built.status !== 0 || !loads()) {

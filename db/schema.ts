@@ -97,7 +97,10 @@ export const subscriberRoles = sqliteTable(
       .notNull()
       .references(() => roles.key, { onUpdate: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.roleKey] }), index('subscriber_roles_role').on(t.roleKey)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.roleKey] }),
+    index('subscriber_roles_role').on(t.roleKey),
+  ],
 );
 
 export const subscriberTopics = sqliteTable(
@@ -110,7 +113,10 @@ export const subscriberTopics = sqliteTable(
       .notNull()
       .references(() => topics.key, { onUpdate: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.topicKey] }), index('subscriber_topics_topic').on(t.topicKey)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.topicKey] }),
+    index('subscriber_topics_topic').on(t.topicKey),
+  ],
 );
 
 export const subscriptionStatuses = ['unconfirmed', 'confirmed', 'unsubscribed'] as const;
@@ -129,7 +135,10 @@ export const subscriptions = sqliteTable(
     confirmedAt: ms('confirmed_at'),
     unsubscribedAt: ms('unsubscribed_at'),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.listId] }), index('subscriptions_list').on(t.listId, t.status)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.listId] }),
+    index('subscriptions_list').on(t.listId, t.status),
+  ],
 );
 
 export const consentEventKinds = [
@@ -166,7 +175,10 @@ export const consentEvents = sqliteTable(
     listIds: text('list_ids', { mode: 'json' }).$type<number[]>(),
     details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
-  (t) => [index('consent_events_subscriber').on(t.subscriberId, t.at), index('consent_events_hash').on(t.emailHash)],
+  (t) => [
+    index('consent_events_subscriber').on(t.subscriberId, t.at),
+    index('consent_events_hash').on(t.emailHash),
+  ],
 );
 
 export const tokenPurposes = ['confirm'] as const;

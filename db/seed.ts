@@ -40,11 +40,23 @@ export function seedDefaults(db: BetterSQLite3Database<typeof schema>): void {
   db.transaction((tx) => {
     tx.insert(regions).values(regionRows).onConflictDoNothing().run();
     tx.insert(roles)
-      .values((roleFile.roles ?? []).map((r, i) => ({ key: r.key, labels: { de: r.de, en: r.en }, position: i })))
+      .values(
+        (roleFile.roles ?? []).map((r, i) => ({
+          key: r.key,
+          labels: { de: r.de, en: r.en },
+          position: i,
+        })),
+      )
       .onConflictDoNothing()
       .run();
     tx.insert(topics)
-      .values((topicFile.topics ?? []).map((t, i) => ({ key: t.key, labels: { de: t.de, en: t.en }, position: i })))
+      .values(
+        (topicFile.topics ?? []).map((t, i) => ({
+          key: t.key,
+          labels: { de: t.de, en: t.en },
+          position: i,
+        })),
+      )
       .onConflictDoNothing()
       .run();
     tx.insert(lists)

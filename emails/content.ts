@@ -6,8 +6,11 @@ import type { MailContext, TransactionalData } from './render.js';
  * the same links. Every string here is plain text; the renderer escapes it.
  */
 export type Block =
-  /** A paragraph; lines are kept as line breaks. */
-  | { type: 'text'; lines: string[] }
+  /**
+   * A paragraph; lines are kept as line breaks. `auto`: text of unknown language (written by
+   * the editors), shown in its own direction rather than the mail's.
+   */
+  | { type: 'text'; lines: string[]; auto?: boolean }
   /** The call to action: a button in HTML, "label:" and the URL in the text part. */
   | { type: 'button'; label: string; url: string }
   /**
@@ -28,9 +31,20 @@ export function text(...lines: string[]): Block {
   return { type: 'text', lines };
 }
 
+/**
+ * A value put into a right-to-left sentence (org name, address) is wrapped in Unicode
+ * isolates, so its dots and dashes are not reordered ("Landnetz e. V." must not turn into
+ * ".Landnetz e. V").
+ */
+export function isolate(ctx: MailContext, value: string): string {
+  return ctx.dir === 'rtl' ? `\u2068${value}\u2069` : value;
+}
+
 /** "Guten Tag Maria," or "Guten Tag," when the subscriber left the name empty. */
 export function greeting(ctx: MailContext, name: string): Block {
-  return text(name ? ctx.t('mail.greeting', { name }) : ctx.t('mail.greetingAnonymous'));
+  return text(
+    name ? ctx.t('mail.greeting', { name: isolate(ctx, name) }) : ctx.t('mail.greetingAnonymous'),
+  );
 }
 
 /** The URL written out under a button, for clients that block or break the button. */
@@ -50,5 +64,5 @@ export function paragraphs(body: string): Block[] {
         .filter((line) => line !== ''),
     )
     .filter((lines) => lines.length > 0)
-    .map((lines) => text(...lines));
+    .map((lines): Block => ({ type: 'text', lines, auto: true }));
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Eta } from 'eta';
 import mjml2html from 'mjml';
+import * as contentHelpers from './content.js';
 import type { Block, Content, ContentBuilder } from './content.js';
 import { confirmation } from './templates/confirmation.js';
 import { preferencesLink } from './templates/preferences-link.js';
@@ -60,16 +61,14 @@ const eta = new Eta({ autoEscape: true, useWith: false });
 const layout = eta.compile(layoutSource);
 
 /**
- * The version recorded in the consent log. It hashes the layout and the kind's content
- * builder (its source text), so any change to what the mail says gives a new version.
+ * The version recorded in the consent log: a hash of the layout and of the code that decides
+ * what the mail says (the kind's builder, the shared block helpers, the text part). The
+ * wording itself lives in the translation files and is not part of it.
  */
 const templateVersions = Object.fromEntries(
   (Object.keys(builders) as TransactionalKind[]).map((kind) => {
-    const hash = createHash('sha256')
-      .update(layoutSource)
-      .update('\0')
-      .update(String(builders[kind]))
-      .digest('hex');
+    const sources = [layoutSource, builders[kind], ...Object.values(contentHelpers), renderText];
+    const hash = createHash('sha256').update(sources.map(String).join('\0')).digest('hex');
     return [kind, `${kind}@${hash.slice(0, 12)}`];
   }),
 ) as Record<TransactionalKind, string>;

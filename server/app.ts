@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { language, negotiate, translator } from './i18n/index.js';
 import services, { type Services } from './plugins/services.js';
 import viewPlugin from './plugins/view.js';
@@ -17,7 +17,10 @@ import unsubscribeRoutes from './routes/public/unsubscribe.js';
 const TOKEN_PATH = /^(\/(?:confirm|u|p)\/)([^/?]+)(.*)$/;
 
 export function redactUrl(url: string): string {
-  return url.replace(TOKEN_PATH, (_m, head: string, token: string, rest: string) => `${head}${token.slice(0, 6)}…${rest}`);
+  return url.replace(
+    TOKEN_PATH,
+    (_m, head: string, token: string, rest: string) => `${head}${token.slice(0, 6)}…${rest}`,
+  );
 }
 
 export function loggerOptions(level: string) {
@@ -25,15 +28,23 @@ export function loggerOptions(level: string) {
     level,
     redact: ['req.headers.authorization', 'req.headers.cookie'],
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+      }),
     },
   };
 }
 
 /** Builds the web app. Tests build it too and talk to it with inject() or a real port. */
-export async function buildApp(deps: Services, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: Services,
+  opts: { logger?: FastifyBaseLogger } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: loggerOptions(deps.config.logLevel) }),
+    ...(opts.logger
+      ? { loggerInstance: opts.logger }
+      : { logger: loggerOptions(deps.config.logLevel) }),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 64 * 1024,
   });
@@ -65,18 +76,31 @@ export async function buildApp(deps: Services, opts: { logger?: FastifyBaseLogge
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
-      request.log.error({ err: error, method: request.method, url: redactUrl(request.url) }, 'request failed');
+      request.log.error(
+        { err: error, method: request.method, url: redactUrl(request.url) },
+        'request failed',
+      );
     }
-    const wantsJson = request.url.startsWith('/api/') || !(request.headers.accept ?? '').includes('text/html');
+    const wantsJson =
+      request.url.startsWith('/api/') || !(request.headers.accept ?? '').includes('text/html');
     const lang = request.lang ?? language(negotiate(request.headers['accept-language']));
     const t = request.t ?? translator(lang.code);
     const messageKey =
-      status === 413 ? 'common.tooLarge'
-      : status === 429 ? 'common.tooMany'
-      : status === 404 ? 'common.notFound'
-      : status >= 500 ? 'common.serverError'
-      : 'common.badRequest';
-    const message = status >= 500 ? t(messageKey) : status === 400 && error.validation ? error.message : t(messageKey);
+      status === 413
+        ? 'common.tooLarge'
+        : status === 429
+          ? 'common.tooMany'
+          : status === 404
+            ? 'common.notFound'
+            : status >= 500
+              ? 'common.serverError'
+              : 'common.badRequest';
+    const message =
+      status >= 500
+        ? t(messageKey)
+        : status === 400 && error.validation
+          ? error.message
+          : t(messageKey);
     if (wantsJson) {
       return reply.code(status).send({ error: httpName(status), message, statusCode: status });
     }
@@ -89,7 +113,9 @@ export async function buildApp(deps: Services, opts: { logger?: FastifyBaseLogge
     const lang = language(negotiate(request.headers['accept-language']));
     const t = translator(lang.code);
     if (request.url.startsWith('/api/') || !(request.headers.accept ?? '').includes('text/html')) {
-      return reply.code(404).send({ error: 'Not Found', message: t('common.notFound'), statusCode: 404 });
+      return reply
+        .code(404)
+        .send({ error: 'Not Found', message: t('common.notFound'), statusCode: 404 });
     }
     request.lang = lang;
     request.t = t;

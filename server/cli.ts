@@ -18,7 +18,10 @@ Commands:
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
 
-export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+export async function runCli(
+  argv: string[],
+  out: (line: string) => void = console.log,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -56,10 +59,17 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         }
         const token = `lp_${randomToken()}`;
         const row = ops.createApiToken(
-          { name: values.name.trim().slice(0, 100), role, tokenHash: sha256(token), prefix: token.slice(0, 9) },
+          {
+            name: values.name.trim().slice(0, 100),
+            role,
+            tokenHash: sha256(token),
+            prefix: token.slice(0, 9),
+          },
           db,
         );
-        out(`Created API token #${row.id} "${row.name}" (${row.role}). It is shown only this once:`);
+        out(
+          `Created API token #${row.id} "${row.name}" (${row.role}). It is shown only this once:`,
+        );
         out(token);
         return 0;
       }
@@ -80,7 +90,9 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         return 0;
       }
       case 'backup': {
-        const target = values.out ?? `${config.dataDir}/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
+        const target =
+          values.out ??
+          `${config.dataDir}/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
         await backupDatabase(database, target);
         out(`backup written: ${target}`);
         return 0;
@@ -94,12 +106,16 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   }
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/(server\/cli\.ts)$/, '$1'));
+const isMain =
+  process.argv[1] &&
+  import.meta.url.endsWith(process.argv[1].replace(/^.*\/(server\/cli\.ts)$/, '$1'));
 if (isMain) {
   runCli(process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((err: unknown) => {
-      console.error(`landpost: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
+      console.error(
+        `landpost: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`,
+      );
       process.exit(1);
     });
 }

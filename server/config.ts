@@ -16,7 +16,9 @@ const schema = z
     MAIL_FROM: z.string().min(3).default('Landpost <newsletter@localhost>'),
     MAIL_FROM_TRANSACTIONAL: z.string().min(3).optional(),
     SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     QUEUE_PREFIX: z.string().min(1).default('landpost'),
     CONFIRM_TOKEN_DAYS: z.coerce.number().positive().default(7),
     UNCONFIRMED_RETENTION_DAYS: z.coerce.number().positive().default(7),

@@ -6,7 +6,9 @@ import { MissingPackageError } from './system-packages.js';
 function parseRole(argv: string[]): Role {
   const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
   if (arg === 'all' || arg === 'web' || arg === 'worker') return arg;
-  console.error(`landpost: unknown role "${arg}" (use --role=web, --role=worker or nothing for both)`);
+  console.error(
+    `landpost: unknown role "${arg}" (use --role=web, --role=worker or nothing for both)`,
+  );
   process.exit(2);
 }
 
@@ -39,11 +41,15 @@ async function main() {
     try {
       await runtime.app.listen({ port: config.port, host: config.host });
     } catch (err) {
-      console.error(`landpost: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+      console.error(
+        `landpost: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`,
+      );
       await runtime.stop();
       process.exit(1);
     }
-    log.info(`Landpost is running: ${config.publicUrl}${config.smtpUrl ? '' : ` (caught mail: ${config.publicUrl}/dev/mail)`}`);
+    log.info(
+      `Landpost is running: ${config.publicUrl}${config.smtpUrl ? '' : ` (caught mail: ${config.publicUrl}/dev/mail)`}`,
+    );
   } else {
     log.info('Landpost worker is running');
   }

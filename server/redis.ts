@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { ensureDebianPackage } from './system-packages.js';
@@ -40,18 +41,31 @@ export async function startEmbeddedRedis(opts: {
     log: opts.log,
   });
   mkdirSync(opts.dir, { recursive: true });
+  const pidFile = join(opts.dir, 'redis-server.pid');
+  await stopStale(pidFile);
   const port = await freePort();
   const persistent = opts.persistent ?? true;
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--protected-mode', 'yes',
-    '--dir', opts.dir,
-    '--daemonize', 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--appendonly', persistent ? 'yes' : 'no',
-    '--save', '',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--protected-mode',
+    'yes',
+    '--dir',
+    opts.dir,
+    '--daemonize',
+    'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--appendonly',
+    persistent ? 'yes' : 'no',
+    '--save',
+    '',
+    '--loglevel',
+    'warning',
+    '--pidfile',
+    pidFile,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -70,9 +84,15 @@ async function waitForRedis(url: string, child: ChildProcess, output: () => stri
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`redis-server exited (${child.exitCode}): ${output().trim().split('\n').pop() ?? ''}`);
+      throw new Error(
+        `redis-server exited (${child.exitCode}): ${output().trim().split('\n').pop() ?? ''}`,
+      );
     }
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -89,6 +109,27 @@ async function waitForRedis(url: string, child: ChildProcess, output: () => stri
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server did not become ready: ${output().trim()}`);
+}
+
+/**
+ * A Landpost that was killed (SIGKILL, power loss) can leave its redis-server running on the
+ * same data directory: stop it before starting a new one.
+ */
+async function stopStale(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // not running
+  }
+  if (!cmdline.includes('redis-server')) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++)
+    await new Promise((r) => setTimeout(r, 50));
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

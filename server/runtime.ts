@@ -39,7 +39,11 @@ export interface Runtime {
  * Start Landpost in one role: Redis (embedded unless REDIS_URL), the database (migrated), the
  * queues, and the web app and/or the workers.
  */
-export async function startRuntime(config: Config, role: Role, opts: { log?: Logger } = {}): Promise<Runtime> {
+export async function startRuntime(
+  config: Config,
+  role: Role,
+  opts: { log?: Logger } = {},
+): Promise<Runtime> {
   const log = opts.log ?? pino(loggerOptions(config.logLevel));
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async () => {
@@ -49,7 +53,10 @@ export async function startRuntime(config: Config, role: Role, opts: { log?: Log
     let redisUrl = config.redisUrl;
     let embedded: EmbeddedRedis | undefined;
     if (!redisUrl) {
-      embedded = await startEmbeddedRedis({ dir: join(config.dataDir, 'redis'), log: (line) => log.info(line) });
+      embedded = await startEmbeddedRedis({
+        dir: join(config.dataDir, 'redis'),
+        log: (line) => log.info(line),
+      });
       cleanup.push(() => embedded!.stop());
       redisUrl = embedded.url;
       log.info({ redis: redisUrl }, 'started embedded redis-server (REDIS_URL unset)');
@@ -59,7 +66,9 @@ export async function startRuntime(config: Config, role: Role, opts: { log?: Log
     cleanup.push(() => database.close());
     migrateDatabase(database);
 
-    const queues = createQueues(redisUrl, config.queuePrefix, (err) => log.error({ err }, 'queue error'));
+    const queues = createQueues(redisUrl, config.queuePrefix, (err) =>
+      log.error({ err }, 'queue error'),
+    );
     cleanup.push(() => queues.close());
     const secrets = new Secrets(config.secretKey);
     const subscriptions = new SubscriptionService(database.db, queues, secrets, config);
@@ -75,7 +84,10 @@ export async function startRuntime(config: Config, role: Role, opts: { log?: Log
         });
         cleanup.push(() => catcher!.close());
         smtpUrl = catcher.smtpUrl;
-        log.info({ port: catcher.port }, 'SMTP_URL unset: mail goes to the built-in catcher, see /dev/mail');
+        log.info(
+          { port: catcher.port },
+          'SMTP_URL unset: mail goes to the built-in catcher, see /dev/mail',
+        );
       }
       mailer = createSmtpMailer(smtpUrl);
       cleanup.push(() => mailer!.close());
@@ -87,7 +99,12 @@ export async function startRuntime(config: Config, role: Role, opts: { log?: Log
           mailer,
           log,
         }),
-        createMaintenanceWorker({ redisUrl, prefix: config.queuePrefix, tasks: subscriptions, log }),
+        createMaintenanceWorker({
+          redisUrl,
+          prefix: config.queuePrefix,
+          tasks: subscriptions,
+          log,
+        }),
       );
       await scheduleMaintenance(queues);
     }

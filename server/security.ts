@@ -46,7 +46,9 @@ export class Secrets {
 
   /** Keyed hash of an address: the consent log's stable identifier that survives erasure. */
   emailHash(email: string): string {
-    return createHmac('sha256', this.key('email-hash')).update(email.trim().toLowerCase()).digest('hex');
+    return createHmac('sha256', this.key('email-hash'))
+      .update(email.trim().toLowerCase())
+      .digest('hex');
   }
 
   sign(purpose: LinkPurpose, claims: LinkClaims): string {

@@ -7,7 +7,13 @@ import { CONSENT_TEXT_VERSION } from '../db/seed.js';
 import type { Queues, MailJobName } from '../workers/queues.js';
 import type { Config } from './config.js';
 import { translator } from './i18n/index.js';
-import { Secrets, sha256, UNSUBSCRIBE_LINK_DAYS, PREFERENCES_LINK_DAYS, DAY_MS } from './security.js';
+import {
+  Secrets,
+  sha256,
+  UNSUBSCRIBE_LINK_DAYS,
+  PREFERENCES_LINK_DAYS,
+  DAY_MS,
+} from './security.js';
 
 /**
  * The subscription life cycle — sign-up, confirm, preferences, unsubscribe, erase — on top of
@@ -41,7 +47,12 @@ export class SubscriptionService {
     const now = Date.now();
     const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
     const result = transaction(this.db, (tx) => {
-      reference.saveConsentText(CONSENT_TEXT_VERSION, input.profile.language, this.consentText(input.profile.language), tx);
+      reference.saveConsentText(
+        CONSENT_TEXT_VERSION,
+        input.profile.language,
+        this.consentText(input.profile.language),
+        tx,
+      );
       const listIds = input.listIds?.length ? input.listIds : [reference.defaultList(tx).id];
       const outcome = subscribers.signUp(
         {
@@ -75,7 +86,9 @@ export class SubscriptionService {
   /** Mint a confirmation token (stored hashed) — called by the mail worker right before sending. */
   issueConfirmToken(subscriberId: number, token: string): void {
     const expires = Date.now() + this.config.confirmTokenDays * DAY_MS;
-    transaction(this.db, (tx) => subscribers.createToken(subscriberId, 'confirm', sha256(token), expires, tx));
+    transaction(this.db, (tx) =>
+      subscribers.createToken(subscriberId, 'confirm', sha256(token), expires, tx),
+    );
   }
 
   /** Who a confirmation token belongs to, without using it (for the GET page). */
@@ -87,7 +100,10 @@ export class SubscriptionService {
   async confirm(token: string, meta: RequestMeta) {
     if (!token || token.length > 200) return undefined;
     const subscriber = transaction(this.db, (tx) =>
-      subscribers.confirm({ tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta }, tx),
+      subscribers.confirm(
+        { tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta },
+        tx,
+      ),
     );
     if (subscriber) await this.enqueue('welcome', subscriber.id);
     return subscriber;
@@ -153,7 +169,10 @@ export class SubscriptionService {
     return transaction(this.db, (tx) => {
       const subscriber = subscribers.findById(subscriberId, tx);
       if (!subscriber) return false;
-      return subscribers.erase({ subscriberId, emailHash: this.secrets.emailHash(subscriber.email), meta }, tx);
+      return subscribers.erase(
+        { subscriberId, emailHash: this.secrets.emailHash(subscriber.email), meta },
+        tx,
+      );
     });
   }
 
@@ -171,7 +190,11 @@ export function normaliseEmail(email: string): string {
 /** A pragmatic address check (what mail servers accept), plus the RFC length limit. */
 export function isValidEmail(email: string): boolean {
   if (email.length > 254) return false;
-  return /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
-    email,
-  ) && !email.split('@')[0]!.startsWith('.') && email.split('@')[0]!.length <= 64;
+  return (
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
+      email,
+    ) &&
+    !email.split('@')[0]!.startsWith('.') &&
+    email.split('@')[0]!.length <= 64
+  );
 }

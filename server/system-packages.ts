@@ -5,7 +5,12 @@ import { delimiter, join } from 'node:path';
 /** Find an executable on PATH (or at one of the given absolute paths). */
 export function findExecutable(name: string, extra: string[] = []): string | undefined {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const candidate of [...extra, ...dirs.map((d) => join(d, name)), `/usr/sbin/${name}`, `/usr/bin/${name}`]) {
+  for (const candidate of [
+    ...extra,
+    ...dirs.map((d) => join(d, name)),
+    `/usr/sbin/${name}`,
+    `/usr/bin/${name}`,
+  ]) {
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -39,12 +44,20 @@ export function ensureDebianPackage(opts: {
   }
   opts.log(`${opts.binary} is missing: installing the Debian package ${opts.pkg} with apt-get …`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  if (update.status !== 0) opts.log('apt-get update failed; trying the install with the old package lists');
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', opts.pkg], {
+  const update = spawnSync('apt-get', ['update', '-qq'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env,
   });
+  if (update.status !== 0)
+    opts.log('apt-get update failed; trying the install with the old package lists');
+  const install = spawnSync(
+    'apt-get',
+    ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=300', '--no-install-recommends', opts.pkg],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+    },
+  );
   const installed = findExecutable(opts.binary);
   if (install.status !== 0 || !installed) {
     throw new MissingPackageError(

@@ -35,7 +35,10 @@ export function createMailWorker(opts: {
       if (!composed) return { skipped: true };
       const sent = await opts.mailer.send(composed.message);
       composed.onSent(sent);
-      opts.log.info({ job: job.id, kind: job.name, subscriber: job.data.subscriberId }, 'mail sent');
+      opts.log.info(
+        { job: job.id, kind: job.name, subscriber: job.data.subscriberId },
+        'mail sent',
+      );
       return { messageId: sent.messageId };
     },
     {

@@ -30,7 +30,10 @@ export function headerSafe(value: string): string {
 
 /** A nodemailer SMTP transport (pooled) from an smtp:// or smtps:// URL. */
 export function createSmtpMailer(smtpUrl: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl, { pool: true, maxConnections: 3 } as object);
+  const transport = nodemailer.createTransport(smtpUrl, {
+    pool: true,
+    maxConnections: 3,
+  } as object);
   return {
     async send(message) {
       try {
@@ -41,7 +44,9 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
           html: message.html,
           text: message.text,
           headers: message.headers,
-          envelope: message.envelopeFrom ? { from: message.envelopeFrom, to: message.to } : undefined,
+          envelope: message.envelopeFrom
+            ? { from: message.envelopeFrom, to: message.to }
+            : undefined,
         });
         return {
           messageId: String(info.messageId ?? ''),

@@ -54,7 +54,10 @@ export function createQueues(
   });
   const maintenance = new Queue<Record<string, never>, unknown, MaintenanceJobName>(
     QUEUE_NAMES.maintenance,
-    { ...opts, defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    {
+      ...opts,
+      defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    },
   );
   mail.on('error', onError);
   maintenance.on('error', onError);

@@ -67,9 +67,18 @@ export function findMailText(key: string, language: string, tx: Tx) {
     .get();
 }
 
-export function saveMailText(key: string, language: string, subject: string, body: string, tx: Tx): void {
+export function saveMailText(
+  key: string,
+  language: string,
+  subject: string,
+  body: string,
+  tx: Tx,
+): void {
   tx.insert(mailTexts)
     .values({ key, language, subject, body, updatedAt: Date.now() })
-    .onConflictDoUpdate({ target: [mailTexts.key, mailTexts.language], set: { subject, body, updatedAt: Date.now() } })
+    .onConflictDoUpdate({
+      target: [mailTexts.key, mailTexts.language],
+      set: { subject, body, updatedAt: Date.now() },
+    })
     .run();
 }

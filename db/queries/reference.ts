@@ -8,7 +8,12 @@ export type Topic = typeof topics.$inferSelect;
 export type List = typeof lists.$inferSelect;
 
 export function listRegions(tx: Tx): Region[] {
-  return tx.select().from(regions).where(eq(regions.active, true)).orderBy(asc(regions.position)).all();
+  return tx
+    .select()
+    .from(regions)
+    .where(eq(regions.active, true))
+    .orderBy(asc(regions.position))
+    .all();
 }
 
 export function listRoles(tx: Tx): Role[] {
@@ -16,7 +21,12 @@ export function listRoles(tx: Tx): Role[] {
 }
 
 export function listTopics(tx: Tx): Topic[] {
-  return tx.select().from(topics).where(eq(topics.active, true)).orderBy(asc(topics.position)).all();
+  return tx
+    .select()
+    .from(topics)
+    .where(eq(topics.active, true))
+    .orderBy(asc(topics.position))
+    .all();
 }
 
 export function publicLists(tx: Tx): List[] {

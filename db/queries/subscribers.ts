@@ -62,13 +62,22 @@ export function withProfile(subscriber: Subscriber, tx: Tx): SubscriberWithProfi
   const listIds = tx
     .select({ id: subscriptions.listId })
     .from(subscriptions)
-    .where(and(eq(subscriptions.subscriberId, subscriber.id), inArray(subscriptions.status, ['unconfirmed', 'confirmed'])))
+    .where(
+      and(
+        eq(subscriptions.subscriberId, subscriber.id),
+        inArray(subscriptions.status, ['unconfirmed', 'confirmed']),
+      ),
+    )
     .all()
     .map((r) => r.id);
   return { ...subscriber, roleKeys, topicKeys, listIds };
 }
 
-function setProfileLinks(id: number, profile: Pick<Profile, 'roleKeys' | 'topicKeys'>, tx: Tx): void {
+function setProfileLinks(
+  id: number,
+  profile: Pick<Profile, 'roleKeys' | 'topicKeys'>,
+  tx: Tx,
+): void {
   tx.delete(subscriberRoles).where(eq(subscriberRoles.subscriberId, id)).run();
   tx.delete(subscriberTopics).where(eq(subscriberTopics.subscriberId, id)).run();
   if (profile.roleKeys.length) {
@@ -210,15 +219,28 @@ export function signUp(
   );
   if (fields.trackingConsent) {
     recordConsent(
-      { subscriberId: subscriber.id, emailHash: input.emailHash, kind: 'tracking_granted', meta: input.meta, at: now },
+      {
+        subscriberId: subscriber.id,
+        emailHash: input.emailHash,
+        kind: 'tracking_granted',
+        meta: input.meta,
+        at: now,
+      },
       tx,
     );
   }
-  return inCooldown(subscriber) ? { kind: 'cooldown', subscriber } : { kind: 'confirmation', subscriber };
+  return inCooldown(subscriber)
+    ? { kind: 'cooldown', subscriber }
+    : { kind: 'confirmation', subscriber };
 }
 
 /** Claim the right to send a confirmation-type mail now (at most one per cool-down). */
-export function claimConfirmationSlot(id: number, cooldownMs: number, now: number, tx: Tx): boolean {
+export function claimConfirmationSlot(
+  id: number,
+  cooldownMs: number,
+  now: number,
+  tx: Tx,
+): boolean {
   const claimed = tx
     .update(subscribers)
     .set({ lastConfirmationAt: now })
@@ -276,7 +298,12 @@ export function findUsableToken(
 
 /** Confirm with a token: works once, only before it expires. */
 export function confirm(
-  input: { tokenHash: string; emailHash: (email: string) => string; meta: RequestMeta; now?: number },
+  input: {
+    tokenHash: string;
+    emailHash: (email: string) => string;
+    meta: RequestMeta;
+    now?: number;
+  },
   tx: Tx,
 ): Subscriber | undefined {
   const now = input.now ?? Date.now();
@@ -298,7 +325,9 @@ export function confirm(
   const confirmedLists = tx
     .update(subscriptions)
     .set({ status: 'confirmed', confirmedAt: now })
-    .where(and(eq(subscriptions.subscriberId, subscriber.id), eq(subscriptions.status, 'unconfirmed')))
+    .where(
+      and(eq(subscriptions.subscriberId, subscriber.id), eq(subscriptions.status, 'unconfirmed')),
+    )
     .returning({ listId: subscriptions.listId })
     .all();
   // Every other open confirmation link of this person stops working.
@@ -325,15 +354,22 @@ export function confirm(
  * person's newsletter data is erased; the consent log keeps the proof under the hashed address.
  */
 export function unsubscribe(
-  input: { subscriberId: number; listId: number | null; emailHash: string; meta: RequestMeta; now?: number },
+  input: {
+    subscriberId: number;
+    listId: number | null;
+    emailHash: string;
+    meta: RequestMeta;
+    now?: number;
+  },
   tx: Tx,
 ): { erased: boolean } {
   const now = input.now ?? Date.now();
   const subscriber = findById(input.subscriberId, tx);
   if (!subscriber) return { erased: true };
-  const where = input.listId === null
-    ? eq(subscriptions.subscriberId, subscriber.id)
-    : and(eq(subscriptions.subscriberId, subscriber.id), eq(subscriptions.listId, input.listId));
+  const where =
+    input.listId === null
+      ? eq(subscriptions.subscriberId, subscriber.id)
+      : and(eq(subscriptions.subscriberId, subscriber.id), eq(subscriptions.listId, input.listId));
   const changed = tx
     .update(subscriptions)
     .set({ status: 'unsubscribed', unsubscribedAt: now })
@@ -361,7 +397,13 @@ export function unsubscribe(
 
 /** Change the profile; every change is recorded, tracking consent separately. */
 export function updateProfile(
-  input: { subscriberId: number; emailHash: string; profile: Profile; meta: RequestMeta; now?: number },
+  input: {
+    subscriberId: number;
+    emailHash: string;
+    profile: Profile;
+    meta: RequestMeta;
+    now?: number;
+  },
   tx: Tx,
 ): SubscriberWithProfile | undefined {
   const now = input.now ?? Date.now();
@@ -369,17 +411,29 @@ export function updateProfile(
   if (!before) return undefined;
   const beforeFull = withProfile(before, tx);
   const { roleKeys, topicKeys, ...fields } = input.profile;
-  tx.update(subscribers).set({ ...fields, updatedAt: now }).where(eq(subscribers.id, before.id)).run();
+  tx.update(subscribers)
+    .set({ ...fields, updatedAt: now })
+    .where(eq(subscribers.id, before.id))
+    .run();
   setProfileLinks(before.id, { roleKeys, topicKeys }, tx);
   const changes: Record<string, unknown> = {};
   if (before.name !== fields.name) changes.name = true;
   if (before.regionKey !== fields.regionKey) changes.regionKey = fields.regionKey;
   if (before.language !== fields.language) changes.language = fields.language;
-  if (beforeFull.roleKeys.slice().sort().join() !== roleKeys.slice().sort().join()) changes.roleKeys = roleKeys;
-  if (beforeFull.topicKeys.slice().sort().join() !== topicKeys.slice().sort().join()) changes.topicKeys = topicKeys;
+  if (beforeFull.roleKeys.slice().sort().join() !== roleKeys.slice().sort().join())
+    changes.roleKeys = roleKeys;
+  if (beforeFull.topicKeys.slice().sort().join() !== topicKeys.slice().sort().join())
+    changes.topicKeys = topicKeys;
   if (Object.keys(changes).length) {
     recordConsent(
-      { subscriberId: before.id, emailHash: input.emailHash, kind: 'preferences_changed', meta: input.meta, details: changes, at: now },
+      {
+        subscriberId: before.id,
+        emailHash: input.emailHash,
+        kind: 'preferences_changed',
+        meta: input.meta,
+        details: changes,
+        at: now,
+      },
       tx,
     );
   }
@@ -406,7 +460,13 @@ export function erase(
   const subscriber = findById(input.subscriberId, tx);
   if (!subscriber) return false;
   recordConsent(
-    { subscriberId: subscriber.id, emailHash: input.emailHash, kind: 'erased', meta: input.meta, at: input.now ?? Date.now() },
+    {
+      subscriberId: subscriber.id,
+      emailHash: input.emailHash,
+      kind: 'erased',
+      meta: input.meta,
+      at: input.now ?? Date.now(),
+    },
     tx,
   );
   tx.delete(subscribers).where(eq(subscribers.id, subscriber.id)).run();
@@ -432,7 +492,9 @@ export function exportData(subscriberId: number, tx: Tx) {
     .where(eq(subscriptions.subscriberId, subscriber.id))
     .all();
   const history = consentHistory(subscriber.id, tx);
-  const versions = [...new Set(history.map((h) => h.consentTextVersion).filter((v): v is string => !!v))];
+  const versions = [
+    ...new Set(history.map((h) => h.consentTextVersion).filter((v): v is string => !!v)),
+  ];
   const texts = versions.length
     ? tx.select().from(consentTexts).where(inArray(consentTexts.version, versions)).all()
     : [];

@@ -1,4 +1,4 @@
-import { copyableLink, text, type ContentBuilder } from '../content.js';
+import { copyableLink, isolate, text, type ContentBuilder } from '../content.js';
 
 /**
  * Double opt-in confirmation. No advertising (COMPLIANCE.md): what was asked, the button,
@@ -9,7 +9,12 @@ export const confirmation: ContentBuilder = (ctx, data) => ({
   preheader: ctx.t('mail.confirmation.preheader'),
   blocks: [
     text(ctx.t('mail.greetingAnonymous')),
-    text(ctx.t('mail.confirmation.intro', { org: ctx.org.name, email: data.email })),
+    text(
+      ctx.t('mail.confirmation.intro', {
+        org: isolate(ctx, ctx.org.name),
+        email: isolate(ctx, data.email),
+      }),
+    ),
     text(ctx.t('mail.confirmation.action')),
     { type: 'button', label: ctx.t('mail.confirmation.button'), url: data.actionUrl },
     copyableLink(ctx, data.actionUrl),

@@ -31,7 +31,9 @@ function flatten(tree: Tree, prefix = '', out = new Map<string, string>()): Map<
 const catalogs = new Map<string, Map<string, string>>();
 const languageList: Language[] = [];
 
-for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of readdirSync(folder)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const code = file.slice(0, -'.json'.length);
   const flat = flatten(JSON.parse(readFileSync(join(folder, file), 'utf8')) as Tree);
   catalogs.set(code, flat);
@@ -42,7 +44,9 @@ for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()
   });
 }
 // German first, then the others in file order.
-languageList.sort((a, b) => (a.code === DEFAULT_LANGUAGE ? -1 : b.code === DEFAULT_LANGUAGE ? 1 : 0));
+languageList.sort((a, b) =>
+  a.code === DEFAULT_LANGUAGE ? -1 : b.code === DEFAULT_LANGUAGE ? 1 : 0,
+);
 
 export const languages: readonly Language[] = languageList;
 
@@ -51,7 +55,10 @@ export function isLanguage(code: unknown): code is string {
 }
 
 export function language(code: string): Language {
-  return languageList.find((l) => l.code === code) ?? languageList.find((l) => l.code === DEFAULT_LANGUAGE)!;
+  return (
+    languageList.find((l) => l.code === code) ??
+    languageList.find((l) => l.code === DEFAULT_LANGUAGE)!
+  );
 }
 
 /** Every key of the reference language, for the completeness test of the other files. */

@@ -37,7 +37,8 @@ export function labelFor(
   lang: string,
 ): string {
   if (item.labels[lang]) return item.labels[lang];
-  if (hasKey(lang, `domain.${kind}.${item.key}`)) return translator(lang)(`domain.${kind}.${item.key}`);
+  if (hasKey(lang, `domain.${kind}.${item.key}`))
+    return translator(lang)(`domain.${kind}.${item.key}`);
   return item.labels[DEFAULT_LANGUAGE] ?? item.labels.en ?? item.key;
 }
 
@@ -71,37 +72,45 @@ export default fp(
       request.t = translator(code);
     });
 
-    app.decorateReply('page', async function (this: FastifyReply, template, data = {}, status = 200) {
-      const request: FastifyRequest = this.request;
-      const url = new URL(request.url, 'http://x');
-      const switchTo = (code: string) => {
-        url.searchParams.set('lang', code);
-        return `${url.pathname}?${url.searchParams.toString()}`;
-      };
-      const html = await this.viewAsync(template, {
-        t: request.t,
-        lang: request.lang,
-        languages,
-        switchTo,
-        org: { name: app.config.orgName, imprint: app.config.orgImprint },
-        privacyUrl: app.config.privacyUrl,
-        errors: {},
-        values: {},
-        ...data,
-      });
-      return this.code(status).type('text/html; charset=utf-8').send(html);
-    });
+    app.decorateReply(
+      'page',
+      async function (this: FastifyReply, template, data = {}, status = 200) {
+        const request: FastifyRequest = this.request;
+        const url = new URL(request.url, 'http://x');
+        const switchTo = (code: string) => {
+          url.searchParams.set('lang', code);
+          return `${url.pathname}?${url.searchParams.toString()}`;
+        };
+        const html = await this.viewAsync(template, {
+          t: request.t,
+          lang: request.lang,
+          languages,
+          switchTo,
+          org: { name: app.config.orgName, imprint: app.config.orgImprint },
+          privacyUrl: app.config.privacyUrl,
+          errors: {},
+          values: {},
+          ...data,
+        });
+        return this.code(status).type('text/html; charset=utf-8').send(html);
+      },
+    );
   },
   { name: 'view', dependencies: ['services'] },
 );
 
 /** Regions, roles and topics as the sign-up and preferences forms show them. */
-export function formChoices(app: { database: { db: Parameters<typeof reference.listRegions>[0] } }, lang: string) {
+export function formChoices(
+  app: { database: { db: Parameters<typeof reference.listRegions>[0] } },
+  lang: string,
+) {
   const db = app.database.db;
   return {
     regions: reference.listRegions(db),
     roles: reference.listRoles(db).map((r) => ({ key: r.key, label: labelFor('roles', r, lang) })),
-    topics: reference.listTopics(db).map((t) => ({ key: t.key, label: labelFor('topics', t, lang) })),
+    topics: reference
+      .listTopics(db)
+      .map((t) => ({ key: t.key, label: labelFor('topics', t, lang) })),
     lists: reference.publicLists(db),
   };
 }

@@ -32,7 +32,10 @@ export default async function devMailRoutes(app: FastifyInstance) {
     const mail = ops.findCaughtMail(Number(request.params.id), db);
     if (!mail?.html) return reply.callNotFound();
     return reply
-      .header('Content-Security-Policy', "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+      .header(
+        'Content-Security-Policy',
+        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+      )
       .header('X-Frame-Options', 'SAMEORIGIN')
       .type('text/html; charset=utf-8')
       .send(mail.html);

@@ -14,10 +14,11 @@ export default async function healthRoutes(app: FastifyInstance) {
       database = false;
     }
     try {
-      redis = (await Promise.race([
-        app.queues.connection.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
-      ])) === 'PONG';
+      redis =
+        (await Promise.race([
+          app.queues.connection.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
+        ])) === 'PONG';
     } catch {
       redis = false;
     }

@@ -17,11 +17,18 @@ export default async function confirmRoutes(app: FastifyInstance) {
     if (!subscriber) return reply.page('message', invalid(request), 404);
     return reply
       .header('Cache-Control', 'no-store')
-      .page('confirm', { title: request.t('confirm.title'), email: subscriber.email, token: request.params.token });
+      .page('confirm', {
+        title: request.t('confirm.title'),
+        email: subscriber.email,
+        token: request.params.token,
+      });
   });
 
   app.post<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const subscriber = await app.subscriptions.confirm(request.params.token, requestMeta(request, 'confirmation-link'));
+    const subscriber = await app.subscriptions.confirm(
+      request.params.token,
+      requestMeta(request, 'confirmation-link'),
+    );
     if (!subscriber) return reply.page('message', invalid(request), 404);
     return reply.page('message', {
       title: request.t('confirm.doneTitle'),

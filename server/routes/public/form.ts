@@ -16,7 +16,8 @@ export interface ProfileValues {
   tracking: boolean;
 }
 
-const one = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+const one = (v: string | string[] | undefined): string =>
+  Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 const many = (v: string | string[] | undefined): string[] =>
   (Array.isArray(v) ? v : v ? [v] : []).filter((x) => typeof x === 'string' && x !== '');
 
@@ -37,16 +38,23 @@ export function readProfile(
     tracking: one(body.tracking) === 'yes',
   };
   // Names are shown in mails and pages (escaped) and may reach headers: no line breaks, no markup.
-  if (values.name.length > 100 || /[\r\n<>]/.test(values.name)) errors.name = t('signup.errors.name');
+  if (values.name.length > 100 || /[\r\n<>]/.test(values.name))
+    errors.name = t('signup.errors.name');
   if (values.region && !choices.regions.some((r) => r.key === values.region)) {
     errors.region = t('signup.errors.region');
     values.region = '';
   }
-  if (values.roles.some((k) => !choices.roles.some((r) => r.key === k)) || values.roles.length > 50) {
+  if (
+    values.roles.some((k) => !choices.roles.some((r) => r.key === k)) ||
+    values.roles.length > 50
+  ) {
     errors.roles = t('signup.errors.roles');
     values.roles = values.roles.filter((k) => choices.roles.some((r) => r.key === k));
   }
-  if (values.topics.some((k) => !choices.topics.some((r) => r.key === k)) || values.topics.length > 50) {
+  if (
+    values.topics.some((k) => !choices.topics.some((r) => r.key === k)) ||
+    values.topics.length > 50
+  ) {
     errors.topics = t('signup.errors.topics');
     values.topics = values.topics.filter((k) => choices.topics.some((r) => r.key === k));
   }
@@ -70,7 +78,8 @@ export function readProfile(
 
 export function readEmail(body: FormBody, t: Translate): { email: string; error?: string } {
   const email = one(body.email).trim();
-  if (email.length > 254) return { email: email.slice(0, 254), error: t('signup.errors.emailLong') };
+  if (email.length > 254)
+    return { email: email.slice(0, 254), error: t('signup.errors.emailLong') };
   if (!isValidEmail(email)) return { email, error: t('signup.errors.email') };
   return { email };
 }
@@ -80,7 +89,11 @@ export function field(body: FormBody, name: string): string {
 }
 
 /** Who did it, from where: for the consent log. */
-export function requestMeta(request: FastifyRequest, channel: string, source?: string): RequestMeta {
+export function requestMeta(
+  request: FastifyRequest,
+  channel: string,
+  source?: string,
+): RequestMeta {
   return {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,

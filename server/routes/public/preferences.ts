@@ -74,12 +74,19 @@ export default async function preferencesRoutes(app: FastifyInstance) {
       if (error) {
         return reply.page(
           'preferences-request',
-          { title: request.t('preferences.requestTitle'), values: { email }, errors: { email: error } },
+          {
+            title: request.t('preferences.requestTitle'),
+            values: { email },
+            errors: { email: error },
+          },
           400,
         );
       }
       await app.subscriptions.requestPreferencesLink(email);
-      return reply.page('preferences-request', { title: request.t('preferences.requestTitle'), sent: true });
+      return reply.page('preferences-request', {
+        title: request.t('preferences.requestTitle'),
+        sent: true,
+      });
     },
   );
 
@@ -98,7 +105,8 @@ export default async function preferencesRoutes(app: FastifyInstance) {
       request.t,
       subscriber.language,
     );
-    if (Object.keys(errors).length) return showForm(request, reply, subscriber, { values, errors }, 400);
+    if (Object.keys(errors).length)
+      return showForm(request, reply, subscriber, { values, errors }, 400);
     app.subscriptions.updateProfile(subscriber.id, profile, requestMeta(request, 'preferences'));
     return showForm(request, reply, subscribers.findById(subscriber.id, db)!, { saved: true });
   });
@@ -116,7 +124,10 @@ export default async function preferencesRoutes(app: FastifyInstance) {
   app.get<{ Params: { token: string } }>('/p/:token/delete', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply);
     if (!subscriber) return reply;
-    return reply.page('preferences-delete', { title: request.t('preferences.deleteTitle'), token: request.params.token });
+    return reply.page('preferences-delete', {
+      title: request.t('preferences.deleteTitle'),
+      token: request.params.token,
+    });
   });
 
   app.post<{ Params: { token: string } }>('/p/:token/delete', async (request, reply) => {

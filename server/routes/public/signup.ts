@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { formChoices } from '../../plugins/view.js';
 import { field, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
 
-const css = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views', 'style.css'));
+const css = readFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views', 'style.css'),
+);
 const ADDRESS_LIMIT_PER_HOUR = 5;
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
@@ -56,11 +58,19 @@ export default async function signupRoutes(app: FastifyInstance) {
       const { values, errors, profile } = readProfile(body, choices, t, request.lang.code);
       if (emailError) errors.email = emailError;
       if (field(body, 'consent') !== 'yes') errors.consent = t('signup.errors.consent');
-      const allValues = { ...values, email, consent: field(body, 'consent') === 'yes', source: field(body, 'source') };
+      const allValues = {
+        ...values,
+        email,
+        consent: field(body, 'consent') === 'yes',
+        source: field(body, 'source'),
+      };
 
       // Bots fill the hidden field: they get the ordinary answer and nothing is stored.
       if (field(body, 'website') !== '') return checkInbox(email);
-      if (!Object.keys(errors).length && fillSeconds(field(body, 'startedAt')) < config.minFillSeconds) {
+      if (
+        !Object.keys(errors).length &&
+        fillSeconds(field(body, 'startedAt')) < config.minFillSeconds
+      ) {
         errors.form = t('signup.errors.tooFast');
       }
       if (Object.keys(errors).length) {
@@ -82,16 +92,29 @@ export default async function signupRoutes(app: FastifyInstance) {
         .catch(() => 0);
       if (attempts > ADDRESS_LIMIT_PER_HOUR) return checkInbox(email);
 
-      const source = (allValues.source || request.headers.referer || `${config.publicUrl}/`).slice(0, 500);
-      await app.subscriptions.signUp({ email, profile, meta: requestMeta(request, 'web-form', source) });
+      const source = (allValues.source || request.headers.referer || `${config.publicUrl}/`).slice(
+        0,
+        500,
+      );
+      await app.subscriptions.signUp({
+        email,
+        profile,
+        meta: requestMeta(request, 'web-form', source),
+      });
       return checkInbox(email);
     },
   );
 
   app.get('/privacy', async (request, reply) =>
-    reply.page('privacy', { title: request.t('privacy.title'), days: config.unconfirmedRetentionDays }),
+    reply.page('privacy', {
+      title: request.t('privacy.title'),
+      days: config.unconfirmedRetentionDays,
+    }),
   );
   app.get('/imprint', async (request, reply) =>
-    reply.page('privacy', { title: request.t('common.imprint'), days: config.unconfirmedRetentionDays }),
+    reply.page('privacy', {
+      title: request.t('common.imprint'),
+      days: config.unconfirmedRetentionDays,
+    }),
   );
 }

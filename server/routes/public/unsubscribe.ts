@@ -18,11 +18,18 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
     if (!claims) return reply.page('message', invalid(request.t), 404);
     const subscriber = subscribers.findById(claims.s, app.database.db);
     if (!subscriber) {
-      return reply.page('message', { title: request.t('unsubscribe.doneTitle'), message: request.t('unsubscribe.done') });
+      return reply.page('message', {
+        title: request.t('unsubscribe.doneTitle'),
+        message: request.t('unsubscribe.done'),
+      });
     }
     return reply
       .header('Cache-Control', 'no-store')
-      .page('unsubscribe', { title: request.t('unsubscribe.title'), email: subscriber.email, token: request.params.token });
+      .page('unsubscribe', {
+        title: request.t('unsubscribe.title'),
+        email: subscriber.email,
+        token: request.params.token,
+      });
   });
 
   app.post<{ Params: { token: string } }>(
@@ -32,10 +39,16 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
       const claims = app.secrets.verify('unsubscribe', request.params.token);
       const oneClick = field((request.body ?? {}) as FormBody, 'List-Unsubscribe') === 'One-Click';
       if (!claims) {
-        if (oneClick) return reply.code(404).send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
+        if (oneClick)
+          return reply
+            .code(404)
+            .send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
         return reply.page('message', invalid(request.t), 404);
       }
-      app.subscriptions.unsubscribe(claims, requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'));
+      app.subscriptions.unsubscribe(
+        claims,
+        requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'),
+      );
       if (oneClick) return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
       return reply.page('message', {
         title: request.t('unsubscribe.doneTitle'),

@@ -13,7 +13,11 @@ declare module 'fastify' {
 
 const error = {
   type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, statusCode: { type: 'integer' } },
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    statusCode: { type: 'integer' },
+  },
 } as const;
 
 const consentEvent = {
@@ -74,10 +78,20 @@ function present(s: subscribers.SubscriberWithProfile) {
 export default async function apiRoutes(app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Landpost API', version: '1.0.0', description: 'Subscribers and consent records.' },
+      info: {
+        title: 'Landpost API',
+        version: '1.0.0',
+        description: 'Subscribers and consent records.',
+      },
       servers: [{ url: app.config.publicUrl }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'npx landpost token create --name NAME' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'npx landpost token create --name NAME',
+          },
+        },
       },
       security: [{ bearer: [] }],
     },
@@ -93,7 +107,11 @@ export default async function apiRoutes(app: FastifyInstance) {
       return reply
         .code(401)
         .header('WWW-Authenticate', 'Bearer')
-        .send({ error: 'Unauthorized', message: 'a valid API token is required (Authorization: Bearer …)', statusCode: 401 });
+        .send({
+          error: 'Unauthorized',
+          message: 'a valid API token is required (Authorization: Bearer …)',
+          statusCode: 401,
+        });
     }
     request.apiToken = token;
   });
@@ -128,11 +146,18 @@ export default async function apiRoutes(app: FastifyInstance) {
     {
       schema: {
         summary: 'One subscriber with the full consent history',
-        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
+        params: {
+          type: 'object',
+          properties: { id: { type: 'integer', minimum: 1 } },
+          required: ['id'],
+        },
         response: {
           200: {
             type: 'object',
-            properties: { ...subscriber.properties, consent: { type: 'array', items: consentEvent } },
+            properties: {
+              ...subscriber.properties,
+              consent: { type: 'array', items: consentEvent },
+            },
           },
           401: error,
           404: error,
@@ -141,8 +166,13 @@ export default async function apiRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const found = subscribers.findById(request.params.id, db);
-      if (!found) return reply.code(404).send({ error: 'Not Found', message: 'no such subscriber', statusCode: 404 });
-      const consent = subscribers.consentHistory(found.id, db).map((c) => ({ ...c, at: iso(c.at) }));
+      if (!found)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: 'no such subscriber', statusCode: 404 });
+      const consent = subscribers
+        .consentHistory(found.id, db)
+        .map((c) => ({ ...c, at: iso(c.at) }));
       return { ...present(subscribers.withProfile(found, db)), consent };
     },
   );

@@ -31,7 +31,11 @@ const schema = z
       .transform((v) => v === 'true' || v === '1'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     ORG_NAME: z.string().default('Landpost'),
-    ORG_IMPRINT: z.string().default(''),
+    // `\n` in the variable stands for a line break (env files have one value per line).
+    ORG_IMPRINT: z
+      .string()
+      .default('')
+      .transform((v) => v.replace(/\\n/g, '\n')),
     PRIVACY_URL: z.string().optional(),
   })
   .superRefine((env, ctx) => {

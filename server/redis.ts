@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { ensureDebianPackage } from './system-packages.js';
@@ -118,15 +118,30 @@ async function waitForRedis(url: string, child: ChildProcess, output: () => stri
 async function stopStale(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  rmSync(pidFile, { force: true });
   if (!Number.isInteger(pid) || pid <= 1) return;
   let cmdline = '';
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
+    rmSync(pidFile, { force: true });
     return; // not running
   }
   if (!cmdline.includes('redis-server')) return;
+  // Orphaned (its Landpost died): stop it. Still owned by a live process: a second Landpost on
+  // the same data directory, which must not steal the first one's Redis.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  let parent = '';
+  try {
+    parent = ppid > 1 ? readFileSync(`/proc/${ppid}/cmdline`, 'utf8') : '';
+  } catch {
+    parent = '';
+  }
+  if (ppid !== process.pid && /node/.test(parent)) {
+    throw new Error(
+      `another Landpost (pid ${ppid}) is already running with this DATA_DIR (${dirname(pidFile)})`,
+    );
+  }
   process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++)
     await new Promise((r) => setTimeout(r, 50));

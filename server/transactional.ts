@@ -38,20 +38,18 @@ export function transactionalSource(deps: {
           privacyUrl: config.privacyUrl,
         },
       };
-      let actionUrl: string;
-      let confirmToken: string | undefined;
-      if (name === 'confirmation') {
-        confirmToken = randomToken();
-        actionUrl = `${config.publicUrl}/confirm/${confirmToken}`;
-      } else {
-        actionUrl = subscriptions.preferencesLink(subscriber.id);
-      }
+      const preferencesUrl = subscriptions.preferencesLink(subscriber.id);
+      const confirmToken = name === 'confirmation' ? randomToken() : undefined;
+      const actionUrl = confirmToken
+        ? `${config.publicUrl}/confirm/${confirmToken}`
+        : preferencesUrl;
       const custom = name === 'welcome' ? ops.findMailText('welcome', lang.code, db) : undefined;
       const rendered = await renderTransactional(kindOf(name), ctx, {
         name: subscriber.name,
         email: subscriber.email,
         actionUrl,
-        preferencesUrl: subscriptions.preferencesLink(subscriber.id),
+        preferencesUrl,
+        retentionDays: config.unconfirmedRetentionDays,
         unsubscribeUrl: subscriptions.unsubscribeLink(subscriber.id, null),
         custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
       });

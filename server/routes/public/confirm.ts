@@ -15,13 +15,11 @@ export default async function confirmRoutes(app: FastifyInstance) {
   app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
     const subscriber = app.subscriptions.peekConfirmToken(request.params.token);
     if (!subscriber) return reply.page('message', invalid(request), 404);
-    return reply
-      .header('Cache-Control', 'no-store')
-      .page('confirm', {
-        title: request.t('confirm.title'),
-        email: subscriber.email,
-        token: request.params.token,
-      });
+    return reply.header('Cache-Control', 'no-store').page('confirm', {
+      title: request.t('confirm.title'),
+      email: subscriber.email,
+      token: request.params.token,
+    });
   });
 
   app.post<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {

@@ -23,13 +23,11 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
         message: request.t('unsubscribe.done'),
       });
     }
-    return reply
-      .header('Cache-Control', 'no-store')
-      .page('unsubscribe', {
-        title: request.t('unsubscribe.title'),
-        email: subscriber.email,
-        token: request.params.token,
-      });
+    return reply.header('Cache-Control', 'no-store').page('unsubscribe', {
+      title: request.t('unsubscribe.title'),
+      email: subscriber.email,
+      token: request.params.token,
+    });
   });
 
   app.post<{ Params: { token: string } }>(

@@ -104,14 +104,11 @@ export default async function apiRoutes(app: FastifyInstance) {
     const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
     const token = match ? ops.useApiToken(sha256(match[1]!), Date.now(), db) : undefined;
     if (!token) {
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer')
-        .send({
-          error: 'Unauthorized',
-          message: 'a valid API token is required (Authorization: Bearer …)',
-          statusCode: 401,
-        });
+      return reply.code(401).header('WWW-Authenticate', 'Bearer').send({
+        error: 'Unauthorized',
+        message: 'a valid API token is required (Authorization: Bearer …)',
+        statusCode: 401,
+      });
     }
     request.apiToken = token;
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
 import * as ops from '../db/queries/ops.js';
@@ -61,6 +62,8 @@ export async function startRuntime(
       redisUrl = embedded.url;
       log.info({ redis: redisUrl }, 'started embedded redis-server (REDIS_URL unset)');
     }
+
+    if (config.redisUrl) await checkEviction(redisUrl, log);
 
     const database = openDatabase(config.databaseFile);
     cleanup.push(() => database.close());
@@ -133,5 +136,25 @@ export async function startRuntime(
   } catch (err) {
     await undo();
     throw err;
+  }
+}
+
+/** BullMQ loses jobs when Redis evicts keys: say so loudly when an external Redis allows it. */
+async function checkEviction(url: string, log: Logger): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const [, policy] = (await client.config('GET', 'maxmemory-policy')) as [string, string];
+    if (policy && policy !== 'noeviction') {
+      log.warn(
+        { policy },
+        'Redis maxmemory-policy is not noeviction: queued mail can be lost; set maxmemory-policy noeviction',
+      );
+    }
+  } catch {
+    /* managed Redis may forbid CONFIG; nothing to check then */
+  } finally {
+    client.disconnect();
   }
 }

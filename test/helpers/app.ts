@@ -47,7 +47,9 @@ export async function startTestApp(
 
 /** Pull the first link to `path` (e.g. '/confirm/') out of a mail's text part. */
 export function linkFrom(text: string | null | undefined, path: string): string {
-  const match = new RegExp(`https?://[^\\s"<>]*${path.replace(/\//g, '\\/')}[A-Za-z0-9._~-]+`).exec(text ?? '');
+  const match = new RegExp(`https?://[^\\s"<>]*${path.replace(/\//g, '\\/')}[A-Za-z0-9._~-]+`).exec(
+    text ?? '',
+  );
   if (!match) throw new Error(`no ${path} link in mail text:\n${text ?? ''}`);
   return match[0];
 }

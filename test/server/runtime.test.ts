@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRuntime, type Runtime } from '../../server/runtime.js';
+import { testConfig, type TestConfig } from '../helpers/env.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+
+const profile = {
+  name: '',
+  regionKey: null,
+  roleKeys: [],
+  topicKeys: [],
+  language: 'de',
+  trackingConsent: false,
+};
+const meta = { ip: '127.0.0.1', userAgent: 'vitest', source: 'test', channel: 'test' };
+
+describe('runtime', () => {
+  const open: { runtimes: Runtime[]; sinks: SmtpSink[]; configs: TestConfig[] } = {
+    runtimes: [],
+    sinks: [],
+    configs: [],
+  };
+  afterEach(async () => {
+    for (const r of open.runtimes.splice(0)) await r.stop();
+    for (const s of open.sinks.splice(0)) await s.close();
+    for (const c of open.configs.splice(0)) c.cleanup();
+  });
+
+  it('runs web and worker as separate roles against one Redis', async () => {
+    const smtp = await startSmtpSink();
+    open.sinks.push(smtp);
+    const config = testConfig({ SMTP_URL: smtp.url });
+    open.configs.push(config);
+    const web = await startRuntime(config, 'web');
+    open.runtimes.push(web);
+    expect(web.app).toBeDefined();
+    expect(web.workers).toHaveLength(0);
+
+    await web.subscriptions.signUp({ email: 'split@example.org', profile, meta });
+    // Nobody processes the queue yet: no mail.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.messages).toHaveLength(0);
+
+    const worker = await startRuntime(config, 'worker');
+    open.runtimes.push(worker);
+    expect(worker.app).toBeUndefined();
+    const mail = await smtp.waitFor((m) => m.to.includes('split@example.org'));
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+  });
+
+  it('retries a temporary SMTP failure and delivers the mail once', async () => {
+    const smtp = await startSmtpSink();
+    open.sinks.push(smtp);
+    const config = testConfig({ SMTP_URL: smtp.url });
+    open.configs.push(config);
+    const runtime = await startRuntime(config, 'all');
+    open.runtimes.push(runtime);
+
+    smtp.failNext(451, 'try again later');
+    await runtime.subscriptions.signUp({ email: 'retry@example.org', profile, meta });
+    const mail = await smtp.waitFor((m) => m.to.includes('retry@example.org'), 20_000);
+    expect(mail.subject).toMatch(/bestätigen/i);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.messages.filter((m) => m.to.includes('retry@example.org'))).toHaveLength(1);
+    const sent = runtime.database.sqlite
+      .prepare(
+        "select count(*) as n from consent_events e join subscribers s on s.id = e.subscriber_id where s.email = ? and e.kind = 'confirmation_sent'",
+      )
+      .get('retry@example.org') as { n: number };
+    expect(sent.n).toBe(1);
+  }, 30_000);
+
+  it('fails a permanent SMTP rejection without retrying', async () => {
+    const smtp = await startSmtpSink();
+    open.sinks.push(smtp);
+    const config = testConfig({ SMTP_URL: smtp.url });
+    open.configs.push(config);
+    const runtime = await startRuntime(config, 'all');
+    open.runtimes.push(runtime);
+
+    smtp.failNext(550, 'no such user');
+    await runtime.subscriptions.signUp({ email: 'gone@example.org', profile, meta });
+    let failed = 0;
+    for (let i = 0; i < 50 && failed === 0; i++) {
+      failed = await runtime.queues.mail.getFailedCount();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(failed).toBe(1);
+    const [job] = await runtime.queues.mail.getFailed();
+    expect(job?.attemptsMade).toBe(1);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('starts its own redis-server when REDIS_URL is unset and stops it again', async () => {
+    const smtp = await startSmtpSink();
+    open.sinks.push(smtp);
+    const config = testConfig({ SMTP_URL: smtp.url });
+    open.configs.push(config);
+    const runtime = await startRuntime({ ...config, redisUrl: undefined }, 'all');
+    const pidFile = join(config.dataDir, 'redis', 'redis-server.pid');
+    expect(existsSync(pidFile)).toBe(true);
+    expect(await runtime.queues.connection.config('GET', 'maxmemory-policy')).toEqual([
+      'maxmemory-policy',
+      'noeviction',
+    ]);
+    expect(await runtime.queues.connection.config('GET', 'appendonly')).toEqual([
+      'appendonly',
+      'yes',
+    ]);
+    await runtime.subscriptions.signUp({ email: 'embedded@example.org', profile, meta });
+    await smtp.waitFor((m) => m.to.includes('embedded@example.org'));
+    await runtime.stop();
+    expect(existsSync(pidFile)).toBe(false);
+  });
+});

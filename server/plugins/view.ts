@@ -21,6 +21,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     lang: Language;
     t: Translate;
+    /** True when the language was chosen (query, form field or cookie), not guessed. */
+    langChosen: boolean;
+    /** Use a subscriber's own language unless the visitor chose one. */
+    preferLanguage(code: string): void;
   }
   interface FastifyReply {
     /** Render a page with the layout, the request's language and the common helpers. */
@@ -53,6 +57,12 @@ export default fp(
 
     app.decorateRequest('lang', null as unknown as Language);
     app.decorateRequest('t', null as unknown as Translate);
+    app.decorateRequest('langChosen', false);
+    app.decorateRequest('preferLanguage', function (this: FastifyRequest, code: string) {
+      if (this.langChosen || !isLanguage(code)) return;
+      this.lang = language(code);
+      this.t = translator(code);
+    });
     app.addHook('preHandler', async (request, reply) => {
       const query = request.query as Record<string, unknown> | undefined;
       const body = request.body as Record<string, unknown> | undefined;
@@ -70,6 +80,7 @@ export default fp(
       }
       request.lang = language(code);
       request.t = translator(code);
+      request.langChosen = chosen !== undefined;
     });
 
     app.decorateReply(

@@ -22,7 +22,7 @@ interface BrowserElement {
 }
 declare const document: {
   activeElement: BrowserElement | null;
-  documentElement: { scrollWidth: number; clientWidth: number };
+  documentElement: { scrollWidth: number; scrollHeight: number };
 };
 declare function getComputedStyle(element: BrowserElement): {
   color: string;
@@ -83,6 +83,12 @@ function subscriberRow(email: string): SubscriberRow | undefined {
     )
     .get(email) as SubscriberRow | undefined;
 }
+function regionKey(name: string): string | undefined {
+  const row = testApp.runtime.database.sqlite
+    .prepare('select key from regions where name = ?')
+    .get(name) as { key: string } | undefined;
+  return row?.key;
+}
 function roleKeys(subscriberId: number): string[] {
   return (
     testApp.runtime.database.sqlite
@@ -119,7 +125,10 @@ type Rgba = [number, number, number, number];
 function parseColor(css: string): Rgba {
   const m = /^rgba?\(([^)]+)\)$/.exec(css.trim());
   if (!m?.[1]) throw new Error(`unexpected colour ${css}`);
-  const parts = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+  const parts = m[1]
+    .split(/[\s,/]+/)
+    .filter(Boolean)
+    .map(Number);
   const [r = 0, g = 0, b = 0, a = 1] = parts;
   return [r, g, b, a];
 }
@@ -141,16 +150,19 @@ function contrast(fg: string, bg: string): number {
 
 /** Text colour of the element and the first non-transparent background behind it. */
 async function colours(page: Page, selector: string): Promise<{ fg: string; bg: string }> {
-  return page.locator(selector).first().evaluate((start: BrowserElement) => {
-    const fg = getComputedStyle(start).color;
-    let el: BrowserElement | null = start;
-    while (el) {
-      const bg = getComputedStyle(el).backgroundColor;
-      if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return { fg, bg };
-      el = el.parentElement;
-    }
-    return { fg, bg: 'rgb(255, 255, 255)' };
-  });
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((start: BrowserElement) => {
+      const fg = getComputedStyle(start).color;
+      let el: BrowserElement | null = start;
+      while (el) {
+        const bg = getComputedStyle(el).backgroundColor;
+        if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return { fg, bg };
+        el = el.parentElement;
+      }
+      return { fg, bg: 'rgb(255, 255, 255)' };
+    });
 }
 
 describe('sign-up form in the browser', () => {
@@ -203,9 +215,7 @@ describe('sign-up form in the browser', () => {
       );
 
       const mail = await testApp.smtp.waitFor((m) => m.to.includes(email));
-      expect(mail.subject).toBe(
-        de('mail.confirmation.subject', { org: testApp.config.orgName }),
-      );
+      expect(mail.subject).toBe(de('mail.confirmation.subject', { org: testApp.config.orgName }));
       expect(mail.text).toContain('Waren Sie das?');
       expect(mail.html).toMatch(/<html[^>]*\blang="de"/);
 
@@ -214,14 +224,16 @@ describe('sign-up form in the browser', () => {
         status: 'unconfirmed',
         confirmed_at: null,
         language: 'de',
-        region_key: expect.any(String),
+        region_key: regionKey('Harz'),
         name: 'Erika Mustermann',
       });
       expect(roleKeys(before!.id)).toEqual(['volunteer']);
 
       // Opening the link only shows a button: link scanners must not confirm anybody.
       await page.goto(onTestServer(linkFrom(mail.text, '/confirm/')));
-      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Anmeldung bestätigen');
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe(
+        'Anmeldung bestätigen',
+      );
       expect(await page.locator('main').innerText()).toContain(email);
       const confirmButton = page.getByRole('button', { name: 'Ja, Anmeldung bestätigen' });
       await confirmButton.waitFor();
@@ -229,9 +241,7 @@ describe('sign-up form in the browser', () => {
 
       await confirmButton.click();
       await page.getByRole('heading', { level: 1, name: 'Vielen Dank!' }).waitFor();
-      expect(await page.getByRole('status').innerText()).toContain(
-        'Ihre Anmeldung ist bestätigt.',
-      );
+      expect(await page.getByRole('status').innerText()).toContain('Ihre Anmeldung ist bestätigt.');
       const after = subscriberRow(email);
       expect(after?.status).toBe('confirmed');
       expect(after?.confirmed_at).toEqual(expect.any(Number));
@@ -278,7 +288,13 @@ describe('sign-up form in the browser', () => {
       expect(mail.subject).toContain('يرجى تأكيد اشتراككم');
       expect(mail.html).toMatch(/<html[^>]*\bdir="rtl"/);
       expect(mail.html).toMatch(/<html[^>]*\blang="ar"/);
-      expect(subscriberRow(email)).toMatchObject({ status: 'unconfirmed', language: 'ar' });
+      const row = subscriberRow(email);
+      expect(row).toMatchObject({
+        status: 'unconfirmed',
+        language: 'ar',
+        region_key: regionKey('Harz'),
+      });
+      expect(roleKeys(row!.id)).toEqual(['volunteer']);
 
       await page.goto(onTestServer(linkFrom(mail.text, '/confirm/')));
       expect(await html.getAttribute('dir')).toBe('rtl');
@@ -411,14 +427,11 @@ describe('sign-up form in the browser', () => {
 
   for (const lang of ['de', 'ar'] as const) {
     it(
-      `layout at 320 px (${lang}): no horizontal scroll, targets at least 24×24 px`,
+      `320 px (${lang}): buttons, checkboxes, radios and language links are at least 24×24 px`,
       async () => {
         const page = await newPage({ viewport: { width: 320, height: 800 } });
         await page.goto(`${testApp.baseUrl}/?lang=${lang}`);
         expect(await page.locator('html').getAttribute('lang')).toBe(lang);
-
-        const width = await page.evaluate(() => document.documentElement.scrollWidth);
-        expect(width, 'document.documentElement.scrollWidth').toBeLessThanOrEqual(320);
 
         const targets = page.locator(
           'main button, main input[type="checkbox"], main input[type="radio"], nav a',
@@ -433,13 +446,56 @@ describe('sign-up form in the browser', () => {
           expect(box, `${name} is rendered`).not.toBeNull();
           expect(box!.width, `${name} width`).toBeGreaterThanOrEqual(24);
           expect(box!.height, `${name} height`).toBeGreaterThanOrEqual(24);
-          expect(box!.x, `${name} inside the viewport`).toBeGreaterThanOrEqual(0);
-          expect(box!.x + box!.width, `${name} inside the viewport`).toBeLessThanOrEqual(320);
         }
       },
       TIMEOUT,
     );
   }
+
+  /** scrollWidth of the page at 320 px, optionally after posting an empty (invalid) form. */
+  async function widthAt320(lang: 'de' | 'ar', withErrors = false): Promise<number> {
+    const page = await newPage({ viewport: { width: 320, height: 800 } });
+    await page.goto(`${testApp.baseUrl}/?lang=${lang}`);
+    if (withErrors) {
+      await page.locator('button[type="submit"]').click();
+      await page.locator('#consent-error').waitFor();
+    }
+    return page.evaluate(() => document.documentElement.scrollWidth);
+  }
+
+  it(
+    '320 px (de): no horizontal scroll',
+    async () => {
+      expect(await widthAt320('de'), 'scrollWidth').toBeLessThanOrEqual(320);
+    },
+    TIMEOUT,
+  );
+  it(
+    '320 px (de, with errors): no horizontal scroll',
+    async () => {
+      expect(await widthAt320('de', true), 'scrollWidth').toBeLessThanOrEqual(320);
+    },
+    TIMEOUT,
+  );
+  it(
+    '320 px (ar): no horizontal scroll',
+    async () => {
+      expect(await widthAt320('ar'), 'scrollWidth').toBeLessThanOrEqual(320);
+    },
+    TIMEOUT,
+  );
+  it(
+    '320 px (en, uk): no horizontal scroll',
+    async () => {
+      for (const lang of ['en', 'uk'] as const) {
+        const page = await newPage({ viewport: { width: 320, height: 800 } });
+        await page.goto(`${testApp.baseUrl}/?lang=${lang}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, `${lang}: scrollWidth`).toBeLessThanOrEqual(320);
+      }
+    },
+    TIMEOUT,
+  );
 
   it(
     'contrast: body text, hints, links and the button reach 4.5:1',
@@ -473,9 +529,22 @@ describe('sign-up form in the browser', () => {
       for (const lang of ['de', 'ar'] as const) {
         const page = await newPage({ viewport: { width: 1024, height: 800 } });
         await page.goto(`${testApp.baseUrl}/?lang=${lang}`);
-        await page.getByRole('button', { name: lang === 'de' ? 'Abonnieren' : ar('signup.submit') }).waitFor();
+        await page
+          .getByRole('button', { name: lang === 'de' ? 'Abonnieren' : ar('signup.submit') })
+          .waitFor();
+        // The whole page, clipped to the 1024 px where the content is: the Arabic page is
+        // 11 024 px wide today (see the known defects above) with the form at its right end.
+        const size = await page.evaluate(() => ({
+          width: document.documentElement.scrollWidth,
+          height: document.documentElement.scrollHeight,
+        }));
         const path = resolve(SCREENSHOT_DIR, `signup-${lang}-1024.png`);
-        await page.screenshot({ path, fullPage: true });
+        const x = lang === 'ar' ? size.width - 1024 : 0;
+        await page.screenshot({
+          path,
+          fullPage: true,
+          clip: { x, y: 0, width: 1024, height: size.height },
+        });
         paths.push(path);
       }
       console.log(`screenshots:\n  ${paths.join('\n  ')}`);

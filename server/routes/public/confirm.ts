@@ -15,6 +15,7 @@ export default async function confirmRoutes(app: FastifyInstance) {
   app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
     const subscriber = app.subscriptions.peekConfirmToken(request.params.token);
     if (!subscriber) return reply.page('message', invalid(request), 404);
+    request.preferLanguage(subscriber.language);
     return reply.header('Cache-Control', 'no-store').page('confirm', {
       title: request.t('confirm.title'),
       email: subscriber.email,
@@ -28,6 +29,7 @@ export default async function confirmRoutes(app: FastifyInstance) {
       requestMeta(request, 'confirmation-link'),
     );
     if (!subscriber) return reply.page('message', invalid(request), 404);
+    request.preferLanguage(subscriber.language);
     return reply.page('message', {
       title: request.t('confirm.doneTitle'),
       message: request.t('confirm.done'),

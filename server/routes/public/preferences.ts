@@ -29,6 +29,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
       return undefined;
     }
     reply.header('Cache-Control', 'no-store');
+    request.preferLanguage(subscriber.language);
     return subscriber;
   };
 

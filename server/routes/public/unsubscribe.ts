@@ -23,6 +23,7 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
         message: request.t('unsubscribe.done'),
       });
     }
+    request.preferLanguage(subscriber.language);
     return reply.header('Cache-Control', 'no-store').page('unsubscribe', {
       title: request.t('unsubscribe.title'),
       email: subscriber.email,

@@ -66,7 +66,11 @@ export async function postSignup(
   });
 }
 
-export function rows<T = Record<string, unknown>>(t: TestApp, sql: string, ...params: unknown[]): T[] {
+export function rows<T = Record<string, unknown>>(
+  t: TestApp,
+  sql: string,
+  ...params: unknown[]
+): T[] {
   return t.runtime.database.sqlite.prepare(sql).all(...params) as T[];
 }
 

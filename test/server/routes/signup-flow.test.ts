@@ -86,7 +86,10 @@ describe('sign-up → confirmation → welcome → one-click unsubscribe', () =>
     expect(page.body).toContain(`<form method="post" action="${pathOf(confirmLink)}">`);
     expect(page.body).toMatch(/<button type="submit">Ja, Anmeldung bestätigen<\/button>/);
     expect(page.body).toContain(email);
-    expect(subscriberByEmail(t, email)).toMatchObject({ status: 'unconfirmed', confirmed_at: null });
+    expect(subscriberByEmail(t, email)).toMatchObject({
+      status: 'unconfirmed',
+      confirmed_at: null,
+    });
     expect(
       rows(t, 'SELECT status FROM subscriptions WHERE subscriber_id = ?', id).map((r) => r.status),
     ).toEqual(['unconfirmed']);
@@ -207,6 +210,29 @@ describe('sign-up → confirmation → welcome → one-click unsubscribe', () =>
     const again = await t.app.inject({ method: 'GET', url: unsubscribePath, headers: HTML });
     expect(again.statusCode).toBe(200);
     expect(again.body).toContain('Sie sind abgemeldet');
+  });
+
+  // PRODUCT BUG (server/app.ts / server/routes/public/unsubscribe.ts): RFC 8058 §3.1 says the
+  // one-click POST body "SHOULD be sent as multipart/form-data" (urlencoded is the MAY). No
+  // multipart parser is registered, so fastify answers 415 and the person stays subscribed.
+  it('one-click also works with a multipart/form-data body (RFC 8058 recommends it)', async () => {
+    const email = 'multipart.oneclick@example.org';
+    const { subscriber, welcome } = await signUpAndConfirm(t, email);
+    const boundary = '----landpost-test-boundary';
+    const res = await t.app.inject({
+      method: 'POST',
+      url: pathOf(linkFrom(welcome.text, '/u/')),
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload:
+        `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n` +
+        `One-Click\r\n--${boundary}--\r\n`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(subscriberByEmail(t, email)).toBeUndefined();
+    expect(consentEvents(t, subscriber.id).at(-1)).toMatchObject({
+      kind: 'unsubscribed',
+      channel: 'one-click',
+    });
   });
 
   it('a forged unsubscribe token is refused and unsubscribes nobody', async () => {

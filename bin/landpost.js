@@ -3,5 +3,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../server/cli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+try {
+  const { runCli } = await import('../server/cli.ts');
+  process.exitCode = await runCli(process.argv.slice(2));
+} catch (err) {
+  console.error(`landpost: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}

@@ -26,6 +26,8 @@ export function openDatabase(file: string): Database_ {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // REPLACE must fire DELETE triggers too (the consent log refuses deletes).
+  sqlite.pragma('recursive_triggers = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
   return {

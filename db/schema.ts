@@ -242,3 +242,107 @@ export const caughtMails = sqliteTable(
   },
   (t) => [index('caught_mails_received').on(t.receivedAt)],
 );
+
+export const userRoles = ['admin', 'editor', 'viewer'] as const;
+export type UserRole = (typeof userRoles)[number];
+
+/** People who log in to the admin UI. */
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull().default(''),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: userRoles }).notNull().default('editor'),
+  language: text('language').notNull().default('de'),
+  totpSecret: text('totp_secret'),
+  totpEnabled: integer('totp_enabled', { mode: 'boolean' }).notNull().default(false),
+  failedLogins: integer('failed_logins').notNull().default(0),
+  lockedUntil: ms('locked_until'),
+  createdAt: ms('created_at').notNull().default(now),
+  lastLoginAt: ms('last_login_at'),
+  passwordChangedAt: ms('password_changed_at'),
+  disabledAt: ms('disabled_at'),
+});
+
+/** Admin sessions: the cookie holds a random id, the table only its SHA-256. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Password accepted, second factor still to come. */
+    pendingTotp: integer('pending_totp', { mode: 'boolean' }).notNull().default(false),
+    createdAt: ms('created_at').notNull().default(now),
+    lastSeenAt: ms('last_seen_at').notNull().default(now),
+    expiresAt: ms('expires_at').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);
+
+/** Who did what, when, on which record: every admin and API change. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: ms('at').notNull().default(now),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    apiTokenId: integer('api_token_id').references(() => apiTokens.id, { onDelete: 'set null' }),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id'),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+    ip: text('ip'),
+  },
+  (t) => [index('audit_log_entity').on(t.entity, t.entityId), index('audit_log_at').on(t.at)],
+);
+
+export interface SegmentRule {
+  field:
+    | 'region'
+    | 'role'
+    | 'topic'
+    | 'language'
+    | 'list'
+    | 'status'
+    | 'createdAfter'
+    | 'createdBefore'
+    | 'engagement';
+  values: string[];
+}
+
+/** Saved filters that a send targets directly. */
+export const segments = sqliteTable('segments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  match: text('match', { enum: ['all', 'any'] })
+    .notNull()
+    .default('all'),
+  rules: text('rules', { mode: 'json' }).$type<SegmentRule[]>().notNull(),
+  createdAt: ms('created_at').notNull().default(now),
+  updatedAt: ms('updated_at').notNull().default(now),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+});
+
+export const importStatuses = ['uploaded', 'ready', 'running', 'done', 'failed'] as const;
+
+/** CSV imports: the file is validated first (report), then written by a background job. */
+export const imports = sqliteTable('imports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  status: text('status', { enum: importStatuses }).notNull().default('uploaded'),
+  fileName: text('file_name').notNull(),
+  filePath: text('file_path').notNull(),
+  options: text('options', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  report: text('report', { mode: 'json' }).$type<Record<string, unknown>>(),
+  totalRows: integer('total_rows').notNull().default(0),
+  processedRows: integer('processed_rows').notNull().default(0),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: ms('created_at').notNull().default(now),
+  finishedAt: ms('finished_at'),
+  error: text('error'),
+});

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { language, negotiate, translator } from './i18n/index.js';
 import services, { type Services } from './plugins/services.js';
 import viewPlugin from './plugins/view.js';
+import adminRoutes from './routes/admin/index.js';
 import apiRoutes from './routes/api/v1/index.js';
 import devMailRoutes from './routes/dev-mail.js';
 import healthRoutes from './routes/health.js';
@@ -14,7 +15,7 @@ import signupRoutes from './routes/public/signup.js';
 import unsubscribeRoutes from './routes/public/unsubscribe.js';
 
 /** Paths whose last segment is a secret token: logged shortened. */
-const TOKEN_PATH = /^(\/(?:confirm|u|p)\/)([^/?]+)(.*)$/;
+const TOKEN_PATH = /^(\/(?:confirm|u|p|admin\/setup)\/)([^/?]+)(.*)$/;
 
 export function redactUrl(url: string): string {
   return url.replace(
@@ -50,7 +51,7 @@ export async function buildApp(
   });
 
   await app.register(services, deps);
-  await app.register(cookie);
+  await app.register(cookie, { secret: deps.secrets.cookieSecret() });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(rateLimit, {
     global: false,
@@ -128,6 +129,7 @@ export async function buildApp(
   await app.register(unsubscribeRoutes);
   await app.register(preferencesRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
+  await app.register(adminRoutes, { prefix: '/admin' });
   if (!deps.config.production) await app.register(devMailRoutes);
   return app;
 }

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
 import { backupDatabase, migrateDatabase, openDatabase } from '../db/client.js';
+import { recordAudit } from '../db/queries/audit.js';
 import * as ops from '../db/queries/ops.js';
+import * as users from '../db/queries/users.js';
+import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './admin-auth.js';
+import { isValidEmail } from './subscriptions.js';
 import { ConfigError, loadConfig } from './config.js';
 import { randomToken, sha256 } from './security.js';
 
@@ -14,6 +18,8 @@ Commands:
   token list                            list API tokens (never the tokens themselves)
   token revoke --id ID                  revoke an API token
   backup [--out FILE]                   online copy of the SQLite database
+  admin create --email E --password P [--name N] [--role R]
+                                        create an admin UI account (R: admin|editor|viewer; default admin)
   --help                                this text
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
@@ -22,21 +28,35 @@ export async function runCli(
   argv: string[],
   out: (line: string) => void = console.log,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      name: { type: 'string' },
-      role: { type: 'string', default: 'admin' },
-      id: { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        name: { type: 'string' },
+        role: { type: 'string', default: 'admin' },
+        id: { type: 'string' },
+        out: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    out(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const [command, sub] = positionals;
   if (values.help || !command) {
     out(HELP);
     return command || values.help ? 0 : 2;
+  }
+  const known = ['migrate', 'token create', 'token list', 'token revoke', 'backup', 'admin create'];
+  if (!known.includes(`${command}${sub ? ` ${sub}` : ''}`)) {
+    out(`unknown command "${positionals.join(' ')}"\n\n${HELP}`);
+    return 2;
   }
   const config = loadConfig();
   const database = openDatabase(config.databaseFile);
@@ -87,6 +107,50 @@ export async function runCli(
           return 1;
         }
         out(`revoked token #${id}`);
+        return 0;
+      }
+      case 'admin create': {
+        const email = (values.email ?? '').trim().toLowerCase();
+        const role = values.role;
+        if (!isValidEmail(email)) {
+          out('admin create needs --email with a valid address');
+          return 2;
+        }
+        if (role !== 'admin' && role !== 'editor' && role !== 'viewer') {
+          out('--role must be admin, editor or viewer');
+          return 2;
+        }
+        const problem = passwordProblem(values.password ?? '');
+        if (problem) {
+          out(`--password: at least ${MIN_PASSWORD_LENGTH} and at most 200 characters`);
+          return 2;
+        }
+        if (users.findUserByEmail(email, db)) {
+          out(`an account for ${email} exists already`);
+          return 1;
+        }
+        const user = users.createUser(
+          {
+            email,
+            name: (values.name ?? '').trim().slice(0, 100),
+            role,
+            passwordHash: await hashPassword(values.password!),
+          },
+          db,
+        );
+        recordAudit(
+          {
+            actor: 'cli',
+            action: 'create',
+            entity: 'user',
+            entityId: String(user.id),
+            details: { role },
+          },
+          db,
+        );
+        out(
+          `created ${role} account #${user.id} for ${email}; log in at ${config.publicUrl}/admin/login`,
+        );
         return 0;
       }
       case 'backup': {

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
 import * as ops from '../db/queries/ops.js';
+import { countUsers } from '../db/queries/users.js';
 import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
 import { createMailWorker } from '../workers/mail.js';
 import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
@@ -116,6 +117,14 @@ export async function startRuntime(
     if (role !== 'worker') {
       app = await buildApp({ config, database, queues, secrets, subscriptions }, { logger: log });
       await app.ready();
+    }
+
+    if (app && countUsers(database.db) === 0) {
+      // First start: a one-time link (valid one hour) to create the first admin.
+      const token = secrets.sign('admin-setup', { s: 0, e: Math.floor(Date.now() / 1000) + 3600 });
+      log.info(
+        `No admin account yet. Create the first one within the hour: ${config.publicUrl}/admin/setup/${token}`,
+      );
     }
 
     let stopping: Promise<void> | undefined;

@@ -15,7 +15,7 @@ export function redactToken(token: string): string {
   return token.length > 8 ? `${token.slice(0, 6)}…` : '…';
 }
 
-export type LinkPurpose = 'unsubscribe' | 'preferences' | 'signup-form';
+export type LinkPurpose = 'unsubscribe' | 'preferences' | 'signup-form' | 'admin-setup';
 
 export interface LinkClaims {
   /** subscriber id (0 where none) */
@@ -42,6 +42,11 @@ export class Secrets {
       this.keys.set(purpose, key);
     }
     return key;
+  }
+
+  /** Secret for signed cookies (CSRF secret cookie of the admin area). */
+  cookieSecret(): string {
+    return this.key('cookie').toString('base64url');
   }
 
   /** Keyed hash of an address: the consent log's stable identifier that survives erasure. */

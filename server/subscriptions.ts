@@ -37,22 +37,26 @@ export class SubscriptionService {
     return `${t('signup.consent')} ${t('signup.consentPrivacy')}`;
   }
 
+  /** The version names the wording: a changed translation is a new version by itself. */
+  consentVersion(language: string): string {
+    return `${CONSENT_TEXT_VERSION}.${sha256(this.consentText(language)).slice(0, 8)}`;
+  }
+
   async signUp(input: {
     email: string;
     profile: Profile;
+    /** The language the form (and so the consent text) was shown in. */
+    formLanguage?: string;
     listIds?: number[];
     meta: RequestMeta;
   }): Promise<subscribers.SignUpOutcome['kind']> {
+    const formLanguage = input.formLanguage ?? input.profile.language;
     const email = normaliseEmail(input.email);
     const now = Date.now();
     const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
     const result = transaction(this.db, (tx) => {
-      reference.saveConsentText(
-        CONSENT_TEXT_VERSION,
-        input.profile.language,
-        this.consentText(input.profile.language),
-        tx,
-      );
+      const consentVersion = this.consentVersion(formLanguage);
+      reference.saveConsentText(consentVersion, formLanguage, this.consentText(formLanguage), tx);
       const listIds = input.listIds?.length ? input.listIds : [reference.defaultList(tx).id];
       const outcome = subscribers.signUp(
         {
@@ -60,7 +64,8 @@ export class SubscriptionService {
           emailHash: this.secrets.emailHash(email),
           profile: input.profile,
           listIds,
-          consentTextVersion: CONSENT_TEXT_VERSION,
+          consentTextVersion: consentVersion,
+          consentLanguage: formLanguage,
           meta: input.meta,
           cooldownMs,
           now,

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, gt } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, gt } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
   consentEvents,
@@ -151,6 +151,8 @@ export function signUp(
     profile: Profile;
     listIds: number[];
     consentTextVersion: string;
+    /** Language of the consent wording the person saw. */
+    consentLanguage: string;
     meta: RequestMeta;
     cooldownMs: number;
     now?: number;
@@ -170,7 +172,14 @@ export function signUp(
   if (existing) {
     subscriber = tx
       .update(subscribers)
-      .set({ ...fields, status: 'unconfirmed', source: input.meta.source ?? '', updatedAt: now })
+      // A fresh sign-up restarts the retention period of an unconfirmed one.
+      .set({
+        ...fields,
+        status: 'unconfirmed',
+        source: input.meta.source ?? '',
+        createdAt: now,
+        updatedAt: now,
+      })
       .where(eq(subscribers.id, existing.id))
       .returning()
       .get();
@@ -207,6 +216,7 @@ export function signUp(
       consentTextVersion: input.consentTextVersion,
       listIds: input.listIds,
       details: {
+        consentLanguage: input.consentLanguage,
         regionKey: fields.regionKey,
         roleKeys,
         topicKeys,
@@ -515,7 +525,14 @@ export function exportData(subscriberId: number, tx: Tx) {
     },
     subscriptions: subs,
     consent: history,
-    consentTexts: texts.filter((t) => t.language === full.language || texts.length <= 1),
+    // The wording each consent record refers to, in the language the form was shown in.
+    consentTexts: texts.filter((t) =>
+      history.some(
+        (h) =>
+          h.consentTextVersion === t.version &&
+          (h.details?.consentLanguage ?? full.language) === t.language,
+      ),
+    ),
   };
 }
 
@@ -535,4 +552,14 @@ export function purgeUnconfirmed(olderThan: number, tx: Tx): number {
     tx.delete(consentEvents).where(inArray(consentEvents.subscriberId, chunk)).run();
   }
   return stale.length;
+}
+
+/** How many subscribers there are in each status (dashboard). */
+export function subscriberCounts(tx: Tx): Record<string, number> {
+  const rows = tx
+    .select({ status: subscribers.status, n: count() })
+    .from(subscribers)
+    .groupBy(subscribers.status)
+    .all();
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * Translations: one JSON file per language in this folder (de.json is the reference and the
  * fallback). Adding a language is adding a file; `_meta` names it and gives its direction.
  */
-type Tree = { [key: string]: string | Tree };
+export type Tree = { [key: string]: string | Tree };
 
 export interface Language {
   code: string;
@@ -19,7 +19,11 @@ export type Translate = (key: string, vars?: Record<string, string | number>) =>
 const folder = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_LANGUAGE = 'de';
 
-function flatten(tree: Tree, prefix = '', out = new Map<string, string>()): Map<string, string> {
+export function flatten(
+  tree: Tree,
+  prefix = '',
+  out = new Map<string, string>(),
+): Map<string, string> {
   for (const [k, v] of Object.entries(tree)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (typeof v === 'string') out.set(key, v);

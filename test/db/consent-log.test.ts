@@ -32,6 +32,7 @@ function signUp(email: string) {
         profile,
         listIds: [reference.defaultList(tx).id],
         consentTextVersion: CONSENT_TEXT_VERSION,
+        consentLanguage: 'de',
         meta: { ip: '203.0.113.1', channel: 'web-form', source: 'test' },
         cooldownMs: 600_000,
       },

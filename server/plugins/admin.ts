@@ -1,0 +1,180 @@
+import csrf from '@fastify/csrf-protection';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import * as audit from '../../db/queries/audit.js';
+import * as users from '../../db/queries/users.js';
+import type { UserRole } from '../../db/schema.js';
+import { roleAllows, SESSION_COOKIE, SESSION_IDLE_MS } from '../admin-auth.js';
+import { ADMIN_LANGUAGES, adminTranslator } from '../i18n/admin.js';
+import type { Translate } from '../i18n/index.js';
+import { sha256 } from '../security.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without a session (login, set-up). */
+    public?: boolean;
+    /** Reachable while the second factor is still pending. */
+    pendingTotpOk?: boolean;
+    /** Least role needed; default viewer for GET/HEAD, editor for everything else. */
+    role?: UserRole;
+  }
+  interface FastifyRequest {
+    user?: users.User;
+    sessionIdHash?: string;
+    at: Translate;
+    /** Record an admin action in the audit log. */
+    audit(
+      action: string,
+      entity: string,
+      entityId?: string | number | null,
+      details?: Record<string, unknown>,
+    ): void;
+  }
+  interface FastifyReply {
+    adminPage(
+      template: string,
+      data?: Record<string, unknown>,
+      status?: number,
+    ): Promise<FastifyReply>;
+  }
+}
+
+export function adminLanguage(request: FastifyRequest): string {
+  if (request.user) return request.user.language;
+  const header = (request.headers['accept-language'] ?? '').toLowerCase();
+  const first = ADMIN_LANGUAGES.map((l) => ({ l, i: header.indexOf(l) }))
+    .filter((x) => x.i >= 0)
+    .sort((a, b) => a.i - b.i)[0];
+  return first?.l ?? 'de';
+}
+
+export function sessionCookieOptions(secure: boolean) {
+  return { path: '/admin', httpOnly: true, sameSite: 'lax' as const, secure, signed: false };
+}
+
+/**
+ * The admin area's guard: a session cookie (random id, stored hashed, sliding idle timeout),
+ * a role check on every route, CSRF tokens on every state-changing request, and the audit log.
+ */
+export default fp(
+  async (app) => {
+    const db = app.database.db;
+    const secure = app.config.publicUrl.startsWith('https:');
+
+    await app.register(csrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: 'lp_csrf',
+      cookieOpts: { path: '/admin', httpOnly: true, sameSite: 'strict', secure, signed: true },
+      getToken: (request: FastifyRequest) => {
+        const body = request.body as Record<string, unknown> | undefined;
+        const query = request.query as Record<string, unknown> | undefined;
+        const header = request.headers['x-csrf-token'];
+        const token = (typeof header === 'string' && header) || body?._csrf || query?._csrf;
+        return typeof token === 'string' ? token : '';
+      },
+    });
+
+    app.decorateRequest('at', null as unknown as Translate);
+    app.decorateRequest(
+      'audit',
+      function (this: FastifyRequest, action, entity, entityId, details) {
+        audit.recordAudit(
+          {
+            userId: this.user?.id ?? null,
+            actor: this.user?.email ?? 'anonymous',
+            action,
+            entity,
+            entityId: entityId === undefined || entityId === null ? null : String(entityId),
+            details: details ?? null,
+            ip: this.ip,
+          },
+          db,
+        );
+      },
+    );
+
+    app.addHook('onRequest', async (request, reply) => {
+      const config = request.routeOptions.config;
+      const token = request.cookies[SESSION_COOKIE];
+      const now = Date.now();
+      if (token) {
+        const idHash = sha256(token);
+        const found = users.findSession(idHash, now, db);
+        if (found) {
+          // Refresh the idle timeout at most once a minute.
+          if (now - found.session.lastSeenAt > 60_000)
+            users.touchSession(idHash, now, now + SESSION_IDLE_MS, db);
+          if (!found.session.pendingTotp || config.pendingTotpOk) {
+            request.user = found.user;
+            request.sessionIdHash = idHash;
+          } else if (!config.public) {
+            request.at = adminTranslator(adminLanguage(request));
+            return reply.redirect('/admin/login/totp', 303);
+          }
+        }
+      }
+      request.at = adminTranslator(adminLanguage(request));
+      if (config.public || config.pendingTotpOk) return;
+      if (!request.user) {
+        if (request.method === 'GET') {
+          const next = encodeURIComponent(request.url);
+          return reply.redirect(`/admin/login?next=${next}`, 303);
+        }
+        return reply
+          .code(401)
+          .send({
+            error: 'Unauthorized',
+            message: request.at('common.loginRequired'),
+            statusCode: 401,
+          });
+      }
+      const needed =
+        config.role ??
+        (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+      if (!roleAllows(request.user.role, needed)) {
+        return reply
+          .code(403)
+          .adminPage(
+            'message',
+            { title: request.at('common.forbiddenTitle'), message: request.at('common.forbidden') },
+            403,
+          );
+      }
+    });
+
+    // Every state-changing request carries the CSRF token of its form.
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS')
+        return;
+      await new Promise<void>((resolve, reject) => {
+        app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
+      });
+    });
+
+    app.decorateReply(
+      'adminPage',
+      async function (this: FastifyReply, template, data = {}, status = 200) {
+        const request = this.request;
+        const html = await this.viewAsync(`admin/${template}`, {
+          at: request.at ?? adminTranslator('de'),
+          adminLang: request.user?.language ?? adminLanguage(request),
+          user: request.user,
+          csrf: this.generateCsrf(),
+          path: request.url.split('?')[0],
+          can: (role: UserRole) => !!request.user && roleAllows(request.user.role, role),
+          production: app.config.production,
+          orgName: app.config.orgName,
+          notice: (request.query as Record<string, string> | undefined)?.notice,
+          errors: {},
+          values: {},
+          ...data,
+        });
+        return this.code(status)
+          .header('Cache-Control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(html);
+      },
+    );
+  },
+  { name: 'admin', dependencies: ['services', 'view'] },
+);

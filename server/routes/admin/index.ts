@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import adminPlugin from '../../plugins/admin.js';
+import accountRoutes from './auth.js';
+import auditRoutes from './audit.js';
+import dashboardRoutes from './dashboard.js';
+import mailRoutes from './mail.js';
+import tokenRoutes from './tokens.js';
+import userRoutes from './users.js';
+
+/** The admin UI under /admin: one guard (session, role, CSRF) for every page. */
+export default async function adminRoutes(app: FastifyInstance) {
+  await app.register(adminPlugin);
+  await app.register(accountRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(userRoutes);
+  await app.register(tokenRoutes);
+  await app.register(auditRoutes);
+  if (!app.config.production) await app.register(mailRoutes);
+}

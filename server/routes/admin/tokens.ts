@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import * as ops from '../../../db/queries/ops.js';
+import { userRoles, type UserRole } from '../../../db/schema.js';
+import { randomToken, sha256 } from '../../security.js';
+import { field, type FormBody } from '../public/form.js';
+
+/** API tokens: created here or with `npx landpost token create`; shown once, stored hashed. */
+export default async function tokenRoutes(app: FastifyInstance) {
+  const db = app.database.db;
+  const admin = { config: { role: 'admin' as const } };
+
+  app.get('/tokens', admin, async (request, reply) =>
+    reply.adminPage('tokens', {
+      title: request.at('tokens.title'),
+      tokens: ops.listApiTokens(db),
+      roles: userRoles,
+    }),
+  );
+
+  app.post('/tokens', admin, async (request, reply) => {
+    const body = (request.body ?? {}) as FormBody;
+    const name = field(body, 'name').trim();
+    const role = field(body, 'role');
+    const errors: Record<string, string> = {};
+    if (!name || name.length > 100 || /[\r\n<>]/.test(name))
+      errors.name = request.at('tokens.nameInvalid');
+    if (!(userRoles as readonly string[]).includes(role))
+      errors.role = request.at('users.roleInvalid');
+    if (Object.keys(errors).length) {
+      return reply.adminPage(
+        'tokens',
+        {
+          title: request.at('tokens.title'),
+          tokens: ops.listApiTokens(db),
+          roles: userRoles,
+          values: { name, role },
+          errors,
+        },
+        400,
+      );
+    }
+    const token = `lp_${randomToken()}`;
+    const row = ops.createApiToken(
+      { name, role: role as UserRole, tokenHash: sha256(token), prefix: token.slice(0, 9) },
+      db,
+    );
+    request.audit('create', 'api-token', row.id, { name, role });
+    return reply.adminPage('tokens', {
+      title: request.at('tokens.title'),
+      tokens: ops.listApiTokens(db),
+      roles: userRoles,
+      created: { token, name },
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/tokens/:id/revoke', admin, async (request, reply) => {
+    const id = Number(request.params.id);
+    if (ops.revokeApiToken(id, Date.now(), db)) request.audit('revoke', 'api-token', id);
+    return reply.redirect('/admin/tokens?notice=revoked', 303);
+  });
+}

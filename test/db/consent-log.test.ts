@@ -170,7 +170,11 @@ describe('migrations', () => {
       .all() as { name: string }[];
     expect(triggers.map((t) => t.name)).toEqual([
       'consent_events_keep_proof',
+      'consent_events_no_replace',
       'consent_events_no_update',
+      'consent_texts_no_delete',
+      'consent_texts_no_replace',
+      'consent_texts_no_update',
     ]);
   });
 });

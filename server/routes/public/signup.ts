@@ -108,6 +108,7 @@ export default async function signupRoutes(app: FastifyInstance) {
       await app.subscriptions.signUp({
         email,
         profile,
+        formLanguage: request.lang.code,
         meta: requestMeta(request, 'web-form', source),
       });
       return checkInbox(email);

@@ -63,13 +63,17 @@ export function filterConditions(filter: SubscriberFilter): SQL[] {
   }
   if (filter.createdFrom !== undefined) c.push(gte(subscribers.createdAt, filter.createdFrom));
   if (filter.createdTo !== undefined) c.push(lte(subscribers.createdAt, filter.createdTo));
-  if (filter.confirmedFrom !== undefined) c.push(gte(subscribers.confirmedAt, filter.confirmedFrom));
+  if (filter.confirmedFrom !== undefined)
+    c.push(gte(subscribers.confirmedAt, filter.confirmedFrom));
   if (filter.confirmedTo !== undefined) c.push(lte(subscribers.confirmedAt, filter.confirmedTo));
   return c;
 }
 
 /** WHERE clause of a filter: all conditions (default) or any of them. */
-export function filterWhere(filter: SubscriberFilter, match: 'all' | 'any' = 'all'): SQL | undefined {
+export function filterWhere(
+  filter: SubscriberFilter,
+  match: 'all' | 'any' = 'all',
+): SQL | undefined {
   const c = filterConditions(filter);
   if (!c.length) return undefined;
   return match === 'all' ? and(...c) : or(...c);
@@ -130,4 +134,3 @@ export function countWhere(where: SQL | undefined, tx: Tx): number {
       .get()?.n ?? 0
   );
 }
-

@@ -120,13 +120,11 @@ export default fp(
           const next = encodeURIComponent(request.url);
           return reply.redirect(`/admin/login?next=${next}`, 303);
         }
-        return reply
-          .code(401)
-          .send({
-            error: 'Unauthorized',
-            message: request.at('common.loginRequired'),
-            statusCode: 401,
-          });
+        return reply.code(401).send({
+          error: 'Unauthorized',
+          message: request.at('common.loginRequired'),
+          statusCode: 401,
+        });
       }
       const needed =
         config.role ??

@@ -25,6 +25,7 @@ const schema = z
     CONFIRM_COOLDOWN_MINUTES: z.coerce.number().min(0).default(10),
     MIN_FILL_SECONDS: z.coerce.number().min(0).default(3),
     SIGNUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+    LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
     TRUST_PROXY: z
       .enum(['true', 'false', '1', '0'])
       .default('false')
@@ -71,6 +72,7 @@ export interface Config {
   confirmCooldownMinutes: number;
   minFillSeconds: number;
   signupRateLimit: number;
+  loginRateLimit: number;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
   orgName: string;
@@ -118,6 +120,7 @@ export function loadConfig(
     confirmCooldownMinutes: env.CONFIRM_COOLDOWN_MINUTES,
     minFillSeconds: env.MIN_FILL_SECONDS,
     signupRateLimit: env.SIGNUP_RATE_LIMIT,
+    loginRateLimit: env.LOGIN_RATE_LIMIT,
     trustProxy: env.TRUST_PROXY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     orgName: env.ORG_NAME,

@@ -43,7 +43,12 @@ export default async function authRoutes(app: FastifyInstance) {
 
   app.post(
     '/login',
-    { config: { public: true, rateLimit: { max: 10, timeWindow: '5 minutes' } } },
+    {
+      config: {
+        public: true,
+        rateLimit: { max: app.config.loginRateLimit, timeWindow: '5 minutes' },
+      },
+    },
     async (request, reply) => {
       const body = (request.body ?? {}) as FormBody;
       const email = field(body, 'email').trim();
@@ -93,7 +98,12 @@ export default async function authRoutes(app: FastifyInstance) {
 
   app.post(
     '/login/totp',
-    { config: { pendingTotpOk: true, rateLimit: { max: 10, timeWindow: '5 minutes' } } },
+    {
+      config: {
+        pendingTotpOk: true,
+        rateLimit: { max: app.config.loginRateLimit, timeWindow: '5 minutes' },
+      },
+    },
     async (request, reply) => {
       const body = (request.body ?? {}) as FormBody;
       const next = safeNext(field(body, 'next'));
@@ -153,7 +163,12 @@ export default async function authRoutes(app: FastifyInstance) {
 
   app.post<{ Params: { token: string } }>(
     '/setup/:token',
-    { config: { public: true, rateLimit: { max: 10, timeWindow: '5 minutes' } } },
+    {
+      config: {
+        public: true,
+        rateLimit: { max: app.config.loginRateLimit, timeWindow: '5 minutes' },
+      },
+    },
     async (request, reply) => {
       if (!setupAllowed(request.params.token)) {
         return reply.adminPage(

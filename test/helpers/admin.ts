@@ -1,0 +1,98 @@
+import type { LightMyRequestResponse } from 'fastify';
+import * as users from '../../db/queries/users.js';
+import type { UserRole } from '../../db/schema.js';
+import { hashPassword } from '../../server/admin-auth.js';
+import type { TestApp } from './app.js';
+
+export const PASSWORD = 'a long enough test password';
+
+/** Cookies as a browser keeps them: name → value, updated from each Set-Cookie. */
+export class CookieJar {
+  private readonly jar = new Map<string, string>();
+
+  store(res: LightMyRequestResponse): void {
+    for (const c of res.cookies) {
+      if (c.value === '' || (c.maxAge !== undefined && c.maxAge <= 0)) this.jar.delete(c.name);
+      else this.jar.set(c.name, c.value);
+    }
+  }
+
+  header(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  get(name: string): string | undefined {
+    return this.jar.get(name);
+  }
+
+  delete(name: string): void {
+    this.jar.delete(name);
+  }
+}
+
+/** A logged-in admin UI user, talking to the app like a browser (cookies, CSRF tokens). */
+export class AdminClient {
+  readonly jar = new CookieJar();
+  csrf = '';
+
+  constructor(
+    private readonly t: TestApp,
+    readonly email: string,
+  ) {}
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    const res = await this.t.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: this.jar.header(), accept: 'text/html' },
+    });
+    this.jar.store(res);
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
+    if (token) this.csrf = token;
+    return res;
+  }
+
+  /** POST a form; `_csrf` is added from the last page unless given (null: leave it out). */
+  async post(
+    url: string,
+    fields: Record<string, string | string[]> = {},
+    csrf: string | null = this.csrf,
+  ) {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
+    if (csrf !== null && !('_csrf' in fields)) body.set('_csrf', csrf);
+    const res = await this.t.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        cookie: this.jar.header(),
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: body.toString(),
+    });
+    this.jar.store(res);
+    return res;
+  }
+
+  async login(password = PASSWORD): Promise<LightMyRequestResponse> {
+    await this.get('/admin/login');
+    return this.post('/admin/login', { email: this.email, password });
+  }
+}
+
+/** Create a user with a role and return a client that is logged in as that user. */
+export async function loginAs(
+  t: TestApp,
+  role: UserRole,
+  email = `${role}-${Math.random().toString(36).slice(2, 8)}@landpost.test`,
+) {
+  users.createUser(
+    { email, name: `Test ${role}`, role, passwordHash: await hashPassword(PASSWORD) },
+    t.runtime.database.db,
+  );
+  const client = new AdminClient(t, email);
+  const res = await client.login();
+  if (res.statusCode !== 303) throw new Error(`login as ${role} failed: ${res.statusCode}`);
+  return client;
+}

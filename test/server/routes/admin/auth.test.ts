@@ -1,0 +1,410 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentTotp } from '../../../../server/admin-auth.js';
+import { runCli } from '../../../../server/cli.js';
+import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { AdminClient, loginAs, PASSWORD } from '../../../helpers/admin.js';
+
+let t: TestApp;
+const sql = <T>(query: string, ...params: unknown[]) =>
+  t.runtime.database.sqlite.prepare(query).all(...params) as T[];
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('first admin', () => {
+  it('the set-up link creates the first admin once, and never again', async () => {
+    const token = t.runtime.app!.secrets.sign('admin-setup', {
+      s: 0,
+      e: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const first = new AdminClient(t, 'first@landpost.test');
+    const page = await first.get(`/admin/setup/${token}`);
+    expect(page.statusCode).toBe(200);
+    const bad = await first.post(`/admin/setup/${token}`, {
+      email: 'first@landpost.test',
+      password: 'short',
+      password2: 'short',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('id="password-error"');
+    const ok = await first.post(`/admin/setup/${token}`, {
+      email: 'first@landpost.test',
+      name: 'First',
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
+    expect(ok.statusCode).toBe(303);
+    expect(
+      sql<{ role: string }>('select role from users where email = ?', 'first@landpost.test'),
+    ).toEqual([{ role: 'admin' }]);
+    const dashboard = await first.get('/admin');
+    expect(dashboard.statusCode).toBe(200);
+
+    const again = await new AdminClient(t, 'x@landpost.test').get(`/admin/setup/${token}`);
+    expect(again.statusCode).toBe(404);
+    const expired = t.runtime.app!.secrets.sign('admin-setup', {
+      s: 0,
+      e: Math.floor(Date.now() / 1000) - 1,
+    });
+    expect(
+      (await new AdminClient(t, 'y@landpost.test').get(`/admin/setup/${expired}`)).statusCode,
+    ).toBe(404);
+  });
+
+  it('npx landpost admin create makes an account that can log in', async () => {
+    const lines: string[] = [];
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      DATA_DIR: t.config.dataDir,
+      SECRET_KEY: t.config.secretKey,
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      expect(
+        await runCli(
+          ['admin', 'create', '--email', 'cli@landpost.test', '--password', 'short'],
+          (l) => lines.push(l),
+        ),
+      ).toBe(2);
+      expect(
+        await runCli(
+          [
+            'admin',
+            'create',
+            '--email',
+            'cli@landpost.test',
+            '--password',
+            PASSWORD,
+            '--role',
+            'editor',
+          ],
+          (l) => lines.push(l),
+        ),
+      ).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+    const client = new AdminClient(t, 'cli@landpost.test');
+    expect((await client.login()).statusCode).toBe(303);
+    expect((await client.get('/admin')).statusCode).toBe(200);
+  });
+});
+
+describe('login', () => {
+  it('an unknown visitor is sent to the login page; an open redirect is refused', async () => {
+    const anon = new AdminClient(t, 'nobody@landpost.test');
+    const res = await anon.get('/admin/subscribers');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/admin/login?next=%2Fadmin%2Fsubscribers');
+    const post = await anon.post('/admin/tokens', { name: 'x', role: 'viewer' }, null);
+    expect([401, 403]).toContain(post.statusCode);
+
+    await loginAs(t, 'viewer', 'redirect@landpost.test');
+    const c = new AdminClient(t, 'redirect@landpost.test');
+    await c.get('/admin/login');
+    const login = await c.post('/admin/login', {
+      email: 'redirect@landpost.test',
+      password: PASSWORD,
+      next: '//evil.example/admin',
+    });
+    expect(login.headers.location).toBe('/admin');
+  });
+
+  it('a wrong password is refused; five in a row lock the account, even for the right password', async () => {
+    await loginAs(t, 'editor', 'locked@landpost.test');
+    const c = new AdminClient(t, 'locked@landpost.test');
+    for (let i = 0; i < 4; i++) {
+      await c.get('/admin/login');
+      const res = await c.post('/admin/login', {
+        email: 'locked@landpost.test',
+        password: 'wrong password 123',
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.body).toContain('E-Mail-Adresse oder Passwort stimmen nicht.');
+    }
+    await c.get('/admin/login');
+    const fifth = await c.post('/admin/login', {
+      email: 'locked@landpost.test',
+      password: 'wrong password 123',
+    });
+    expect(fifth.body).toContain('gesperrt');
+    await c.get('/admin/login');
+    const right = await c.post('/admin/login', {
+      email: 'locked@landpost.test',
+      password: PASSWORD,
+    });
+    expect(right.statusCode).toBe(401);
+    expect(right.headers['set-cookie'] ?? '').not.toContain('lp_admin=');
+    const [row] = sql<{ locked_until: number }>(
+      'select locked_until from users where email = ?',
+      'locked@landpost.test',
+    );
+    expect(row!.locked_until).toBeGreaterThan(Date.now() + 10 * 60_000);
+  });
+
+  it('the session cookie is HttpOnly, limited to /admin, and logout ends the session', async () => {
+    const c = await loginAs(t, 'viewer');
+    const cookie = c.jar.get('lp_admin')!;
+    expect(
+      sql('select * from sessions where user_id = (select id from users where email = ?)', c.email),
+    ).toHaveLength(1);
+    await c.get('/admin');
+    const out = await c.post('/admin/logout');
+    expect(out.statusCode).toBe(303);
+    expect(
+      sql('select * from sessions where user_id = (select id from users where email = ?)', c.email),
+    ).toHaveLength(0);
+    const reuse = await t.app.inject({
+      method: 'GET',
+      url: '/admin',
+      headers: { cookie: `lp_admin=${cookie}` },
+    });
+    expect(reuse.statusCode).toBe(303);
+    expect(reuse.headers.location).toContain('/admin/login');
+  });
+
+  it('sets the session cookie with HttpOnly and SameSite', async () => {
+    const c = new AdminClient(t, 'cookie@landpost.test');
+    await loginAs(t, 'viewer', 'cookie@landpost.test');
+    await c.get('/admin/login');
+    const res = await c.post('/admin/login', { email: 'cookie@landpost.test', password: PASSWORD });
+    const header = [res.headers['set-cookie']]
+      .flat()
+      .find((h) => String(h).startsWith('lp_admin='));
+    expect(header).toMatch(/HttpOnly/i);
+    expect(header).toMatch(/SameSite=Lax/i);
+    expect(header).toMatch(/Path=\/admin/);
+  });
+
+  it('an expired session sends the user back to the login page', async () => {
+    const c = await loginAs(t, 'editor');
+    expect((await c.get('/admin')).statusCode).toBe(200);
+    t.runtime.database.sqlite
+      .prepare(
+        'update sessions set expires_at = ? where user_id = (select id from users where email = ?)',
+      )
+      .run(Date.now() - 1000, c.email);
+    const res = await c.get('/admin');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toContain('/admin/login');
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a state change without the form token or with a wrong one', async () => {
+    const admin = await loginAs(t, 'admin');
+    await admin.get('/admin/tokens');
+    const none = await admin.post('/admin/tokens', { name: 'no token', role: 'viewer' }, null);
+    expect(none.statusCode).toBe(403);
+    const wrong = await admin.post(
+      '/admin/tokens',
+      { name: 'wrong token', role: 'viewer' },
+      'forged-token',
+    );
+    expect(wrong.statusCode).toBe(403);
+    expect(sql("select * from api_tokens where name in ('no token', 'wrong token')")).toHaveLength(
+      0,
+    );
+    const ok = await admin.post('/admin/tokens', { name: 'with token', role: 'viewer' });
+    expect(ok.statusCode).toBe(200);
+    expect(sql("select * from api_tokens where name = 'with token'")).toHaveLength(1);
+  });
+});
+
+describe('roles', () => {
+  it('viewer and editor cannot reach admin-only pages; admin can', async () => {
+    const viewer = await loginAs(t, 'viewer');
+    const editor = await loginAs(t, 'editor');
+    const admin = await loginAs(t, 'admin');
+    for (const path of ['/admin/users', '/admin/tokens', '/admin/audit', '/admin/mail']) {
+      expect((await viewer.get(path)).statusCode, `viewer ${path}`).toBe(403);
+      expect((await editor.get(path)).statusCode, `editor ${path}`).toBe(403);
+      expect((await admin.get(path)).statusCode, `admin ${path}`).toBe(200);
+    }
+    const nav = (await viewer.get('/admin')).body;
+    expect(nav).not.toContain('href="/admin/users"');
+    expect((await admin.get('/admin')).body).toContain('href="/admin/users"');
+  });
+
+  it('a viewer cannot change anything: POSTs are refused even with a valid token', async () => {
+    const viewer = await loginAs(t, 'viewer');
+    await viewer.get('/admin');
+    const res = await viewer.post('/admin/tokens', { name: 'viewer made', role: 'admin' });
+    expect(res.statusCode).toBe(403);
+    const users = await viewer.post('/admin/users', {
+      email: 'new@landpost.test',
+      role: 'admin',
+      password: PASSWORD,
+    });
+    expect(users.statusCode).toBe(403);
+    expect(sql("select * from users where email = 'new@landpost.test'")).toHaveLength(0);
+  });
+
+  it('an admin adds a user, changes a role; the last admin cannot be demoted; all is audited', async () => {
+    const admin = await loginAs(t, 'admin', 'boss@landpost.test');
+    await admin.get('/admin/users');
+    const bad = await admin.post('/admin/users', {
+      email: 'not-an-address',
+      role: 'editor',
+      password: PASSWORD,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('id="email-error"');
+    const created = await admin.post('/admin/users', {
+      email: 'staff@landpost.test',
+      name: 'Staff',
+      role: 'editor',
+      password: PASSWORD,
+    });
+    expect(created.statusCode).toBe(303);
+    const [staff] = sql<{ id: number; role: string }>(
+      "select id, role from users where email = 'staff@landpost.test'",
+    );
+    expect(staff!.role).toBe('editor');
+    await admin.get('/admin/users');
+    await admin.post(`/admin/users/${staff!.id}`, { role: 'viewer' });
+    expect(sql<{ role: string }>('select role from users where id = ?', staff!.id)[0]!.role).toBe(
+      'viewer',
+    );
+    const audit = sql<{ action: string; entity: string; entity_id: string; actor: string }>(
+      "select action, entity, entity_id, actor from audit_log where entity = 'user' and entity_id = ? order by id",
+      String(staff!.id),
+    );
+    expect(audit.map((a) => a.action)).toEqual(['create', 'update']);
+    expect(audit[0]!.actor).toBe('boss@landpost.test');
+    const page = await admin.get('/admin/audit?entity=user');
+    expect(page.body).toContain('boss@landpost.test');
+  });
+
+  it('the only active admin cannot demote or disable themself', async () => {
+    const solo = await startTestApp();
+    try {
+      const admin = await loginAs(solo, 'admin', 'only@landpost.test');
+      await admin.get('/admin/users');
+      const [me] = solo.runtime.database.sqlite
+        .prepare("select id from users where email = 'only@landpost.test'")
+        .all() as {
+        id: number;
+      }[];
+      const res = await admin.post(`/admin/users/${me!.id}`, { role: 'viewer' });
+      expect(res.headers.location).toContain('notice=lastAdmin');
+      expect(
+        (
+          solo.runtime.database.sqlite
+            .prepare('select role from users where id = ?')
+            .get(me!.id) as { role: string }
+        ).role,
+      ).toBe('admin');
+    } finally {
+      await solo.close();
+    }
+  });
+});
+
+describe('account', () => {
+  it('password change needs the current password and ends other sessions', async () => {
+    const a = await loginAs(t, 'editor', 'pw@landpost.test');
+    const other = new AdminClient(t, 'pw@landpost.test');
+    await other.login();
+    expect((await other.get('/admin')).statusCode).toBe(200);
+    await a.get('/admin/account');
+    const wrong = await a.post('/admin/account/password', {
+      current: 'not my password',
+      password: 'a brand new password',
+      password2: 'a brand new password',
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('id="current-error"');
+    const ok = await a.post('/admin/account/password', {
+      current: PASSWORD,
+      password: 'a brand new password',
+      password2: 'a brand new password',
+    });
+    expect(ok.statusCode).toBe(303);
+    expect((await a.get('/admin')).statusCode).toBe(200);
+    expect((await other.get('/admin')).statusCode).toBe(303);
+    const fresh = new AdminClient(t, 'pw@landpost.test');
+    expect((await fresh.login('a brand new password')).statusCode).toBe(303);
+  });
+
+  it('TOTP: set up with a code, then login needs the second factor', async () => {
+    const a = await loginAs(t, 'editor', 'totp@landpost.test');
+    await a.get('/admin/account');
+    await a.post('/admin/account/totp/start');
+    const page = await a.get('/admin/account');
+    const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(page.body)?.[1];
+    expect(secret).toBeTruthy();
+    const wrong = await a.post('/admin/account/totp/enable', { code: '000000' });
+    expect(wrong.statusCode).toBe(400);
+    const ok = await a.post('/admin/account/totp/enable', { code: currentTotp(secret!) });
+    expect(ok.statusCode).toBe(303);
+
+    const b = new AdminClient(t, 'totp@landpost.test');
+    const login = await b.login();
+    expect(login.headers.location).toContain('/admin/login/totp');
+    // Password alone is not enough.
+    expect((await b.get('/admin/subscribers')).headers.location).toBe('/admin/login/totp');
+    await b.get('/admin/login/totp');
+    expect((await b.post('/admin/login/totp', { code: '123456' })).statusCode).toBe(401);
+    const done = await b.post('/admin/login/totp', { code: currentTotp(secret!) });
+    expect(done.statusCode).toBe(303);
+    expect((await b.get('/admin')).statusCode).toBe(200);
+  });
+});
+
+describe('API tokens in the UI', () => {
+  it('an admin creates a token, sees it once, it works on the API, and revoking stops it', async () => {
+    const admin = await loginAs(t, 'admin');
+    await admin.get('/admin/tokens');
+    const res = await admin.post('/admin/tokens', { name: 'reporting', role: 'viewer' });
+    const token = /<code class="secret" id="new-token">([^<]+)<\/code>/.exec(res.body)?.[1];
+    expect(token).toMatch(/^lp_/);
+    const list = await admin.get('/admin/tokens');
+    expect(list.body).not.toContain(token!);
+    const api = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/subscribers?email=a@b.org',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(api.statusCode).toBe(200);
+    const [row] = sql<{ id: number; last_used_at: number | null }>(
+      "select id, last_used_at from api_tokens where name = 'reporting'",
+    );
+    expect(row!.last_used_at).not.toBeNull();
+    await admin.post(`/admin/tokens/${row!.id}/revoke`);
+    const after = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/subscribers?email=a@b.org',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.statusCode).toBe(401);
+  });
+});
+
+describe('login rate limit', () => {
+  it('the 4th login attempt from one address within 5 minutes gets 429 (LOGIN_RATE_LIMIT=3)', async () => {
+    const limited = await startTestApp({ env: { LOGIN_RATE_LIMIT: '3' } });
+    try {
+      const c = new AdminClient(limited, 'someone@landpost.test');
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        await c.get('/admin/login');
+        codes.push(
+          (
+            await c.post('/admin/login', {
+              email: 'someone@landpost.test',
+              password: 'wrong password 1',
+            })
+          ).statusCode,
+        );
+      }
+      expect(codes).toEqual([401, 401, 401, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

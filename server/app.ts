@@ -7,7 +7,6 @@ import services, { type Services } from './plugins/services.js';
 import viewPlugin from './plugins/view.js';
 import adminRoutes from './routes/admin/index.js';
 import apiRoutes from './routes/api/v1/index.js';
-import devMailRoutes from './routes/dev-mail.js';
 import healthRoutes from './routes/health.js';
 import confirmRoutes from './routes/public/confirm.js';
 import preferencesRoutes from './routes/public/preferences.js';
@@ -130,7 +129,6 @@ export async function buildApp(
   await app.register(preferencesRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/admin' });
-  if (!deps.config.production) await app.register(devMailRoutes);
   return app;
 }
 

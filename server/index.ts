@@ -48,7 +48,7 @@ async function main() {
       process.exit(1);
     }
     log.info(
-      `Landpost is running: ${config.publicUrl}${config.smtpUrl ? '' : ` (caught mail: ${config.publicUrl}/dev/mail)`}`,
+      `Landpost is running: ${config.publicUrl}${config.smtpUrl ? '' : ` (caught mail: ${config.publicUrl}/admin/mail)`}`,
     );
   } else {
     log.info('Landpost worker is running');

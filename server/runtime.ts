@@ -6,12 +6,14 @@ import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
 import * as ops from '../db/queries/ops.js';
 import { countUsers } from '../db/queries/users.js';
 import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
+import { createImportWorker } from '../workers/import.js';
 import { createMailWorker } from '../workers/mail.js';
 import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
 import { createMaintenanceWorker, scheduleMaintenance } from '../workers/maintenance.js';
 import { createQueues, type Queues } from '../workers/queues.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { importRunner } from './importer.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis.js';
 import { Secrets } from './security.js';
 import { SubscriptionService } from './subscriptions.js';
@@ -90,7 +92,7 @@ export async function startRuntime(
         smtpUrl = catcher.smtpUrl;
         log.info(
           { port: catcher.port },
-          'SMTP_URL unset: mail goes to the built-in catcher, see /dev/mail',
+          'SMTP_URL unset: mail goes to the built-in catcher, admins read it at /admin/mail',
         );
       }
       mailer = createSmtpMailer(smtpUrl);
@@ -107,6 +109,12 @@ export async function startRuntime(
           redisUrl,
           prefix: config.queuePrefix,
           tasks: subscriptions,
+          log,
+        }),
+        createImportWorker({
+          redisUrl,
+          prefix: config.queuePrefix,
+          runner: importRunner({ db: database.db, queues, secrets, config }),
           log,
         }),
       );

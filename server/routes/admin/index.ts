@@ -3,7 +3,12 @@ import adminPlugin from '../../plugins/admin.js';
 import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
 import dashboardRoutes from './dashboard.js';
+import importRoutes from './imports.js';
+import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
+import subscriberRoutes from './subscribers.js';
+import segmentRoutes from './segments.js';
+import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
 
@@ -15,5 +20,10 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(userRoutes);
   await app.register(tokenRoutes);
   await app.register(auditRoutes);
+  await app.register(importRoutes);
+  await app.register(subscriberRoutes);
+  await app.register(listRoutes);
+  await app.register(segmentRoutes);
+  await app.register(taxonomyRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

@@ -4,6 +4,8 @@ import { recordAudit } from '../../../../db/queries/audit.js';
 import * as ops from '../../../../db/queries/ops.js';
 import { roleAllows } from '../../../admin-auth.js';
 import { sha256 } from '../../../security.js';
+import listApi from './lists.js';
+import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
 
 declare module 'fastify' {
@@ -79,4 +81,6 @@ export default async function apiRoutes(app: FastifyInstance) {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(subscriberApi);
+  await app.register(listApi);
+  await app.register(segmentApi);
 }

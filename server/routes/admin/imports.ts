@@ -1,0 +1,233 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as imports from '../../../db/queries/imports.js';
+import {
+  CsvError,
+  MAPPING_CHOICES,
+  MAX_ROWS,
+  mappingProblem,
+  optionsOf,
+  parseCsv,
+  reportOf,
+  saveUpload,
+  validateImport,
+  type ImportField,
+} from '../../importer.js';
+import { field, type FormBody } from '../public/form.js';
+
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const MAX_CONSENT_SOURCE = 500;
+
+/** Control characters (line breaks, NUL …) have no place in a file name or a consent source. */
+const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+const withoutControl = (s: string) =>
+  [...s].filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f').join('');
+
+/**
+ * CSV import in four steps: upload, map the columns (with a preview), read the validation
+ * report, then choose the mode and start the background job; the page shows its progress.
+ */
+export default async function importRoutes(app: FastifyInstance) {
+  await app.register(multipart, {
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
+  });
+  const db = app.database.db;
+  const editor = { config: { role: 'editor' as const } };
+
+  const indexPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) =>
+    reply.adminPage(
+      'imports/index',
+      { title: request.at('imports.title'), imports: imports.listImports(50, db), errors },
+      status,
+    );
+
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const id = Number(request.params.id);
+    return Number.isSafeInteger(id) && id > 0 ? imports.findImport(id, db) : undefined;
+  };
+
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(404)
+      .adminPage(
+        'message',
+        { title: request.at('imports.title'), message: request.at('imports.notFound') },
+        404,
+      );
+
+  app.get('/imports', editor, async (request, reply) => indexPage(request, reply));
+
+  app.post('/imports', editor, async (request, reply) => {
+    const fail = (key: string, vars?: Record<string, string | number>, status = 400) =>
+      indexPage(request, reply, { file: request.at(`imports.errors.${key}`, vars) }, status);
+    if (!request.isMultipart()) return fail('noFile');
+    const file = await request.file();
+    if (!file || !file.filename) return fail('noFile');
+    let bytes: Buffer;
+    try {
+      bytes = await file.toBuffer();
+    } catch (err) {
+      if (err instanceof app.multipartErrors.RequestFileTooLargeError)
+        return fail('tooLarge', { mb: MAX_UPLOAD_BYTES / 1024 / 1024 }, 413);
+      throw err;
+    }
+    let parsed;
+    try {
+      parsed = parseCsv(bytes);
+    } catch (err) {
+      if (!(err instanceof CsvError)) throw err;
+      return fail(err.code, { line: err.line ?? '?', max: MAX_ROWS });
+    }
+    // Only the name's last part is kept, without control characters; it is shown, never used.
+    const fileName = withoutControl(file.filename.split(/[\\/]/).pop()!) || 'import.csv';
+    const row = saveUpload(
+      { db, dataDir: app.config.dataDir },
+      { fileName, bytes, parsed, createdBy: request.user!.id },
+    );
+    request.audit('upload', 'import', row.id, {
+      fileName,
+      rows: parsed.rows.length,
+      encoding: parsed.encoding,
+    });
+    return reply.redirect(`/admin/imports/${row.id}/mapping`, 303);
+  });
+
+  const mappingPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    row: imports.Import,
+    mapping: ImportField[],
+    error?: string,
+  ) =>
+    reply.adminPage(
+      'imports/mapping',
+      {
+        title: request.at('imports.mapping.title'),
+        item: row,
+        options: optionsOf(row),
+        mapping,
+        choices: MAPPING_CHOICES,
+        errors: error ? { mapping: error } : {},
+      },
+      error ? 400 : 200,
+    );
+
+  app.get<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
+    const row = load(request);
+    if (!row) return notFound(request, reply);
+    if (row.status !== 'uploaded' && row.status !== 'ready')
+      return reply.redirect(`/admin/imports/${row.id}`, 303);
+    return mappingPage(request, reply, row, optionsOf(row).mapping);
+  });
+
+  app.post<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
+    const row = load(request);
+    if (!row) return notFound(request, reply);
+    if (row.status !== 'uploaded' && row.status !== 'ready')
+      return reply.redirect(`/admin/imports/${row.id}`, 303);
+    const body = (request.body ?? {}) as FormBody;
+    const mapping = optionsOf(row).headers.map((_h, i) => {
+      const choice = field(body, `map-${i}`) as ImportField;
+      return MAPPING_CHOICES.includes(choice) ? choice : 'ignore';
+    });
+    const problem = mappingProblem(mapping);
+    if (problem)
+      return mappingPage(request, reply, row, mapping, request.at(`imports.mapping.${problem}`));
+    validateImport(db, row.id, mapping);
+    return reply.redirect(`/admin/imports/${row.id}`, 303);
+  });
+
+  const reportPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    row: imports.Import,
+    values: Record<string, string> = {},
+    errors: Record<string, string> = {},
+  ) =>
+    reply.adminPage(
+      'imports/report',
+      {
+        title: request.at('imports.report.title'),
+        item: row,
+        options: optionsOf(row),
+        report: reportOf(row),
+        values: { mode: 'confirmation', ...values },
+        errors,
+      },
+      Object.keys(errors).length ? 400 : 200,
+    );
+
+  app.get<{ Params: { id: string }; Querystring: { refresh?: string } }>(
+    '/imports/:id',
+    editor,
+    async (request, reply) => {
+      const row = load(request);
+      if (!row) return notFound(request, reply);
+      if (row.status === 'uploaded') return reply.redirect(`/admin/imports/${row.id}/mapping`, 303);
+      if (row.status === 'ready') return reportPage(request, reply, row);
+      const running = row.status === 'running';
+      return reply.adminPage('imports/status', {
+        title: request.at(`imports.status.${row.status}`),
+        item: row,
+        options: optionsOf(row),
+        report: reportOf(row),
+        // Refreshing moves a screen reader back to the top: it can be switched off.
+        refresh: running && request.query.refresh !== 'off',
+      });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/imports/:id/start', editor, async (request, reply) => {
+    const row = load(request);
+    if (!row) return notFound(request, reply);
+    if (row.status !== 'ready' && row.status !== 'failed')
+      return reply.redirect(`/admin/imports/${row.id}`, 303);
+    const body = (request.body ?? {}) as FormBody;
+    const mode = field(body, 'mode');
+    const consentSource = field(body, 'consentSource').trim();
+    const values = { mode, consentSource };
+    const errors: Record<string, string> = {};
+    if (mode !== 'confirmation' && mode !== 'confirmed')
+      errors.mode = request.at('imports.start.modeInvalid');
+    if (mode === 'confirmed') {
+      if (!consentSource) errors.consentSource = request.at('imports.start.sourceMissing');
+      else if (consentSource.length > MAX_CONSENT_SOURCE || hasControl(consentSource))
+        errors.consentSource = request.at('imports.start.sourceInvalid', {
+          max: MAX_CONSENT_SOURCE,
+        });
+    }
+    const report = reportOf(row);
+    if (!report?.validRows) errors.mode = request.at('imports.start.nothing');
+    if (Object.keys(errors).length) return reportPage(request, reply, row, values, errors);
+    const options = {
+      ...optionsOf(row),
+      mode,
+      consentSource: mode === 'confirmed' ? consentSource : null,
+      enteredBy: request.user!.email,
+    };
+    const started = imports.transitionImport(
+      row.id,
+      [row.status],
+      { status: 'running', options: options as Record<string, unknown>, error: null },
+      db,
+    );
+    if (!started) return reply.redirect(`/admin/imports/${row.id}`, 303);
+    try {
+      await app.queues.import.add('run', { importId: row.id });
+    } catch (err) {
+      imports.transitionImport(row.id, ['running'], { status: row.status }, db);
+      throw err;
+    }
+    request.audit('start', 'import', row.id, {
+      mode,
+      consentSource: options.consentSource,
+      rows: report!.validRows,
+    });
+    return reply.redirect(`/admin/imports/${row.id}?notice=imports.started`, 303);
+  });
+}

@@ -84,6 +84,9 @@ export const subscribers = sqliteTable(
   (t) => [
     index('subscribers_status_created').on(t.status, t.createdAt),
     index('subscribers_region').on(t.regionKey),
+    // Sort orders of the admin list (keyset pages; the id is implicit in every index).
+    index('subscribers_created').on(t.createdAt),
+    index('subscribers_confirmed').on(t.confirmedAt),
   ],
 );
 

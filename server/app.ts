@@ -47,6 +47,8 @@ export async function buildApp(
       : { logger: loggerOptions(deps.config.logLevel) }),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 64 * 1024,
+    // A misspelt field in an API request is an error, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
 
   await app.register(services, deps);

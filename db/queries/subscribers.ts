@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lt, gt } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, gt, ne } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
   consentEvents,
@@ -298,6 +298,8 @@ export function findUsableToken(
       and(
         eq(subscriberTokens.tokenHash, tokenHash),
         eq(subscriberTokens.purpose, purpose),
+        // A blocked person is never confirmed, whatever link they still hold.
+        ne(subscribers.status, 'blocked'),
         isNull(subscriberTokens.usedAt),
         gt(subscriberTokens.expiresAt, now),
       ),

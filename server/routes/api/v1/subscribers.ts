@@ -1,32 +1,202 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { transaction } from '../../../../db/client.js';
+import { countWhere, filterWhere, type SubscriberFilter } from '../../../../db/queries/filters.js';
+import * as reference from '../../../../db/queries/reference.js';
+import * as admin from '../../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../../db/queries/subscribers.js';
-import { normaliseEmail } from '../../../subscriptions.js';
+import { subscriberStatuses, type SubscriberStatus } from '../../../../db/schema.js';
+import { isLanguage } from '../../../i18n/index.js';
+import { isValidEmail, normaliseEmail } from '../../../subscriptions.js';
 import { consentEvent, error, iso, present, subscriber } from './schemas.js';
 
-/** Subscribers in the API. */
+interface ListQuery {
+  email?: string;
+  q?: string;
+  status?: string;
+  region?: string;
+  role?: string;
+  topic?: string;
+  language?: string;
+  list?: string;
+  after?: string;
+  limit?: number;
+}
+
+interface ProfileBody {
+  name?: string;
+  regionKey?: string | null;
+  roleKeys?: string[];
+  topicKeys?: string[];
+  language?: string;
+  trackingConsent?: boolean;
+  listIds?: number[];
+}
+
+interface CreateBody extends ProfileBody {
+  email: string;
+  consent: { mode: 'confirmation' } | { mode: 'paper'; event: string; eventDate: string };
+}
+
+interface PatchBody extends ProfileBody {
+  status?: 'blocked';
+}
+
+const csv = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
+const profileProperties = {
+  name: { type: 'string', maxLength: 100, pattern: '^[^\\r\\n<>]*$' },
+  regionKey: { type: ['string', 'null'], maxLength: 40 },
+  roleKeys: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 50 },
+  topicKeys: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 50 },
+  language: { type: 'string', maxLength: 10 },
+  trackingConsent: { type: 'boolean' },
+  listIds: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'integer', minimum: 1 } },
+  required: ['id'],
+} as const;
+
+const notFound = (reply: FastifyReply) =>
+  reply.code(404).send({ error: 'Not Found', message: 'no such subscriber', statusCode: 404 });
+
+/** Cursor of the next page: opaque to clients. */
+const encodeCursor = (c: admin.Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(s: string | undefined): admin.Cursor | undefined {
+  if (!s) return undefined;
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as admin.Cursor;
+    return Number.isInteger(c.id) ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Subscribers in the API: find, list, create, change, erase. */
 export default async function subscriberApi(app: FastifyInstance) {
   const db = app.database.db;
 
-  app.get<{ Querystring: { email?: string } }>(
+  /** Unknown region, role, topic, list or language keys: one message naming them. */
+  function badKeys(body: ProfileBody): string | undefined {
+    const problems: string[] = [];
+    const regions = new Set(reference.listRegions(db).map((r) => r.key));
+    const roles = new Set(reference.listRoles(db).map((r) => r.key));
+    const topics = new Set(reference.listTopics(db).map((r) => r.key));
+    const lists = new Set(admin.allLists(db).map((l) => l.id));
+    if (body.regionKey && !regions.has(body.regionKey))
+      problems.push(`unknown regionKey ${body.regionKey}`);
+    for (const k of body.roleKeys ?? []) if (!roles.has(k)) problems.push(`unknown role ${k}`);
+    for (const k of body.topicKeys ?? []) if (!topics.has(k)) problems.push(`unknown topic ${k}`);
+    for (const id of body.listIds ?? []) if (!lists.has(id)) problems.push(`unknown list ${id}`);
+    if (body.language !== undefined && !isLanguage(body.language))
+      problems.push(`unknown language ${body.language}`);
+    return problems.length ? problems.join('; ') : undefined;
+  }
+
+  const meta = (request: {
+    ip: string;
+    headers: Record<string, unknown>;
+    apiToken?: { name: string };
+  }) => ({
+    ip: request.ip,
+    userAgent:
+      typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+    source: `api:${request.apiToken?.name ?? ''}`,
+    channel: 'api',
+  });
+
+  app.get<{ Querystring: ListQuery }>(
     '/subscribers',
     {
       schema: {
-        summary: 'Find subscribers by e-mail address',
+        summary: 'List subscribers (filtered, keyset-paginated) or find one by e-mail address',
+        description:
+          'Filters take comma-separated values. `next` is the cursor for the following page (pass it as `after`).',
         querystring: {
           type: 'object',
-          properties: { email: { type: 'string', maxLength: 254 } },
-          required: ['email'],
+          properties: {
+            email: { type: 'string', maxLength: 254 },
+            q: { type: 'string', maxLength: 200 },
+            status: { type: 'string', maxLength: 100 },
+            region: { type: 'string', maxLength: 1000 },
+            role: { type: 'string', maxLength: 1000 },
+            topic: { type: 'string', maxLength: 1000 },
+            language: { type: 'string', maxLength: 100 },
+            list: { type: 'string', maxLength: 1000 },
+            after: { type: 'string', maxLength: 500 },
+            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: subscriber } } },
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: subscriber },
+              total: { type: 'integer' },
+              next: { type: ['string', 'null'] },
+            },
+          },
+          400: error,
           401: error,
         },
       },
     },
-    async (request) => {
-      const found = subscribers.findByEmail(normaliseEmail(request.query.email ?? ''), db);
-      return { items: found ? [present(subscribers.withProfile(found, db))] : [] };
+    async (request, reply) => {
+      const q = request.query;
+      if (q.email !== undefined) {
+        const found = subscribers.findByEmail(normaliseEmail(q.email), db);
+        return {
+          items: found ? [present(subscribers.withProfile(found, db))] : [],
+          total: found ? 1 : 0,
+          next: null,
+        };
+      }
+      const status = csv(q.status);
+      if (status?.some((s) => !(subscriberStatuses as readonly string[]).includes(s))) {
+        return reply
+          .code(400)
+          .send({
+            error: 'Bad Request',
+            message: `status must be one of ${subscriberStatuses.join(', ')}`,
+            statusCode: 400,
+          });
+      }
+      const filter: SubscriberFilter = {
+        q: q.q,
+        status: status as SubscriberStatus[] | undefined,
+        regions: csv(q.region),
+        roles: csv(q.role),
+        topics: csv(q.topic),
+        languages: csv(q.language),
+        lists: csv(q.list)?.map(Number).filter(Number.isInteger),
+      };
+      const page = admin.listSubscribers(
+        {
+          filter,
+          sort: 'created',
+          direction: 'desc',
+          after: decodeCursor(q.after),
+          limit: q.limit ?? 50,
+        },
+        db,
+      );
+      const items = page.rows.map((row) =>
+        present(subscribers.withProfile(subscribers.findById(row.id, db)!, db)),
+      );
+      return {
+        items,
+        total: countWhere(filterWhere(filter), db),
+        next: page.next ? encodeCursor(page.next) : null,
+      };
     },
   );
 
@@ -35,11 +205,7 @@ export default async function subscriberApi(app: FastifyInstance) {
     {
       schema: {
         summary: 'One subscriber with the full consent history',
-        params: {
-          type: 'object',
-          properties: { id: { type: 'integer', minimum: 1 } },
-          required: ['id'],
-        },
+        params: idParams,
         response: {
           200: {
             type: 'object',
@@ -55,14 +221,199 @@ export default async function subscriberApi(app: FastifyInstance) {
     },
     async (request, reply) => {
       const found = subscribers.findById(request.params.id, db);
-      if (!found)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: 'no such subscriber', statusCode: 404 });
+      if (!found) return notFound(reply);
       const consent = subscribers
         .consentHistory(found.id, db)
         .map((c) => ({ ...c, at: iso(c.at) }));
       return { ...present(subscribers.withProfile(found, db)), consent };
+    },
+  );
+
+  app.post<{ Body: CreateBody }>(
+    '/subscribers',
+    {
+      schema: {
+        summary:
+          'Add a subscriber: with a confirmation mail (double opt-in) or with consent given on paper',
+        body: {
+          type: 'object',
+          required: ['email', 'consent'],
+          additionalProperties: false,
+          properties: {
+            email: { type: 'string', maxLength: 254 },
+            ...profileProperties,
+            consent: {
+              oneOf: [
+                {
+                  type: 'object',
+                  required: ['mode'],
+                  additionalProperties: false,
+                  properties: { mode: { const: 'confirmation' } },
+                },
+                {
+                  type: 'object',
+                  required: ['mode', 'event', 'eventDate'],
+                  additionalProperties: false,
+                  properties: {
+                    mode: { const: 'paper' },
+                    event: { type: 'string', minLength: 1, maxLength: 200 },
+                    eventDate: { type: 'string', format: 'date' },
+                  },
+                },
+              ],
+            },
+          },
+        },
+        response: {
+          201: subscriber,
+          202: subscriber,
+          400: error,
+          401: error,
+          403: error,
+          409: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const email = normaliseEmail(body.email);
+      if (!isValidEmail(email)) {
+        return reply
+          .code(400)
+          .send({ error: 'Bad Request', message: 'email is not a valid address', statusCode: 400 });
+      }
+      const problem = badKeys(body);
+      if (problem)
+        return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
+      const profile = {
+        name: body.name?.trim() ?? '',
+        regionKey: body.regionKey ?? null,
+        roleKeys: [...new Set(body.roleKeys ?? [])],
+        topicKeys: [...new Set(body.topicKeys ?? [])],
+        language: body.language ?? 'de',
+        trackingConsent: body.trackingConsent ?? false,
+      };
+      if (body.consent.mode === 'paper') {
+        const { event, eventDate } = body.consent;
+        if (Date.parse(eventDate) > Date.now()) {
+          return reply
+            .code(400)
+            .send({
+              error: 'Bad Request',
+              message: 'eventDate lies in the future',
+              statusCode: 400,
+            });
+        }
+        const created = transaction(db, (tx) =>
+          admin.addWithPaperConsent(
+            {
+              email,
+              emailHash: app.secrets.emailHash(email),
+              profile,
+              listIds: body.listIds?.length ? body.listIds : [reference.defaultList(tx).id],
+              event,
+              eventDate,
+              enteredBy: `api:${request.apiToken?.name ?? ''}`,
+              meta: meta(request),
+            },
+            tx,
+          ),
+        );
+        if (!created) {
+          return reply
+            .code(409)
+            .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
+        }
+        request.audit('create', 'subscriber', created.id, { consent: 'paper' });
+        return reply.code(201).send(present(subscribers.withProfile(created, db)));
+      }
+      if (subscribers.findByEmail(email, db)) {
+        return reply
+          .code(409)
+          .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
+      }
+      await app.subscriptions.signUp({
+        email,
+        profile,
+        listIds: body.listIds,
+        meta: meta(request),
+      });
+      const created = subscribers.findByEmail(email, db)!;
+      request.audit('create', 'subscriber', created.id, { consent: 'confirmation mail' });
+      // Accepted: the person becomes a subscriber when they confirm.
+      return reply.code(202).send(present(subscribers.withProfile(created, db)));
+    },
+  );
+
+  app.patch<{ Params: { id: number }; Body: PatchBody }>(
+    '/subscribers/:id',
+    {
+      schema: {
+        summary: 'Change a subscriber (only the given fields); `status: "blocked"` blocks',
+        params: idParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { ...profileProperties, status: { const: 'blocked' } },
+        },
+        response: { 200: subscriber, 400: error, 401: error, 403: error, 404: error },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const found = subscribers.findById(request.params.id, db);
+      if (!found) return notFound(reply);
+      const problem = badKeys(body);
+      if (problem)
+        return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
+      const current = subscribers.withProfile(found, db);
+      const changed = Object.keys(body);
+      transaction(db, (tx) => {
+        const emailHash = app.secrets.emailHash(found.email);
+        subscribers.updateProfile(
+          {
+            subscriberId: found.id,
+            emailHash,
+            meta: meta(request),
+            profile: {
+              name: body.name?.trim() ?? current.name,
+              regionKey: body.regionKey === undefined ? current.regionKey : body.regionKey,
+              roleKeys: body.roleKeys ? [...new Set(body.roleKeys)] : current.roleKeys,
+              topicKeys: body.topicKeys ? [...new Set(body.topicKeys)] : current.topicKeys,
+              language: body.language ?? current.language,
+              trackingConsent: body.trackingConsent ?? current.trackingConsent,
+            },
+          },
+          tx,
+        );
+        if (body.listIds)
+          admin.setLists(
+            { subscriberId: found.id, listIds: body.listIds, emailHash, meta: meta(request) },
+            tx,
+          );
+        if (body.status === 'blocked') admin.block(found.id, Date.now(), tx);
+      });
+      // Audit names the changed fields, never their values (the log outlives an erasure).
+      request.audit('update', 'subscriber', found.id, { fields: changed });
+      return present(subscribers.withProfile(subscribers.findById(found.id, db)!, db));
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    '/subscribers/:id',
+    {
+      schema: {
+        summary:
+          'Erase a subscriber: only the minimal proof record (hashed address, consent times) stays',
+        params: idParams,
+        response: { 204: { type: 'null' }, 401: error, 403: error, 404: error },
+      },
+    },
+    async (request, reply) => {
+      if (!app.subscriptions.erase(request.params.id, meta(request))) return notFound(reply);
+      request.audit('delete', 'subscriber', request.params.id);
+      return reply.code(204).send();
     },
   );
 }

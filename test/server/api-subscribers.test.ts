@@ -1,0 +1,204 @@
+/**
+ * Subscribers in the JSON API: list with filters and cursor pages, create with a confirmation
+ * mail or paper consent, change, block, erase — with roles, validation and the audit log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ops from '../../db/queries/ops.js';
+import { randomToken, sha256 } from '../../server/security.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { seedSubscribers } from '../helpers/admin-segments.js';
+
+let t: TestApp;
+let editor: string;
+let viewer: string;
+
+const sql = <T>(query: string, ...params: unknown[]) =>
+  t.runtime.database.sqlite.prepare(query).all(...params) as T[];
+
+function makeToken(name: string, role: 'editor' | 'viewer'): string {
+  const token = `lp_${randomToken()}`;
+  ops.createApiToken(
+    { name, role, tokenHash: sha256(token), prefix: token.slice(0, 9) },
+    t.runtime.database.db,
+  );
+  return token;
+}
+
+const api = (
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  token: string,
+  payload?: object,
+) =>
+  t.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${token}` },
+    ...(payload ? { payload } : {}),
+  });
+
+beforeAll(async () => {
+  t = await startTestApp();
+  editor = makeToken('crm', 'editor');
+  viewer = makeToken('report', 'viewer');
+  seedSubscribers(t, [
+    { email: 'harz1@example.org', region: '15085', roles: ['volunteer'] },
+    { email: 'harz2@example.org', region: '15085', roles: ['staff'] },
+    { email: 'halle@example.org', region: '15002', roles: ['volunteer'] },
+    { email: 'harz3@example.org', region: '15085', roles: ['volunteer'] },
+  ]);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('GET /api/v1/subscribers', () => {
+  it('filters by region and role and pages with a cursor, without gaps or repeats', async () => {
+    const first = await api('GET', '/subscribers?region=15085&role=volunteer&limit=1', viewer);
+    expect(first.statusCode).toBe(200);
+    const page1 = first.json<{ items: { email: string }[]; total: number; next: string | null }>();
+    expect(page1.total).toBe(2);
+    expect(page1.items).toHaveLength(1);
+    expect(page1.next).toBeTruthy();
+    const second = await api(
+      'GET',
+      `/subscribers?region=15085&role=volunteer&limit=1&after=${page1.next}`,
+      viewer,
+    );
+    const page2 = second.json<{ items: { email: string }[]; next: string | null }>();
+    expect(page2.items).toHaveLength(1);
+    expect(new Set([...page1.items, ...page2.items].map((i) => i.email))).toEqual(
+      new Set(['harz1@example.org', 'harz3@example.org']),
+    );
+  });
+
+  it('refuses unknown query fields and bad statuses with 400', async () => {
+    expect((await api('GET', '/subscribers?regoin=15085', viewer)).statusCode).toBe(400);
+    const bad = await api('GET', '/subscribers?status=gone', viewer);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'Bad Request', statusCode: 400 });
+  });
+});
+
+describe('POST /api/v1/subscribers', () => {
+  it('with mode confirmation: 202, unconfirmed, a confirmation mail goes out, audited under the token', async () => {
+    const res = await api('POST', '/subscribers', editor, {
+      email: 'New.Person@Example.org',
+      name: 'New Person',
+      regionKey: '15085',
+      roleKeys: ['volunteer'],
+      consent: { mode: 'confirmation' },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({
+      email: 'new.person@example.org',
+      status: 'unconfirmed',
+      regionKey: '15085',
+    });
+    const mail = await t.smtp.waitFor((m) => m.to.includes('new.person@example.org'));
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+    const [audit] = sql<{ actor: string; action: string }>(
+      "select actor, action from audit_log where entity = 'subscriber' and entity_id = ?",
+      String(res.json<{ id: number }>().id),
+    );
+    expect(audit).toEqual({ actor: 'api:crm', action: 'create' });
+  });
+
+  it('with mode paper: 201, confirmed at once, with the event in the consent log; a second time 409', async () => {
+    const body = {
+      email: 'paper@example.org',
+      consent: { mode: 'paper', event: 'Fachtag Halle', eventDate: '2026-11-12' },
+    };
+    const res = await api('POST', '/subscribers', editor, body);
+    expect(res.statusCode).toBe(201);
+    const id = res.json<{ id: number; status: string }>().id;
+    expect(res.json<{ status: string }>().status).toBe('confirmed');
+    const events = sql<{ kind: string; channel: string; details: string }>(
+      'select kind, channel, details from consent_events where subscriber_id = ? order by id',
+      id,
+    );
+    expect(events.map((e) => e.kind)).toEqual(['signup', 'confirmed']);
+    expect(events[0]!.details).toContain('Fachtag Halle');
+    expect((await api('POST', '/subscribers', editor, body)).statusCode).toBe(409);
+  });
+
+  it('rejects bad input with a clear 400 and stores nothing', async () => {
+    const cases = [
+      { email: 'not an address', consent: { mode: 'confirmation' } },
+      { email: 'x1@example.org', regionKey: 'atlantis', consent: { mode: 'confirmation' } },
+      { email: 'x2@example.org', roleKeys: ['wizard'], consent: { mode: 'confirmation' } },
+      { email: 'x3@example.org', name: 'Evil\r\nBcc: a@b.c', consent: { mode: 'confirmation' } },
+      { email: 'x4@example.org', consent: { mode: 'paper', event: 'x' } },
+      { email: 'x5@example.org', consent: { mode: 'confirmation' }, nmae: 'typo' },
+      { email: 'x6@example.org' },
+    ];
+    for (const body of cases) {
+      const res = await api('POST', '/subscribers', editor, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json<{ message: string }>().message.length).toBeGreaterThan(0);
+    }
+    expect(sql("select * from subscribers where email like 'x_@example.org'")).toHaveLength(0);
+  });
+
+  it('a viewer token may read but not create (403)', async () => {
+    const res = await api('POST', '/subscribers', viewer, {
+      email: 'v@example.org',
+      consent: { mode: 'confirmation' },
+    });
+    expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('PATCH and DELETE /api/v1/subscribers/:id', () => {
+  it('changes only the given fields, records the change, blocks, and erases', async () => {
+    const [row] = sql<{ id: number }>(
+      "select id from subscribers where email = 'halle@example.org'",
+    );
+    const id = row!.id;
+    const patched = await api('PATCH', `/subscribers/${id}`, editor, {
+      roleKeys: ['staff', 'volunteer'],
+      trackingConsent: true,
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ regionKey: '15002', trackingConsent: true });
+    expect(patched.json<{ roleKeys: string[] }>().roleKeys.sort()).toEqual(['staff', 'volunteer']);
+    const kinds = sql<{ kind: string }>(
+      'select kind from consent_events where subscriber_id = ? order by id',
+      id,
+    ).map((e) => e.kind);
+    expect(kinds).toContain('preferences_changed');
+    expect(kinds).toContain('tracking_granted');
+
+    expect(
+      (await api('PATCH', `/subscribers/${id}`, editor, { regionKey: 'nowhere' })).statusCode,
+    ).toBe(400);
+    expect((await api('PATCH', `/subscribers/${id}`, viewer, { name: 'x' })).statusCode).toBe(403);
+    expect((await api('PATCH', '/subscribers/999999', editor, { name: 'x' })).statusCode).toBe(404);
+
+    const blocked = await api('PATCH', `/subscribers/${id}`, editor, { status: 'blocked' });
+    expect(blocked.json()).toMatchObject({ status: 'blocked' });
+
+    expect((await api('DELETE', `/subscribers/${id}`, viewer)).statusCode).toBe(403);
+    const gone = await api('DELETE', `/subscribers/${id}`, editor);
+    expect(gone.statusCode).toBe(204);
+    expect(sql('select * from subscribers where id = ?', id)).toHaveLength(0);
+    expect(
+      sql("select * from consent_events where subscriber_id = ? and kind = 'erased'", id),
+    ).toHaveLength(1);
+    expect((await api('DELETE', `/subscribers/${id}`, editor)).statusCode).toBe(404);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('describes every subscriber operation', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    expect(Object.keys(doc.paths['/api/v1/subscribers'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/v1/subscribers/{id}'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'patch',
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as lists from '../../../db/queries/lists.js';
 import { formChoices } from '../../plugins/view.js';
 import { field, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
 
@@ -42,6 +43,7 @@ export default async function signupRoutes(app: FastifyInstance) {
     return reply.page('signup', {
       title: request.t('signup.title'),
       choices: formChoices(app, request.lang.code),
+      listChoices: lists.publicListChoices(app.database.db),
       startedAt: startedAt(),
       values: { source: (query.source ?? '').slice(0, 200) },
     });
@@ -67,9 +69,15 @@ export default async function signupRoutes(app: FastifyInstance) {
       const { values, errors, profile } = readProfile(body, choices, t, request.lang.code);
       if (emailError) errors.email = emailError;
       if (field(body, 'consent') !== 'yes') errors.consent = t('signup.errors.consent');
+      // With several public lists the person picks (at least) one; otherwise the default list.
+      const listChoices = lists.publicListChoices(app.database.db);
+      const posted = ([] as string[]).concat(body.lists ?? []);
+      const listIds = lists.chosenPublicListIds(posted, app.database.db);
+      if (listChoices.length && !listIds.length) errors.lists = t('signup.errors.lists');
       const allValues = {
         ...values,
         email,
+        lists: listIds.map(String),
         consent: field(body, 'consent') === 'yes',
         source: field(body, 'source'),
       };
@@ -85,7 +93,14 @@ export default async function signupRoutes(app: FastifyInstance) {
       if (Object.keys(errors).length) {
         return reply.page(
           'signup',
-          { title: t('signup.title'), choices, startedAt: startedAt(), values: allValues, errors },
+          {
+            title: t('signup.title'),
+            choices,
+            listChoices,
+            startedAt: startedAt(),
+            values: allValues,
+            errors,
+          },
           400,
         );
       }
@@ -109,6 +124,7 @@ export default async function signupRoutes(app: FastifyInstance) {
         email,
         profile,
         formLanguage: request.lang.code,
+        listIds,
         meta: requestMeta(request, 'web-form', source),
       });
       return checkInbox(email);

@@ -1,0 +1,56 @@
+/** With more than one public list the sign-up form lets a person choose; private lists never show. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { postSignup, rows } from './_flow.js';
+
+let t: TestApp;
+let harzId: number;
+let privateId: number;
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { SIGNUP_RATE_LIMIT: '1000' } });
+  const insert = t.runtime.database.sqlite.prepare(
+    'insert into lists (key, name, description, is_public) values (?, ?, ?, ?) returning id',
+  );
+  harzId = (insert.get('harz', 'Harz aktuell', 'Termine im Landkreis Harz', 1) as { id: number })
+    .id;
+  privateId = (insert.get('team', 'Team intern', '', 0) as { id: number }).id;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('list choice on the sign-up form', () => {
+  it('shows the public lists, not the private one', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+    expect(page.body).toContain(`id="list-${harzId}"`);
+    expect(page.body).toContain('Termine im Landkreis Harz');
+    expect(page.body).not.toContain('Team intern');
+  });
+
+  it('asks for at least one list, keeping the other answers', async () => {
+    const res = await postSignup(t, { email: 'nolist@example.org' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('id="lists-error"');
+    expect(res.body).toContain('value="nolist@example.org"');
+    expect(rows(t, "select * from subscribers where email = 'nolist@example.org'")).toHaveLength(0);
+  });
+
+  it('subscribes to the chosen public list only; a private list id is ignored', async () => {
+    const res = await postSignup(t, {
+      email: 'harz@example.org',
+      lists: [String(harzId), String(privateId)],
+    });
+    expect(res.statusCode).toBe(200);
+    const subs = rows<{ list_id: number }>(
+      t,
+      "select list_id from subscriptions where subscriber_id = (select id from subscribers where email = 'harz@example.org')",
+    );
+    expect(subs.map((s) => s.list_id)).toEqual([harzId]);
+    const [signup] = rows<{ list_ids: string }>(
+      t,
+      "select list_ids from consent_events where kind = 'signup' and subscriber_id = (select id from subscribers where email = 'harz@example.org')",
+    );
+    expect(JSON.parse(signup!.list_ids)).toEqual([harzId]);
+  });
+});

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../db/client.js';
 import { transaction } from '../db/client.js';
@@ -526,6 +526,8 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
       },
       deps.db,
     );
+    // The uploaded file holds personal data: once written, the database is the record.
+    rmSync(row.filePath, { force: true });
     return counts;
   } catch (err) {
     imports.updateImport(

@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 
-export const QUEUE_NAMES = { mail: 'mail', maintenance: 'maintenance' } as const;
+export const QUEUE_NAMES = { mail: 'mail', maintenance: 'maintenance', import: 'import' } as const;
 
 /** Transactional mail jobs carry ids only; the processor loads the rest and mints tokens. */
 export type MailJobName = 'confirmation' | 'welcome' | 'preferences-link';
@@ -10,6 +10,12 @@ export interface MailJobData {
 }
 
 export type MaintenanceJobName = 'purge-unconfirmed';
+
+/** A CSV import that was validated and started in the admin UI. */
+export type ImportJobName = 'run';
+export interface ImportJobData {
+  importId: number;
+}
 
 /**
  * Redis connections: workers wait for Redis forever (BullMQ requires maxRetriesPerRequest null),
@@ -30,6 +36,7 @@ export function redisConnection(url: string, role: 'worker' | 'producer'): Redis
 export interface Queues {
   mail: Queue<MailJobData, unknown, MailJobName>;
   maintenance: Queue<Record<string, never>, unknown, MaintenanceJobName>;
+  import: Queue<ImportJobData, unknown, ImportJobName>;
   connection: Redis;
   close(): Promise<void>;
 }
@@ -59,14 +66,25 @@ export function createQueues(
       defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
     },
   );
+  // An import keeps its progress in the database; a failed one is restarted from the admin UI.
+  const importQueue = new Queue<ImportJobData, unknown, ImportJobName>(QUEUE_NAMES.import, {
+    ...opts,
+    defaultJobOptions: {
+      attempts: 1,
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  });
   mail.on('error', onError);
   maintenance.on('error', onError);
+  importQueue.on('error', onError);
   return {
     mail,
     maintenance,
+    import: importQueue,
     connection,
     async close() {
-      await Promise.allSettled([mail.close(), maintenance.close()]);
+      await Promise.allSettled([mail.close(), maintenance.close(), importQueue.close()]);
       connection.disconnect();
     },
   };

@@ -178,6 +178,8 @@ export default async function importRoutes(app: FastifyInstance) {
         report: reportOf(row),
         // Refreshing moves a screen reader back to the top: it can be switched off.
         refresh: running && request.query.refresh !== 'off',
+        // "The import is running" belongs to the running page only, not to a reloaded done page.
+        ...(running ? {} : { notice: undefined }),
       });
     },
   );

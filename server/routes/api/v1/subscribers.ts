@@ -162,13 +162,11 @@ export default async function subscriberApi(app: FastifyInstance) {
       }
       const status = csv(q.status);
       if (status?.some((s) => !(subscriberStatuses as readonly string[]).includes(s))) {
-        return reply
-          .code(400)
-          .send({
-            error: 'Bad Request',
-            message: `status must be one of ${subscriberStatuses.join(', ')}`,
-            statusCode: 400,
-          });
+        return reply.code(400).send({
+          error: 'Bad Request',
+          message: `status must be one of ${subscriberStatuses.join(', ')}`,
+          statusCode: 400,
+        });
       }
       const filter: SubscriberFilter = {
         q: q.q,
@@ -296,13 +294,11 @@ export default async function subscriberApi(app: FastifyInstance) {
       if (body.consent.mode === 'paper') {
         const { event, eventDate } = body.consent;
         if (Date.parse(eventDate) > Date.now()) {
-          return reply
-            .code(400)
-            .send({
-              error: 'Bad Request',
-              message: 'eventDate lies in the future',
-              statusCode: 400,
-            });
+          return reply.code(400).send({
+            error: 'Bad Request',
+            message: 'eventDate lies in the future',
+            statusCode: 400,
+          });
         }
         const created = transaction(db, (tx) =>
           admin.addWithPaperConsent(

@@ -75,6 +75,32 @@ export class AdminClient {
     return res;
   }
 
+  /** Upload a file as the browser's multipart form does; the CSRF token rides in the query. */
+  async upload(url: string, fileName: string, bytes: Uint8Array, csrf: string | null = this.csrf) {
+    const boundary = `----landpost${Math.random().toString(16).slice(2)}`;
+    const payload = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await this.t.app.inject({
+      method: 'POST',
+      url: csrf === null ? url : `${url}?_csrf=${encodeURIComponent(csrf)}`,
+      headers: {
+        cookie: this.jar.header(),
+        accept: 'text/html',
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload,
+    });
+    this.jar.store(res);
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
+    if (token) this.csrf = token;
+    return res;
+  }
+
   async login(password = PASSWORD): Promise<LightMyRequestResponse> {
     await this.get('/admin/login');
     return this.post('/admin/login', { email: this.email, password });

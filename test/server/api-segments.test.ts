@@ -3,8 +3,7 @@
  * (audited under the token's name), count; a viewer token may not create; no token, 401.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ops from '../../db/queries/ops.js';
-import { randomToken, sha256 } from '../../server/security.js';
+import { apiRequest, makeToken as makeRoleToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
 
@@ -15,22 +14,13 @@ let viewerToken: string;
 const sql = <T>(query: string, ...params: unknown[]) =>
   t.runtime.database.sqlite.prepare(query).all(...params) as T[];
 
-function makeToken(name: string, role: 'editor' | 'viewer'): string {
-  const token = `lp_${randomToken()}`;
-  ops.createApiToken(
-    { name, role, tokenHash: sha256(token), prefix: token.slice(0, 9) },
-    t.runtime.database.db,
-  );
-  return token;
-}
-
-const api = (method: 'GET' | 'POST', url: string, token: string | null, payload?: object) =>
-  t.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    ...(payload ? { payload } : {}),
-  });
+const makeToken = (name: string, role: 'editor' | 'viewer') => makeRoleToken(t, name, role);
+const api = (
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  token: string | null,
+  payload?: object,
+) => apiRequest(t, method, url, token, payload);
 
 beforeAll(async () => {
   t = await startTestApp();

@@ -3,8 +3,7 @@
  * mail or paper consent, change, block, erase — with roles, validation and the audit log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ops from '../../db/queries/ops.js';
-import { randomToken, sha256 } from '../../server/security.js';
+import { apiRequest, makeToken as makeRoleToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
 
@@ -15,27 +14,13 @@ let viewer: string;
 const sql = <T>(query: string, ...params: unknown[]) =>
   t.runtime.database.sqlite.prepare(query).all(...params) as T[];
 
-function makeToken(name: string, role: 'editor' | 'viewer'): string {
-  const token = `lp_${randomToken()}`;
-  ops.createApiToken(
-    { name, role, tokenHash: sha256(token), prefix: token.slice(0, 9) },
-    t.runtime.database.db,
-  );
-  return token;
-}
-
+const makeToken = (name: string, role: 'editor' | 'viewer') => makeRoleToken(t, name, role);
 const api = (
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   token: string,
   payload?: object,
-) =>
-  t.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: { authorization: `Bearer ${token}` },
-    ...(payload ? { payload } : {}),
-  });
+) => apiRequest(t, method, url, token, payload);
 
 beforeAll(async () => {
   t = await startTestApp();

@@ -63,3 +63,10 @@ export function present(s: subscribers.SubscriberWithProfile) {
     confirmedAt: iso(s.confirmedAt),
   };
 }
+
+/** `:id` path parameter of every single-record route. */
+export const idParams = {
+  type: 'object',
+  properties: { id: { type: 'integer', minimum: 1 } },
+  required: ['id'],
+} as const;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import * as segments from '../../../../db/queries/segments.js';
 import type { SegmentRule } from '../../../../db/schema.js';
 import { languages } from '../../../i18n/index.js';
-import { error, iso } from './schemas.js';
+import { error, iso, idParams } from './schemas.js';
 
 const ruleSchema = {
   type: 'object',
@@ -31,12 +31,6 @@ const segmentSchema = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-} as const;
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'integer', minimum: 1 } },
-  required: ['id'],
 } as const;
 
 const present = (s: segments.Segment) => ({

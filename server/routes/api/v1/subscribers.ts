@@ -7,7 +7,7 @@ import * as subscribers from '../../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../../db/schema.js';
 import { isLanguage } from '../../../i18n/index.js';
 import { isValidEmail, normaliseEmail } from '../../../subscriptions.js';
-import { consentEvent, error, iso, present, subscriber } from './schemas.js';
+import { consentEvent, error, iso, present, subscriber, idParams } from './schemas.js';
 
 interface ListQuery {
   email?: string;
@@ -57,12 +57,6 @@ const profileProperties = {
   language: { type: 'string', maxLength: 10 },
   trackingConsent: { type: 'boolean' },
   listIds: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
-} as const;
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'integer', minimum: 1 } },
-  required: ['id'],
 } as const;
 
 const notFound = (reply: FastifyReply) =>

@@ -27,6 +27,11 @@ export default async function signupRoutes(app: FastifyInstance) {
     return claims ? Date.now() / 1000 - claims.s : -1;
   };
 
+  // No icon yet: answer the browsers' automatic request without a 404 in the log.
+  app.get('/favicon.ico', { logLevel: 'warn' }, async (_request, reply) =>
+    reply.code(204).header('Cache-Control', 'public, max-age=86400').send(),
+  );
+
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
     const css = Object.hasOwn(stylesheets, request.params.file)
       ? stylesheets[request.params.file]

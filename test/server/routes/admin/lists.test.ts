@@ -94,7 +94,7 @@ describe('lists', () => {
     });
     expect(empty.statusCode).toBe(400);
     expect(empty.body).toMatch(
-      /id="name" name="name" type="text" autocomplete="off" value="" required aria-invalid="true" aria-describedby="name-error"/,
+      /id="name" name="name" type="text" autocomplete="off" value="" required aria-describedby="name-error" aria-invalid="true"/,
     );
     expect(empty.body).toContain('>bleibt</textarea>');
     const taken = await editor.post('/admin/lists', { name: 'newsletter', defaultLanguage: 'de' });

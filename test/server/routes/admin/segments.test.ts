@@ -137,7 +137,7 @@ describe('the segment form', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.body).toMatch(
-      /id="name" name="name" type="text" autocomplete="off" value="" required aria-invalid="true" aria-describedby="name-error"/,
+      /id="name" name="name" type="text" autocomplete="off" value="" required aria-describedby="name-error" aria-invalid="true"/,
     );
     expect(res.body).toContain('id="region-error"');
     expect(res.body).toMatch(/id="role-volunteer" name="role" value="volunteer" checked/);

@@ -258,7 +258,7 @@ describe('detail, edit and actions', () => {
     expect(detail.body).toContain('<td>paper</td>');
     expect(detail.body).toContain('Noch keine Zustellungen erfasst.');
     // The audit entry of the creation shows on the record.
-    expect(detail.body).toMatch(/<td>editor@landpost\.test<\/td><td>create<\/td>/);
+    expect(detail.body).toMatch(/<td>editor@landpost\.test<\/td><td>angelegt<\/td>/);
   });
 
   it('re-renders the add form with messages next to the fields', async () => {
@@ -271,7 +271,7 @@ describe('detail, edit and actions', () => {
       event_date: '2999-01-01',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toMatch(/id="email"[^>]*aria-invalid="true" aria-describedby="email-error"/);
+    expect(res.body).toMatch(/id="email"[^>]*aria-describedby="email-error" aria-invalid="true"/);
     expect(res.body).toContain('id="event-error"');
     expect(res.body).toContain('id="event_date-error"');
     expect(res.body).toContain('value="Keep Me"');

@@ -579,3 +579,17 @@ export function importRunner(deps: {
     },
   };
 }
+
+/** Uploaded files that were never imported hold personal data too: gone after this long. */
+export const IMPORT_FILE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Delete stale upload files and their preview rows; the import's counts and report stay. */
+export function purgeStaleImports(db: Db, now = Date.now()): number {
+  const stale = imports.staleImports(now - IMPORT_FILE_RETENTION_MS, db);
+  for (const row of stale) {
+    rmSync(row.filePath, { force: true });
+    const options = { ...optionsOf(row), preview: [] } as unknown as Record<string, unknown>;
+    imports.updateImport(row.id, { filePath: '', options }, db);
+  }
+  return stale.length;
+}

@@ -14,6 +14,7 @@ import { createQueues, type Queues } from '../workers/queues.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
 import { importRunner } from './importer.js';
+import { purgeStaleImports } from './importer.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis.js';
 import { Secrets } from './security.js';
 import { SubscriptionService } from './subscriptions.js';
@@ -108,7 +109,10 @@ export async function startRuntime(
         createMaintenanceWorker({
           redisUrl,
           prefix: config.queuePrefix,
-          tasks: subscriptions,
+          tasks: {
+            purgeUnconfirmed: () => subscriptions.purgeUnconfirmed(),
+            purgeImportFiles: () => purgeStaleImports(database.db),
+          },
           log,
         }),
         createImportWorker({

@@ -6,6 +6,8 @@ import type { WorkerLog } from './mail.js';
 export interface MaintenanceTasks {
   /** Delete sign-ups never confirmed within the retention period; returns how many. */
   purgeUnconfirmed(): number;
+  /** Delete uploaded import files past their retention; returns how many. */
+  purgeImportFiles(): number;
 }
 
 /** Scheduled chores. The schedule lives in Redis, so several worker hosts never double it. */
@@ -14,6 +16,11 @@ export async function scheduleMaintenance(queues: Queues, everyMs = 3_600_000): 
     'purge-unconfirmed',
     { every: everyMs },
     { name: 'purge-unconfirmed', data: {} },
+  );
+  await queues.maintenance.upsertJobScheduler(
+    'purge-import-files',
+    { every: everyMs },
+    { name: 'purge-import-files', data: {} },
   );
 }
 
@@ -31,6 +38,11 @@ export function createMaintenanceWorker(opts: {
         case 'purge-unconfirmed': {
           const deleted = opts.tasks.purgeUnconfirmed();
           if (deleted) opts.log.info({ deleted }, 'deleted unconfirmed sign-ups past retention');
+          return { deleted };
+        }
+        case 'purge-import-files': {
+          const deleted = opts.tasks.purgeImportFiles();
+          if (deleted) opts.log.info({ deleted }, 'deleted stale import files');
           return { deleted };
         }
         default:

@@ -9,7 +9,7 @@ export interface MailJobData {
   subscriberId: number;
 }
 
-export type MaintenanceJobName = 'purge-unconfirmed';
+export type MaintenanceJobName = 'purge-unconfirmed' | 'purge-import-files';
 
 /** A CSV import that was validated and started in the admin UI. */
 export type ImportJobName = 'run';

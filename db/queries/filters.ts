@@ -34,7 +34,13 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function filterConditions(filter: SubscriberFilter): SQL[] {
   const c: SQL[] = [];
   const q = filter.q?.trim().toLowerCase();
-  if (q) {
+  if (q && q.length >= 3) {
+    // Three characters or more: the trigram index finds substrings without a full scan.
+    const phrase = `"${q.replace(/"/g, '""')}"`;
+    c.push(
+      sql`${subscribers.id} in (select rowid from subscribers_search where subscribers_search match ${phrase})`,
+    );
+  } else if (q) {
     const pattern = `%${escapeLike(q)}%`;
     c.push(
       or(

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
   consentEvents,
@@ -53,6 +53,21 @@ export function updateImport(
   tx: Tx,
 ): void {
   tx.update(imports).set(changes).where(eq(imports.id, id)).run();
+}
+
+/** Imports not running, older than the cut-off, whose uploaded file is still on disk. */
+export function staleImports(olderThan: number, tx: Tx): Import[] {
+  return tx
+    .select()
+    .from(imports)
+    .where(
+      and(
+        ne(imports.status, 'running'),
+        lt(imports.createdAt, olderThan),
+        ne(imports.filePath, ''),
+      ),
+    )
+    .all();
 }
 
 /** Move an import from one of `from` to `to`; false when somebody else moved it first. */

@@ -166,7 +166,9 @@ describe('migrations', () => {
     migrateDatabase(database);
     expect(count()).toBe(regions);
     const triggers = database.sqlite
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'consent%' ORDER BY name",
+      )
       .all() as { name: string }[];
     expect(triggers.map((t) => t.name)).toEqual([
       'consent_events_keep_proof',
@@ -176,5 +178,27 @@ describe('migrations', () => {
       'consent_texts_no_replace',
       'consent_texts_no_update',
     ]);
+  });
+});
+
+describe('subscriber search index', () => {
+  it('follows inserts, renames and erasure', () => {
+    const find = (q: string) =>
+      (
+        database.sqlite
+          .prepare(
+            'SELECT s.email FROM subscribers_search f JOIN subscribers s ON s.id = f.rowid WHERE subscribers_search MATCH ? ORDER BY s.email',
+          )
+          .all(`"${q}"`) as { email: string }[]
+      ).map((r) => r.email);
+    const person = signUp('searchable.person@example.org');
+    expect(find('searchable')).toEqual(['searchable.person@example.org']);
+    database.sqlite
+      .prepare('UPDATE subscribers SET name = ? WHERE id = ?')
+      .run('Zeynep Yılmaz', person.id);
+    expect(find('Yılmaz')).toEqual(['searchable.person@example.org']);
+    database.sqlite.prepare('DELETE FROM subscribers WHERE id = ?').run(person.id);
+    expect(find('searchable')).toEqual([]);
+    expect(find('Yılmaz')).toEqual([]);
   });
 });

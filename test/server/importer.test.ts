@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,9 @@ import {
   guessMapping,
   mappingProblem,
   parseCsv,
+  purgeStaleImports,
   runImport,
+  IMPORT_FILE_RETENTION_MS,
   saveUpload,
   validateImport,
   validateRows,
@@ -228,6 +230,43 @@ describe('the import job', () => {
       // The mails of the batch whose hand-over failed are lost (its rows were committed).
       expect(mailed).toHaveLength(2);
       expect(imports.findImport(row.id, db)!.status).toBe('done');
+    } finally {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deletes uploaded files (and their preview) a week after upload; a running import keeps its file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lp-import-purge-'));
+    const database = openDatabase(join(dir, 'db.sqlite'));
+    try {
+      migrateDatabase(database);
+      const { db } = database;
+      const upload = () =>
+        saveUpload(
+          { db, dataDir: dir },
+          {
+            fileName: 'fixed.csv',
+            bytes: fixture('fixed.csv'),
+            parsed: parseCsv(fixture('fixed.csv')),
+            createdBy: null,
+          },
+        );
+      const old = upload();
+      const running = upload();
+      const fresh = upload();
+      imports.updateImport(running.id, { status: 'running' }, db);
+      const later = Date.now() + IMPORT_FILE_RETENTION_MS + 60_000;
+      database.sqlite
+        .prepare('update imports set created_at = ? where id = ?')
+        .run(Date.now(), fresh.id);
+      expect(purgeStaleImports(db, later - 0)).toBe(2);
+      expect(existsSync(old.filePath)).toBe(false);
+      expect(existsSync(running.filePath)).toBe(true);
+      const after = imports.findImport(old.id, db)!;
+      expect(after.filePath).toBe('');
+      expect((after.options as { preview: unknown[] }).preview).toEqual([]);
+      expect(purgeStaleImports(db, later)).toBe(0);
     } finally {
       database.close();
       rmSync(dir, { recursive: true, force: true });

@@ -476,7 +476,8 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
   try {
     const parsed = parseCsv(readFileSync(row.filePath));
     const { rows } = validateRows(parsed, options.mapping, loadReference(deps.db), () => new Set());
-    const listId = reference.defaultList(deps.db).id;
+    const list = reference.defaultList(deps.db);
+    const listId = list.id;
     const batchSize = deps.batchSize ?? 1000;
     const counts = { ...emptyCounts(), ...options.counts };
     const writeOptions = {
@@ -485,6 +486,7 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
       consentSource: options.consentSource ?? null,
       enteredBy: options.enteredBy ?? '',
       listId,
+      defaultLanguage: list.defaultLanguage,
       cooldownMs: deps.cooldownMs,
     };
     for (let start = row.processedRows; start < rows.length; start += batchSize) {

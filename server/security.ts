@@ -67,13 +67,12 @@ export class Secrets {
     if (typeof token !== 'string' || token.length > 512) return undefined;
     const [body, mac, extra] = token.split('.');
     if (!body || !mac || extra !== undefined) return undefined;
-    const expected = createHmac('sha256', this.key(purpose)).update(body).digest();
-    let given: Buffer;
-    try {
-      given = Buffer.from(mac, 'base64url');
-    } catch {
-      return undefined;
-    }
+    // Compare the canonical encodings: a token differs from the signed one in any character
+    // (base64url's unused trailing bits included) and is refused.
+    const expected = Buffer.from(
+      createHmac('sha256', this.key(purpose)).update(body).digest('base64url'),
+    );
+    const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as LinkClaims;

@@ -72,12 +72,32 @@ export class SubscriptionService {
         },
         tx,
       );
+      // Lists with double opt-in switched off: the sign-up counts as confirmed at once.
+      const singleOptIn =
+        (outcome.kind === 'confirmation' || outcome.kind === 'cooldown') &&
+        listIds.every((id) => reference.findList(id, tx)?.doubleOptIn === false);
+      if (singleOptIn) {
+        subscribers.confirmWithoutLink(
+          {
+            subscriberId: outcome.subscriber.id,
+            emailHash: this.secrets.emailHash(email),
+            meta: input.meta,
+            now,
+          },
+          tx,
+        );
+        return { outcome, mayMail: false, singleOptIn };
+      }
       const mayMail =
         outcome.kind !== 'blocked' &&
         outcome.kind !== 'cooldown' &&
         subscribers.claimConfirmationSlot(outcome.subscriber.id, cooldownMs, now, tx);
-      return { outcome, mayMail };
+      return { outcome, mayMail, singleOptIn };
     });
+    if (result.singleOptIn) {
+      await this.enqueue('welcome', result.outcome.subscriber.id);
+      return 'confirmation';
+    }
     if (result.mayMail) {
       // Somebody already confirmed gets a link to their preferences instead of a second opt-in.
       await this.enqueue(

@@ -124,6 +124,8 @@ export interface ImportWriteOptions {
   /** The admin user who started the import (e-mail address), for the consent log. */
   enteredBy: string;
   listId: number;
+  /** Language of people whose row names none: the list's default language. */
+  defaultLanguage?: string;
   cooldownMs: number;
   now: number;
 }
@@ -254,7 +256,7 @@ export function writeImportBatch(
       email: row.email,
       name: row.name ?? '',
       regionKey: row.regionKey ?? null,
-      language: row.language ?? 'de',
+      language: row.language ?? opts.defaultLanguage ?? 'de',
     })!;
     for (const key of row.roleKeys ?? []) insertRole.run({ id, key });
     for (const key of row.topicKeys ?? []) insertTopic.run({ id, key });

@@ -362,6 +362,43 @@ export function confirm(
 }
 
 /**
+ * Confirm without a link: only for lists whose double opt-in an admin switched off. The
+ * consent log says so (channel `single-opt-in`).
+ */
+export function confirmWithoutLink(
+  input: { subscriberId: number; emailHash: string; meta: RequestMeta; now?: number },
+  tx: Tx,
+): void {
+  const now = input.now ?? Date.now();
+  tx.update(subscribers)
+    .set({ status: 'confirmed', confirmedAt: now, updatedAt: now })
+    .where(eq(subscribers.id, input.subscriberId))
+    .run();
+  const lists = tx
+    .update(subscriptions)
+    .set({ status: 'confirmed', confirmedAt: now })
+    .where(
+      and(
+        eq(subscriptions.subscriberId, input.subscriberId),
+        eq(subscriptions.status, 'unconfirmed'),
+      ),
+    )
+    .returning({ listId: subscriptions.listId })
+    .all();
+  recordConsent(
+    {
+      subscriberId: input.subscriberId,
+      emailHash: input.emailHash,
+      kind: 'confirmed',
+      meta: { ...input.meta, channel: 'single-opt-in' },
+      listIds: lists.map((l) => l.listId),
+      at: now,
+    },
+    tx,
+  );
+}
+
+/**
  * Unsubscribe from one list (or all when listId is null). When no subscription is left the
  * person's newsletter data is erased; the consent log keeps the proof under the hashed address.
  */

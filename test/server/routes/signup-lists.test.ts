@@ -6,6 +6,7 @@ import { postSignup, rows } from './_flow.js';
 let t: TestApp;
 let harzId: number;
 let privateId: number;
+let singleId: number;
 
 beforeAll(async () => {
   t = await startTestApp({ env: { SIGNUP_RATE_LIMIT: '1000' } });
@@ -15,6 +16,10 @@ beforeAll(async () => {
   harzId = (insert.get('harz', 'Harz aktuell', 'Termine im Landkreis Harz', 1) as { id: number })
     .id;
   privateId = (insert.get('team', 'Team intern', '', 0) as { id: number }).id;
+  singleId = (insert.get('intern', 'Netzwerk intern', 'Für Partner', 1) as { id: number }).id;
+  t.runtime.database.sqlite
+    .prepare('update lists set double_opt_in = 0 where id = ?')
+    .run(singleId);
 });
 afterAll(async () => {
   await t?.close();
@@ -52,5 +57,36 @@ describe('list choice on the sign-up form', () => {
       "select list_ids from consent_events where kind = 'signup' and subscriber_id = (select id from subscribers where email = 'harz@example.org')",
     );
     expect(JSON.parse(signup!.list_ids)).toEqual([harzId]);
+  });
+
+  it('a list with double opt-in switched off confirms at once and sends the welcome mail', async () => {
+    const res = await postSignup(t, { email: 'partner@example.org', lists: [String(singleId)] });
+    expect(res.statusCode).toBe(200);
+    const mail = await t.smtp.waitFor((m) => m.to.includes('partner@example.org'));
+    expect(mail.subject).toMatch(/Willkommen/);
+    const [row] = rows<{ id: number; status: string }>(
+      t,
+      "select id, status from subscribers where email = 'partner@example.org'",
+    );
+    expect(row!.status).toBe('confirmed');
+    const events = rows<{ kind: string; channel: string }>(
+      t,
+      'select kind, channel from consent_events where subscriber_id = ? order by id',
+      row!.id,
+    );
+    expect(events.map((e) => e.kind)).toEqual(['signup', 'tracking_granted', 'confirmed']);
+    expect(events.at(-1)!.channel).toBe('single-opt-in');
+  });
+
+  it('a mix of lists with and without double opt-in still asks for confirmation', async () => {
+    await postSignup(t, { email: 'mixed@example.org', lists: [String(singleId), String(harzId)] });
+    const mail = await t.smtp.waitFor((m) => m.to.includes('mixed@example.org'));
+    expect(mail.subject).toMatch(/bestätigen/);
+    expect(
+      rows(
+        t,
+        "select * from subscribers where email = 'mixed@example.org' and status = 'unconfirmed'",
+      ),
+    ).toHaveLength(1);
   });
 });

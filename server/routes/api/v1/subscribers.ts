@@ -282,7 +282,14 @@ export default async function subscriberApi(app: FastifyInstance) {
         regionKey: body.regionKey ?? null,
         roleKeys: [...new Set(body.roleKeys ?? [])],
         topicKeys: [...new Set(body.topicKeys ?? [])],
-        language: body.language ?? 'de',
+        // Without a language the person gets the default language of (the first of) their lists.
+        language:
+          body.language ??
+          admin
+            .allLists(db)
+            .find((l) => l.id === (body.listIds?.[0] ?? reference.defaultList(db).id))
+            ?.defaultLanguage ??
+          'de',
         trackingConsent: body.trackingConsent ?? false,
       };
       if (body.consent.mode === 'paper') {

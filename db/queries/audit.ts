@@ -11,6 +11,30 @@ export function recordAudit(entry: NewAuditEntry, tx: Tx): void {
     .run();
 }
 
+/** An action by a user or an API token: the one way routes write the audit log. */
+export function recordAction(
+  who: { userId?: number | null; apiTokenId?: number | null; actor: string; ip?: string | null },
+  action: string,
+  entity: string,
+  entityId: string | number | null | undefined,
+  details: Record<string, unknown> | undefined,
+  tx: Tx,
+): void {
+  recordAudit(
+    {
+      userId: who.userId ?? null,
+      apiTokenId: who.apiTokenId ?? null,
+      actor: who.actor,
+      action,
+      entity,
+      entityId: entityId === undefined || entityId === null ? null : String(entityId),
+      details: details ?? null,
+      ip: who.ip ?? null,
+    },
+    tx,
+  );
+}
+
 /** Newest first, keyset-paginated by id. */
 export function listAudit(
   filter: { entity?: string; entityId?: string; beforeId?: number; limit?: number },

@@ -78,16 +78,12 @@ export default fp(
     app.decorateRequest(
       'audit',
       function (this: FastifyRequest, action, entity, entityId, details) {
-        audit.recordAudit(
-          {
-            userId: this.user?.id ?? null,
-            actor: this.user?.email ?? 'anonymous',
-            action,
-            entity,
-            entityId: entityId === undefined || entityId === null ? null : String(entityId),
-            details: details ?? null,
-            ip: this.ip,
-          },
+        audit.recordAction(
+          { userId: this.user?.id, actor: this.user?.email ?? 'anonymous', ip: this.ip },
+          action,
+          entity,
+          entityId,
+          details,
           db,
         );
       },

@@ -10,7 +10,7 @@ import { csvRow, CSV_BOM } from '../../csv.js';
 import { languages, translator } from '../../i18n/index.js';
 import { formChoices } from '../../plugins/view.js';
 import { normaliseEmail } from '../../subscriptions.js';
-import { field, readEmail, readProfile, type FormBody } from '../public/form.js';
+import { field, profileValues, readEmail, readProfile, type FormBody } from '../public/form.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -497,12 +497,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     if (!subscriber) return reply.callNotFound();
     const full = subscribers.withProfile(subscriber, db);
     return editPage(request, reply, subscriber, {
-      name: full.name,
-      region: full.regionKey ?? '',
-      roles: full.roleKeys,
-      topics: full.topicKeys,
-      language: full.language,
-      tracking: full.trackingConsent,
+      ...profileValues(full),
       lists: full.listIds.map(String),
     });
   });

@@ -76,6 +76,25 @@ export function readProfile(
   };
 }
 
+/** The form values of a stored profile (the inverse of readProfile). */
+export function profileValues(s: {
+  name: string;
+  regionKey: string | null;
+  roleKeys: string[];
+  topicKeys: string[];
+  language: string;
+  trackingConsent: boolean;
+}): ProfileValues {
+  return {
+    name: s.name,
+    region: s.regionKey ?? '',
+    roles: s.roleKeys,
+    topics: s.topicKeys,
+    language: s.language,
+    tracking: s.trackingConsent,
+  };
+}
+
 export function readEmail(body: FormBody, t: Translate): { email: string; error?: string } {
   const email = one(body.email).trim();
   if (email.length > 254)

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { formChoices } from '../../plugins/view.js';
-import { readEmail, readProfile, requestMeta, type FormBody } from './form.js';
+import { profileValues, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
@@ -49,14 +49,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
         email: subscriber.email,
         choices: formChoices(app, request.lang.code),
         unsubscribeUrl: app.subscriptions.unsubscribeLink(subscriber.id, null),
-        values: {
-          name: full.name,
-          region: full.regionKey ?? '',
-          roles: full.roleKeys,
-          topics: full.topicKeys,
-          language: full.language,
-          tracking: full.trackingConsent,
-        },
+        values: profileValues(full),
         ...extra,
       },
       status,

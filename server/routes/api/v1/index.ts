@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { recordAudit } from '../../../../db/queries/audit.js';
+import { recordAction } from '../../../../db/queries/audit.js';
 import * as ops from '../../../../db/queries/ops.js';
 import { roleAllows } from '../../../admin-auth.js';
 import { sha256 } from '../../../security.js';
@@ -40,16 +40,16 @@ export default async function apiRoutes(app: FastifyInstance) {
 
   // Changes through the API land in the audit log under the token's name.
   app.decorateRequest('audit', function (this: FastifyRequest, action, entity, entityId, details) {
-    recordAudit(
+    recordAction(
       {
-        apiTokenId: this.apiToken?.id ?? null,
+        apiTokenId: this.apiToken?.id,
         actor: `api:${this.apiToken?.name ?? 'unknown'}`,
-        action,
-        entity,
-        entityId: entityId === undefined || entityId === null ? null : String(entityId),
-        details: details ?? null,
         ip: this.ip,
       },
+      action,
+      entity,
+      entityId,
+      details,
       db,
     );
   });

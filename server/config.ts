@@ -154,3 +154,13 @@ function ensureSecretKey(dataDir: string): string {
   chmodSync(file, 0o600);
   return key;
 }
+
+/** The search path for system programs (redis-server, apt-get, chromium). */
+export function systemPath(): string {
+  return process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+}
+
+/** The environment for a system command Landpost runs (apt-get), with extra variables. */
+export function commandEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { commandEnv, systemPath } from './config.js';
 
 /** Find an executable on PATH (or at one of the given absolute paths). */
 export function findExecutable(name: string, extra: string[] = []): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const dirs = systemPath().split(delimiter).filter(Boolean);
   for (const candidate of [
     ...extra,
     ...dirs.map((d) => join(d, name)),
@@ -43,7 +44,7 @@ export function ensureDebianPackage(opts: {
     );
   }
   opts.log(`${opts.binary} is missing: installing the Debian package ${opts.pkg} with apt-get …`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = commandEnv({ DEBIAN_FRONTEND: 'noninteractive' });
   const update = spawnSync('apt-get', ['update', '-qq'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env,

@@ -7,7 +7,7 @@ import * as imports from '../db/queries/imports.js';
 import * as reference from '../db/queries/reference.js';
 import { isLanguage, languages } from './i18n/index.js';
 import type { ImportRunner } from '../workers/import.js';
-import type { Queues } from '../workers/queues.js';
+import { mailJobId, type Queues } from '../workers/queues.js';
 import type { Config } from './config.js';
 import type { Secrets } from './security.js';
 import { isValidEmail, normaliseEmail } from './subscriptions.js';
@@ -459,7 +459,7 @@ export interface ImportRunDeps {
   secrets: Secrets;
   cooldownMs: number;
   /** Queue the confirmation mails of one written batch (absent: no mails, e.g. benchmarks). */
-  enqueueConfirmations?(subscriberIds: number[]): Promise<void>;
+  enqueueConfirmations?(subscriberIds: number[], at: number): Promise<void>;
   batchSize?: number;
 }
 
@@ -514,7 +514,7 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
         return result;
       });
       if (written.mailTo.length && deps.enqueueConfirmations)
-        await deps.enqueueConfirmations(written.mailTo);
+        await deps.enqueueConfirmations(written.mailTo, now);
       // Let the event loop breathe between batches (web requests in the same process).
       await new Promise((r) => setImmediate(r));
     }
@@ -566,11 +566,12 @@ export function importRunner(deps: {
           db: deps.db,
           secrets: deps.secrets,
           cooldownMs: deps.config.confirmCooldownMinutes * 60_000,
-          enqueueConfirmations: async (ids) => {
+          enqueueConfirmations: async (ids, at) => {
             await deps.queues.mail.addBulk(
               ids.map((subscriberId) => ({
                 name: 'confirmation' as const,
                 data: { subscriberId },
+                opts: { jobId: mailJobId('confirmation', subscriberId, at) },
               })),
             );
           },

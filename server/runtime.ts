@@ -78,7 +78,7 @@ export async function startRuntime(
     );
     cleanup.push(() => queues.close());
     const secrets = new Secrets(config.secretKey);
-    const subscriptions = new SubscriptionService(database.db, queues, secrets, config);
+    const subscriptions = new SubscriptionService(database.db, queues, secrets, config, log);
 
     const workers: Closable[] = [];
     let catcher: MailCatcher | undefined;
@@ -112,6 +112,7 @@ export async function startRuntime(
           tasks: {
             purgeUnconfirmed: () => subscriptions.purgeUnconfirmed(),
             purgeImportFiles: () => purgeStaleImports(database.db),
+            resendLostConfirmations: () => subscriptions.resendLostConfirmations(),
           },
           log,
         }),

@@ -4,7 +4,7 @@ import * as reference from '../db/queries/reference.js';
 import * as subscribers from '../db/queries/subscribers.js';
 import type { Profile, RequestMeta } from '../db/queries/subscribers.js';
 import { CONSENT_TEXT_VERSION } from '../db/seed.js';
-import type { Queues, MailJobName } from '../workers/queues.js';
+import { mailJobId, type MailJobName, type Queues } from '../workers/queues.js';
 import type { Config } from './config.js';
 import { translator } from './i18n/index.js';
 import {
@@ -25,10 +25,16 @@ export class SubscriptionService {
     private readonly queues: Queues,
     private readonly secrets: Secrets,
     private readonly config: Config,
+    private readonly log: { warn(obj: object, msg: string): void } = { warn: () => {} },
   ) {}
 
-  private async enqueue(name: MailJobName, subscriberId: number): Promise<void> {
-    await this.queues.mail.add(name, { subscriberId });
+  /** `at`: the claim time of a confirmation-type mail (see mailJobId); welcome mails go once. */
+  private async enqueue(name: MailJobName, subscriberId: number, at?: number): Promise<void> {
+    await this.queues.mail.add(
+      name,
+      { subscriberId },
+      { jobId: mailJobId(name, subscriberId, at) },
+    );
   }
 
   /** The exact consent wording a person saw, stored once per version and language. */
@@ -100,10 +106,17 @@ export class SubscriptionService {
     }
     if (result.mayMail) {
       // Somebody already confirmed gets a link to their preferences instead of a second opt-in.
-      await this.enqueue(
-        result.outcome.kind === 'already-confirmed' ? 'preferences-link' : 'confirmation',
-        result.outcome.subscriber.id,
-      );
+      const name =
+        result.outcome.kind === 'already-confirmed' ? 'preferences-link' : 'confirmation';
+      try {
+        await this.enqueue(name, result.outcome.subscriber.id, now);
+      } catch (err) {
+        // The sign-up is stored; resendLostConfirmations() queues the mail once Redis is back.
+        this.log.warn(
+          { err: (err as Error).message, subscriber: result.outcome.subscriber.id },
+          'mail not queued',
+        );
+      }
     }
     return result.outcome.kind;
   }
@@ -139,10 +152,11 @@ export class SubscriptionService {
     const found = subscribers.findByEmail(normaliseEmail(email), this.db);
     if (!found || found.status !== 'confirmed') return;
     const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
+    const now = Date.now();
     const claimed = transaction(this.db, (tx) =>
-      subscribers.claimConfirmationSlot(found.id, cooldownMs, Date.now(), tx),
+      subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx),
     );
-    if (claimed) await this.enqueue('preferences-link', found.id);
+    if (claimed) await this.enqueue('preferences-link', found.id, now);
   }
 
   unsubscribeLink(subscriberId: number, listId: number | null): string {
@@ -199,6 +213,16 @@ export class SubscriptionService {
         tx,
       );
     });
+  }
+
+  /**
+   * Confirmation mails whose job never made it to Redis (it was down, or the process died
+   * between the database commit and the queue): queue them again under their original job id.
+   */
+  async resendLostConfirmations(now = Date.now()): Promise<number> {
+    const lost = subscribers.lostConfirmations(now - 2 * 60_000, now - DAY_MS, this.db);
+    for (const s of lost) await this.enqueue('confirmation', s.id, s.lastConfirmationAt);
+    return lost.length;
   }
 
   purgeUnconfirmed(): number {

@@ -8,6 +8,8 @@ export interface MaintenanceTasks {
   purgeUnconfirmed(): number;
   /** Delete uploaded import files past their retention; returns how many. */
   purgeImportFiles(): number;
+  /** Queue again confirmation mails that never reached the queue; returns how many. */
+  resendLostConfirmations(): Promise<number>;
 }
 
 /** Scheduled chores. The schedule lives in Redis, so several worker hosts never double it. */
@@ -16,6 +18,11 @@ export async function scheduleMaintenance(queues: Queues, everyMs = 3_600_000): 
     'purge-unconfirmed',
     { every: everyMs },
     { name: 'purge-unconfirmed', data: {} },
+  );
+  await queues.maintenance.upsertJobScheduler(
+    'resend-lost-confirmations',
+    { every: 60_000 },
+    { name: 'resend-lost-confirmations', data: {} },
   );
   await queues.maintenance.upsertJobScheduler(
     'purge-import-files',
@@ -39,6 +46,11 @@ export function createMaintenanceWorker(opts: {
           const deleted = opts.tasks.purgeUnconfirmed();
           if (deleted) opts.log.info({ deleted }, 'deleted unconfirmed sign-ups past retention');
           return { deleted };
+        }
+        case 'resend-lost-confirmations': {
+          const queued = await opts.tasks.resendLostConfirmations();
+          if (queued) opts.log.warn({ queued }, 'queued lost confirmation mails again');
+          return { queued };
         }
         case 'purge-import-files': {
           const deleted = opts.tasks.purgeImportFiles();

@@ -9,7 +9,16 @@ export interface MailJobData {
   subscriberId: number;
 }
 
-export type MaintenanceJobName = 'purge-unconfirmed' | 'purge-import-files';
+export type MaintenanceJobName =
+  'purge-unconfirmed' | 'purge-import-files' | 'resend-lost-confirmations';
+
+/**
+ * The id of a mail job: one job per subscriber and claim time (`last_confirmation_at`), so the
+ * sweep for lost mails and the original request can never queue the same mail twice.
+ */
+export function mailJobId(name: MailJobName, subscriberId: number, at?: number): string {
+  return at === undefined ? `${name}-${subscriberId}` : `${name}-${subscriberId}-${at}`;
+}
 
 /** A CSV import that was validated and started in the admin UI. */
 export type ImportJobName = 'run';

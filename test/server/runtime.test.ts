@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { transaction } from '../../db/client.js';
+import * as reference from '../../db/queries/reference.js';
+import * as subscribers from '../../db/queries/subscribers.js';
 import { startRuntime, type Runtime } from '../../server/runtime.js';
 import { testConfig, type TestConfig } from '../helpers/env.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -112,5 +115,72 @@ describe('runtime', () => {
     await smtp.waitFor((m) => m.to.includes('embedded@example.org'));
     await runtime.stop();
     expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('queues a confirmation mail again when its job never reached Redis, exactly once', async () => {
+    const smtp = await startSmtpSink();
+    open.sinks.push(smtp);
+    const config = testConfig({ SMTP_URL: smtp.url });
+    open.configs.push(config);
+    const runtime = await startRuntime(config, 'all');
+    open.runtimes.push(runtime);
+    const { db, sqlite } = runtime.database;
+    // The sign-up was committed, but the process died before the mail job was queued.
+    const claimedAt = Date.now() - 5 * 60_000;
+    transaction(db, (tx) => {
+      const outcome = subscribers.signUp(
+        {
+          email: 'lost@example.org',
+          emailHash: 'hash',
+          profile,
+          listIds: [reference.defaultList(tx).id],
+          consentTextVersion: 'v',
+          consentLanguage: 'de',
+          meta,
+          cooldownMs: 600_000,
+          now: claimedAt,
+        },
+        tx,
+      );
+      subscribers.claimConfirmationSlot(outcome.subscriber.id, 600_000, claimedAt, tx);
+    });
+    expect(await runtime.subscriptions.resendLostConfirmations()).toBe(1);
+    // A second sweep before the mail went out queues nothing new (same job id).
+    await runtime.subscriptions.resendLostConfirmations();
+    await smtp.waitFor((m) => m.to.includes('lost@example.org'));
+    for (let i = 0; i < 50; i++) {
+      const sent = sqlite
+        .prepare("select count(*) as n from consent_events where kind = 'confirmation_sent'")
+        .get() as { n: number };
+      if (sent.n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await runtime.subscriptions.resendLostConfirmations()).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.messages.filter((m) => m.to.includes('lost@example.org'))).toHaveLength(1);
+  });
+
+  it('a sign-up while Redis is unreachable is stored, answered normally, and mailed by the sweep later', async () => {
+    const smtp = await startSmtpSink();
+    open.sinks.push(smtp);
+    const config = testConfig({ SMTP_URL: smtp.url });
+    open.configs.push(config);
+    const runtime = await startRuntime(config, 'all');
+    open.runtimes.push(runtime);
+    // The producer connection fails fast while Redis is away.
+    runtime.queues.connection.disconnect();
+    await expect(
+      runtime.subscriptions.signUp({ email: 'offline@example.org', profile, meta }),
+    ).resolves.toBe('confirmation');
+    const [row] = runtime.database.sqlite
+      .prepare("select id, status from subscribers where email = 'offline@example.org'")
+      .all() as { id: number; status: string }[];
+    expect(row!.status).toBe('unconfirmed');
+    // Redis is back (here: a second process with its own connection); two minutes later the
+    // sweep finds the mail that never reached the queue.
+    const later = await startRuntime(config, 'worker');
+    open.runtimes.push(later);
+    expect(await later.subscriptions.resendLostConfirmations(Date.now() + 3 * 60_000)).toBe(1);
+    await smtp.waitFor((m) => m.to.includes('offline@example.org'));
   });
 });

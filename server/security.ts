@@ -1,4 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** A random, URL-safe secret (256 bits). */
 export function randomToken(): string {
@@ -47,6 +54,36 @@ export class Secrets {
   /** Secret for signed cookies (CSRF secret cookie of the admin area). */
   cookieSecret(): string {
     return this.key('cookie').toString('base64url');
+  }
+
+  /** Encrypt a secret for storage (AES-256-GCM with a key derived from SECRET_KEY). */
+  seal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key('sealed-secrets'), iv);
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv, data, cipher.getAuthTag()]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
+  }
+
+  /** The plaintext of a sealed value; undefined when it was tampered with or sealed under another key. */
+  unseal(sealed: string): string | undefined {
+    const [version, iv, data, tag] = sealed.split('.');
+    if (version !== 'v1' || !iv || !data || !tag) return undefined;
+    try {
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        this.key('sealed-secrets'),
+        Buffer.from(iv, 'base64url'),
+      );
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([
+        decipher.update(Buffer.from(data, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   /** Keyed hash of an address: the consent log's stable identifier that survives erasure. */

@@ -37,4 +37,16 @@ describe('signed link tokens', () => {
       new Secrets('another-secret-another-secret-0123456').emailHash('anna@example.org'),
     );
   });
+
+  it('seal secrets for storage: readable only with the same key, tampering refused', () => {
+    const sealed = secrets.seal('JBSWY3DPEHPK3PXP');
+    expect(sealed).not.toContain('JBSWY3DPEHPK3PXP');
+    expect(secrets.seal('JBSWY3DPEHPK3PXP')).not.toBe(sealed);
+    expect(secrets.unseal(sealed)).toBe('JBSWY3DPEHPK3PXP');
+    expect(new Secrets('another-secret-another-secret-0123456').unseal(sealed)).toBeUndefined();
+    const parts = sealed.split('.');
+    parts[2] = Buffer.from('tampered').toString('base64url');
+    expect(secrets.unseal(parts.join('.'))).toBeUndefined();
+    expect(secrets.unseal('JBSWY3DPEHPK3PXP')).toBeUndefined();
+  });
 });

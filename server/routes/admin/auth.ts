@@ -109,7 +109,8 @@ export default async function authRoutes(app: FastifyInstance) {
       const next = safeNext(field(body, 'next'));
       const user = request.user;
       if (!user || !request.sessionIdHash) return reply.redirect('/admin/login', 303);
-      if (!user.totpSecret || !verifyTotp(user.totpSecret, field(body, 'code'))) {
+      const secret = totpSecretOf(user);
+      if (!secret || !verifyTotp(secret, field(body, 'code'))) {
         return reply.adminPage(
           'login-totp',
           {
@@ -140,6 +141,10 @@ export default async function authRoutes(app: FastifyInstance) {
   );
 
   // The first admin: a one-time link from the log (valid one hour) while no user exists.
+  /** The second factor's secret is stored sealed with a key derived from SECRET_KEY. */
+  const totpSecretOf = (user: users.User) =>
+    user.totpSecret ? app.secrets.unseal(user.totpSecret) : undefined;
+
   const setupAllowed = (token: string) =>
     users.countUsers(db) === 0 && app.secrets.verify('admin-setup', token) !== undefined;
 
@@ -222,7 +227,7 @@ export default async function authRoutes(app: FastifyInstance) {
   // The own account: password, language, second factor.
   app.get('/account', { config: { role: 'viewer' } }, async (request, reply) => {
     const user = request.user!;
-    const pendingSecret = user.totpEnabled ? undefined : (user.totpSecret ?? undefined);
+    const pendingSecret = user.totpEnabled ? undefined : totpSecretOf(user);
     return reply.adminPage('account', {
       title: request.at('auth.accountTitle'),
       totpUri: pendingSecret ? totpUri(pendingSecret, user.email, app.config.orgName) : undefined,
@@ -267,22 +272,25 @@ export default async function authRoutes(app: FastifyInstance) {
   });
 
   app.post('/account/totp/start', { config: { role: 'viewer' } }, async (request, reply) => {
-    users.updateUser(request.user!.id, { totpSecret: newTotpSecret(), totpEnabled: false }, db);
+    users.updateUser(
+      request.user!.id,
+      { totpSecret: app.secrets.seal(newTotpSecret()), totpEnabled: false },
+      db,
+    );
     return reply.redirect('/admin/account#totp', 303);
   });
 
   app.post('/account/totp/enable', { config: { role: 'viewer' } }, async (request, reply) => {
     const user = users.findUser(request.user!.id, db)!;
     const code = field((request.body ?? {}) as FormBody, 'code');
-    if (!user.totpSecret || !verifyTotp(user.totpSecret, code)) {
+    const secret = totpSecretOf(user);
+    if (!secret || !verifyTotp(secret, code)) {
       return reply.adminPage(
         'account',
         {
           title: request.at('auth.accountTitle'),
-          totpSecret: user.totpSecret,
-          totpUri: user.totpSecret
-            ? totpUri(user.totpSecret, user.email, app.config.orgName)
-            : undefined,
+          totpSecret: secret,
+          totpUri: secret ? totpUri(secret, user.email, app.config.orgName) : undefined,
           errors: { code: request.at('auth.totpInvalid') },
         },
         400,

@@ -338,6 +338,12 @@ describe('account', () => {
     const page = await a.get('/admin/account');
     const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(page.body)?.[1];
     expect(secret).toBeTruthy();
+    // Stored sealed, never as the plain secret.
+    const [stored] = sql<{ totp_secret: string }>(
+      "select totp_secret from users where email = 'totp@landpost.test'",
+    );
+    expect(stored!.totp_secret.startsWith('v1.')).toBe(true);
+    expect(stored!.totp_secret).not.toContain(secret!);
     const wrong = await a.post('/admin/account/totp/enable', { code: '000000' });
     expect(wrong.statusCode).toBe(400);
     const ok = await a.post('/admin/account/totp/enable', { code: currentTotp(secret!) });

@@ -67,6 +67,12 @@ export function findMailText(key: string, language: string, tx: Tx) {
     .get();
 }
 
+export function deleteMailText(key: string, language: string, tx: Tx): void {
+  tx.delete(mailTexts)
+    .where(and(eq(mailTexts.key, key), eq(mailTexts.language, language)))
+    .run();
+}
+
 export function saveMailText(
   key: string,
   language: string,

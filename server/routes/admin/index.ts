@@ -6,6 +6,7 @@ import dashboardRoutes from './dashboard.js';
 import importRoutes from './imports.js';
 import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
+import mailTextRoutes from './mail-texts.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
 import taxonomyRoutes from './taxonomy.js';
@@ -20,6 +21,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(userRoutes);
   await app.register(tokenRoutes);
   await app.register(auditRoutes);
+  await app.register(mailTextRoutes);
   await app.register(importRoutes);
   await app.register(subscriberRoutes);
   await app.register(listRoutes);

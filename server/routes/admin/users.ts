@@ -61,6 +61,16 @@ export default async function userRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/users?notice=saved', 303);
   });
 
+  // A lost authenticator: another admin switches the second factor off (the user sets it up anew).
+  app.post<{ Params: { id: string } }>('/users/:id/reset-totp', admin, async (request, reply) => {
+    const id = Number(request.params.id);
+    if (!users.findUser(id, db)) return reply.callNotFound();
+    users.updateUser(id, { totpEnabled: false, totpSecret: null }, db);
+    users.deleteUserSessions(id, db);
+    request.audit('disable-totp', 'user', id, { by: 'admin' });
+    return reply.redirect('/admin/users?notice=saved', 303);
+  });
+
   app.post<{ Params: { id: string } }>('/users/:id', admin, async (request, reply) => {
     const id = Number(request.params.id);
     const target = users.findUser(id, db);

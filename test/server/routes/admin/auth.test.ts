@@ -359,6 +359,16 @@ describe('account', () => {
     const done = await b.post('/admin/login/totp', { code: currentTotp(secret!) });
     expect(done.statusCode).toBe(303);
     expect((await b.get('/admin')).statusCode).toBe(200);
+
+    // The phone is lost: an admin switches the second factor off; the password alone works again.
+    const admin = await loginAs(t, 'admin');
+    const [row] = sql<{ id: number }>("select id from users where email = 'totp@landpost.test'");
+    const list = await admin.get('/admin/users');
+    expect(list.body).toContain(`/admin/users/${row!.id}/reset-totp`);
+    expect((await admin.post(`/admin/users/${row!.id}/reset-totp`)).statusCode).toBe(303);
+    expect((await b.get('/admin')).statusCode).toBe(303);
+    const c = new AdminClient(t, 'totp@landpost.test');
+    expect((await c.login()).headers.location).toBe('/admin');
   });
 });
 

@@ -30,13 +30,25 @@ describe('runtime', () => {
     for (const c of open.configs.splice(0)) c.cleanup();
   });
 
-  it('runs web and worker as separate roles against one Redis', async () => {
+  /** A recording SMTP server and a fresh config for it; closed after each test. */
+  async function setup() {
     const smtp = await startSmtpSink();
     open.sinks.push(smtp);
     const config = testConfig({ SMTP_URL: smtp.url });
     open.configs.push(config);
-    const web = await startRuntime(config, 'web');
-    open.runtimes.push(web);
+    return { smtp, config };
+  }
+
+  /** Landpost in one role on that config; stopped after each test. */
+  async function run(config: TestConfig, role: 'all' | 'web' | 'worker' = 'all') {
+    const runtime = await startRuntime(config, role);
+    open.runtimes.push(runtime);
+    return runtime;
+  }
+
+  it('runs web and worker as separate roles against one Redis', async () => {
+    const { smtp, config } = await setup();
+    const web = await run(config, 'web');
     expect(web.app).toBeDefined();
     expect(web.workers).toHaveLength(0);
 
@@ -45,20 +57,15 @@ describe('runtime', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.messages).toHaveLength(0);
 
-    const worker = await startRuntime(config, 'worker');
-    open.runtimes.push(worker);
+    const worker = await run(config, 'worker');
     expect(worker.app).toBeUndefined();
     const mail = await smtp.waitFor((m) => m.to.includes('split@example.org'));
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
   });
 
   it('retries a temporary SMTP failure and delivers the mail once', async () => {
-    const smtp = await startSmtpSink();
-    open.sinks.push(smtp);
-    const config = testConfig({ SMTP_URL: smtp.url });
-    open.configs.push(config);
-    const runtime = await startRuntime(config, 'all');
-    open.runtimes.push(runtime);
+    const { smtp, config } = await setup();
+    const runtime = await run(config, 'all');
 
     smtp.failNext(451, 'try again later');
     await runtime.subscriptions.signUp({ email: 'retry@example.org', profile, meta });
@@ -75,12 +82,8 @@ describe('runtime', () => {
   }, 30_000);
 
   it('fails a permanent SMTP rejection without retrying', async () => {
-    const smtp = await startSmtpSink();
-    open.sinks.push(smtp);
-    const config = testConfig({ SMTP_URL: smtp.url });
-    open.configs.push(config);
-    const runtime = await startRuntime(config, 'all');
-    open.runtimes.push(runtime);
+    const { smtp, config } = await setup();
+    const runtime = await run(config, 'all');
 
     smtp.failNext(550, 'no such user');
     await runtime.subscriptions.signUp({ email: 'gone@example.org', profile, meta });
@@ -96,10 +99,7 @@ describe('runtime', () => {
   });
 
   it('starts its own redis-server when REDIS_URL is unset and stops it again', async () => {
-    const smtp = await startSmtpSink();
-    open.sinks.push(smtp);
-    const config = testConfig({ SMTP_URL: smtp.url });
-    open.configs.push(config);
+    const { smtp, config } = await setup();
     const runtime = await startRuntime({ ...config, redisUrl: undefined }, 'all');
     const pidFile = join(config.dataDir, 'redis', 'redis-server.pid');
     expect(existsSync(pidFile)).toBe(true);
@@ -118,12 +118,8 @@ describe('runtime', () => {
   });
 
   it('queues a confirmation mail again when its job never reached Redis, exactly once', async () => {
-    const smtp = await startSmtpSink();
-    open.sinks.push(smtp);
-    const config = testConfig({ SMTP_URL: smtp.url });
-    open.configs.push(config);
-    const runtime = await startRuntime(config, 'all');
-    open.runtimes.push(runtime);
+    const { smtp, config } = await setup();
+    const runtime = await run(config, 'all');
     const { db, sqlite } = runtime.database;
     // The sign-up was committed, but the process died before the mail job was queued.
     const claimedAt = Date.now() - 5 * 60_000;
@@ -161,12 +157,8 @@ describe('runtime', () => {
   });
 
   it('a sign-up while Redis is unreachable is stored, answered normally, and mailed by the sweep later', async () => {
-    const smtp = await startSmtpSink();
-    open.sinks.push(smtp);
-    const config = testConfig({ SMTP_URL: smtp.url });
-    open.configs.push(config);
-    const runtime = await startRuntime(config, 'all');
-    open.runtimes.push(runtime);
+    const { smtp, config } = await setup();
+    const runtime = await run(config, 'all');
     // The producer connection fails fast while Redis is away.
     runtime.queues.connection.disconnect();
     await expect(
@@ -178,8 +170,7 @@ describe('runtime', () => {
     expect(row!.status).toBe('unconfirmed');
     // Redis is back (here: a second process with its own connection); two minutes later the
     // sweep finds the mail that never reached the queue.
-    const later = await startRuntime(config, 'worker');
-    open.runtimes.push(later);
+    const later = await run(config, 'worker');
     expect(await later.subscriptions.resendLostConfirmations(Date.now() + 3 * 60_000)).toBe(1);
     await smtp.waitFor((m) => m.to.includes('offline@example.org'));
   });

@@ -40,11 +40,11 @@ export class AdminClient {
     readonly email: string,
   ) {}
 
-  async get(url: string): Promise<LightMyRequestResponse> {
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const res = await this.t.app.inject({
       method: 'GET',
       url,
-      headers: { cookie: this.jar.header(), accept: 'text/html' },
+      headers: { cookie: this.jar.header(), accept: 'text/html', ...headers },
     });
     this.jar.store(res);
     const token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];

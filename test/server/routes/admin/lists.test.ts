@@ -7,15 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lists from '../../../../db/queries/lists.js';
 import { adminKeys } from '../../../../server/i18n/admin.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
-import {
-  adminSession,
-  seedSubscribers,
-  type AdminSession,
-} from '../../../helpers/admin-segments.js';
+import { loginAs, type AdminClient } from '../../../helpers/admin.js';
+import { seedSubscribers } from '../../../helpers/admin-segments.js';
 
 let t: TestApp;
-let editor: AdminSession;
-let viewer: AdminSession;
+let editor: AdminClient;
+let viewer: AdminClient;
 
 type ListRow = {
   id: number;
@@ -32,8 +29,8 @@ const listNamed = (name: string) => sql<ListRow>('select * from lists where name
 
 beforeAll(async () => {
   t = await startTestApp();
-  editor = await adminSession(t, 'editor');
-  viewer = await adminSession(t, 'viewer');
+  editor = await loginAs(t, 'editor');
+  viewer = await loginAs(t, 'viewer');
   const newsletter = listNamed('Newsletter')!;
   seedSubscribers(t, [
     { email: 'on.newsletter@example.org', region: '15085', roles: [], lists: [newsletter.id] },

@@ -7,15 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countWhere } from '../../../../db/queries/filters.js';
 import * as segmentQueries from '../../../../db/queries/segments.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
-import {
-  adminSession,
-  seedSubscribers,
-  type AdminSession,
-} from '../../../helpers/admin-segments.js';
+import { loginAs, type AdminClient } from '../../../helpers/admin.js';
+import { seedSubscribers } from '../../../helpers/admin-segments.js';
 
 let t: TestApp;
-let editor: AdminSession;
-let viewer: AdminSession;
+let editor: AdminClient;
+let viewer: AdminClient;
 
 const sql = <T>(query: string, ...params: unknown[]) =>
   t.runtime.database.sqlite.prepare(query).all(...params) as T[];
@@ -42,8 +39,8 @@ beforeAll(async () => {
       roles: ['association'],
     })),
   );
-  editor = await adminSession(t, 'editor');
-  viewer = await adminSession(t, 'viewer');
+  editor = await loginAs(t, 'editor');
+  viewer = await loginAs(t, 'viewer');
 });
 
 afterAll(async () => {

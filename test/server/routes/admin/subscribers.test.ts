@@ -1,61 +1,11 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as users from '../../../../db/queries/users.js';
-import type { UserRole } from '../../../../db/schema.js';
-import { hashPassword } from '../../../../server/admin-auth.js';
+import { loginAs, type AdminClient } from '../../../helpers/admin.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
-import { FORM, formBody, HTML, type FormFields } from '../_flow.js';
-
-const PASSWORD = 'correct horse battery staple';
-
-interface Session {
-  cookie: string;
-  csrf: string;
-  get(url: string): Promise<LightMyRequestResponse>;
-  post(
-    url: string,
-    fields?: FormFields,
-    opts?: { csrf?: boolean },
-  ): Promise<LightMyRequestResponse>;
-}
-
-/** Log in through the real form: the CSRF cookie and token of the login page, then the session. */
-async function login(t: TestApp, role: UserRole): Promise<Session> {
-  const email = `${role}@landpost.test`;
-  users.createUser(
-    { email, name: role, role, passwordHash: await hashPassword(PASSWORD) },
-    t.runtime.database.db,
-  );
-  const page = await t.app.inject({ method: 'GET', url: '/admin/login', headers: HTML });
-  const csrfCookie = page.cookies.find((c) => c.name === 'lp_csrf')!.value;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/admin/login',
-    headers: { ...FORM, cookie: `lp_csrf=${csrfCookie}` },
-    payload: formBody({ email, password: PASSWORD, _csrf: csrf }),
-  });
-  expect(res.statusCode).toBe(303);
-  const session = res.cookies.find((c) => c.name === 'lp_admin')!.value;
-  const cookie = `lp_csrf=${csrfCookie}; lp_admin=${session}`;
-  return {
-    cookie,
-    csrf,
-    get: (url) => t.app.inject({ method: 'GET', url, headers: { ...HTML, cookie } }),
-    post: (url, fields = {}, opts = {}) =>
-      t.app.inject({
-        method: 'POST',
-        url,
-        headers: { ...FORM, cookie },
-        payload: formBody(opts.csrf === false ? fields : { ...fields, _csrf: csrf }),
-      }),
-  };
-}
 
 let t: TestApp;
-let admin: Session;
-let editor: Session;
-let viewer: Session;
+let admin: AdminClient;
+let editor: AdminClient;
+let viewer: AdminClient;
 
 const sql = <T = Record<string, unknown>>(query: string, ...params: unknown[]) =>
   t.runtime.database.sqlite.prepare(query).all(...params) as T[];
@@ -120,9 +70,9 @@ const listId = () => sql<{ id: number }>('select id from lists order by id limit
 
 beforeAll(async () => {
   t = await startTestApp();
-  admin = await login(t, 'admin');
-  editor = await login(t, 'editor');
-  viewer = await login(t, 'viewer');
+  admin = await loginAs(t, 'admin', 'admin@landpost.test');
+  editor = await loginAs(t, 'editor', 'editor@landpost.test');
+  viewer = await loginAs(t, 'viewer', 'viewer@landpost.test');
 });
 
 afterAll(async () => {
@@ -523,7 +473,7 @@ describe('permissions and CSRF', () => {
 
   it('refuses a POST without the CSRF token', async () => {
     const id = seed();
-    const res = await admin.post(`/admin/subscribers/${id}/block`, {}, { csrf: false });
+    const res = await admin.post(`/admin/subscribers/${id}/block`, {}, null);
     expect(res.statusCode).toBe(403);
     expect(sql('select status from subscribers where id = ?', id)).toEqual([
       { status: 'confirmed' },

@@ -5,16 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
-import {
-  adminSession,
-  seedSubscribers,
-  type AdminSession,
-} from '../../../helpers/admin-segments.js';
+import { loginAs, type AdminClient } from '../../../helpers/admin.js';
+import { seedSubscribers } from '../../../helpers/admin-segments.js';
 
 let t: TestApp;
-let admin: AdminSession;
-let editor: AdminSession;
-let viewer: AdminSession;
+let admin: AdminClient;
+let editor: AdminClient;
+let viewer: AdminClient;
 
 const sql = <T>(query: string, ...params: unknown[]) =>
   t.runtime.database.sqlite.prepare(query).all(...params) as T[];
@@ -24,9 +21,9 @@ const signupPage = async (lang = 'de') =>
 
 beforeAll(async () => {
   t = await startTestApp();
-  admin = await adminSession(t, 'admin');
-  editor = await adminSession(t, 'editor');
-  viewer = await adminSession(t, 'viewer');
+  admin = await loginAs(t, 'admin');
+  editor = await loginAs(t, 'editor');
+  viewer = await loginAs(t, 'viewer');
   seedSubscribers(t, [
     { email: 'harz.one@example.org', region: '15085', roles: ['volunteer'] },
     { email: 'harz.two@example.org', region: '15085', roles: ['staff'] },

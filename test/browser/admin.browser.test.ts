@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as segments from '../../db/queries/segments.js';
 import * as users from '../../db/queries/users.js';
@@ -9,7 +9,7 @@ import { hashPassword } from '../../server/admin-auth.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { browserProfiles, launchBrowser } from '../helpers/browser.js';
 
 /*
  * The admin UI in a real browser, as a person at the NGO uses it: log in through the form,
@@ -82,16 +82,7 @@ afterAll(async () => {
   await testApp?.close();
 });
 
-let contexts: BrowserContext[] = [];
-async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-  const context = await browser.newContext({ locale: 'de-DE', ...options });
-  contexts.push(context);
-  return context.newPage();
-}
-async function closeContexts(): Promise<void> {
-  await Promise.all(contexts.map((c) => c.close()));
-  contexts = [];
-}
+const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
 
 /** Log in through the real form by its visible labels; ends on the dashboard. */
 async function logIn(page: Page, email: string): Promise<void> {

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { translator } from '../../server/i18n/index.js';
 import { linkFrom, startTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { browserProfiles, launchBrowser } from '../helpers/browser.js';
 
 /*
  * The public sign-up form in a real browser (COMPLIANCE.md, "Sign-up form (WCAG 2.2 AA)"):
@@ -53,17 +53,7 @@ afterAll(async () => {
   await testApp?.close();
 });
 
-let contexts: BrowserContext[] = [];
-/** A fresh browser profile (no language cookie); closed after each test via `closeContexts`. */
-async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-  const context = await browser.newContext({ locale: 'de-DE', ...options });
-  contexts.push(context);
-  return context.newPage();
-}
-async function closeContexts(): Promise<void> {
-  await Promise.all(contexts.map((c) => c.close()));
-  contexts = [];
-}
+const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
 
 let counter = 0;
 const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.org`;

@@ -27,3 +27,14 @@ export function apiRequest(
     ...(payload ? { payload } : {}),
   });
 }
+
+/** `apiRequest` bound to one app, as the API test files use it. */
+export const apiClient =
+  (t: () => TestApp) =>
+  (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    token: string | null,
+    payload?: object,
+  ) =>
+    apiRequest(t(), method, url, token, payload);

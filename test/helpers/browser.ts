@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureDebianPackage } from '../../server/system-packages.js';
 
 const LAUNCH_TIMEOUT_MS = 60_000;
@@ -31,4 +31,23 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/**
+ * Fresh browser profiles (German by default, no cookies) for one test file: `newPage()` opens
+ * one, `closeAll()` (in afterEach) closes them again.
+ */
+export function browserProfiles(browser: () => Browser) {
+  let contexts: BrowserContext[] = [];
+  return {
+    async newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+      const context = await browser().newContext({ locale: 'de-DE', ...options });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(contexts.map((c) => c.close()));
+      contexts = [];
+    },
+  };
 }

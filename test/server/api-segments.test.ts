@@ -3,7 +3,7 @@
  * (audited under the token's name), count; a viewer token may not create; no token, 401.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiRequest, makeToken as makeRoleToken } from '../helpers/api.js';
+import { apiClient, makeToken as makeRoleToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
 
@@ -15,12 +15,7 @@ const sql = <T>(query: string, ...params: unknown[]) =>
   t.runtime.database.sqlite.prepare(query).all(...params) as T[];
 
 const makeToken = (name: string, role: 'editor' | 'viewer') => makeRoleToken(t, name, role);
-const api = (
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  url: string,
-  token: string | null,
-  payload?: object,
-) => apiRequest(t, method, url, token, payload);
+const api = apiClient(() => t);
 
 beforeAll(async () => {
   t = await startTestApp();

@@ -13,8 +13,10 @@ import {
 import { filterWhere, type SubscriberFilter } from './filters.js';
 import {
   findByEmail,
+  confirmWithoutLink,
   findById,
   recordConsent,
+  signUp,
   withProfile,
   type Profile,
   type RequestMeta,
@@ -398,88 +400,38 @@ export function addWithPaperConsent(
 ): Subscriber | undefined {
   const now = input.now ?? Date.now();
   if (findByEmail(input.email, tx)) return undefined;
-  const { roleKeys, topicKeys, ...fields } = input.profile;
-  const subscriber = tx
-    .insert(subscribers)
-    .values({
-      ...fields,
-      email: input.email,
-      status: 'confirmed',
-      source: input.meta.source ?? '',
-      createdAt: now,
-      confirmedAt: now,
-      updatedAt: now,
-    })
-    .returning()
-    .get();
-  if (roleKeys.length)
-    tx.insert(subscriberRoles)
-      .values(roleKeys.map((roleKey) => ({ subscriberId: subscriber.id, roleKey })))
-      .run();
-  if (topicKeys.length)
-    tx.insert(subscriberTopics)
-      .values(topicKeys.map((topicKey) => ({ subscriberId: subscriber.id, topicKey })))
-      .run();
-  if (input.listIds.length)
-    tx.insert(subscriptions)
-      .values(
-        input.listIds.map((listId) => ({
-          subscriberId: subscriber.id,
-          listId,
-          status: 'confirmed' as const,
-          createdAt: now,
-          confirmedAt: now,
-        })),
-      )
-      .run();
   const proof = {
     paperConsent: true,
     event: input.event,
     eventDate: input.eventDate,
     enteredBy: input.enteredBy,
   };
-  recordConsent(
+  const { subscriber } = signUp(
     {
-      subscriberId: subscriber.id,
+      email: input.email,
       emailHash: input.emailHash,
-      kind: 'signup',
-      meta: input.meta,
+      profile: input.profile,
       listIds: input.listIds,
-      details: {
-        ...proof,
-        regionKey: fields.regionKey,
-        roleKeys,
-        topicKeys,
-        language: fields.language,
-        trackingConsent: fields.trackingConsent,
-      },
-      at: now,
-    },
-    tx,
-  );
-  recordConsent(
-    {
-      subscriberId: subscriber.id,
-      emailHash: input.emailHash,
-      kind: 'confirmed',
-      meta: { ...input.meta, channel: 'paper' },
-      listIds: input.listIds,
+      // The wording on the paper form is not known to Landpost: the proof names the event.
+      consentTextVersion: null,
+      consentLanguage: null,
       details: proof,
-      at: now,
+      meta: input.meta,
+      cooldownMs: 0,
+      now,
     },
     tx,
   );
-  if (fields.trackingConsent) {
-    recordConsent(
-      {
-        subscriberId: subscriber.id,
-        emailHash: input.emailHash,
-        kind: 'tracking_granted',
-        meta: { ...input.meta, channel: 'paper' },
-        at: now,
-      },
-      tx,
-    );
-  }
-  return subscriber;
+  confirmWithoutLink(
+    {
+      subscriberId: subscriber.id,
+      emailHash: input.emailHash,
+      meta: input.meta,
+      channel: 'paper',
+      details: proof,
+      now,
+    },
+    tx,
+  );
+  return findById(subscriber.id, tx);
 }

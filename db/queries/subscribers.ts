@@ -150,9 +150,12 @@ export function signUp(
     emailHash: string;
     profile: Profile;
     listIds: number[];
-    consentTextVersion: string;
+    /** The consent wording's version (null: consent was given elsewhere, e.g. on paper). */
+    consentTextVersion: string | null;
     /** Language of the consent wording the person saw. */
-    consentLanguage: string;
+    consentLanguage: string | null;
+    /** More about where the consent came from (paper: event, date, who entered it). */
+    details?: Record<string, unknown>;
     meta: RequestMeta;
     cooldownMs: number;
     now?: number;
@@ -216,6 +219,7 @@ export function signUp(
       consentTextVersion: input.consentTextVersion,
       listIds: input.listIds,
       details: {
+        ...input.details,
         consentLanguage: input.consentLanguage,
         regionKey: fields.regionKey,
         roleKeys,
@@ -362,11 +366,19 @@ export function confirm(
 }
 
 /**
- * Confirm without a link: only for lists whose double opt-in an admin switched off. The
- * consent log says so (channel `single-opt-in`).
+ * Confirm without a link: for lists whose double opt-in an admin switched off (channel
+ * `single-opt-in`), or for consent given on paper (channel `paper`). The consent log says so.
  */
 export function confirmWithoutLink(
-  input: { subscriberId: number; emailHash: string; meta: RequestMeta; now?: number },
+  input: {
+    subscriberId: number;
+    emailHash: string;
+    meta: RequestMeta;
+    /** How the consent was given: `single-opt-in` (default) or `paper`. */
+    channel?: string;
+    details?: Record<string, unknown>;
+    now?: number;
+  },
   tx: Tx,
 ): void {
   const now = input.now ?? Date.now();
@@ -390,8 +402,9 @@ export function confirmWithoutLink(
       subscriberId: input.subscriberId,
       emailHash: input.emailHash,
       kind: 'confirmed',
-      meta: { ...input.meta, channel: 'single-opt-in' },
+      meta: { ...input.meta, channel: input.channel ?? 'single-opt-in' },
       listIds: lists.map((l) => l.listId),
+      details: input.details ?? null,
       at: now,
     },
     tx,

@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { field, requestMeta, type FormBody } from './form.js';
@@ -7,14 +8,11 @@ import { field, requestMeta, type FormBody } from './form.js';
  * RFC 8058 one-click POST (`List-Unsubscribe=One-Click`, no cookie, no CSRF token).
  */
 export default async function unsubscribeRoutes(app: FastifyInstance) {
-  // RFC 8058 recommends multipart/form-data for the one-click POST: read its few fields here.
-  app.addContentTypeParser(
-    'multipart/form-data',
-    { parseAs: 'string', bodyLimit: 16 * 1024 },
-    (_request, body, done) => {
-      done(null, multipartFields(String(body)));
-    },
-  );
+  // RFC 8058 recommends multipart/form-data for the one-click POST: its few fields become the body.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { files: 0, fields: 10, fieldSize: 1024, parts: 10 },
+  });
 
   const invalid = (t: (k: string) => string) => ({
     title: t('unsubscribe.invalidTitle'),
@@ -61,13 +59,4 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
       status: true,
     });
   });
-}
-
-/** The simple (non-file) fields of a small multipart/form-data body. */
-export function multipartFields(body: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  const part =
-    /Content-Disposition:\s*form-data;\s*name="([^"]{1,100})"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n([\s\S]*?)\r?\n--/gi;
-  for (const match of body.matchAll(part)) fields[match[1]!] = match[2]!;
-  return fields;
 }

@@ -22,6 +22,11 @@ describe('welcome mail text', () => {
     const page = await editor.get('/admin/mail-texts?lang=de');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Für diese Sprache gilt der mitgelieferte Text.');
+    // Only this page is marked current in the navigation, not the mail catcher (/admin/mail).
+    const asAdmin = await (await loginAs(t, 'admin')).get('/admin/mail-texts?lang=de');
+    expect(asAdmin.body).toContain('href="/admin/mail"');
+    expect(asAdmin.body.match(/aria-current="page"/g)).toHaveLength(2); // menu entry + language
+    expect(asAdmin.body).toContain('href="/admin/mail-texts" aria-current="page"');
     expect(page.body).toContain('Willkommen');
   });
 

@@ -3,10 +3,10 @@ import { backupDatabase, migrateDatabase, openDatabase } from '../db/client.js';
 import { recordAudit } from '../db/queries/audit.js';
 import * as ops from '../db/queries/ops.js';
 import * as users from '../db/queries/users.js';
-import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './admin-auth.js';
-import { isValidEmail } from './subscriptions.js';
+import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './services/accounts/index.js';
+import { isValidEmail } from './services/subscribers/index.js';
 import { ConfigError, loadConfig } from './config.js';
-import { randomToken, sha256 } from './security.js';
+import { randomToken, sha256 } from './infra/security.js';
 
 const HELP = `landpost — operator commands
 

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startRuntime, type Role } from './runtime.js';
-import { MissingPackageError } from './system-packages.js';
+import { MissingPackageError } from './infra/system-packages.js';
 
 /** The only file that listens. `--role=web|worker` runs one role; default: both. */
 function parseRole(argv: string[]): Role {

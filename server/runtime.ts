@@ -13,12 +13,12 @@ import { createMaintenanceWorker, scheduleMaintenance } from '../workers/mainten
 import { createQueues, type Queues } from '../workers/queues.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
-import { importRunner } from './importer.js';
-import { purgeStaleImports } from './importer.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './redis.js';
-import { Secrets } from './security.js';
-import { SubscriptionService } from './subscriptions.js';
-import { transactionalSource } from './transactional.js';
+import { importRunner } from './services/imports/index.js';
+import { purgeStaleImports } from './services/imports/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
+import { Secrets } from './infra/security.js';
+import { SubscriptionService } from './services/subscribers/index.js';
+import { transactionalSource } from './services/subscribers/mails.js';
 
 export type Role = 'all' | 'web' | 'worker';
 

@@ -4,10 +4,10 @@ import fp from 'fastify-plugin';
 import * as audit from '../../db/queries/audit.js';
 import * as users from '../../db/queries/users.js';
 import type { UserRole } from '../../db/schema.js';
-import { roleAllows, SESSION_COOKIE, SESSION_IDLE_MS } from '../admin-auth.js';
+import { roleAllows, SESSION_COOKIE, SESSION_IDLE_MS } from '../services/accounts/index.js';
 import { ADMIN_LANGUAGES, adminTranslator } from '../i18n/admin.js';
 import type { Translate } from '../i18n/index.js';
-import { sha256 } from '../security.js';
+import { sha256 } from '../infra/security.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

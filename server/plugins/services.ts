@@ -2,8 +2,8 @@ import fp from 'fastify-plugin';
 import type { Database_ } from '../../db/client.js';
 import type { Queues } from '../../workers/queues.js';
 import type { Config } from '../config.js';
-import type { Secrets } from '../security.js';
-import type { SubscriptionService } from '../subscriptions.js';
+import type { Secrets } from '../infra/security.js';
+import type { SubscriptionService } from '../services/subscribers/index.js';
 
 export interface Services {
   config: Config;

@@ -9,8 +9,13 @@ import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../db/client.js';
 import * as imports from '../../db/queries/imports.js';
-import { guessMapping, parseCsv, runImport, type ImportOptions } from '../../server/importer.js';
-import { Secrets } from '../../server/security.js';
+import {
+  guessMapping,
+  parseCsv,
+  runImport,
+  type ImportOptions,
+} from '../../server/services/imports/index.js';
+import { Secrets } from '../../server/infra/security.js';
 
 const TOTAL = 100_000;
 const dir = mkdtempSync(join(tmpdir(), 'lp-bench-import-'));

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as segments from '../../db/queries/segments.js';
 import * as users from '../../db/queries/users.js';
 import type { UserRole } from '../../db/schema.js';
-import { hashPassword } from '../../server/admin-auth.js';
+import { hashPassword } from '../../server/services/accounts/index.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as users from '../../db/queries/users.js';
-import { hashPassword } from '../../server/admin-auth.js';
+import { hashPassword } from '../../server/services/accounts/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { launchBrowser } from '../helpers/browser.js';

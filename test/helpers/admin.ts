@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import * as users from '../../db/queries/users.js';
 import type { UserRole } from '../../db/schema.js';
-import { hashPassword } from '../../server/admin-auth.js';
+import { hashPassword } from '../../server/services/accounts/index.js';
 import type { TestApp } from './app.js';
 
 export const PASSWORD = 'a long enough test password';

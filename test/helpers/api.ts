@@ -1,5 +1,5 @@
 import * as ops from '../../db/queries/ops.js';
-import { randomToken, sha256 } from '../../server/security.js';
+import { randomToken, sha256 } from '../../server/infra/security.js';
 import type { TestApp } from './app.js';
 
 /** An API token with a role, made the way `npx landpost token create` makes one. */

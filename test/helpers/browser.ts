@@ -1,5 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ensureDebianPackage } from '../../server/system-packages.js';
+import { ensureDebianPackage } from '../../server/infra/system-packages.js';
 
 const LAUNCH_TIMEOUT_MS = 60_000;
 

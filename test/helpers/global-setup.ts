@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedRedis } from '../../server/redis.js';
+import { startEmbeddedRedis } from '../../server/infra/redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../server/cli.js';
-import { sha256 } from '../../server/security.js';
+import { sha256 } from '../../server/infra/security.js';
 
 let dataDir: string;
 const savedEnv = { ...process.env };

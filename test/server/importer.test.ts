@@ -18,8 +18,8 @@ import {
   validateImport,
   validateRows,
   type ImportReference,
-} from '../../server/importer.js';
-import { Secrets } from '../../server/security.js';
+} from '../../server/services/imports/index.js';
+import { Secrets } from '../../server/infra/security.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/csv', name));
 

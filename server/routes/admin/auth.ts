@@ -10,10 +10,10 @@ import {
   startSession,
   totpUri,
   verifyTotp,
-} from '../../admin-auth.js';
+} from '../../services/accounts/index.js';
 import { sessionCookieOptions } from '../../plugins/admin.js';
-import { isValidEmail } from '../../subscriptions.js';
-import { field, type FormBody } from '../public/form.js';
+import { isValidEmail } from '../../services/subscribers/index.js';
+import { field, type FormBody } from '../../http/form.js';
 
 /** Only relative admin paths are followed after login (never an open redirect). */
 export function safeNext(next: unknown): string {
@@ -193,8 +193,7 @@ export default async function authRoutes(app: FastifyInstance) {
       if (problem) errors.password = request.at(`auth.password.${problem}`);
       else if (field(body, 'password') !== field(body, 'password2'))
         errors.password2 = request.at('auth.password.mismatch');
-      if (values.name.length > 100 || /[\r\n<>]/.test(values.name))
-        errors.name = request.at('auth.nameInvalid');
+      if (!isPlainText(values.name, 100)) errors.name = request.at('auth.nameInvalid');
       if (Object.keys(errors).length) {
         return reply.adminPage(
           'setup',
@@ -308,4 +307,5 @@ export default async function authRoutes(app: FastifyInstance) {
   });
 }
 
-import { sha256 as sha } from '../../security.js';
+import { sha256 as sha } from '../../infra/security.js';
+import { isPlainText } from '../../services/plain-text.js';

@@ -12,8 +12,8 @@ import {
   saveUpload,
   validateImport,
   type ImportField,
-} from '../../importer.js';
-import { field, type FormBody } from '../public/form.js';
+} from '../../services/imports/index.js';
+import { field, type FormBody } from '../../http/form.js';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const MAX_CONSENT_SOURCE = 500;

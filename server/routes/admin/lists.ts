@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as lists from '../../../db/queries/lists.js';
 import { isLanguage, languages } from '../../i18n/index.js';
-import { field, type FormBody } from '../public/form.js';
-
-const plainText = (s: string, max: number) => s.length <= max && !/[\r\n<>]/.test(s);
+import { field, type FormBody } from '../../http/form.js';
+import { isPlainText } from '../../services/plain-text.js';
 
 /** Read and check the list form; every problem becomes a message next to its field. */
 export function readListForm(
@@ -19,7 +18,7 @@ export function readListForm(
     defaultLanguage: field(body, 'defaultLanguage') || 'de',
   };
   const errors: Record<string, string> = {};
-  if (!input.name || !plainText(input.name, 100)) errors.name = at('lists.errors.name');
+  if (!input.name || !isPlainText(input.name, 100)) errors.name = at('lists.errors.name');
   else if (nameTaken(input.name)) errors.name = at('lists.errors.nameTaken');
   if (input.description.length > 500 || /[<>]/.test(input.description))
     errors.description = at('lists.errors.description');

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as ops from '../../../db/queries/ops.js';
 import { renderTransactional } from '../../../emails/render.js';
 import { isLanguage, language, languages, translator } from '../../i18n/index.js';
-import { field, type FormBody } from '../public/form.js';
+import { field, type FormBody } from '../../http/form.js';
 
 const MAX_SUBJECT = 200;
 const MAX_BODY = 5000;

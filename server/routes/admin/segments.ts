@@ -5,7 +5,8 @@ import * as taxonomy from '../../../db/queries/taxonomy.js';
 import { subscriberStatuses, type SegmentRule } from '../../../db/schema.js';
 import { languages } from '../../i18n/index.js';
 import { labelFor } from '../../plugins/view.js';
-import { field, type FormBody } from '../public/form.js';
+import { field, many, type FormBody } from '../../http/form.js';
+import { isPlainText } from '../../services/plain-text.js';
 
 type Db = FastifyInstance['database']['db'];
 
@@ -14,8 +15,7 @@ const MEMBERS_SHOWN = 50;
 const multiFields = ['region', 'role', 'topic', 'language', 'list', 'status'] as const;
 const dateFields = ['createdAfter', 'createdBefore'] as const;
 
-const many = (v: string | string[] | undefined): string[] =>
-  [...new Set(Array.isArray(v) ? v : v ? [v] : [])].filter((x) => typeof x === 'string' && x);
+const distinct = (v: string | string[] | undefined): string[] => [...new Set(many(v))];
 
 export interface RuleValues {
   match: string;
@@ -39,12 +39,12 @@ export function readRules(body: FormBody): {
 } {
   const values: RuleValues = {
     match: field(body, 'match') || 'all',
-    region: many(body.region),
-    role: many(body.role),
-    topic: many(body.topic),
-    language: many(body.language),
-    list: many(body.list),
-    status: many(body.status),
+    region: distinct(body.region),
+    role: distinct(body.role),
+    topic: distinct(body.topic),
+    language: distinct(body.language),
+    list: distinct(body.list),
+    status: distinct(body.status),
     createdAfter: field(body, 'createdAfter').trim(),
     createdBefore: field(body, 'createdBefore').trim(),
     engagement: field(body, 'engagement'),
@@ -297,8 +297,7 @@ export default async function segmentRoutes(app: FastifyInstance) {
       const count = ruleProblem ? null : segments.countRules(rules, match, db);
       return form(reply, { segment, values: all, errors, count }, ruleProblem ? 400 : 200);
     }
-    if (!name || name.length > 100 || /[\r\n<>]/.test(name))
-      errors.name = request.at('segments.errors.name');
+    if (!name || !isPlainText(name, 100)) errors.name = request.at('segments.errors.name');
     if (description.length > 500 || /[<>]/.test(description))
       errors.description = request.at('segments.errors.description');
     if (Object.keys(errors).length) {

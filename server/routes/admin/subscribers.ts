@@ -6,15 +6,24 @@ import { countWhere, filterWhere, type SubscriberFilter } from '../../../db/quer
 import * as admin from '../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../db/schema.js';
-import { csvRow, CSV_BOM } from '../../csv.js';
+import { csvRow, CSV_BOM } from '../../infra/csv.js';
 import { languages, translator } from '../../i18n/index.js';
 import { formChoices } from '../../plugins/view.js';
-import { normaliseEmail } from '../../subscriptions.js';
-import { field, profileValues, readEmail, readProfile, type FormBody } from '../public/form.js';
+import { normaliseEmail } from '../../services/subscribers/index.js';
+import {
+  field,
+  many,
+  one,
+  profileValues,
+  readEmail,
+  readProfile,
+  type FormBody,
+} from '../../http/form.js';
+import { isPlainText } from '../../services/plain-text.js';
+import { DAY_MS } from '../../infra/security.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-const DAY_MS = 86_400_000;
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
 const EXPORT_CHUNK = 500;
@@ -37,10 +46,8 @@ const FILTER_FIELDS = [
   'limit',
 ] as const;
 
-const many = (v: string | string[] | undefined): string[] =>
-  (Array.isArray(v) ? v : v ? [v] : []).filter((x) => x !== '').slice(0, 50);
-const one = (v: string | string[] | undefined): string =>
-  Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+/** Filter values: at most 50 per field. */
+const upTo50 = (v: string | string[] | undefined): string[] => many(v).slice(0, 50);
 
 /** A calendar date (YYYY-MM-DD) as the first or last millisecond of that day (UTC). */
 function dayBound(value: string, end: boolean): number | undefined | null {
@@ -69,15 +76,15 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
   const errors: Record<string, string> = {};
   const filter: SubscriberFilter = {};
   if (values.q!.trim()) filter.q = values.q!.trim();
-  const status = many(query.status).filter((s): s is SubscriberStatus =>
+  const status = upTo50(query.status).filter((s): s is SubscriberStatus =>
     (subscriberStatuses as readonly string[]).includes(s),
   );
   if (status.length) filter.status = status;
-  if (many(query.region).length) filter.regions = many(query.region);
-  if (many(query.role).length) filter.roles = many(query.role);
-  if (many(query.topic).length) filter.topics = many(query.topic);
-  if (many(query.language).length) filter.languages = many(query.language);
-  const listIds = many(query.list).map(Number).filter(Number.isInteger);
+  if (upTo50(query.region).length) filter.regions = upTo50(query.region);
+  if (upTo50(query.role).length) filter.roles = upTo50(query.role);
+  if (upTo50(query.topic).length) filter.topics = upTo50(query.topic);
+  if (upTo50(query.language).length) filter.languages = upTo50(query.language);
+  const listIds = upTo50(query.list).map(Number).filter(Number.isInteger);
   if (listIds.length) filter.lists = listIds;
   const dates = [
     ['created_from', 'createdFrom', false],
@@ -126,7 +133,7 @@ function filterQuery(
     name === 'topic' ||
     name === 'language' ||
     name === 'list'
-      ? many(query[name])
+      ? upTo50(query[name])
       : [values[name] ?? '']) {
       if (v !== '') params.append(name, v);
     }
@@ -184,12 +191,12 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       sorts: admin.subscriberSorts,
       values: list.values,
       selected: {
-        status: many(query.status),
-        region: many(query.region),
-        role: many(query.role),
-        topic: many(query.topic),
-        language: many(query.language),
-        list: many(query.list),
+        status: upTo50(query.status),
+        region: upTo50(query.region),
+        role: upTo50(query.role),
+        topic: upTo50(query.topic),
+        language: upTo50(query.language),
+        list: upTo50(query.list),
       },
       errors: list.errors,
       total: countWhere(where, db),
@@ -352,8 +359,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     if (method !== 'mail' && method !== 'paper')
       errors.method = request.at('subscribers.methodInvalid');
     if (method === 'paper') {
-      if (!event || event.length > 200 || /[\r\n<>]/.test(event))
-        errors.event = request.at('subscribers.eventInvalid');
+      if (!event || !isPlainText(event, 200)) errors.event = request.at('subscribers.eventInvalid');
       const day = dayBound(eventDate, false);
       if (!day || day > Date.now()) errors.event_date = request.at('subscribers.eventDateInvalid');
     }
@@ -607,7 +613,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
 
 /** The chosen lists: known ids only (unknown ones are reported, not silently dropped). */
 function readLists(body: FormBody, known: { id: number }[]): { ids: number[]; unknown: boolean } {
-  const raw = many(body.lists);
+  const raw = upTo50(body.lists);
   const ids = [...new Set(raw.map(Number))].filter((id) => known.some((l) => l.id === id));
   return { ids, unknown: ids.length !== new Set(raw).size };
 }

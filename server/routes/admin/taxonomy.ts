@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as taxonomy from '../../../db/queries/taxonomy.js';
 import { languages } from '../../i18n/index.js';
-import { field, type FormBody } from '../public/form.js';
+import { field, type FormBody } from '../../http/form.js';
+import { isPlainText } from '../../services/plain-text.js';
 
 const kinds = ['regions', 'roles', 'topics'] as const;
 const isKind = (k: string): k is taxonomy.TaxonomyKind => (kinds as readonly string[]).includes(k);
 export const KEY_PATTERN = /^[a-z0-9-]{2,40}$/;
 /** Roles and topics need these labels; the other languages may fall back to them. */
 const REQUIRED_LABELS = ['de', 'en'];
-const plainText = (s: string, max: number) => s.length <= max && !/[\r\n<>]/.test(s);
 
 interface Values {
   key: string;
@@ -45,13 +45,13 @@ function readEntry(
     else if (keyTaken(values.key)) errors.key = at('taxonomy.errors.keyTaken');
   }
   if (kind === 'regions') {
-    if (!values.name || !plainText(values.name, 100)) errors.name = at('taxonomy.errors.name');
-    if (!plainText(values.kind, 60)) errors.kind = at('taxonomy.errors.kind');
+    if (!values.name || !isPlainText(values.name, 100)) errors.name = at('taxonomy.errors.name');
+    if (!isPlainText(values.kind, 60)) errors.kind = at('taxonomy.errors.kind');
   } else {
     for (const l of languages) {
       const label = values.labels[l.code] ?? '';
       const required = REQUIRED_LABELS.includes(l.code);
-      if ((required && !label) || !plainText(label, 200))
+      if ((required && !label) || !isPlainText(label, 200))
         errors[`label-${l.code}`] = at(`taxonomy.errors.${required ? 'label' : 'labelOptional'}`);
     }
   }

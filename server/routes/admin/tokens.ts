@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import * as ops from '../../../db/queries/ops.js';
 import { userRoles, type UserRole } from '../../../db/schema.js';
-import { randomToken, sha256 } from '../../security.js';
-import { field, type FormBody } from '../public/form.js';
+import { randomToken, sha256 } from '../../infra/security.js';
+import { field, type FormBody } from '../../http/form.js';
+import { isPlainText } from '../../services/plain-text.js';
 
 /** API tokens: created here or with `npx landpost token create`; shown once, stored hashed. */
 export default async function tokenRoutes(app: FastifyInstance) {
@@ -22,8 +23,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
     const name = field(body, 'name').trim();
     const role = field(body, 'role');
     const errors: Record<string, string> = {};
-    if (!name || name.length > 100 || /[\r\n<>]/.test(name))
-      errors.name = request.at('tokens.nameInvalid');
+    if (!name || !isPlainText(name, 100)) errors.name = request.at('tokens.nameInvalid');
     if (!(userRoles as readonly string[]).includes(role))
       errors.role = request.at('users.roleInvalid');
     if (Object.keys(errors).length) {

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import * as users from '../../../db/queries/users.js';
 import { userRoles, type UserRole } from '../../../db/schema.js';
-import { hashPassword, passwordProblem } from '../../admin-auth.js';
-import { isValidEmail } from '../../subscriptions.js';
-import { field, type FormBody } from '../public/form.js';
+import { hashPassword, passwordProblem } from '../../services/accounts/index.js';
+import { isValidEmail } from '../../services/subscribers/index.js';
+import { field, type FormBody } from '../../http/form.js';
+import { isPlainText } from '../../services/plain-text.js';
 
 const isRole = (v: string): v is UserRole => (userRoles as readonly string[]).includes(v);
 
@@ -30,8 +31,7 @@ export default async function userRoutes(app: FastifyInstance) {
     const errors: Record<string, string> = {};
     if (!isValidEmail(values.email)) errors.email = request.at('auth.emailInvalid');
     else if (users.findUserByEmail(values.email, db)) errors.email = request.at('users.exists');
-    if (values.name.length > 100 || /[\r\n<>]/.test(values.name))
-      errors.name = request.at('auth.nameInvalid');
+    if (!isPlainText(values.name, 100)) errors.name = request.at('auth.nameInvalid');
     if (!isRole(values.role)) errors.role = request.at('users.roleInvalid');
     const problem = passwordProblem(field(body, 'password'));
     if (problem) errors.password = request.at(`auth.password.${problem}`);

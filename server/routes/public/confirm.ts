@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requestMeta } from './form.js';
+import { requestMeta } from '../../http/form.js';
 
 /**
  * Double opt-in: GET only shows a page with a button (link scanners must not confirm anybody),

@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { formChoices } from '../../plugins/view.js';
-import { profileValues, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
+import {
+  profileValues,
+  readEmail,
+  readProfile,
+  requestMeta,
+  type FormBody,
+} from '../../http/form.js';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 

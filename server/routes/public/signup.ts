@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lists from '../../../db/queries/lists.js';
 import { formChoices } from '../../plugins/view.js';
-import { field, readEmail, readProfile, requestMeta, type FormBody } from './form.js';
+import { field, readEmail, readProfile, requestMeta, type FormBody } from '../../http/form.js';
 
 const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 const stylesheets: Record<string, Buffer> = {

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { field, requestMeta, type FormBody } from './form.js';
+import { field, requestMeta, type FormBody } from '../../http/form.js';
 
 /**
  * Unsubscribe by signed link. GET shows a button; POST unsubscribes — both the button and the

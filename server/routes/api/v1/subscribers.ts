@@ -6,7 +6,7 @@ import * as admin from '../../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../../db/schema.js';
 import { isLanguage } from '../../../i18n/index.js';
-import { isValidEmail, normaliseEmail } from '../../../subscriptions.js';
+import { isValidEmail, normaliseEmail } from '../../../services/subscribers/index.js';
 import { consentEvent, error, iso, present, subscriber, idParams } from './schemas.js';
 
 interface ListQuery {

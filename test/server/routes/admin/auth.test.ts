@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentTotp } from '../../../../server/admin-auth.js';
+import { currentTotp } from '../../../../server/services/accounts/index.js';
 import { runCli } from '../../../../server/cli.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
 import { AdminClient, loginAs, PASSWORD } from '../../../helpers/admin.js';

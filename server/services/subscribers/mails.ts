@@ -1,13 +1,13 @@
-import type { Db } from '../db/client.js';
-import * as ops from '../db/queries/ops.js';
-import * as subscribers from '../db/queries/subscribers.js';
-import { renderTransactional } from '../emails/render.js';
-import type { ComposedMail, TransactionalSource } from '../workers/mail.js';
-import type { MailJobData, MailJobName } from '../workers/queues.js';
-import type { Config } from './config.js';
-import { language, translator } from './i18n/index.js';
-import { randomToken, type Secrets } from './security.js';
-import type { SubscriptionService } from './subscriptions.js';
+import type { Db } from '../../../db/client.js';
+import * as ops from '../../../db/queries/ops.js';
+import * as subscribers from '../../../db/queries/subscribers.js';
+import { renderTransactional } from '../../../emails/render.js';
+import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
+import type { MailJobData, MailJobName } from '../../../workers/queues.js';
+import type { Config } from '../../config.js';
+import { language, translator } from '../../i18n/index.js';
+import { randomToken, type Secrets } from '../../infra/security.js';
+import type { SubscriptionService } from './index.js';
 
 /**
  * Builds confirmation, welcome and preferences-link mails for the mail worker. It mints the

@@ -1,19 +1,19 @@
-import type { Db } from '../db/client.js';
-import { transaction } from '../db/client.js';
-import * as reference from '../db/queries/reference.js';
-import * as subscribers from '../db/queries/subscribers.js';
-import type { Profile, RequestMeta } from '../db/queries/subscribers.js';
-import { CONSENT_TEXT_VERSION } from '../db/seed.js';
-import { mailJobId, type MailJobName, type Queues } from '../workers/queues.js';
-import type { Config } from './config.js';
-import { translator } from './i18n/index.js';
+import type { Db } from '../../../db/client.js';
+import { transaction } from '../../../db/client.js';
+import * as reference from '../../../db/queries/reference.js';
+import * as subscribers from '../../../db/queries/subscribers.js';
+import type { Profile, RequestMeta } from '../../../db/queries/subscribers.js';
+import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
+import { mailJobId, type MailJobName, type Queues } from '../../../workers/queues.js';
+import type { Config } from '../../config.js';
+import { translator } from '../../i18n/index.js';
 import {
   Secrets,
   sha256,
   UNSUBSCRIBE_LINK_DAYS,
   PREFERENCES_LINK_DAYS,
   DAY_MS,
-} from './security.js';
+} from '../../infra/security.js';
 
 /**
  * The subscription life cycle — sign-up, confirm, preferences, unsubscribe, erase — on top of

@@ -1,16 +1,17 @@
 import { parse } from 'csv-parse/sync';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from '../db/client.js';
-import { transaction } from '../db/client.js';
-import * as imports from '../db/queries/imports.js';
-import * as reference from '../db/queries/reference.js';
-import { isLanguage, languages } from './i18n/index.js';
-import type { ImportRunner } from '../workers/import.js';
-import { mailJobId, type Queues } from '../workers/queues.js';
-import type { Config } from './config.js';
-import type { Secrets } from './security.js';
-import { isValidEmail, normaliseEmail } from './subscriptions.js';
+import type { Db } from '../../../db/client.js';
+import { transaction } from '../../../db/client.js';
+import * as imports from '../../../db/queries/imports.js';
+import * as reference from '../../../db/queries/reference.js';
+import { isLanguage, languages } from '../../i18n/index.js';
+import type { ImportRunner } from '../../../workers/import.js';
+import { mailJobId, type Queues } from '../../../workers/queues.js';
+import type { Config } from '../../config.js';
+import type { Secrets } from '../../infra/security.js';
+import { isValidEmail, normaliseEmail } from '../subscribers/index.js';
+import { isPlainText } from '../plain-text.js';
 
 /**
  * CSV import: decode and parse the uploaded bytes, guess the column mapping, validate every row
@@ -316,7 +317,7 @@ export function validateRows(
     const row: ValidRow = { index, email };
     const name = cell(r.cells, cols.name);
     if (name) {
-      if (name.length > 100 || /[\r\n<>]/.test(name)) add('nameInvalid', name);
+      if (!isPlainText(name, 100)) add('nameInvalid', name);
       else row.name = name;
     }
     const region = cell(r.cells, cols.region);

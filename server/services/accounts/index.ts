@@ -1,9 +1,9 @@
 import argon2 from 'argon2';
 import * as OTPAuth from 'otpauth';
-import type { Db } from '../db/client.js';
-import * as users from '../db/queries/users.js';
-import type { UserRole } from '../db/schema.js';
-import { randomToken, sha256 } from './security.js';
+import type { Db } from '../../../db/client.js';
+import * as users from '../../../db/queries/users.js';
+import type { UserRole } from '../../../db/schema.js';
+import { randomToken, sha256 } from '../../infra/security.js';
 
 export const SESSION_COOKIE = 'lp_admin';
 /** Sliding idle timeout of an admin session. */

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { Profile, RequestMeta } from '../../../db/queries/subscribers.js';
-import { isLanguage, type Translate } from '../../i18n/index.js';
-import { isValidEmail } from '../../subscriptions.js';
-import type { formChoices } from '../../plugins/view.js';
+import type { Profile, RequestMeta } from '../../db/queries/subscribers.js';
+import { isLanguage, type Translate } from '../i18n/index.js';
+import { isValidEmail } from '../services/subscribers/index.js';
+import type { formChoices } from '../plugins/view.js';
+import { isPlainText } from '../services/plain-text.js';
 
 type Choices = ReturnType<typeof formChoices>;
 export type FormBody = Record<string, string | string[] | undefined>;
@@ -16,9 +17,11 @@ export interface ProfileValues {
   tracking: boolean;
 }
 
-const one = (v: string | string[] | undefined): string =>
+/** The first value of a form field (forms may repeat a name). */
+export const one = (v: string | string[] | undefined): string =>
   Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
-const many = (v: string | string[] | undefined): string[] =>
+/** All non-empty values of a repeatable form field. */
+export const many = (v: string | string[] | undefined): string[] =>
   (Array.isArray(v) ? v : v ? [v] : []).filter((x) => typeof x === 'string' && x !== '');
 
 /** Read and check the profile fields; every problem becomes a message next to its field. */
@@ -38,8 +41,7 @@ export function readProfile(
     tracking: one(body.tracking) === 'yes',
   };
   // Names are shown in mails and pages (escaped) and may reach headers: no line breaks, no markup.
-  if (values.name.length > 100 || /[\r\n<>]/.test(values.name))
-    errors.name = t('signup.errors.name');
+  if (!isPlainText(values.name, 100)) errors.name = t('signup.errors.name');
   if (values.region && !choices.regions.some((r) => r.key === values.region)) {
     errors.region = t('signup.errors.region');
     values.region = '';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { commandEnv, systemPath } from './config.js';
+import { commandEnv, systemPath } from '../config.js';
 
 /** Find an executable on PATH (or at one of the given absolute paths). */
 export function findExecutable(name: string, extra: string[] = []): string | undefined {

@@ -3,7 +3,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { language, negotiate, translator } from './i18n/index.js';
-import services, { type Services } from './plugins/services.js';
+import services, { type AppDeps } from './plugins/services.js';
 import viewPlugin from './plugins/view.js';
 import adminRoutes from './routes/admin/index.js';
 import apiRoutes from './routes/api/v1/index.js';
@@ -38,7 +38,7 @@ export function loggerOptions(level: string) {
 
 /** Builds the web app. Tests build it too and talk to it with inject() or a real port. */
 export async function buildApp(
-  deps: Services,
+  deps: AppDeps,
   opts: { logger?: FastifyBaseLogger } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({

@@ -17,7 +17,7 @@ import { importRunner } from './services/imports/index.js';
 import { purgeStaleImports } from './services/imports/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
 import { Secrets } from './infra/security.js';
-import { SubscriptionService } from './services/subscribers/index.js';
+import { createServices, type Services } from './services/index.js';
 import { transactionalSource } from './services/subscribers/mails.js';
 
 export type Role = 'all' | 'web' | 'worker';
@@ -33,7 +33,7 @@ export interface Runtime {
   app?: FastifyInstance;
   database: Database_;
   queues: Queues;
-  subscriptions: SubscriptionService;
+  services: Services;
   catcher?: MailCatcher;
   workers: Closable[];
   /** Stop taking work, finish or hand back active jobs (bounded), close everything. */
@@ -78,7 +78,8 @@ export async function startRuntime(
     );
     cleanup.push(() => queues.close());
     const secrets = new Secrets(config.secretKey);
-    const subscriptions = new SubscriptionService(database.db, queues, secrets, config, log);
+    const services = createServices({ db: database.db, config, secrets, queues, log });
+    const subscriptions = services.subscribers;
 
     const workers: Closable[] = [];
     let catcher: MailCatcher | undefined;
@@ -128,7 +129,7 @@ export async function startRuntime(
 
     let app: FastifyInstance | undefined;
     if (role !== 'worker') {
-      app = await buildApp({ config, database, queues, secrets, subscriptions }, { logger: log });
+      app = await buildApp({ config, database, queues, secrets, services }, { logger: log });
       await app.ready();
     }
 
@@ -154,7 +155,7 @@ export async function startRuntime(
       })();
       return stopping;
     };
-    return { config, role, log, app, database, queues, subscriptions, catcher, workers, stop };
+    return { config, role, log, app, database, queues, services, catcher, workers, stop };
   } catch (err) {
     await undo();
     throw err;

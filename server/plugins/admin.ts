@@ -102,6 +102,12 @@ export default fp(
             users.touchSession(idHash, now, now + SESSION_IDLE_MS, db);
           if (!found.session.pendingTotp || config.pendingTotpOk) {
             request.user = found.user;
+            request.actor = {
+              kind: 'user',
+              userId: found.user.id,
+              email: found.user.email,
+              ip: request.ip,
+            };
             request.sessionIdHash = idHash;
           } else if (!config.public) {
             request.at = adminTranslator(adminLanguage(request));

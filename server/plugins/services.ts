@@ -3,14 +3,16 @@ import type { Database_ } from '../../db/client.js';
 import type { Queues } from '../../workers/queues.js';
 import type { Config } from '../config.js';
 import type { Secrets } from '../infra/security.js';
-import type { SubscriptionService } from '../services/subscribers/index.js';
+import type { Actor } from '../services/context.js';
+import type { Services } from '../services/index.js';
 
-export interface Services {
+/** What the web app is built from. */
+export interface AppDeps {
   config: Config;
   database: Database_;
   queues: Queues;
   secrets: Secrets;
-  subscriptions: SubscriptionService;
+  services: Services;
 }
 
 declare module 'fastify' {
@@ -19,18 +21,23 @@ declare module 'fastify' {
     database: Database_;
     queues: Queues;
     secrets: Secrets;
-    subscriptions: SubscriptionService;
+    services: Services;
+  }
+  interface FastifyRequest {
+    /** Who makes this request: set by the admin session or the API token; services audit it. */
+    actor?: Actor;
   }
 }
 
-/** Makes the process-wide services (config, database, queues, secrets) available to routes. */
-export default fp<Services>(
-  async (app, services) => {
-    app.decorate('config', services.config);
-    app.decorate('database', services.database);
-    app.decorate('queues', services.queues);
-    app.decorate('secrets', services.secrets);
-    app.decorate('subscriptions', services.subscriptions);
+/** Makes the process-wide services (config, database, queues, secrets, services) available. */
+export default fp<AppDeps>(
+  async (app, deps) => {
+    app.decorate('config', deps.config);
+    app.decorate('database', deps.database);
+    app.decorate('queues', deps.queues);
+    app.decorate('secrets', deps.secrets);
+    app.decorate('services', deps.services);
+    app.decorateRequest('actor', undefined);
   },
   { name: 'services' },
 );

@@ -52,7 +52,7 @@ describe('runtime', () => {
     expect(web.app).toBeDefined();
     expect(web.workers).toHaveLength(0);
 
-    await web.subscriptions.signUp({ email: 'split@example.org', profile, meta });
+    await web.services.subscribers.signUp({ email: 'split@example.org', profile, meta });
     // Nobody processes the queue yet: no mail.
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.messages).toHaveLength(0);
@@ -68,7 +68,7 @@ describe('runtime', () => {
     const runtime = await run(config, 'all');
 
     smtp.failNext(451, 'try again later');
-    await runtime.subscriptions.signUp({ email: 'retry@example.org', profile, meta });
+    await runtime.services.subscribers.signUp({ email: 'retry@example.org', profile, meta });
     const mail = await smtp.waitFor((m) => m.to.includes('retry@example.org'), 20_000);
     expect(mail.subject).toMatch(/bestätigen/i);
     await new Promise((r) => setTimeout(r, 500));
@@ -86,7 +86,7 @@ describe('runtime', () => {
     const runtime = await run(config, 'all');
 
     smtp.failNext(550, 'no such user');
-    await runtime.subscriptions.signUp({ email: 'gone@example.org', profile, meta });
+    await runtime.services.subscribers.signUp({ email: 'gone@example.org', profile, meta });
     let failed = 0;
     for (let i = 0; i < 50 && failed === 0; i++) {
       failed = await runtime.queues.mail.getFailedCount();
@@ -111,7 +111,7 @@ describe('runtime', () => {
       'appendonly',
       'yes',
     ]);
-    await runtime.subscriptions.signUp({ email: 'embedded@example.org', profile, meta });
+    await runtime.services.subscribers.signUp({ email: 'embedded@example.org', profile, meta });
     await smtp.waitFor((m) => m.to.includes('embedded@example.org'));
     await runtime.stop();
     expect(existsSync(pidFile)).toBe(false);
@@ -140,9 +140,9 @@ describe('runtime', () => {
       );
       subscribers.claimConfirmationSlot(outcome.subscriber.id, 600_000, claimedAt, tx);
     });
-    expect(await runtime.subscriptions.resendLostConfirmations()).toBe(1);
+    expect(await runtime.services.subscribers.resendLostConfirmations()).toBe(1);
     // A second sweep before the mail went out queues nothing new (same job id).
-    await runtime.subscriptions.resendLostConfirmations();
+    await runtime.services.subscribers.resendLostConfirmations();
     await smtp.waitFor((m) => m.to.includes('lost@example.org'));
     for (let i = 0; i < 50; i++) {
       const sent = sqlite
@@ -151,7 +151,7 @@ describe('runtime', () => {
       if (sent.n) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await runtime.subscriptions.resendLostConfirmations()).toBe(0);
+    expect(await runtime.services.subscribers.resendLostConfirmations()).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.messages.filter((m) => m.to.includes('lost@example.org'))).toHaveLength(1);
   });
@@ -162,7 +162,7 @@ describe('runtime', () => {
     // The producer connection fails fast while Redis is away.
     runtime.queues.connection.disconnect();
     await expect(
-      runtime.subscriptions.signUp({ email: 'offline@example.org', profile, meta }),
+      runtime.services.subscribers.signUp({ email: 'offline@example.org', profile, meta }),
     ).resolves.toBe('confirmation');
     const [row] = runtime.database.sqlite
       .prepare("select id, status from subscribers where email = 'offline@example.org'")
@@ -171,7 +171,9 @@ describe('runtime', () => {
     // Redis is back (here: a second process with its own connection); two minutes later the
     // sweep finds the mail that never reached the queue.
     const later = await run(config, 'worker');
-    expect(await later.subscriptions.resendLostConfirmations(Date.now() + 3 * 60_000)).toBe(1);
+    expect(await later.services.subscribers.resendLostConfirmations(Date.now() + 3 * 60_000)).toBe(
+      1,
+    );
     await smtp.waitFor((m) => m.to.includes('offline@example.org'));
   });
 });

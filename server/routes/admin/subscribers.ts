@@ -401,7 +401,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       request.audit('create', 'subscriber', created.id, { consent: 'paper', event, eventDate });
       return reply.redirect(`/admin/subscribers/${created.id}?notice=subscribers.added`, 303);
     }
-    const outcome = await app.subscriptions.signUp({
+    const outcome = await app.services.subscribers.signUp({
       email,
       profile,
       formLanguage: profile.language,
@@ -569,7 +569,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const subscriber = findSubscriber(request);
       if (!subscriber) return reply.callNotFound();
-      app.subscriptions.unsubscribe({ s: subscriber.id }, meta(request));
+      app.services.subscribers.unsubscribe({ s: subscriber.id }, meta(request));
       const erased = !subscribers.findById(subscriber.id, db);
       request.audit('unsubscribe', 'subscriber', subscriber.id, { lists: 'all', erased });
       return reply.redirect(
@@ -604,7 +604,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
           confirm: request.at('subscribers.deleteConfirmMissing'),
         });
       }
-      app.subscriptions.erase(subscriber.id, meta(request));
+      app.services.subscribers.erase(subscriber.id, meta(request));
       request.audit('erase', 'subscriber', subscriber.id);
       return reply.redirect('/admin/subscribers?notice=subscribers.erased', 303);
     },

@@ -54,7 +54,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
         token: request.params.token,
         email: subscriber.email,
         choices: formChoices(app, request.lang.code),
-        unsubscribeUrl: app.subscriptions.unsubscribeLink(subscriber.id, null),
+        unsubscribeUrl: app.services.subscribers.unsubscribeLink(subscriber.id, null),
         values: profileValues(full),
         ...extra,
       },
@@ -82,7 +82,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
           400,
         );
       }
-      await app.subscriptions.requestPreferencesLink(email);
+      await app.services.subscribers.requestPreferencesLink(email);
       return reply.page('preferences-request', {
         title: request.t('preferences.requestTitle'),
         sent: true,
@@ -107,7 +107,11 @@ export default async function preferencesRoutes(app: FastifyInstance) {
     );
     if (Object.keys(errors).length)
       return showForm(request, reply, subscriber, { values, errors }, 400);
-    app.subscriptions.updateProfile(subscriber.id, profile, requestMeta(request, 'preferences'));
+    app.services.subscribers.updateProfile(
+      subscriber.id,
+      profile,
+      requestMeta(request, 'preferences'),
+    );
     return showForm(request, reply, subscribers.findById(subscriber.id, db)!, { saved: true });
   });
 
@@ -133,7 +137,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/p/:token/delete', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply);
     if (!subscriber) return reply;
-    app.subscriptions.erase(subscriber.id, requestMeta(request, 'preferences'));
+    app.services.subscribers.erase(subscriber.id, requestMeta(request, 'preferences'));
     return reply.page('message', {
       title: request.t('preferences.deletedTitle'),
       message: request.t('preferences.deleted'),

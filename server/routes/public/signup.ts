@@ -125,7 +125,7 @@ export default async function signupRoutes(app: FastifyInstance) {
         0,
         500,
       );
-      await app.subscriptions.signUp({
+      await app.services.subscribers.signUp({
         email,
         profile,
         formLanguage: request.lang.code,

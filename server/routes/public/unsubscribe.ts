@@ -48,7 +48,7 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
           .send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
       return reply.page('message', invalid(request.t), 404);
     }
-    app.subscriptions.unsubscribe(
+    app.services.subscribers.unsubscribe(
       claims,
       requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'),
     );

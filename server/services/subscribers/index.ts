@@ -6,6 +6,7 @@ import type { Profile, RequestMeta } from '../../../db/queries/subscribers.js';
 import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
 import { mailJobId, type MailJobName, type Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
+import type { ServiceContext, ServiceLog } from '../context.js';
 import { translator } from '../../i18n/index.js';
 import {
   Secrets,
@@ -20,13 +21,16 @@ import {
  * the query functions. Routes, the API and the CLI call these; mails go out through the queue.
  */
 export class SubscriptionService {
-  constructor(
-    private readonly db: Db,
-    private readonly queues: Queues,
-    private readonly secrets: Secrets,
-    private readonly config: Config,
-    private readonly log: { warn(obj: object, msg: string): void } = { warn: () => {} },
-  ) {}
+  private readonly db: Db;
+  private readonly queues: Queues;
+  private readonly secrets: Secrets;
+  private readonly config: Config;
+  private readonly log: ServiceLog;
+
+  constructor(ctx: ServiceContext) {
+    ({ db: this.db, queues: this.queues, secrets: this.secrets, config: this.config } = ctx);
+    this.log = ctx.log;
+  }
 
   /** `at`: the claim time of a confirmation-type mail (see mailJobId); welcome mails go once. */
   private async enqueue(name: MailJobName, subscriberId: number, at?: number): Promise<void> {

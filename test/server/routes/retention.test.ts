@@ -58,7 +58,7 @@ describe('unconfirmed sign-ups are deleted after the retention period', () => {
     const confirmedLog = consentEvents(t, confirmed.id).length;
     expect(consentEvents(t, stale.id).length).toBeGreaterThan(0);
 
-    const purged = t.runtime.subscriptions.purgeUnconfirmed();
+    const purged = t.runtime.services.subscribers.purgeUnconfirmed();
 
     expect(purged).toBe(1);
     expect(subscriberByEmail(t, 'stale.unconfirmed@example.org')).toBeUndefined();
@@ -73,7 +73,7 @@ describe('unconfirmed sign-ups are deleted after the retention period', () => {
     expect(consentEvents(t, confirmed.id)).toHaveLength(confirmedLog);
 
     // Running it again finds nothing more.
-    expect(t.runtime.subscriptions.purgeUnconfirmed()).toBe(0);
+    expect(t.runtime.services.subscribers.purgeUnconfirmed()).toBe(0);
   });
 
   it('the confirmation link of a purged sign-up no longer works', async () => {
@@ -83,7 +83,7 @@ describe('unconfirmed sign-ups are deleted after the retention period', () => {
     const path = new URL(/http:\/\/localhost:3000\/confirm\/\S+/.exec(mail.text ?? '')![0])
       .pathname;
     age(row, 6);
-    t.runtime.subscriptions.purgeUnconfirmed();
+    t.runtime.services.subscribers.purgeUnconfirmed();
     const res = await t.app.inject({ method: 'GET', url: path, headers: HTML });
     expect(res.statusCode).toBe(404);
   });
@@ -105,7 +105,7 @@ describe('unconfirmed sign-ups are deleted after the retention period', () => {
         t.smtp.messages.filter((x) => x.envelopeTo.includes(email)).length === 2,
     );
 
-    t.runtime.subscriptions.purgeUnconfirmed();
+    t.runtime.services.subscribers.purgeUnconfirmed();
 
     expect(subscriberByEmail(t, email), 'the fresh sign-up is kept').toBeDefined();
   });

@@ -67,6 +67,7 @@ export default async function apiRoutes(app: FastifyInstance) {
       });
     }
     request.apiToken = token;
+    request.actor = { kind: 'api-token', tokenId: token.id, name: token.name, ip: request.ip };
     // Least privilege: reading needs a viewer token, changing an editor (or admin) token.
     const needed = request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor';
     if (!roleAllows(token.role, needed)) {

@@ -329,7 +329,7 @@ export default async function subscriberApi(app: FastifyInstance) {
           .code(409)
           .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
       }
-      await app.subscriptions.signUp({
+      await app.services.subscribers.signUp({
         email,
         profile,
         listIds: body.listIds,
@@ -408,7 +408,7 @@ export default async function subscriberApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      if (!app.subscriptions.erase(request.params.id, meta(request))) return notFound(reply);
+      if (!app.services.subscribers.erase(request.params.id, meta(request))) return notFound(reply);
       request.audit('delete', 'subscriber', request.params.id);
       return reply.code(204).send();
     },

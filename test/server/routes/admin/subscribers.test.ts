@@ -324,7 +324,7 @@ describe('detail, edit and actions', () => {
       { status: 'blocked', name: 'Blocked' },
     ]);
     const before = t.smtp.messages.length;
-    const outcome = await t.app.subscriptions.signUp({
+    const outcome = await t.app.services.subscribers.signUp({
       email: 'blocked@example.org',
       profile: {
         name: 'Changed',

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser.js';
+import { launchBrowser } from '../helpers/browser.js';
 
 describe('launchBrowser', () => {
   let browser: Browser | undefined;

@@ -1,0 +1,13 @@
+import type { ServiceContext } from './context.js';
+import { SubscriptionService } from './subscribers/index.js';
+
+/** Every service, built once per process from one context; routes, CLI and workers call these. */
+export interface Services {
+  subscribers: SubscriptionService;
+}
+
+export function createServices(ctx: ServiceContext): Services {
+  return { subscribers: new SubscriptionService(ctx) };
+}
+
+export type { Actor, ServiceContext } from './context.js';

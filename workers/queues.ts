@@ -20,6 +20,28 @@ export function mailJobId(name: MailJobName, subscriberId: number, at?: number):
   return at === undefined ? `${name}-${subscriberId}` : `${name}-${subscriberId}-${at}`;
 }
 
+/** A transactional mail owed to a subscriber; `at` is the claim time (see mailJobId). */
+export interface MailRequest {
+  name: MailJobName;
+  subscriberId: number;
+  at?: number;
+}
+
+/** The one way to queue transactional mail: each mail under its own job id, so never twice. */
+export async function queueMails(
+  queues: Pick<Queues, 'mail'>,
+  mails: MailRequest[],
+): Promise<void> {
+  if (!mails.length) return;
+  await queues.mail.addBulk(
+    mails.map(({ name, subscriberId, at }) => ({
+      name,
+      data: { subscriberId },
+      opts: { jobId: mailJobId(name, subscriberId, at) },
+    })),
+  );
+}
+
 /** A CSV import that was validated and started in the admin UI. */
 export type ImportJobName = 'run';
 export interface ImportJobData {
@@ -40,6 +62,11 @@ export function redisConnection(url: string, role: 'worker' | 'producer'): Redis
     /* reported by the queue/worker error listeners and /readyz */
   });
   return redis;
+}
+
+/** Queue a started import. A restarted import gets a new job: the failed one stays for a look. */
+export async function queueImport(queues: Pick<Queues, 'import'>, importId: number): Promise<void> {
+  await queues.import.add('run', { importId });
 }
 
 export interface Queues {

@@ -14,6 +14,7 @@ import {
   type ImportField,
 } from '../../services/imports/index.js';
 import { field, type FormBody } from '../../http/form.js';
+import { queueImport } from '../../../workers/queues.js';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const MAX_CONSENT_SOURCE = 500;
@@ -220,7 +221,7 @@ export default async function importRoutes(app: FastifyInstance) {
     );
     if (!started) return reply.redirect(`/admin/imports/${row.id}`, 303);
     try {
-      await app.queues.import.add('run', { importId: row.id });
+      await queueImport(app.queues, row.id);
     } catch (err) {
       imports.transitionImport(row.id, ['running'], { status: row.status }, db);
       throw err;

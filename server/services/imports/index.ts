@@ -7,7 +7,7 @@ import * as imports from '../../../db/queries/imports.js';
 import * as reference from '../../../db/queries/reference.js';
 import { isLanguage, languages } from '../../i18n/index.js';
 import type { ImportRunner } from '../../../workers/import.js';
-import { mailJobId, type Queues } from '../../../workers/queues.js';
+import { queueMails, type Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import type { Secrets } from '../../infra/security.js';
 import { isValidEmail, normaliseEmail } from '../subscribers/index.js';
@@ -568,12 +568,9 @@ export function importRunner(deps: {
           secrets: deps.secrets,
           cooldownMs: deps.config.confirmCooldownMinutes * 60_000,
           enqueueConfirmations: async (ids, at) => {
-            await deps.queues.mail.addBulk(
-              ids.map((subscriberId) => ({
-                name: 'confirmation' as const,
-                data: { subscriberId },
-                opts: { jobId: mailJobId('confirmation', subscriberId, at) },
-              })),
+            await queueMails(
+              deps.queues,
+              ids.map((subscriberId) => ({ name: 'confirmation', subscriberId, at })),
             );
           },
         },

@@ -4,7 +4,7 @@ import * as reference from '../../../db/queries/reference.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { Profile, RequestMeta } from '../../../db/queries/subscribers.js';
 import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
-import { mailJobId, type MailJobName, type Queues } from '../../../workers/queues.js';
+import { queueMails, type MailJobName, type Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import type { ServiceContext, ServiceLog } from '../context.js';
 import { translator } from '../../i18n/index.js';
@@ -34,11 +34,7 @@ export class SubscriptionService {
 
   /** `at`: the claim time of a confirmation-type mail (see mailJobId); welcome mails go once. */
   private async enqueue(name: MailJobName, subscriberId: number, at?: number): Promise<void> {
-    await this.queues.mail.add(
-      name,
-      { subscriberId },
-      { jobId: mailJobId(name, subscriberId, at) },
-    );
+    await queueMails(this.queues, [{ name, subscriberId, at }]);
   }
 
   /** The exact consent wording a person saw, stored once per version and language. */

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
-import { startRuntime, type Role } from './runtime.js';
+import { startRuntime, type Role, type Runtime } from './runtime.js';
 import { MissingPackageError } from './infra/system-packages.js';
 
 /** The only file that listens. `--role=web|worker` runs one role; default: both. */
@@ -25,9 +25,15 @@ async function main() {
     throw err;
   }
 
-  let runtime;
+  let runtime: Runtime | undefined;
   try {
-    runtime = await startRuntime(config, role);
+    runtime = await startRuntime(config, role, {
+      // A service manager restarts the whole app when its own Redis cannot be kept running.
+      onFatal: () => {
+        void runtime?.stop().finally(() => process.exit(1));
+        setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 10_000).unref();
+      },
+    });
   } catch (err) {
     if (err instanceof MissingPackageError) {
       console.error(`landpost: ${err.message}`);

@@ -47,7 +47,13 @@ export interface Runtime {
 export async function startRuntime(
   config: Config,
   role: Role,
-  opts: { log?: Logger } = {},
+  opts: {
+    log?: Logger;
+    /** Landpost cannot go on (its own Redis keeps dying): the owner should stop and exit non-zero. */
+    onFatal?: (reason: string) => void;
+    /** Restart policy of the embedded redis-server (tests shorten it). */
+    redisRestarts?: { maxRestarts?: number; firstDelayMs?: number };
+  } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? pino(loggerOptions(config.logLevel));
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -60,7 +66,14 @@ export async function startRuntime(
     if (!redisUrl) {
       embedded = await startEmbeddedRedis({
         dir: join(config.dataDir, 'redis'),
-        log: (line) => log.info(line),
+        log: (line) => log.warn(line),
+        supervise: {
+          ...opts.redisRestarts,
+          onGiveUp: (reason) => {
+            log.fatal({ reason }, 'the embedded redis-server keeps dying; Landpost stops');
+            opts.onFatal?.(reason);
+          },
+        },
       });
       cleanup.push(() => embedded!.stop());
       redisUrl = embedded.url;

@@ -8,7 +8,21 @@ import { ensureDebianPackage } from './system-packages.js';
 export interface EmbeddedRedis {
   url: string;
   port: number;
+  /** The running redis-server's process id (changes when the supervisor restarts it). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
+}
+
+/** What the supervisor does when redis-server dies on its own. */
+export interface RedisSupervision {
+  /** Restarts in a row (each after a growing delay) before giving up. */
+  maxRestarts?: number;
+  /** Delay before the first restart; doubles each time (with jitter), at most 30 s. */
+  firstDelayMs?: number;
+  /** After this long without dying, the restart count starts again from zero. */
+  stableMs?: number;
+  /** Restarts failed too often: the app cannot work without Redis, so its owner should exit. */
+  onGiveUp(reason: string): void;
 }
 
 /** Ask the kernel for a free loopback port. */
@@ -33,6 +47,8 @@ export async function startEmbeddedRedis(opts: {
   dir: string;
   log: (line: string) => void;
   persistent?: boolean;
+  /** Restart redis-server when it dies (the app's own Redis); tests may run it unsupervised. */
+  supervise?: RedisSupervision;
 }): Promise<EmbeddedRedis> {
   const binary = ensureDebianPackage({
     binary: 'redis-server',
@@ -67,16 +83,76 @@ export async function startEmbeddedRedis(opts: {
     '--pidfile',
     pidFile,
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const url = `redis://127.0.0.1:${port}`;
-  await waitForRedis(url, child, () => output);
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.once('exit', () => onExit(child, output));
+    await waitForRedis(url, child, () => output);
+    return child;
+  };
+
+  let current: ChildProcess | undefined;
+  let stopping = false;
+  let restarts = 0;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const supervise = opts.supervise;
+  const maxRestarts = supervise?.maxRestarts ?? 5;
+  const firstDelayMs = supervise?.firstDelayMs ?? 500;
+  const stableMs = supervise?.stableMs ?? 60_000;
+
+  // Redis holds the queues: when it dies, start it again on the same port (clients reconnect by
+  // themselves) with a growing delay, and give up after repeated failures.
+  function onExit(child: ChildProcess, output: string) {
+    if (stopping || !supervise || !current || child !== current) return;
+    if (Date.now() - startedAt > stableMs) restarts = 0;
+    const why = `redis-server exited (${child.signalCode ?? child.exitCode})`;
+    const last = output.trim().split('\n').pop() ?? '';
+    if (restarts >= maxRestarts) {
+      opts.log(`${why}; giving up after ${restarts} restarts${last ? `: ${last}` : ''}`);
+      supervise.onGiveUp(`${why}; ${restarts} restarts failed`);
+      return;
+    }
+    restarts += 1;
+    const delay = Math.min(30_000, firstDelayMs * 2 ** (restarts - 1)) * (0.75 + Math.random() / 2);
+    opts.log(
+      `${why}; restarting it in ${Math.round(delay)} ms (restart ${restarts} of ${maxRestarts})`,
+    );
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (stopping) return;
+      startedAt = Date.now();
+      launch()
+        .then((child) => {
+          current = child;
+          if (stopping) void stopChild(child);
+          else opts.log(`redis-server is running again on port ${port}`);
+        })
+        .catch((err: Error) => {
+          opts.log(`redis-server restart failed: ${err.message}`);
+          // A launch that failed counts as a death of its own: try again or give up.
+          if (current) onExit(current, err.message);
+        });
+    }, delay);
+  }
+
+  current = await launch();
   return {
     url,
     port,
-    stop: () => stopChild(child),
+    get pid() {
+      return current && current.exitCode === null && current.signalCode === null
+        ? current.pid
+        : undefined;
+    },
+    stop: () => {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      return current ? stopChild(current) : Promise.resolve();
+    },
   };
 }
 

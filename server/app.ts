@@ -62,8 +62,17 @@ export async function buildApp(
   });
   await app.register(viewPlugin);
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  const https = deps.config.publicUrl.startsWith('https:');
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
+    if (https) reply.header('Strict-Transport-Security', 'max-age=31536000');
+    // Admin pages, caught mail (live confirmation links) and API answers carry personal data.
+    if (
+      !reply.getHeader('Cache-Control') &&
+      (request.url.startsWith('/admin/') || request.url.startsWith('/api/'))
+    ) {
+      reply.header('Cache-Control', 'no-store');
+    }
     reply.header('Referrer-Policy', 'no-referrer');
     if (!reply.getHeader('Content-Security-Policy')) {
       reply.header(

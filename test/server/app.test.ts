@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs } from '../helpers/admin.js';
+import { makeToken, apiRequest } from '../helpers/api.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { postSignup } from './routes/_flow.js';
+
+describe('response headers', () => {
+  let t: TestApp;
+  let https: TestApp;
+  let catcher: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    https = await startTestApp({ env: { PUBLIC_URL: 'https://news.example.org' } });
+    catcher = await startTestApp({ env: { SMTP_URL: '' } }); // mail goes to the built-in catcher
+  });
+  afterAll(async () => {
+    await t?.close();
+    await https?.close();
+    await catcher?.close();
+  });
+
+  it('API answers are never cached', async () => {
+    const token = makeToken(t, 'headers', 'viewer');
+    const res = await apiRequest(t, 'GET', '/subscribers', token);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const refused = await apiRequest(t, 'GET', '/subscribers', null);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['cache-control']).toBe('no-store');
+  });
+
+  it('caught mails (which hold live confirmation links) are never cached', async () => {
+    await postSignup(catcher, { email: 'cached@example.org' });
+    const admin = await loginAs(catcher, 'admin');
+    let id: string | undefined;
+    for (let i = 0; i < 100 && !id; i++) {
+      const list = await admin.get('/admin/mail');
+      expect(list.headers['cache-control']).toBe('no-store');
+      id = /\/admin\/mail\/(\d+)/.exec(list.body)?.[1];
+      if (!id) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(id).toBeDefined();
+    for (const path of [`/admin/mail/${id}`, `/admin/mail/${id}/raw`]) {
+      const res = await admin.get(path);
+      expect(res.statusCode, path).toBe(200);
+      expect(res.headers['cache-control'], path).toBe('no-store');
+    }
+  });
+
+  it('public pages stay cacheable by default and HSTS is sent only for an https PUBLIC_URL', async () => {
+    const plain = await t.app.inject({ url: '/privacy' });
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+    const secure = await https.app.inject({ url: '/privacy' });
+    expect(secure.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(secure.headers['cache-control']).toBeUndefined();
+  });
+});

@@ -36,6 +36,8 @@ export function loggerOptions(level: string) {
   };
 }
 
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
 /** Builds the web app. Tests build it too and talk to it with inject() or a real port. */
 export async function buildApp(
   deps: AppDeps,
@@ -82,6 +84,18 @@ export async function buildApp(
     }
     if (!reply.getHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
     return payload;
+  });
+
+  // Pages post HTML forms; only the API reads JSON. Anything else sent to a page (JSON with a
+  // number where a name belongs, XML, …) is refused before any handler sees it.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/')) return;
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!type || FORM_TYPES.has(type)) return;
+    const error = Object.assign(new Error('pages accept HTML form posts only'), {
+      statusCode: 415,
+    });
+    return reply.send(error);
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {

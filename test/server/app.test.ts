@@ -55,3 +55,45 @@ describe('response headers', () => {
     expect(secure.headers['cache-control']).toBeUndefined();
   });
 });
+
+describe('pages take HTML forms only', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const json = (url: string, body: unknown) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', accept: 'text/html' },
+      payload: JSON.stringify(body),
+    });
+
+  it('refuses JSON bodies on every public form and the admin login with 415, storing nothing', async () => {
+    for (const [url, body] of [
+      ['/', { email: 5 }],
+      ['/', { email: 'json@example.org', name: {}, consent: 'yes' }],
+      ['/p/not-a-token', { name: {} }],
+      ['/preferences', { email: 7 }],
+      ['/admin/login', { email: 5, password: [] }],
+      ['/u/not-a-token', { 'List-Unsubscribe': 'One-Click' }],
+    ] as const) {
+      const res = await json(url, body);
+      expect(res.statusCode, url).toBe(415);
+      expect(res.body, url).toContain('<html');
+    }
+    const count = t.runtime.database.sqlite
+      .prepare('select count(*) as n from subscribers')
+      .get() as { n: number };
+    expect(count.n).toBe(0);
+  });
+
+  it('still takes url-encoded and multipart forms', async () => {
+    const ok = await postSignup(t, { email: 'form@example.org' });
+    expect(ok.statusCode).toBe(200);
+  });
+});

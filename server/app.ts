@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { language, negotiate, translator } from './i18n/index.js';
+import { resilientRateLimitStore } from './infra/rate-limit-store.js';
 import services, { type AppDeps } from './plugins/services.js';
 import viewPlugin from './plugins/view.js';
 import adminRoutes from './routes/admin/index.js';
@@ -58,9 +59,7 @@ export async function buildApp(
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(rateLimit, {
     global: false,
-    redis: deps.queues.connection,
-    nameSpace: `${deps.config.queuePrefix}:rate:`,
-    skipOnError: true,
+    store: resilientRateLimitStore(deps.queues.connection, `${deps.config.queuePrefix}:rate:`),
   });
   await app.register(viewPlugin);
 

@@ -1,7 +1,16 @@
 /**
+ * Characters no short plain-text field may hold: C0 and C1 controls (NUL, TAB, ESC, NEL, …),
+ * DEL, the line and paragraph separators, and the bidirectional overrides and isolates that
+ * can make a name display as something else (RLO "‮").
+ */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
  * The one rule for short plain-text fields (names, labels, event names): they are shown in
- * pages and mails and may reach mail headers, so no line breaks and no markup.
+ * pages and mails and may reach mail headers, so no control characters, no line breaks and no
+ * markup.
  */
 export function isPlainText(value: string, maxLength: number): boolean {
-  return value.length <= maxLength && !/[\r\n<>]/.test(value);
+  return value.length <= maxLength && !/[<>]/.test(value) && !FORBIDDEN.test(value);
 }

@@ -10,7 +10,7 @@ export const PASSWORD = 'a long enough test password';
 export class CookieJar {
   private readonly jar = new Map<string, string>();
 
-  store(res: LightMyRequestResponse): void {
+  store(res: Pick<PageResponse, 'cookies'>): void {
     for (const c of res.cookies) {
       if (c.value === '' || (c.maxAge !== undefined && c.maxAge <= 0)) this.jar.delete(c.name);
       else this.jar.set(c.name, c.value);
@@ -30,18 +30,35 @@ export class CookieJar {
   }
 }
 
-/** A logged-in admin UI user, talking to the app like a browser (cookies, CSRF tokens). */
-export class AdminClient {
+/** What a page request answers, whether through app.inject() or over real HTTP. */
+export interface PageResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  cookies: { name: string; value: string; maxAge?: number }[];
+}
+
+interface PageRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  payload?: string | Buffer;
+}
+
+/**
+ * An admin UI user talking to Landpost like a browser (cookies, CSRF tokens); the subclasses
+ * say how a request travels.
+ */
+abstract class BrowserLikeClient<R extends PageResponse> {
   readonly jar = new CookieJar();
   csrf = '';
 
-  constructor(
-    private readonly t: TestApp,
-    readonly email: string,
-  ) {}
+  constructor(readonly email: string) {}
 
-  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-    const res = await this.t.app.inject({
+  protected abstract send(request: PageRequest): Promise<R>;
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<R> {
+    const res = await this.send({
       method: 'GET',
       url,
       headers: { cookie: this.jar.header(), accept: 'text/html', ...headers },
@@ -57,11 +74,11 @@ export class AdminClient {
     url: string,
     fields: Record<string, string | string[]> = {},
     csrf: string | null = this.csrf,
-  ) {
+  ): Promise<R> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
     if (csrf !== null && !('_csrf' in fields)) body.set('_csrf', csrf);
-    const res = await this.t.app.inject({
+    const res = await this.send({
       method: 'POST',
       url,
       headers: {
@@ -76,7 +93,12 @@ export class AdminClient {
   }
 
   /** Upload a file as the browser's multipart form does; the CSRF token rides in the query. */
-  async upload(url: string, fileName: string, bytes: Uint8Array, csrf: string | null = this.csrf) {
+  async upload(
+    url: string,
+    fileName: string,
+    bytes: Uint8Array,
+    csrf: string | null = this.csrf,
+  ): Promise<R> {
     const boundary = `----landpost${Math.random().toString(16).slice(2)}`;
     const payload = Buffer.concat([
       Buffer.from(
@@ -85,7 +107,7 @@ export class AdminClient {
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const res = await this.t.app.inject({
+    const res = await this.send({
       method: 'POST',
       url: csrf === null ? url : `${url}?_csrf=${encodeURIComponent(csrf)}`,
       headers: {
@@ -101,10 +123,70 @@ export class AdminClient {
     return res;
   }
 
-  async login(password = PASSWORD): Promise<LightMyRequestResponse> {
+  async login(password = PASSWORD): Promise<R> {
     await this.get('/admin/login');
     return this.post('/admin/login', { email: this.email, password });
   }
+}
+
+/** An admin UI user of a test app in this process (app.inject()). */
+export class AdminClient extends BrowserLikeClient<LightMyRequestResponse> {
+  constructor(
+    private readonly t: Pick<TestApp, 'app'>,
+    email: string,
+  ) {
+    super(email);
+  }
+
+  protected send(request: PageRequest): Promise<LightMyRequestResponse> {
+    return this.t.app.inject(request);
+  }
+}
+
+/** An admin UI user of a Landpost server at a URL (e.g. one started with `npm start`). */
+export class HttpAdminClient extends BrowserLikeClient<PageResponse> {
+  constructor(
+    readonly baseUrl: string,
+    email: string,
+  ) {
+    super(email);
+  }
+
+  protected async send(request: PageRequest): Promise<PageResponse> {
+    const res = await fetch(new URL(request.url, this.baseUrl), {
+      method: request.method,
+      headers: request.headers,
+      body: request.payload,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    return {
+      statusCode: res.status,
+      headers: Object.fromEntries(res.headers),
+      body: await res.text(),
+      cookies: res.headers.getSetCookie().map(parseSetCookie),
+    };
+  }
+}
+
+/** name=value; Max-Age=… of one Set-Cookie header (the parts CookieJar looks at). */
+function parseSetCookie(header: string): PageResponse['cookies'][number] {
+  const [pair = '', ...attributes] = header.split(';');
+  const at = pair.indexOf('=');
+  const cookie: PageResponse['cookies'][number] = {
+    name: pair.slice(0, at).trim(),
+    value: pair.slice(at + 1).trim(),
+  };
+  try {
+    cookie.value = decodeURIComponent(cookie.value);
+  } catch {
+    /* kept as sent, like set-cookie-parser does */
+  }
+  for (const attribute of attributes) {
+    const [key = '', value = ''] = attribute.split('=');
+    if (key.trim().toLowerCase() === 'max-age') cookie.maxAge = Number(value.trim());
+  }
+  return cookie;
 }
 
 /** Create a user with a role and return a client that is logged in as that user. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/infra/redis.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../../server/infra/redis.js';
 
 const log = (line: string) => console.log(line);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Secrets } from '../../server/infra/security.js';
+import { Secrets } from '../../../server/infra/security.js';
 
 const secrets = new Secrets('unit-test-secret-unit-test-secret-0123');
 const future = () => Math.floor(Date.now() / 1000) + 3600;

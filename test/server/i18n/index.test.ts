@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasKey, languages, referenceKeys, translator } from '../server/i18n/index.js';
+import { hasKey, languages, referenceKeys, translator } from '../../../server/i18n/index.js';
 
 /** Keys of one language file, read from disk, so that extra keys show up too. */
 type Tree = { [key: string]: string | Tree };
 function keysOf(code: string): string[] {
-  const file = new URL(`../server/i18n/${code}.json`, import.meta.url);
+  const file = new URL(`../../../server/i18n/${code}.json`, import.meta.url);
   const walk = (tree: Tree, prefix: string): string[] =>
     Object.entries(tree).flatMap(([k, v]) => {
       const key = prefix ? `${prefix}.${k}` : k;
@@ -61,7 +61,7 @@ describe('translations', () => {
   it('has a label for every role and topic of the seed data', () => {
     const seed = (name: string) =>
       JSON.parse(
-        readFileSync(new URL(`../db/seed/${name}.json`, import.meta.url), 'utf8'),
+        readFileSync(new URL(`../../../db/seed/${name}.json`, import.meta.url), 'utf8'),
       ) as Record<string, { key: string; de: string }[]>;
     const roles = seed('roles').roles ?? [];
     const topics = seed('topics').topics ?? [];

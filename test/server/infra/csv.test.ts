@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvRow } from '../../server/infra/csv.js';
+import { csvCell, csvRow } from '../../../server/infra/csv.js';
 
 describe('csv', () => {
   it('leaves plain text and numbers as they are', () => {

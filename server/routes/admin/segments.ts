@@ -4,7 +4,7 @@ import * as segments from '../../../db/queries/segments.js';
 import * as taxonomy from '../../../db/queries/taxonomy.js';
 import { subscriberStatuses, type SegmentRule } from '../../../db/schema.js';
 import { languages } from '../../i18n/index.js';
-import { labelFor } from '../../plugins/view.js';
+import { labelFor } from '../../services/reference/index.js';
 import { field, many, type FormBody } from '../../http/form.js';
 import { isPlainText } from '../../services/plain-text.js';
 

@@ -1,0 +1,22 @@
+import type { Db } from '../../../db/client.js';
+import type { ServiceContext } from '../context.js';
+import { formChoices, type FormChoices } from './choices.js';
+
+export { labelFor, type FormChoices } from './choices.js';
+
+/**
+ * Reference data: the lists people subscribe to, saved segments, and the regions, roles and
+ * topics that profiles and rules refer to.
+ */
+export class ReferenceService {
+  private readonly db: Db;
+
+  constructor(ctx: Pick<ServiceContext, 'db'>) {
+    this.db = ctx.db;
+  }
+
+  /** Regions, roles, topics and public lists as the sign-up and preferences forms show them. */
+  formChoices(lang: string): FormChoices {
+    return formChoices(this.db, lang);
+  }
+}

@@ -1,18 +1,23 @@
 import type { Db } from '../../../db/client.js';
 import type { ServiceContext } from '../context.js';
 import { formChoices, type FormChoices } from './choices.js';
+import { ListService } from './lists.js';
 
 export { labelFor, type FormChoices } from './choices.js';
+export * from './lists.js';
+export * from './problems.js';
 
 /**
  * Reference data: the lists people subscribe to, saved segments, and the regions, roles and
- * topics that profiles and rules refer to.
+ * topics that profiles and rules refer to. One service per noun, reached through this one.
  */
 export class ReferenceService {
+  readonly lists: ListService;
   private readonly db: Db;
 
   constructor(ctx: Pick<ServiceContext, 'db'>) {
     this.db = ctx.db;
+    this.lists = new ListService(ctx);
   }
 
   /** Regions, roles, topics and public lists as the sign-up and preferences forms show them. */

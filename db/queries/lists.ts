@@ -40,6 +40,14 @@ export function findList(id: number, tx: Tx): ListWithCount | undefined {
   return list ? { ...list, subscriberCount: subscriberCount(id, tx) } : undefined;
 }
 
+export function listIds(tx: Tx): number[] {
+  return tx
+    .select({ id: lists.id })
+    .from(lists)
+    .all()
+    .map((l) => l.id);
+}
+
 export function subscriberCount(listId: number, tx: Tx): number {
   return (
     tx

@@ -1,6 +1,9 @@
 import type { Tx } from '../../../db/client.js';
+import * as lists from '../../../db/queries/lists.js';
 import * as reference from '../../../db/queries/reference.js';
-import { DEFAULT_LANGUAGE, hasKey, translator } from '../../i18n/index.js';
+import * as taxonomy from '../../../db/queries/taxonomy.js';
+import { subscriberStatuses } from '../../../db/schema.js';
+import { DEFAULT_LANGUAGE, hasKey, languages, translator } from '../../i18n/index.js';
 
 /** Label of a role or topic in a language: database label, else translation file, else German. */
 export function labelFor(
@@ -27,3 +30,29 @@ export function formChoices(tx: Tx, lang: string) {
 }
 
 export type FormChoices = ReturnType<typeof formChoices>;
+
+/**
+ * Everything the segment form and the rule summaries name, in the admin's language: every
+ * region, role and topic (inactive ones too: people may still carry them), the languages, the
+ * lists and the statuses.
+ */
+export function ruleChoices(tx: Tx, lang: string) {
+  return {
+    regions: taxonomy.allRegions(tx).map((r) => ({ key: r.key, label: r.name, active: r.active })),
+    roles: taxonomy.allLabelled('roles', tx).map((r) => ({
+      key: r.key,
+      label: labelFor('roles', r, lang),
+      active: r.active,
+    })),
+    topics: taxonomy.allLabelled('topics', tx).map((r) => ({
+      key: r.key,
+      label: labelFor('topics', r, lang),
+      active: r.active,
+    })),
+    languages: languages.map((l) => ({ key: l.code, label: l.name, lang: l.code, active: true })),
+    lists: lists.listLists(tx).map((l) => ({ key: String(l.id), label: l.name, active: true })),
+    statuses: subscriberStatuses.map((s) => ({ key: s, active: true })),
+  };
+}
+
+export type RuleChoices = ReturnType<typeof ruleChoices>;

@@ -2,10 +2,12 @@ import type { Db } from '../../../db/client.js';
 import type { ServiceContext } from '../context.js';
 import { formChoices, type FormChoices } from './choices.js';
 import { ListService } from './lists.js';
+import { SegmentService } from './segments.js';
 
-export { labelFor, type FormChoices } from './choices.js';
+export { labelFor, type FormChoices, type RuleChoices } from './choices.js';
 export * from './lists.js';
 export * from './problems.js';
+export * from './segments.js';
 
 /**
  * Reference data: the lists people subscribe to, saved segments, and the regions, roles and
@@ -13,11 +15,13 @@ export * from './problems.js';
  */
 export class ReferenceService {
   readonly lists: ListService;
+  readonly segments: SegmentService;
   private readonly db: Db;
 
   constructor(ctx: Pick<ServiceContext, 'db'>) {
     this.db = ctx.db;
     this.lists = new ListService(ctx);
+    this.segments = new SegmentService(ctx);
   }
 
   /** Regions, roles, topics and public lists as the sign-up and preferences forms show them. */

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import * as segments from '../../../../db/queries/segments.js';
 import type { SegmentRule } from '../../../../db/schema.js';
-import { languages } from '../../../i18n/index.js';
+import { ruleFields } from '../../../services/reference/index.js';
 import { error, iso, idParams } from './schemas.js';
 
 const ruleSchema = {
   type: 'object',
   properties: {
-    field: { type: 'string', enum: [...segments.ruleFields] },
+    field: { type: 'string', enum: [...ruleFields] },
     values: {
       type: 'array',
       maxItems: 200,
@@ -91,28 +91,30 @@ export default async function segmentApi(app: FastifyInstance) {
     },
     async (request, reply) => {
       const body = request.body;
-      const name = body.name.trim();
       const rules = body.rules.map((r) => ({ field: r.field, values: [...new Set(r.values)] }));
-      const problems = Object.entries(
-        segments.ruleProblems(
-          rules,
-          languages.map((l) => l.code),
-          db,
-        ),
-      );
       const duplicate = rules.find((r, i) => rules.findIndex((x) => x.field === r.field) !== i);
-      const message = !name
-        ? 'name must not be blank'
-        : duplicate
-          ? `rule ${duplicate.field} given twice: put all its values in one rule`
-          : problems.map(([f, p]) => `rule ${f}: ${p}`).join('; ');
-      if (message) return reply.code(400).send({ error: 'Bad Request', message, statusCode: 400 });
-      const segment = segments.createSegment(
-        { name, description: (body.description ?? '').trim(), match: body.match ?? 'all', rules },
-        null,
-        db,
+      if (duplicate) {
+        const message = `rule ${duplicate.field} given twice: put all its values in one rule`;
+        return reply.code(400).send({ error: 'Bad Request', message, statusCode: 400 });
+      }
+      const result = app.services.reference.segments.create(
+        {
+          name: body.name,
+          description: body.description ?? '',
+          match: body.match ?? 'all',
+          rules,
+        },
+        request.actor!,
       );
-      request.audit('create', 'segment', segment.id, { name, match: segment.match, rules });
+      if (result.kind === 'invalid') {
+        const message = result.errors.name
+          ? 'name must not be blank'
+          : Object.entries(result.errors)
+              .map(([f, key]) => `rule ${f}: ${key.replace('segments.errors.', '')}`)
+              .join('; ');
+        return reply.code(400).send({ error: 'Bad Request', message, statusCode: 400 });
+      }
+      const { segment } = result;
       return reply
         .code(201)
         .header('Location', `/api/v1/segments/${segment.id}`)

@@ -47,7 +47,8 @@ export function validateList(draft: ListDraft): { input: ListInput; errors: Prob
  */
 export type ListSaved =
   | { kind: 'saved'; list: ListWithCount }
-  | { kind: 'invalid' | 'conflict'; input: ListInput; errors: Problems };
+  | { kind: 'invalid'; input: ListInput; errors: Problems }
+  | { kind: 'conflict'; input: ListInput; errors: Problems };
 
 export type ListDeleted =
   | { kind: 'deleted' }

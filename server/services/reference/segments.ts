@@ -76,7 +76,8 @@ const validDate = (v: string) => isoDate.test(v) && !Number.isNaN(Date.parse(v))
 /**
  * The one check of rules and how they combine. Region, role and topic keys, list ids,
  * statuses and languages must exist; dates are YYYY-MM-DD; engagement is
- * [opened|clicked, number of issues]. Problems are keyed by the rule's field (and `match`).
+ * [opened|clicked, number of issues]; each field has one rule. Problems are keyed by the rule's
+ * field (and `match`).
  */
 export function validateRules(
   rules: SegmentRule[],
@@ -87,8 +88,12 @@ export function validateRules(
   const problem = (field: string, code: string) => (errors[field] = `segments.errors.${code}`);
   const checked = rules.map((r) => ({ field: r.field, values: [...new Set(r.values)] }));
   if (checked.length > segmentLimits.rules) problem('rules', 'tooMany');
-  for (const rule of checked) {
+  for (const [i, rule] of checked.entries()) {
     const field = rule.field as string;
+    if (checked.findIndex((r) => r.field === rule.field) !== i) {
+      problem(field, 'twice');
+      continue;
+    }
     if (!(ruleFields as readonly string[]).includes(field)) {
       problem(field, 'unknownField');
       continue;

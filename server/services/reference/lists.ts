@@ -1,7 +1,8 @@
 import { transaction, type Db, type Tx } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as lists from '../../../db/queries/lists.js';
-import type { ListInput, ListWithCount } from '../../../db/queries/lists.js';
+import * as reference from '../../../db/queries/reference.js';
+import type { List, ListInput, ListWithCount } from '../../../db/queries/lists.js';
 import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { isPlainText } from '../plain-text.js';
@@ -125,6 +126,11 @@ export class ListService {
       recordAction(auditWho(actor), 'delete', 'list', id, { name: list.name, key: list.key }, tx);
       return { kind: 'deleted' };
     });
+  }
+
+  /** The list a sign-up lands on when the form offers no choice: the oldest public list. */
+  defaultList(): List {
+    return reference.defaultList(this.db);
   }
 
   /** The lists the public sign-up form offers as a choice (none when there is only one). */

@@ -187,6 +187,7 @@ describe('ListService', () => {
 
   it('offers public lists to the sign-up form only when there are several', () => {
     expect(lists.publicChoices()).toEqual([]);
+    expect(lists.defaultList().key).toBe('newsletter');
     const created = lists.create(draft({ name: 'Zweite' }), f.editor);
     if (created.kind !== 'saved') throw new Error(created.kind);
     expect(lists.publicChoices().map((l) => l.name)).toEqual(['Newsletter', 'Zweite']);

@@ -40,6 +40,14 @@ export function findList(id: number, tx: Tx): ListWithCount | undefined {
   return list ? { ...list, subscriberCount: subscriberCount(id, tx) } : undefined;
 }
 
+export function listIds(tx: Tx): number[] {
+  return tx
+    .select({ id: lists.id })
+    .from(lists)
+    .all()
+    .map((l) => l.id);
+}
+
 export function subscriberCount(listId: number, tx: Tx): number {
   return (
     tx
@@ -107,25 +115,18 @@ export function segmentsUsingList(listId: number, tx: Tx): { id: number; name: s
     .map(({ id, name }) => ({ id, name }));
 }
 
-export type DeleteBlocker = 'subscribers' | 'segments' | 'last' | 'missing';
-
-/**
- * Delete a list nobody is on. Refused while people are on it, while a segment names it, or when
- * it is the last list (sign-ups need one). Former subscriptions go with it; the consent log
- * keeps the list id.
- */
-export function deleteList(id: number, tx: Tx): DeleteBlocker | null {
-  if (!tx.select({ id: lists.id }).from(lists).where(eq(lists.id, id)).get()) return 'missing';
-  if (subscriberCount(id, tx) > 0) return 'subscribers';
-  if (segmentsUsingList(id, tx).length) return 'segments';
-  const total =
+export function countLists(tx: Tx): number {
+  return (
     tx
       .select({ n: sql<number>`count(*)` })
       .from(lists)
-      .get()?.n ?? 0;
-  if (total <= 1) return 'last';
-  tx.delete(lists).where(eq(lists.id, id)).run();
-  return null;
+      .get()?.n ?? 0
+  );
+}
+
+/** Former subscriptions go with the list; the consent log keeps the list id. */
+export function deleteList(id: number, tx: Tx): boolean {
+  return tx.delete(lists).where(eq(lists.id, id)).returning({ id: lists.id }).all().length > 0;
 }
 
 /**

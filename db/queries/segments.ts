@@ -1,14 +1,11 @@
 import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
-  lists,
   regions,
   roles,
   segments,
   subscriberRoles,
   subscribers,
-  subscriberStatuses,
-  topics,
   type SegmentRule,
 } from '../schema.js';
 import { countWhere, segmentWhere } from './filters.js';
@@ -21,105 +18,6 @@ export interface SegmentInput {
   description: string;
   match: SegmentMatch;
   rules: SegmentRule[];
-}
-
-export const ruleFields: readonly RuleField[] = [
-  'region',
-  'role',
-  'topic',
-  'language',
-  'list',
-  'status',
-  'createdAfter',
-  'createdBefore',
-  'engagement',
-];
-export const engagementKinds = ['opened', 'clicked'] as const;
-export const MAX_ENGAGEMENT_ISSUES = 50;
-
-/** Why a rule is not acceptable; callers turn the code into their own words. */
-export type RuleProblem = 'unknownField' | 'unknownValue' | 'badDate' | 'badEngagement' | 'tooMany';
-
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-const validDate = (v: string) => isoDate.test(v) && !Number.isNaN(Date.parse(v));
-
-/**
- * Check rules against what exists: region, role and topic keys (inactive ones too, as people
- * may still carry them), list ids, statuses, languages (given by the caller), dates as
- * YYYY-MM-DD, engagement as [opened|clicked, number of issues].
- */
-export function ruleProblems(
-  rules: SegmentRule[],
-  languageCodes: readonly string[],
-  tx: Tx,
-): Partial<Record<string, RuleProblem>> {
-  const problems: Partial<Record<string, RuleProblem>> = {};
-  const keysOf = (table: typeof regions | typeof roles | typeof topics) =>
-    new Set(
-      tx
-        .select({ key: table.key })
-        .from(table)
-        .all()
-        .map((r) => r.key),
-    );
-  for (const rule of rules) {
-    const field = rule.field as string;
-    if (!(ruleFields as readonly string[]).includes(field)) {
-      problems[field] = 'unknownField';
-      continue;
-    }
-    if (rule.values.length > 200) {
-      problems[field] = 'tooMany';
-      continue;
-    }
-    let known: Set<string>;
-    switch (rule.field) {
-      case 'region':
-        known = keysOf(regions);
-        break;
-      case 'role':
-        known = keysOf(roles);
-        break;
-      case 'topic':
-        known = keysOf(topics);
-        break;
-      case 'language':
-        known = new Set(languageCodes);
-        break;
-      case 'status':
-        known = new Set(subscriberStatuses);
-        break;
-      case 'list':
-        known = new Set(
-          tx
-            .select({ id: lists.id })
-            .from(lists)
-            .all()
-            .map((l) => String(l.id)),
-        );
-        break;
-      case 'createdAfter':
-      case 'createdBefore':
-        if (rule.values.length !== 1 || !validDate(rule.values[0]!)) problems[field] = 'badDate';
-        continue;
-      case 'engagement': {
-        const [kind, issues] = rule.values;
-        const n = Number(issues);
-        if (
-          rule.values.length !== 2 ||
-          !(engagementKinds as readonly string[]).includes(kind ?? '') ||
-          !Number.isInteger(n) ||
-          n < 1 ||
-          n > MAX_ENGAGEMENT_ISSUES
-        )
-          problems[field] = 'badEngagement';
-        continue;
-      }
-    }
-    if (!rule.values.length || rule.values.some((v) => !known.has(v)))
-      problems[field] = 'unknownValue';
-  }
-  return problems;
 }
 
 export function listSegments(tx: Tx): Segment[] {

@@ -76,6 +76,16 @@ export function keyExists(kind: TaxonomyKind, key: string, tx: Tx): boolean {
   return kind === 'regions' ? !!findRegion(key, tx) : !!findLabelled(kind, key, tx);
 }
 
+/** Every key of a kind, active or not (people may still carry an inactive one). */
+export function allKeys(kind: TaxonomyKind, tx: Tx): string[] {
+  const table = kind === 'regions' ? regions : kind === 'roles' ? roles : topics;
+  return tx
+    .select({ key: table.key })
+    .from(table)
+    .all()
+    .map((r) => r.key);
+}
+
 function nextPosition(kind: TaxonomyKind, tx: Tx): number {
   const table = kind === 'regions' ? regions : kind === 'roles' ? roles : topics;
   return (

@@ -2,10 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import type { Profile, RequestMeta } from '../../db/queries/subscribers.js';
 import { isLanguage, type Translate } from '../i18n/index.js';
 import { isValidEmail } from '../services/subscribers/index.js';
-import type { formChoices } from '../plugins/view.js';
+import type { FormChoices } from '../services/reference/index.js';
 import { isPlainText } from '../services/plain-text.js';
 
-type Choices = ReturnType<typeof formChoices>;
+type Choices = FormChoices;
 export type FormBody = Record<string, string | string[] | undefined>;
 
 export interface ProfileValues {

@@ -4,15 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as reference from '../../db/queries/reference.js';
 import {
-  DEFAULT_LANGUAGE,
   isLanguage,
   language,
   languages,
   negotiate,
   translator,
-  hasKey,
   type Language,
   type Translate,
 } from '../i18n/index.js';
@@ -33,18 +30,6 @@ declare module 'fastify' {
 }
 
 const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'views');
-
-/** Label of a role or topic in a language: database label, else translation file, else German. */
-export function labelFor(
-  kind: 'roles' | 'topics',
-  item: { key: string; labels: Record<string, string> },
-  lang: string,
-): string {
-  if (item.labels[lang]) return item.labels[lang];
-  if (hasKey(lang, `domain.${kind}.${item.key}`))
-    return translator(lang)(`domain.${kind}.${item.key}`);
-  return item.labels[DEFAULT_LANGUAGE] ?? item.labels.en ?? item.key;
-}
 
 /**
  * Language per request (the `lang` query or form field, then the cookie, then Accept-Language),
@@ -109,19 +94,3 @@ export default fp(
   },
   { name: 'view', dependencies: ['services'] },
 );
-
-/** Regions, roles and topics as the sign-up and preferences forms show them. */
-export function formChoices(
-  app: { database: { db: Parameters<typeof reference.listRegions>[0] } },
-  lang: string,
-) {
-  const db = app.database.db;
-  return {
-    regions: reference.listRegions(db),
-    roles: reference.listRoles(db).map((r) => ({ key: r.key, label: labelFor('roles', r, lang) })),
-    topics: reference
-      .listTopics(db)
-      .map((t) => ({ key: t.key, label: labelFor('topics', t, lang) })),
-    lists: reference.publicLists(db),
-  };
-}

@@ -3,6 +3,7 @@
  * (audited under the token's name), count; a viewer token may not create; no token, 401.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listLimits, segmentLimits } from '../../server/services/reference/index.js';
 import { apiClient, makeToken as makeRoleToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
@@ -107,6 +108,21 @@ describe('lists API', () => {
       { name: 'Weiterbildung' },
     ]);
   });
+
+  it('names the field that is wrong, in the words of the admin form', async () => {
+    const language = await api('POST', '/lists', editorToken, { name: 'X', defaultLanguage: 'xx' });
+    expect(language.json()).toMatchObject({
+      statusCode: 400,
+      message: 'defaultLanguage: Please choose a language from the list.',
+      errors: { defaultLanguage: 'Please choose a language from the list.' },
+    });
+    const taken = await api('POST', '/lists', editorToken, { name: ' WEITERBILDUNG ' });
+    expect(taken.json()).toMatchObject({
+      statusCode: 409,
+      error: 'Conflict',
+      errors: { name: 'A list with this name already exists.' },
+    });
+  });
 });
 
 describe('segments API', () => {
@@ -208,6 +224,25 @@ describe('segments API', () => {
     expect(sql('select count(*) as n from segments')).toEqual([{ n: 2 }]);
   });
 
+  it('names the rule that is wrong', async () => {
+    const res = await api('POST', '/segments', editorToken, {
+      name: 'X',
+      rules: [
+        { field: 'region', values: ['15085', 'atlantis'] },
+        { field: 'role', values: ['staff'] },
+        { field: 'role', values: ['volunteer'] },
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      errors: {
+        region: 'Please choose only values from the list.',
+        role: 'This rule is given twice: put all its values in one rule.',
+      },
+    });
+    expect(res.json<{ message: string }>().message).toMatch(/^region: .* role: /);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
       paths: Record<string, Record<string, unknown>>;
@@ -221,5 +256,35 @@ describe('segments API', () => {
       expect.arrayContaining(['get', 'post']),
     );
     expect(doc.paths['/api/v1/lists/{id}']).toHaveProperty('get');
+  });
+
+  it('states the limits the service checks in the body schemas', async () => {
+    type Schema = { properties: Record<string, { maxLength?: number; maxItems?: number }> };
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, { schema: Schema }> } } }
+      >;
+    }>();
+    const body = (path: string) =>
+      doc.paths[path]!.post.requestBody.content['application/json']!.schema.properties;
+    expect(body('/api/v1/lists')).toMatchObject({
+      name: { maxLength: listLimits.name },
+      description: { maxLength: listLimits.description },
+      defaultLanguage: { maxLength: listLimits.defaultLanguage },
+    });
+    const segment = body('/api/v1/segments');
+    expect(segment).toMatchObject({
+      name: { maxLength: segmentLimits.name },
+      description: { maxLength: segmentLimits.description },
+      rules: { maxItems: segmentLimits.rules },
+    });
+    expect(segment.rules).toMatchObject({
+      items: {
+        properties: {
+          values: { maxItems: segmentLimits.values, items: { maxLength: segmentLimits.value } },
+        },
+      },
+    });
   });
 });

@@ -1,14 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as lists from '../../../db/queries/lists.js';
-import * as segments from '../../../db/queries/segments.js';
-import * as taxonomy from '../../../db/queries/taxonomy.js';
-import { subscriberStatuses, type SegmentRule } from '../../../db/schema.js';
-import { languages } from '../../i18n/index.js';
-import { labelFor } from '../../plugins/view.js';
 import { field, many, type FormBody } from '../../http/form.js';
-import { isPlainText } from '../../services/plain-text.js';
-
-type Db = FastifyInstance['database']['db'];
+import {
+  problemTexts,
+  type RuleChoices,
+  type Segment,
+  type SegmentDraft,
+  type SegmentRule,
+} from '../../services/reference/index.js';
 
 const MEMBERS_SHOWN = 50;
 /** Multi-value rule fields and the form field that carries each (one checkbox per value). */
@@ -32,11 +30,7 @@ export interface RuleValues {
 }
 
 /** The rule part of the form (or of the live-count query string) as values and rules. */
-export function readRules(body: FormBody): {
-  values: RuleValues;
-  rules: SegmentRule[];
-  match: segments.SegmentMatch;
-} {
+export function readRules(body: FormBody): { values: RuleValues; rules: SegmentRule[] } {
   const values: RuleValues = {
     match: field(body, 'match') || 'all',
     region: distinct(body.region),
@@ -55,7 +49,7 @@ export function readRules(body: FormBody): {
   for (const f of dateFields) if (values[f]) rules.push({ field: f, values: [values[f]] });
   if (values.engagement)
     rules.push({ field: 'engagement', values: [values.engagement, values.engagementIssues] });
-  return { values, rules, match: values.match === 'any' ? 'any' : 'all' };
+  return { values, rules };
 }
 
 /** The form values that show a saved segment's rules. */
@@ -86,47 +80,8 @@ export function valuesFromRules(rules: SegmentRule[], match: string): RuleValues
   return values;
 }
 
-/** Problems of the rules as messages per form field (`match` included). */
-function ruleErrors(
-  values: RuleValues,
-  rules: SegmentRule[],
-  at: FastifyRequest['at'],
-  db: Db,
-): Record<string, string> {
-  const errors: Record<string, string> = {};
-  const problems = segments.ruleProblems(
-    rules,
-    languages.map((l) => l.code),
-    db,
-  );
-  for (const [f, problem] of Object.entries(problems)) errors[f] = at(`segments.errors.${problem}`);
-  if (values.match !== 'all' && values.match !== 'any') errors.match = at('segments.errors.match');
-  return errors;
-}
-
-/** Everything the form and the rule summaries need to name keys, in the admin's language. */
-function choices(db: Db, lang: string) {
-  return {
-    regions: taxonomy.allRegions(db).map((r) => ({ key: r.key, label: r.name, active: r.active })),
-    roles: taxonomy.allLabelled('roles', db).map((r) => ({
-      key: r.key,
-      label: labelFor('roles', r, lang),
-      active: r.active,
-    })),
-    topics: taxonomy.allLabelled('topics', db).map((r) => ({
-      key: r.key,
-      label: labelFor('topics', r, lang),
-      active: r.active,
-    })),
-    languages: languages.map((l) => ({ key: l.code, label: l.name, lang: l.code, active: true })),
-    lists: lists.listLists(db).map((l) => ({ key: String(l.id), label: l.name, active: true })),
-    statuses: subscriberStatuses.map((s) => ({ key: s, active: true })),
-  };
-}
-type Choices = ReturnType<typeof choices>;
-
 /** A segment's rules in words: [{ label: 'Region', values: ['Harz'] }, …]. */
-function describeRules(rules: SegmentRule[], c: Choices, at: FastifyRequest['at']) {
+function describeRules(rules: SegmentRule[], c: RuleChoices, at: FastifyRequest['at']) {
   const name = (list: { key: string; label: string }[], key: string) =>
     list.find((x) => x.key === key)?.label ?? key;
   return rules.map((rule) => {
@@ -211,14 +166,14 @@ const countScript = `// Live count for the segment form: asks /admin/segments/co
  * and, with the small script below, live while rules change.
  */
 export default async function segmentRoutes(app: FastifyInstance) {
-  const db = app.database.db;
+  const service = app.services.reference.segments;
   const editor = { config: { role: 'editor' as const } };
   const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
 
   const form = (
     reply: FastifyReply,
     data: {
-      segment?: segments.Segment;
+      segment?: Segment;
       values: RuleValues & { name?: string; description?: string };
       errors?: Record<string, string>;
       count?: number | null;
@@ -230,7 +185,7 @@ export default async function segmentRoutes(app: FastifyInstance) {
       'segments/form',
       {
         title: data.segment ? at('segments.edit') : at('segments.new'),
-        choices: choices(db, lang(reply.request)),
+        choices: service.choices(lang(reply.request)),
         errors: {},
         count: null,
         ...data,
@@ -247,86 +202,84 @@ export default async function segmentRoutes(app: FastifyInstance) {
   );
 
   app.get('/segments', async (request, reply) => {
-    const c = choices(db, lang(request));
+    const c = service.choices(lang(request));
     return reply.adminPage('segments/index', {
       title: request.at('segments.title'),
-      segments: segments.listSegments(db).map((s) => ({
+      segments: service.all().map((s) => ({
         ...s,
         summary: describeRules(s.rules, c, request.at),
-        count: segments.countRules(s.rules, s.match, db),
+        count: service.size(s.rules, s.match),
       })),
     });
   });
 
   app.get<{ Querystring: FormBody }>('/segments/count', async (request, reply) => {
-    const { values, rules, match } = readRules(request.query ?? {});
-    const errors = ruleErrors(values, rules, request.at, db);
-    if (Object.keys(errors).length) {
+    const { values, rules } = readRules(request.query ?? {});
+    const result = service.countRules(rules, values.match);
+    if (result.kind === 'invalid') {
       return reply.code(400).send({
         error: 'Bad Request',
-        message: Object.entries(errors)
+        message: Object.entries(problemTexts(result.errors, request.at))
           .map(([f, m]) => `${f}: ${m}`)
           .join(' '),
         statusCode: 400,
       });
     }
-    return reply
-      .header('Cache-Control', 'no-store')
-      .send({ count: segments.countRules(rules, match, db) });
+    return reply.header('Cache-Control', 'no-store').send({ count: result.count });
   });
 
   app.get('/segments/new', editor, async (_request, reply) => {
     const values = valuesFromRules([], 'all');
-    return form(reply, { values, count: segments.countRules([], 'all', db) });
+    return form(reply, { values, count: service.size([], 'all') });
   });
 
   /** Create or update from the form, or only count (the no-JavaScript Count button). */
-  const save = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    segment: segments.Segment | undefined,
-  ) => {
+  const save = async (request: FastifyRequest, reply: FastifyReply, segment?: Segment) => {
     const body = (request.body ?? {}) as FormBody;
-    const { values, rules, match } = readRules(body);
-    const name = field(body, 'name').trim();
-    const description = field(body, 'description').trim().replace(/\r\n/g, '\n');
-    const errors = ruleErrors(values, rules, request.at, db);
-    const ruleProblem = Object.keys(errors).length > 0;
-    const all = { ...values, name, description };
+    const { values, rules } = readRules(body);
+    const draft: SegmentDraft = {
+      name: field(body, 'name'),
+      description: field(body, 'description'),
+      match: values.match,
+      rules,
+    };
+    const all = {
+      ...values,
+      name: draft.name.trim(),
+      description: draft.description.trim().replace(/\r\n/g, '\n'),
+    };
     if (field(body, 'action') === 'count') {
-      const count = ruleProblem ? null : segments.countRules(rules, match, db);
-      return form(reply, { segment, values: all, errors, count }, ruleProblem ? 400 : 200);
+      const result = service.countRules(rules, values.match);
+      if (result.kind === 'invalid') {
+        const errors = problemTexts(result.errors, request.at);
+        return form(reply, { segment, values: all, errors, count: null }, 400);
+      }
+      return form(reply, { segment, values: all, count: result.count });
     }
-    if (!name || !isPlainText(name, 100)) errors.name = request.at('segments.errors.name');
-    if (description.length > 500 || /[<>]/.test(description))
-      errors.description = request.at('segments.errors.description');
-    if (Object.keys(errors).length) {
-      const count = ruleProblem ? null : segments.countRules(rules, match, db);
-      return form(reply, { segment, values: all, errors, count }, 400);
+    const result = segment
+      ? service.update(segment.id, draft, request.actor!)
+      : service.create(draft, request.actor!);
+    if (result.kind === 'missing') return reply.callNotFound();
+    if (result.kind === 'invalid') {
+      const errors = problemTexts(result.errors, request.at);
+      return form(reply, { segment, values: all, errors, count: result.count }, 400);
     }
-    const input = { name, description, match, rules };
-    if (segment) {
-      segments.updateSegment(segment.id, input, db);
-      request.audit('update', 'segment', segment.id, { name, match, rules });
-      return reply.redirect(`/admin/segments/${segment.id}?notice=segments.saved`, 303);
-    }
-    const created = segments.createSegment(input, request.user?.id ?? null, db);
-    request.audit('create', 'segment', created.id, { name, match, rules });
-    return reply.redirect(`/admin/segments/${created.id}?notice=segments.created`, 303);
+    const notice = segment ? 'segments.saved' : 'segments.created';
+    return reply.redirect(`/admin/segments/${result.segment.id}?notice=${notice}`, 303);
   };
 
-  app.post('/segments', async (request, reply) => save(request, reply, undefined));
+  app.post('/segments', async (request, reply) => save(request, reply));
 
   app.get<{ Params: { id: string } }>('/segments/:id', async (request, reply) => {
-    const segment = segments.findSegment(Number(request.params.id), db);
+    const segment = service.find(Number(request.params.id));
     if (!segment) return reply.callNotFound();
-    const c = choices(db, lang(request));
-    const members = segments.previewMembers(segment.rules, segment.match, MEMBERS_SHOWN, db);
+    const c = service.choices(lang(request));
+    const members = service.members(segment, MEMBERS_SHOWN);
     return reply.adminPage('segments/detail', {
       title: segment.name,
       segment,
       summary: describeRules(segment.rules, c, request.at),
-      count: segments.countRules(segment.rules, segment.match, db),
+      count: service.size(segment.rules, segment.match),
       members: members.map((m) => ({
         ...m,
         roles: m.roleKeys.map((k) => c.roles.find((r) => r.key === k)?.label ?? k),
@@ -335,7 +288,7 @@ export default async function segmentRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/segments/:id/edit', editor, async (request, reply) => {
-    const segment = segments.findSegment(Number(request.params.id), db);
+    const segment = service.find(Number(request.params.id));
     if (!segment) return reply.callNotFound();
     return form(reply, {
       segment,
@@ -344,21 +297,18 @@ export default async function segmentRoutes(app: FastifyInstance) {
         name: segment.name,
         description: segment.description,
       },
-      count: segments.countRules(segment.rules, segment.match, db),
+      count: service.size(segment.rules, segment.match),
     });
   });
 
   app.post<{ Params: { id: string } }>('/segments/:id', async (request, reply) => {
-    const segment = segments.findSegment(Number(request.params.id), db);
+    const segment = service.find(Number(request.params.id));
     if (!segment) return reply.callNotFound();
     return save(request, reply, segment);
   });
 
   app.post<{ Params: { id: string } }>('/segments/:id/delete', async (request, reply) => {
-    const segment = segments.findSegment(Number(request.params.id), db);
-    if (!segment) return reply.callNotFound();
-    segments.deleteSegment(segment.id, db);
-    request.audit('delete', 'segment', segment.id, { name: segment.name });
+    if (!service.delete(Number(request.params.id), request.actor!)) return reply.callNotFound();
     return reply.redirect('/admin/segments?notice=segments.deleted', 303);
   });
 }

@@ -8,7 +8,6 @@ import * as subscribers from '../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../db/schema.js';
 import { csvRow, CSV_BOM } from '../../infra/csv.js';
 import { languages, translator } from '../../i18n/index.js';
-import { formChoices } from '../../plugins/view.js';
 import { normaliseEmail } from '../../services/subscribers/index.js';
 import {
   field,
@@ -151,7 +150,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
 
   const choices = (request: FastifyRequest) => {
     const lang = request.user?.language ?? 'de';
-    const { regions, roles, topics } = formChoices(app, lang);
+    const { regions, roles, topics } = app.services.reference.formChoices(lang);
     return { regions, roles, topics, lists: admin.allLists(db), languages };
   };
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { formChoices } from '../../plugins/view.js';
 import {
   profileValues,
   readEmail,
@@ -53,7 +52,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
         title: request.t('preferences.title'),
         token: request.params.token,
         email: subscriber.email,
-        choices: formChoices(app, request.lang.code),
+        choices: app.services.reference.formChoices(request.lang.code),
         unsubscribeUrl: app.services.subscribers.unsubscribeLink(subscriber.id, null),
         values: profileValues(full),
         ...extra,
@@ -101,7 +100,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
     if (!subscriber) return reply;
     const { values, errors, profile } = readProfile(
       (request.body ?? {}) as FormBody,
-      formChoices(app, request.lang.code),
+      app.services.reference.formChoices(request.lang.code),
       request.t,
       subscriber.language,
     );

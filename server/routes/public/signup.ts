@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lists from '../../../db/queries/lists.js';
-import { formChoices } from '../../plugins/view.js';
 import { field, readEmail, readProfile, requestMeta, type FormBody } from '../../http/form.js';
 
 const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
@@ -47,7 +46,7 @@ export default async function signupRoutes(app: FastifyInstance) {
     const query = request.query as Record<string, string | undefined>;
     return reply.page('signup', {
       title: request.t('signup.title'),
-      choices: formChoices(app, request.lang.code),
+      choices: app.services.reference.formChoices(request.lang.code),
       listChoices: lists.publicListChoices(app.database.db),
       startedAt: startedAt(),
       values: { source: (query.source ?? '').slice(0, 200) },
@@ -62,7 +61,7 @@ export default async function signupRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const body = (request.body ?? {}) as FormBody;
       const { t } = request;
-      const choices = formChoices(app, request.lang.code);
+      const choices = app.services.reference.formChoices(request.lang.code);
       const checkInbox = (email: string) =>
         reply.page('message', {
           title: t('signup.checkInboxTitle'),

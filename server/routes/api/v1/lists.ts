@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import * as lists from '../../../../db/queries/lists.js';
-import { isLanguage } from '../../../i18n/index.js';
+import { listLimits, type ListWithCount } from '../../../services/reference/index.js';
+import { fieldProblems, problemsSchema } from './problems.js';
 import { error, iso } from './schemas.js';
 
 const listSchema = {
@@ -18,7 +18,26 @@ const listSchema = {
   },
 } as const;
 
-const present = (l: lists.ListWithCount) => ({ ...l, createdAt: iso(l.createdAt) });
+/** A new list: the limits are the service's (validateList checks the same). */
+export const listBodySchema = {
+  type: 'object',
+  properties: {
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: listLimits.name,
+      pattern: '^[^\\r\\n<>]*$',
+    },
+    description: { type: 'string', maxLength: listLimits.description, pattern: '^[^<>]*$' },
+    isPublic: { type: 'boolean', default: true },
+    doubleOptIn: { type: 'boolean', default: true },
+    defaultLanguage: { type: 'string', maxLength: listLimits.defaultLanguage, default: 'de' },
+  },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+
+const present = (l: ListWithCount) => ({ ...l, createdAt: iso(l.createdAt) });
 
 interface ListBody {
   name: string;
@@ -28,15 +47,11 @@ interface ListBody {
   defaultLanguage?: string;
 }
 
-const bad = (statusCode: 400 | 404 | 409, message: string) => ({
-  error: { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict' }[statusCode],
-  message,
-  statusCode,
-});
+const notFound = { error: 'Not Found', message: 'no such list', statusCode: 404 };
 
 /** Lists in the API: read, and create (editor tokens). */
 export default async function listApi(app: FastifyInstance) {
-  const db = app.database.db;
+  const service = app.services.reference.lists;
 
   app.get(
     '/lists',
@@ -49,7 +64,7 @@ export default async function listApi(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ items: lists.listLists(db).map(present) }),
+    async () => ({ items: service.all().map(present) }),
   );
 
   app.post<{ Body: ListBody }>(
@@ -57,41 +72,35 @@ export default async function listApi(app: FastifyInstance) {
     {
       schema: {
         summary: 'Create a list (its key is made from the name and never changes)',
-        body: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\r\\n<>]*$' },
-            description: { type: 'string', maxLength: 500, pattern: '^[^<>]*$' },
-            isPublic: { type: 'boolean', default: true },
-            doubleOptIn: { type: 'boolean', default: true },
-            defaultLanguage: { type: 'string', maxLength: 10, default: 'de' },
-          },
-          required: ['name'],
-          additionalProperties: false,
+        body: listBodySchema,
+        response: {
+          201: listSchema,
+          400: problemsSchema,
+          401: error,
+          403: error,
+          409: problemsSchema,
         },
-        response: { 201: listSchema, 400: error, 401: error, 403: error, 409: error },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const input: lists.ListInput = {
-        name: body.name.trim(),
-        description: (body.description ?? '').trim(),
-        isPublic: body.isPublic ?? true,
-        doubleOptIn: body.doubleOptIn ?? true,
-        defaultLanguage: body.defaultLanguage ?? 'de',
-      };
-      if (!input.name) return reply.code(400).send(bad(400, 'name must not be blank'));
-      if (!isLanguage(input.defaultLanguage))
-        return reply.code(400).send(bad(400, `unknown language: ${input.defaultLanguage}`));
-      if (lists.listNameTaken(input.name, db))
-        return reply.code(409).send(bad(409, 'a list with this name exists'));
-      const created = lists.createList(input, db);
-      request.audit('create', 'list', created.id, { ...input, key: created.key });
+      const result = service.create(
+        {
+          name: body.name,
+          description: body.description ?? '',
+          isPublic: body.isPublic ?? true,
+          doubleOptIn: body.doubleOptIn ?? true,
+          defaultLanguage: body.defaultLanguage ?? 'de',
+        },
+        request.actor!,
+      );
+      if (result.kind === 'conflict')
+        return reply.code(409).send(fieldProblems(409, result.errors));
+      if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
       return reply
         .code(201)
-        .header('Location', `/api/v1/lists/${created.id}`)
-        .send(present(lists.findList(created.id, db)!));
+        .header('Location', `/api/v1/lists/${result.list.id}`)
+        .send(present(result.list));
     },
   );
 
@@ -109,8 +118,8 @@ export default async function listApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const list = lists.findList(request.params.id, db);
-      if (!list) return reply.code(404).send(bad(404, 'no such list'));
+      const list = service.find(request.params.id);
+      if (!list) return reply.code(404).send(notFound);
       return present(list);
     },
   );

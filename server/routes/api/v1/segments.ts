@@ -1,17 +1,23 @@
 import type { FastifyInstance } from 'fastify';
-import * as segments from '../../../../db/queries/segments.js';
-import type { SegmentRule } from '../../../../db/schema.js';
-import { languages } from '../../../i18n/index.js';
+import {
+  ruleFields,
+  segmentLimits,
+  segmentMatches,
+  type Segment,
+  type SegmentMatch,
+  type SegmentRule,
+} from '../../../services/reference/index.js';
+import { fieldProblems, problemsSchema } from './problems.js';
 import { error, iso, idParams } from './schemas.js';
 
 const ruleSchema = {
   type: 'object',
   properties: {
-    field: { type: 'string', enum: [...segments.ruleFields] },
+    field: { type: 'string', enum: [...ruleFields] },
     values: {
       type: 'array',
-      maxItems: 200,
-      items: { type: 'string', maxLength: 100 },
+      maxItems: segmentLimits.values,
+      items: { type: 'string', maxLength: segmentLimits.value },
       description:
         'region/role/topic keys, language codes, list ids, statuses; one YYYY-MM-DD date for createdAfter/createdBefore; ["opened"|"clicked", "N"] for engagement (matches nobody until deliveries are recorded)',
     },
@@ -26,14 +32,14 @@ const segmentSchema = {
     id: { type: 'integer' },
     name: { type: 'string' },
     description: { type: 'string' },
-    match: { type: 'string', enum: ['all', 'any'] },
+    match: { type: 'string', enum: [...segmentMatches] },
     rules: { type: 'array', items: ruleSchema },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
 
-const present = (s: segments.Segment) => ({
+const present = (s: Segment) => ({
   id: s.id,
   name: s.name,
   description: s.description,
@@ -43,18 +49,36 @@ const present = (s: segments.Segment) => ({
   updatedAt: iso(s.updatedAt),
 });
 
+/** A new segment: the limits are the service's (validateSegment checks the same). */
+export const segmentBodySchema = {
+  type: 'object',
+  properties: {
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: segmentLimits.name,
+      pattern: '^[^\\r\\n<>]*$',
+    },
+    description: { type: 'string', maxLength: segmentLimits.description, pattern: '^[^<>]*$' },
+    match: { type: 'string', enum: [...segmentMatches], default: 'all' },
+    rules: { type: 'array', maxItems: segmentLimits.rules, items: ruleSchema },
+  },
+  required: ['name', 'rules'],
+  additionalProperties: false,
+} as const;
+
 const notFound = { error: 'Not Found', message: 'no such segment', statusCode: 404 };
 
 interface SegmentBody {
   name: string;
   description?: string;
-  match?: segments.SegmentMatch;
+  match?: SegmentMatch;
   rules: SegmentRule[];
 }
 
 /** Segments in the API: read, count, create (editor tokens). */
 export default async function segmentApi(app: FastifyInstance) {
-  const db = app.database.db;
+  const service = app.services.reference.segments;
 
   app.get(
     '/segments',
@@ -67,7 +91,7 @@ export default async function segmentApi(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ items: segments.listSegments(db).map(present) }),
+    async () => ({ items: service.all().map(present) }),
   );
 
   app.post<{ Body: SegmentBody }>(
@@ -75,44 +99,23 @@ export default async function segmentApi(app: FastifyInstance) {
     {
       schema: {
         summary: 'Save a segment: rules combined with all (and) or any (or)',
-        body: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\r\\n<>]*$' },
-            description: { type: 'string', maxLength: 500, pattern: '^[^<>]*$' },
-            match: { type: 'string', enum: ['all', 'any'], default: 'all' },
-            rules: { type: 'array', maxItems: 20, items: ruleSchema },
-          },
-          required: ['name', 'rules'],
-          additionalProperties: false,
-        },
-        response: { 201: segmentSchema, 400: error, 401: error, 403: error },
+        body: segmentBodySchema,
+        response: { 201: segmentSchema, 400: problemsSchema, 401: error, 403: error },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const name = body.name.trim();
-      const rules = body.rules.map((r) => ({ field: r.field, values: [...new Set(r.values)] }));
-      const problems = Object.entries(
-        segments.ruleProblems(
-          rules,
-          languages.map((l) => l.code),
-          db,
-        ),
+      const result = service.create(
+        {
+          name: body.name,
+          description: body.description ?? '',
+          match: body.match ?? 'all',
+          rules: body.rules,
+        },
+        request.actor!,
       );
-      const duplicate = rules.find((r, i) => rules.findIndex((x) => x.field === r.field) !== i);
-      const message = !name
-        ? 'name must not be blank'
-        : duplicate
-          ? `rule ${duplicate.field} given twice: put all its values in one rule`
-          : problems.map(([f, p]) => `rule ${f}: ${p}`).join('; ');
-      if (message) return reply.code(400).send({ error: 'Bad Request', message, statusCode: 400 });
-      const segment = segments.createSegment(
-        { name, description: (body.description ?? '').trim(), match: body.match ?? 'all', rules },
-        null,
-        db,
-      );
-      request.audit('create', 'segment', segment.id, { name, match: segment.match, rules });
+      if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
+      const { segment } = result;
       return reply
         .code(201)
         .header('Location', `/api/v1/segments/${segment.id}`)
@@ -130,7 +133,7 @@ export default async function segmentApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const segment = segments.findSegment(request.params.id, db);
+      const segment = service.find(request.params.id);
       if (!segment) return reply.code(404).send(notFound);
       return present(segment);
     },
@@ -159,9 +162,9 @@ export default async function segmentApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const segment = segments.findSegment(request.params.id, db);
+      const segment = service.find(request.params.id);
       if (!segment) return reply.code(404).send(notFound);
-      return segments.segmentCounts(segment, db);
+      return service.counts(segment);
     },
   );
 }

@@ -72,10 +72,13 @@ export default fp(
       'page',
       async function (this: FastifyReply, template, data = {}, status = 200) {
         const request: FastifyRequest = this.request;
+        // Language links point back to the matched route; a page no route matched (a 404 for
+        // `/.//evil.example/x`) links to the start page, so no raw path ever becomes a link.
         const url = new URL(request.url, 'http://x');
+        const path = request.routeOptions.url ? url.pathname.replace(/^\/+/, '/') : '/';
         const switchTo = (code: string) => {
           url.searchParams.set('lang', code);
-          return `${url.pathname}?${url.searchParams.toString()}`;
+          return `${path}?${url.searchParams.toString()}`;
         };
         const html = await this.viewAsync(template, {
           t: request.t,

@@ -97,3 +97,32 @@ describe('pages take HTML forms only', () => {
     expect(ok.statusCode).toBe(200);
   });
 });
+
+describe('links on pages', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the language links of a 404 page never point to another host', async () => {
+    for (const url of ['/.//evil.example/x', '//evil.example/x', '/%2F%2Fevil.example/x']) {
+      const res = await t.app.inject({ url, headers: { accept: 'text/html' } });
+      expect(res.statusCode, url).toBe(404);
+      const hrefs = [...res.body.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
+      expect(hrefs.length).toBeGreaterThan(0);
+      for (const href of hrefs) {
+        expect(href, `${url}: ${href}`).not.toMatch(/^\/\//);
+        expect(href, `${url}: ${href}`).not.toContain('evil.example');
+      }
+      expect(res.body).toContain('href="/?lang=en"');
+    }
+  });
+
+  it('the language links of a real page keep its path and query', async () => {
+    const res = await t.app.inject({ url: '/privacy?x=1', headers: { accept: 'text/html' } });
+    expect(res.body).toContain('href="/privacy?x=1&amp;lang=en"');
+  });
+});

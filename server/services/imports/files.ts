@@ -1,0 +1,77 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../../../db/client.js';
+import { transaction } from '../../../db/client.js';
+import * as imports from '../../../db/queries/imports.js';
+import type { CsvDelimiter, CsvEncoding, ParsedCsv } from './decode.js';
+import { guessMapping, type ImportField } from './mapping.js';
+import type { ImportReport } from './validate.js';
+
+/** The uploaded file on disk and its import row; files with personal data do not stay long. */
+
+export const PREVIEW_ROWS = 5;
+
+export interface ImportOptions {
+  encoding: CsvEncoding;
+  delimiter: CsvDelimiter;
+  headers: string[];
+  preview: string[][];
+  mapping: ImportField[];
+  mode?: 'confirmed' | 'confirmation';
+  consentSource?: string | null;
+  enteredBy?: string;
+  /** Running totals of the background job (kept with each batch, so a retry resumes). */
+  counts?: imports.ImportCounts;
+}
+
+export const importFile = (dataDir: string, id: number) => join(dataDir, 'imports', `${id}.csv`);
+
+/** Store an uploaded (already parsed) file and its import row. */
+export function saveUpload(
+  deps: { db: Db; dataDir: string },
+  input: { fileName: string; bytes: Uint8Array; parsed: ParsedCsv; createdBy: number | null },
+): imports.Import {
+  const options: ImportOptions = {
+    encoding: input.parsed.encoding,
+    delimiter: input.parsed.delimiter,
+    headers: input.parsed.headers,
+    preview: input.parsed.rows.slice(0, PREVIEW_ROWS).map((r) => r.cells),
+    mapping: guessMapping(input.parsed.headers),
+  };
+  mkdirSync(join(deps.dataDir, 'imports'), { recursive: true });
+  return transaction(deps.db, (tx) => {
+    const row = imports.createImport(
+      {
+        fileName: input.fileName.slice(0, 200),
+        filePath: '',
+        options: options as unknown as Record<string, unknown>,
+        totalRows: input.parsed.rows.length,
+        createdBy: input.createdBy,
+      },
+      tx,
+    );
+    const filePath = importFile(deps.dataDir, row.id);
+    // Written inside the transaction: a failed write leaves no import row behind.
+    writeFileSync(filePath, input.bytes, { mode: 0o600 });
+    imports.updateImport(row.id, { filePath }, tx);
+    return { ...row, filePath };
+  });
+}
+
+export const optionsOf = (row: imports.Import) => row.options as unknown as ImportOptions;
+export const reportOf = (row: imports.Import) =>
+  (row.report ?? undefined) as unknown as ImportReport | undefined;
+
+/** Uploaded files that were never imported hold personal data too: gone after this long. */
+export const IMPORT_FILE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Delete stale upload files and their preview rows; the import's counts and report stay. */
+export function purgeStaleImports(db: Db, now = Date.now()): number {
+  const stale = imports.staleImports(now - IMPORT_FILE_RETENTION_MS, db);
+  for (const row of stale) {
+    rmSync(row.filePath, { force: true });
+    const options = { ...optionsOf(row), preview: [] } as unknown as Record<string, unknown>;
+    imports.updateImport(row.id, { filePath: '', options }, db);
+  }
+  return stale.length;
+}

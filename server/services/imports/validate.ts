@@ -88,26 +88,16 @@ function lookup(entries: [string, string][]): Map<string, string> {
   return map;
 }
 
-/**
- * Check every row against the mapping and the reference data. A row with any problem is
- * skipped as a whole; the first occurrence of an address wins over later duplicates.
- * `isExisting` tells which valid addresses are already subscribers (for the report only).
- */
-export function validateRows(
-  parsed: ParsedCsv,
-  mapping: ImportField[],
-  ref: ImportReference,
-  isExisting: (emails: string[]) => Set<string>,
-): { rows: (ValidRow | null)[]; report: ImportReport } {
-  const col = (field: ImportField) => mapping.indexOf(field);
-  const cols = {
-    email: col('email'),
-    name: col('name'),
-    region: col('region'),
-    roles: col('roles'),
-    topics: col('topics'),
-    language: col('language'),
-  };
+/** The reference data as lookup tables, built once per file. */
+export interface RowRules {
+  regions: Map<string, string>;
+  roles: Map<string, string>;
+  topics: Map<string, string>;
+  languages: Map<string, string>;
+  simplify: (s: string) => string;
+}
+
+export function rowRules(ref: ImportReference): RowRules {
   const regions = lookup(
     ref.regions.flatMap((r) => [[r.key, r.key] as [string, string], [r.name, r.key]]),
   );
@@ -134,8 +124,93 @@ export function validateRows(
     ['Ukrainian', 'uk'],
   ] as const)
     if (isLanguage(code)) langs.set(simplify(name), code);
+  return { regions, roles, topics, languages: langs, simplify: memo(simplify) };
+}
 
-  const simple = memo(simplify);
+/** One row's cells by field, trimmed; empty when the file has no such column. */
+export type RowInput = Record<Exclude<ImportField, 'ignore'>, string>;
+
+/** A problem of one row, before it gets its line: the offending value, not yet shortened. */
+export interface RowProblem {
+  kind: ProblemKind;
+  value: string;
+}
+
+const many = (s: string) =>
+  s
+    .split(/[;|]/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+/**
+ * The field checks of one row: the address, the name, and the region, roles, topics and
+ * language matched by key or label. Problems come in field order; a valid row carries keys.
+ */
+export function validateRow(
+  input: RowInput,
+  rules: RowRules,
+): { row: Omit<ValidRow, 'index'>; problems: RowProblem[] } {
+  const problems: RowProblem[] = [];
+  const add = (kind: ProblemKind, value: string) => problems.push({ kind, value });
+  const simple = rules.simplify;
+  const email = normaliseEmail(input.email);
+  if (!email) add('emailMissing', '');
+  else if (!isValidEmail(email)) add('emailInvalid', input.email);
+  const row: Omit<ValidRow, 'index'> = { email };
+  const name = input.name;
+  if (name) {
+    if (!isPlainText(name, 100)) add('nameInvalid', name);
+    else row.name = name;
+  }
+  const region = input.region;
+  if (region) {
+    const key = rules.regions.get(simple(region));
+    if (key) row.regionKey = key;
+    else add('regionUnknown', region);
+  }
+  for (const [field, map, kind] of [
+    ['roles', rules.roles, 'roleUnknown'],
+    ['topics', rules.topics, 'topicUnknown'],
+  ] as const) {
+    const values = many(input[field]);
+    const keys: string[] = [];
+    for (const v of values) {
+      const key = map.get(simple(v));
+      if (!key) add(kind, v);
+      else if (!keys.includes(key)) keys.push(key);
+    }
+    if (keys.length) row[field === 'roles' ? 'roleKeys' : 'topicKeys'] = keys;
+  }
+  const language = input.language;
+  if (language) {
+    const code = rules.languages.get(simple(language));
+    if (code) row.language = code;
+    else add('languageUnknown', language);
+  }
+  return { row, problems };
+}
+
+/**
+ * Check every row against the mapping and the reference data. A row with any problem is
+ * skipped as a whole; the first occurrence of an address wins over later duplicates.
+ * `isExisting` tells which valid addresses are already subscribers (for the report only).
+ */
+export function validateRows(
+  parsed: ParsedCsv,
+  mapping: ImportField[],
+  ref: ImportReference,
+  isExisting: (emails: string[]) => Set<string>,
+): { rows: (ValidRow | null)[]; report: ImportReport } {
+  const col = (field: ImportField) => mapping.indexOf(field);
+  const cols = {
+    email: col('email'),
+    name: col('name'),
+    region: col('region'),
+    roles: col('roles'),
+    topics: col('topics'),
+    language: col('language'),
+  };
+  const rules = rowRules(ref);
   const problems: ImportProblem[] = [];
   const counts: Partial<Record<ProblemKind, number>> = {};
   const seen = new Map<string, number>();
@@ -143,62 +218,35 @@ export function validateRows(
   let problemRows = 0;
   const cell = (cells: string[], i: number) => (i >= 0 ? (cells[i] ?? '').trim() : '');
   const short = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);
-  const many = (s: string) =>
-    s
-      .split(/[;|]/)
-      .map((v) => v.trim())
-      .filter(Boolean);
 
   parsed.rows.forEach((r, index) => {
-    const found: ImportProblem[] = [];
-    const add = (kind: ProblemKind, value: string) =>
-      found.push({ line: r.line, kind, value: short(value) });
-    const rawEmail = cell(r.cells, cols.email);
-    const email = normaliseEmail(rawEmail);
-    if (!email) add('emailMissing', '');
-    else if (!isValidEmail(email)) add('emailInvalid', rawEmail);
-    else if (seen.has(email)) add('duplicate', String(seen.get(email)));
-    const row: ValidRow = { index, email };
-    const name = cell(r.cells, cols.name);
-    if (name) {
-      if (!isPlainText(name, 100)) add('nameInvalid', name);
-      else row.name = name;
+    const { row, problems: found } = validateRow(
+      {
+        email: cell(r.cells, cols.email),
+        name: cell(r.cells, cols.name),
+        region: cell(r.cells, cols.region),
+        roles: cell(r.cells, cols.roles),
+        topics: cell(r.cells, cols.topics),
+        language: cell(r.cells, cols.language),
+      },
+      rules,
+    );
+    const { email } = row;
+    // A duplicate is an address problem: it comes first, like the other address problems.
+    if (email && isValidEmail(email)) {
+      if (seen.has(email)) found.unshift({ kind: 'duplicate', value: String(seen.get(email)) });
+      else seen.set(email, r.line);
     }
-    const region = cell(r.cells, cols.region);
-    if (region) {
-      const key = regions.get(simple(region));
-      if (key) row.regionKey = key;
-      else add('regionUnknown', region);
-    }
-    for (const [field, map, kind] of [
-      ['roles', roles, 'roleUnknown'],
-      ['topics', topics, 'topicUnknown'],
-    ] as const) {
-      const values = many(cell(r.cells, cols[field]));
-      const keys: string[] = [];
-      for (const v of values) {
-        const key = map.get(simple(v));
-        if (!key) add(kind, v);
-        else if (!keys.includes(key)) keys.push(key);
-      }
-      if (keys.length) row[field === 'roles' ? 'roleKeys' : 'topicKeys'] = keys;
-    }
-    const language = cell(r.cells, cols.language);
-    if (language) {
-      const code = langs.get(simple(language));
-      if (code) row.language = code;
-      else add('languageUnknown', language);
-    }
-    if (email && isValidEmail(email) && !seen.has(email)) seen.set(email, r.line);
     if (found.length) {
       problemRows++;
       for (const p of found) {
         counts[p.kind] = (counts[p.kind] ?? 0) + 1;
-        if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(p);
+        if (problems.length < MAX_REPORTED_PROBLEMS)
+          problems.push({ line: r.line, kind: p.kind, value: short(p.value) });
       }
       rows.push(null);
     } else {
-      rows.push(row);
+      rows.push({ index, ...row });
     }
   });
 

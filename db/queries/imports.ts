@@ -7,9 +7,23 @@ import {
   subscribers,
   subscriberTopics,
   subscriptions,
+  type ImportCounts,
+  type ImportOptions,
   type importStatuses,
 } from '../schema.js';
 import { claimConfirmationSlot, recordConsent } from './subscribers.js';
+
+export {
+  importFields,
+  type CsvDelimiter,
+  type CsvEncoding,
+  type ImportCounts,
+  type ImportField,
+  type ImportOptions,
+  type ImportProblem,
+  type ImportReport,
+  type ProblemKind,
+} from '../schema.js';
 
 export type Import = typeof imports.$inferSelect;
 export type ImportStatus = (typeof importStatuses)[number];
@@ -18,7 +32,7 @@ export function createImport(
   input: {
     fileName: string;
     filePath: string;
-    options: Record<string, unknown>;
+    options: ImportOptions;
     totalRows: number;
     createdBy: number | null;
   },
@@ -128,13 +142,6 @@ export interface ImportWriteOptions {
   defaultLanguage?: string;
   cooldownMs: number;
   now: number;
-}
-
-export interface ImportCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  skipped: number;
 }
 
 /**

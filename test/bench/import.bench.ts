@@ -89,7 +89,7 @@ describe('CSV import, 100,000 rows', () => {
         {
           fileName: 'people.csv',
           filePath: file,
-          options: options as unknown as Record<string, unknown>,
+          options,
           totalRows: TOTAL,
           createdBy: null,
         },

@@ -200,8 +200,8 @@ describe('the import job', () => {
       );
       validateImport(db, row.id, guessMapping(parsed.headers));
       const options = {
-        ...(imports.findImport(row.id, db)!.options as object),
-        mode: 'confirmation',
+        ...imports.findImport(row.id, db)!.options,
+        mode: 'confirmation' as const,
       };
       imports.updateImport(row.id, { status: 'running', options }, db);
       const secrets = new Secrets('resume-test-secret-resume-test-secret');
@@ -265,7 +265,7 @@ describe('the import job', () => {
       expect(existsSync(running.filePath)).toBe(true);
       const after = imports.findImport(old.id, db)!;
       expect(after.filePath).toBe('');
-      expect((after.options as { preview: unknown[] }).preview).toEqual([]);
+      expect(after.options.preview).toEqual([]);
       expect(purgeStaleImports(db, later)).toBe(0);
     } finally {
       database.close();

@@ -6,9 +6,7 @@ import {
   MAPPING_CHOICES,
   MAX_ROWS,
   mappingProblem,
-  optionsOf,
   parseCsv,
-  reportOf,
   saveUpload,
   validateImport,
   type ImportField,
@@ -110,7 +108,7 @@ export default async function importRoutes(app: FastifyInstance) {
       {
         title: request.at('imports.mapping.title'),
         item: row,
-        options: optionsOf(row),
+        options: row.options,
         mapping,
         choices: MAPPING_CHOICES,
         errors: error ? { mapping: error } : {},
@@ -123,7 +121,7 @@ export default async function importRoutes(app: FastifyInstance) {
     if (!row) return notFound(request, reply);
     if (row.status !== 'uploaded' && row.status !== 'ready')
       return reply.redirect(`/admin/imports/${row.id}`, 303);
-    return mappingPage(request, reply, row, optionsOf(row).mapping);
+    return mappingPage(request, reply, row, row.options.mapping);
   });
 
   app.post<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
@@ -132,7 +130,7 @@ export default async function importRoutes(app: FastifyInstance) {
     if (row.status !== 'uploaded' && row.status !== 'ready')
       return reply.redirect(`/admin/imports/${row.id}`, 303);
     const body = (request.body ?? {}) as FormBody;
-    const mapping = optionsOf(row).headers.map((_h, i) => {
+    const mapping = row.options.headers.map((_h, i) => {
       const choice = field(body, `map-${i}`) as ImportField;
       return MAPPING_CHOICES.includes(choice) ? choice : 'ignore';
     });
@@ -155,8 +153,8 @@ export default async function importRoutes(app: FastifyInstance) {
       {
         title: request.at('imports.report.title'),
         item: row,
-        options: optionsOf(row),
-        report: reportOf(row),
+        options: row.options,
+        report: row.report ?? undefined,
         values: { mode: 'confirmation', ...values },
         errors,
       },
@@ -175,8 +173,8 @@ export default async function importRoutes(app: FastifyInstance) {
       return reply.adminPage('imports/status', {
         title: request.at(`imports.status.${row.status}`),
         item: row,
-        options: optionsOf(row),
-        report: reportOf(row),
+        options: row.options,
+        report: row.report ?? undefined,
         // Refreshing moves a screen reader back to the top: it can be switched off.
         refresh: running && request.query.refresh !== 'off',
         // "The import is running" belongs to the running page only, not to a reloaded done page.
@@ -204,19 +202,19 @@ export default async function importRoutes(app: FastifyInstance) {
           max: MAX_CONSENT_SOURCE,
         });
     }
-    const report = reportOf(row);
+    const report = row.report;
     if (!report?.validRows) errors.mode = request.at('imports.start.nothing');
     if (Object.keys(errors).length) return reportPage(request, reply, row, values, errors);
     const options = {
-      ...optionsOf(row),
-      mode,
+      ...row.options,
+      mode: mode === 'confirmed' ? ('confirmed' as const) : ('confirmation' as const),
       consentSource: mode === 'confirmed' ? consentSource : null,
       enteredBy: request.user!.email,
     };
     const started = imports.transitionImport(
       row.id,
       [row.status],
-      { status: 'running', options: options as Record<string, unknown>, error: null },
+      { status: 'running', options, error: null },
       db,
     );
     if (!started) return reply.redirect(`/admin/imports/${row.id}`, 303);

@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
+import type { CsvDelimiter, CsvEncoding } from '../../../db/queries/imports.js';
 
 /** Bytes to a table: encoding (and BOM), delimiter, then the CSV records with their lines. */
 
-export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
-export type CsvDelimiter = ',' | ';' | '\t';
+export type { CsvDelimiter, CsvEncoding };
 
 /** A single record may not be longer than this (a 10 MB line is not an address list). */
 export const MAX_RECORD_CHARS = 64 * 1024;

@@ -3,26 +3,15 @@ import { join } from 'node:path';
 import type { Db } from '../../../db/client.js';
 import { transaction } from '../../../db/client.js';
 import * as imports from '../../../db/queries/imports.js';
-import type { CsvDelimiter, CsvEncoding, ParsedCsv } from './decode.js';
-import { guessMapping, type ImportField } from './mapping.js';
-import type { ImportReport } from './validate.js';
+import type { ImportOptions } from '../../../db/queries/imports.js';
+import type { ParsedCsv } from './decode.js';
+import { guessMapping } from './mapping.js';
 
 /** The uploaded file on disk and its import row; files with personal data do not stay long. */
 
-export const PREVIEW_ROWS = 5;
+export type { ImportOptions };
 
-export interface ImportOptions {
-  encoding: CsvEncoding;
-  delimiter: CsvDelimiter;
-  headers: string[];
-  preview: string[][];
-  mapping: ImportField[];
-  mode?: 'confirmed' | 'confirmation';
-  consentSource?: string | null;
-  enteredBy?: string;
-  /** Running totals of the background job (kept with each batch, so a retry resumes). */
-  counts?: imports.ImportCounts;
-}
+export const PREVIEW_ROWS = 5;
 
 export const importFile = (dataDir: string, id: number) => join(dataDir, 'imports', `${id}.csv`);
 
@@ -44,7 +33,7 @@ export function saveUpload(
       {
         fileName: input.fileName.slice(0, 200),
         filePath: '',
-        options: options as unknown as Record<string, unknown>,
+        options,
         totalRows: input.parsed.rows.length,
         createdBy: input.createdBy,
       },
@@ -58,10 +47,6 @@ export function saveUpload(
   });
 }
 
-export const optionsOf = (row: imports.Import) => row.options as unknown as ImportOptions;
-export const reportOf = (row: imports.Import) =>
-  (row.report ?? undefined) as unknown as ImportReport | undefined;
-
 /** Uploaded files that were never imported hold personal data too: gone after this long. */
 export const IMPORT_FILE_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
@@ -70,8 +55,7 @@ export function purgeStaleImports(db: Db, now = Date.now()): number {
   const stale = imports.staleImports(now - IMPORT_FILE_RETENTION_MS, db);
   for (const row of stale) {
     rmSync(row.filePath, { force: true });
-    const options = { ...optionsOf(row), preview: [] } as unknown as Record<string, unknown>;
-    imports.updateImport(row.id, { filePath: '', options }, db);
+    imports.updateImport(row.id, { filePath: '', options: { ...row.options, preview: [] } }, db);
   }
   return stale.length;
 }

@@ -1,7 +1,9 @@
+import { importFields, type ImportField } from '../../../db/queries/imports.js';
+
 /** Which column holds which field: guessed from the header, checked when a person chooses. */
 
-export const IMPORT_FIELDS = ['email', 'name', 'region', 'roles', 'topics', 'language'] as const;
-export type ImportField = (typeof IMPORT_FIELDS)[number] | 'ignore';
+export type { ImportField };
+export const IMPORT_FIELDS = importFields;
 export const MAPPING_CHOICES: readonly ImportField[] = [...IMPORT_FIELDS, 'ignore'];
 
 /** Lower case, no accents, letters and digits only: "Börde" and "borde" match. */

@@ -8,7 +8,6 @@ import { queueMails, type Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import type { Secrets } from '../../infra/security.js';
 import { parseCsv } from './decode.js';
-import { optionsOf } from './files.js';
 import { loadReference, validateRows, type ValidRow } from './validate.js';
 
 export interface ImportRunDeps {
@@ -28,7 +27,7 @@ export interface ImportRunDeps {
 export async function runImport(deps: ImportRunDeps, id: number): Promise<imports.ImportCounts> {
   const row = imports.findImport(id, deps.db);
   if (!row) throw new Error(`import ${id} not found`);
-  const options = optionsOf(row);
+  const { options } = row;
   if (row.status === 'done') return options.counts ?? emptyCounts();
   try {
     const parsed = parseCsv(readFileSync(row.filePath));
@@ -64,7 +63,7 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
           id,
           {
             processedRows: start + batch.length,
-            options: { ...options, counts } as unknown as Record<string, unknown>,
+            options: { ...options, counts },
           },
           tx,
         );
@@ -81,7 +80,7 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
         status: 'done',
         finishedAt: Date.now(),
         processedRows: rows.length,
-        options: { ...options, counts } as unknown as Record<string, unknown>,
+        options: { ...options, counts },
       },
       deps.db,
     );

@@ -1,14 +1,22 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../../../db/client.js';
 import * as imports from '../../../db/queries/imports.js';
+import type {
+  ImportField,
+  ImportProblem,
+  ImportReport,
+  ProblemKind,
+} from '../../../db/queries/imports.js';
 import * as reference from '../../../db/queries/reference.js';
 import { isLanguage, languages } from '../../i18n/index.js';
 import { isPlainText } from '../plain-text.js';
 import { isValidEmail, normaliseEmail } from '../subscribers/index.js';
-import { parseCsv, type CsvDelimiter, type CsvEncoding, type ParsedCsv } from './decode.js';
-import { simplify, type ImportField } from './mapping.js';
+import { parseCsv, type ParsedCsv } from './decode.js';
+import { simplify } from './mapping.js';
 
 /** Every row checked against the mapping and the reference data: the report, before writing. */
+
+export type { ImportProblem, ImportReport, ProblemKind };
 
 export const MAX_REPORTED_PROBLEMS = 100;
 
@@ -38,38 +46,6 @@ export function loadReference(db: Db): ImportReference {
     roles: reference.listRoles(db),
     topics: reference.listTopics(db),
   };
-}
-
-export type ProblemKind =
-  | 'emailMissing'
-  | 'emailInvalid'
-  | 'duplicate'
-  | 'nameInvalid'
-  | 'regionUnknown'
-  | 'roleUnknown'
-  | 'topicUnknown'
-  | 'languageUnknown';
-
-export interface ImportProblem {
-  line: number;
-  kind: ProblemKind;
-  /** The offending value, shortened; for duplicates the line of the first occurrence. */
-  value: string;
-}
-
-export interface ImportReport {
-  encoding: CsvEncoding;
-  delimiter: CsvDelimiter;
-  totalRows: number;
-  /** Rows that will be written (new or known addresses). */
-  validRows: number;
-  newRows: number;
-  existingRows: number;
-  /** Rows skipped because of at least one problem. */
-  problemRows: number;
-  counts: Partial<Record<ProblemKind, number>>;
-  /** The first problems, in file order. */
-  problems: ImportProblem[];
 }
 
 export interface ValidRow {
@@ -280,8 +256,8 @@ export function validateImport(db: Db, id: number, mapping: ImportField[]): Impo
     id,
     {
       status: 'ready',
-      options: { ...row.options, mapping } as Record<string, unknown>,
-      report: report as unknown as Record<string, unknown>,
+      options: { ...row.options, mapping },
+      report,
       totalRows: report.totalRows,
     },
     db,

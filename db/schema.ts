@@ -340,12 +340,12 @@ export type ImportField = (typeof importFields)[number] | 'ignore';
 export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
 export type CsvDelimiter = ',' | ';' | '\t';
 
-export interface ImportCounts {
+export type ImportCounts = {
   created: number;
   updated: number;
   unchanged: number;
   skipped: number;
-}
+};
 
 /** What an import keeps about its file and how to write it (the `options` column). */
 export interface ImportOptions {

@@ -2,13 +2,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as imports from '../../../db/queries/imports.js';
 import {
-  CsvError,
   MAPPING_CHOICES,
   MAX_ROWS,
-  mappingProblem,
-  parseCsv,
-  saveUpload,
-  validateImport,
+  mappable,
+  type Import,
   type ImportField,
 } from '../../services/imports/index.js';
 import { field, type FormBody } from '../../http/form.js';
@@ -17,10 +14,8 @@ import { queueImport } from '../../../workers/queues.js';
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const MAX_CONSENT_SOURCE = 500;
 
-/** Control characters (line breaks, NUL …) have no place in a file name or a consent source. */
+/** Control characters (line breaks, NUL …) have no place in a consent source. */
 const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
-const withoutControl = (s: string) =>
-  [...s].filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f').join('');
 
 /**
  * CSV import in four steps: upload, map the columns (with a preview), read the validation
@@ -31,6 +26,7 @@ export default async function importRoutes(app: FastifyInstance) {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
   });
   const db = app.database.db;
+  const service = app.services.imports;
   const editor = { config: { role: 'editor' as const } };
 
   const indexPage = (
@@ -41,14 +37,12 @@ export default async function importRoutes(app: FastifyInstance) {
   ) =>
     reply.adminPage(
       'imports/index',
-      { title: request.at('imports.title'), imports: imports.listImports(50, db), errors },
+      { title: request.at('imports.title'), imports: service.list(), errors },
       status,
     );
 
-  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const id = Number(request.params.id);
-    return Number.isSafeInteger(id) && id > 0 ? imports.findImport(id, db) : undefined;
-  };
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) =>
+    service.find(Number(request.params.id));
 
   const notFound = (request: FastifyRequest, reply: FastifyReply) =>
     reply
@@ -75,31 +69,16 @@ export default async function importRoutes(app: FastifyInstance) {
         return fail('tooLarge', { mb: MAX_UPLOAD_BYTES / 1024 / 1024 }, 413);
       throw err;
     }
-    let parsed;
-    try {
-      parsed = parseCsv(bytes);
-    } catch (err) {
-      if (!(err instanceof CsvError)) throw err;
-      return fail(err.code, { line: err.line ?? '?', max: MAX_ROWS });
-    }
-    // Only the name's last part is kept, without control characters; it is shown, never used.
-    const fileName = withoutControl(file.filename.split(/[\\/]/).pop()!) || 'import.csv';
-    const row = saveUpload(
-      { db, dataDir: app.config.dataDir },
-      { fileName, bytes, parsed, createdBy: request.user!.id },
-    );
-    request.audit('upload', 'import', row.id, {
-      fileName,
-      rows: parsed.rows.length,
-      encoding: parsed.encoding,
-    });
-    return reply.redirect(`/admin/imports/${row.id}/mapping`, 303);
+    const created = service.create({ fileName: file.filename, bytes }, request.actor!);
+    if (!created.ok)
+      return fail(created.error.code, { line: created.error.line ?? '?', max: MAX_ROWS });
+    return reply.redirect(`/admin/imports/${created.import.id}/mapping`, 303);
   });
 
   const mappingPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    row: imports.Import,
+    row: Import,
     mapping: ImportField[],
     error?: string,
   ) =>
@@ -119,32 +98,36 @@ export default async function importRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
     const row = load(request);
     if (!row) return notFound(request, reply);
-    if (row.status !== 'uploaded' && row.status !== 'ready')
-      return reply.redirect(`/admin/imports/${row.id}`, 303);
+    if (!mappable(row)) return reply.redirect(`/admin/imports/${row.id}`, 303);
     return mappingPage(request, reply, row, row.options.mapping);
   });
 
   app.post<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
     const row = load(request);
     if (!row) return notFound(request, reply);
-    if (row.status !== 'uploaded' && row.status !== 'ready')
-      return reply.redirect(`/admin/imports/${row.id}`, 303);
     const body = (request.body ?? {}) as FormBody;
-    const mapping = row.options.headers.map((_h, i) => {
-      const choice = field(body, `map-${i}`) as ImportField;
-      return MAPPING_CHOICES.includes(choice) ? choice : 'ignore';
-    });
-    const problem = mappingProblem(mapping);
-    if (problem)
-      return mappingPage(request, reply, row, mapping, request.at(`imports.mapping.${problem}`));
-    validateImport(db, row.id, mapping);
-    return reply.redirect(`/admin/imports/${row.id}`, 303);
+    const choices = row.options.headers.map((_h, i) => field(body, `map-${i}`));
+    const result = service.validate(row.id, choices);
+    switch (result.kind) {
+      case 'not-found':
+        return notFound(request, reply);
+      case 'invalid':
+        return mappingPage(
+          request,
+          reply,
+          result.import,
+          result.mapping,
+          request.at(`imports.mapping.${result.problem}`),
+        );
+      default:
+        return reply.redirect(`/admin/imports/${row.id}`, 303);
+    }
   });
 
   const reportPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    row: imports.Import,
+    row: Import,
     values: Record<string, string> = {},
     errors: Record<string, string> = {},
   ) =>

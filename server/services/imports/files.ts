@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from '../../../db/client.js';
-import { transaction } from '../../../db/client.js';
+import type { Db, Tx } from '../../../db/client.js';
 import * as imports from '../../../db/queries/imports.js';
 import type { ImportOptions } from '../../../db/queries/imports.js';
 import type { ParsedCsv } from './decode.js';
@@ -15,10 +14,19 @@ export const PREVIEW_ROWS = 5;
 
 export const importFile = (dataDir: string, id: number) => join(dataDir, 'imports', `${id}.csv`);
 
-/** Store an uploaded (already parsed) file and its import row. */
+/** Control characters (line breaks, NUL …) have no place in a file name. */
+const withoutControl = (s: string) =>
+  [...s].filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f').join('');
+
+/** Only the name's last part is kept, without control characters; it is shown, never used. */
+export const uploadName = (fileName: string) =>
+  withoutControl(fileName.split(/[\\/]/).pop()!) || 'import.csv';
+
+/** Store an uploaded (already parsed) file and its import row, inside the caller's transaction. */
 export function saveUpload(
-  deps: { db: Db; dataDir: string },
+  dataDir: string,
   input: { fileName: string; bytes: Uint8Array; parsed: ParsedCsv; createdBy: number | null },
+  tx: Tx,
 ): imports.Import {
   const options: ImportOptions = {
     encoding: input.parsed.encoding,
@@ -27,24 +35,22 @@ export function saveUpload(
     preview: input.parsed.rows.slice(0, PREVIEW_ROWS).map((r) => r.cells),
     mapping: guessMapping(input.parsed.headers),
   };
-  mkdirSync(join(deps.dataDir, 'imports'), { recursive: true });
-  return transaction(deps.db, (tx) => {
-    const row = imports.createImport(
-      {
-        fileName: input.fileName.slice(0, 200),
-        filePath: '',
-        options,
-        totalRows: input.parsed.rows.length,
-        createdBy: input.createdBy,
-      },
-      tx,
-    );
-    const filePath = importFile(deps.dataDir, row.id);
-    // Written inside the transaction: a failed write leaves no import row behind.
-    writeFileSync(filePath, input.bytes, { mode: 0o600 });
-    imports.updateImport(row.id, { filePath }, tx);
-    return { ...row, filePath };
-  });
+  mkdirSync(join(dataDir, 'imports'), { recursive: true });
+  const row = imports.createImport(
+    {
+      fileName: input.fileName.slice(0, 200),
+      filePath: '',
+      options,
+      totalRows: input.parsed.rows.length,
+      createdBy: input.createdBy,
+    },
+    tx,
+  );
+  const filePath = importFile(dataDir, row.id);
+  // Written inside the transaction: a failed write leaves no import row behind.
+  writeFileSync(filePath, input.bytes, { mode: 0o600 });
+  imports.updateImport(row.id, { filePath }, tx);
+  return { ...row, filePath };
 }
 
 /** Uploaded files that were never imported hold personal data too: gone after this long. */

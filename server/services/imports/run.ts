@@ -3,9 +3,6 @@ import type { Db } from '../../../db/client.js';
 import { transaction } from '../../../db/client.js';
 import * as imports from '../../../db/queries/imports.js';
 import * as reference from '../../../db/queries/reference.js';
-import type { ImportRunner } from '../../../workers/import.js';
-import { queueMails, type Queues } from '../../../workers/queues.js';
-import type { Config } from '../../config.js';
 import type { Secrets } from '../../infra/security.js';
 import { parseCsv } from './decode.js';
 import { loadReference, validateRows, type ValidRow } from './validate.js';
@@ -107,31 +104,3 @@ export const emptyCounts = (): imports.ImportCounts => ({
   unchanged: 0,
   skipped: 0,
 });
-
-/** The import worker's runner: writes with the app's database, mails through the mail queue. */
-export function importRunner(deps: {
-  db: Db;
-  queues: Queues;
-  secrets: Secrets;
-  config: Pick<Config, 'confirmCooldownMinutes'>;
-}): ImportRunner {
-  return {
-    run: async (importId) => {
-      const counts = await runImport(
-        {
-          db: deps.db,
-          secrets: deps.secrets,
-          cooldownMs: deps.config.confirmCooldownMinutes * 60_000,
-          enqueueConfirmations: async (ids, at) => {
-            await queueMails(
-              deps.queues,
-              ids.map((subscriberId) => ({ name: 'confirmation', subscriberId, at })),
-            );
-          },
-        },
-        importId,
-      );
-      return { ...counts };
-    },
-  };
-}

@@ -1,21 +1,16 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as imports from '../../../db/queries/imports.js';
 import {
   MAPPING_CHOICES,
+  MAX_CONSENT_SOURCE,
   MAX_ROWS,
   mappable,
   type Import,
   type ImportField,
 } from '../../services/imports/index.js';
 import { field, type FormBody } from '../../http/form.js';
-import { queueImport } from '../../../workers/queues.js';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-const MAX_CONSENT_SOURCE = 500;
-
-/** Control characters (line breaks, NUL …) have no place in a consent source. */
-const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
 
 /**
  * CSV import in four steps: upload, map the columns (with a preview), read the validation
@@ -25,7 +20,6 @@ export default async function importRoutes(app: FastifyInstance) {
   await app.register(multipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
   });
-  const db = app.database.db;
   const service = app.services.imports;
   const editor = { config: { role: 'editor' as const } };
 
@@ -167,51 +161,26 @@ export default async function importRoutes(app: FastifyInstance) {
   );
 
   app.post<{ Params: { id: string } }>('/imports/:id/start', editor, async (request, reply) => {
-    const row = load(request);
-    if (!row) return notFound(request, reply);
-    if (row.status !== 'ready' && row.status !== 'failed')
-      return reply.redirect(`/admin/imports/${row.id}`, 303);
     const body = (request.body ?? {}) as FormBody;
-    const mode = field(body, 'mode');
-    const consentSource = field(body, 'consentSource').trim();
-    const values = { mode, consentSource };
-    const errors: Record<string, string> = {};
-    if (mode !== 'confirmation' && mode !== 'confirmed')
-      errors.mode = request.at('imports.start.modeInvalid');
-    if (mode === 'confirmed') {
-      if (!consentSource) errors.consentSource = request.at('imports.start.sourceMissing');
-      else if (consentSource.length > MAX_CONSENT_SOURCE || hasControl(consentSource))
-        errors.consentSource = request.at('imports.start.sourceInvalid', {
-          max: MAX_CONSENT_SOURCE,
-        });
+    const values = { mode: field(body, 'mode'), consentSource: field(body, 'consentSource') };
+    const result = await service.start(Number(request.params.id), values, request.actor!);
+    switch (result.kind) {
+      case 'not-found':
+        return notFound(request, reply);
+      case 'not-startable':
+        return reply.redirect(`/admin/imports/${result.import.id}`, 303);
+      case 'invalid': {
+        const errors = Object.fromEntries(
+          Object.entries(result.errors).map(([f, key]) => [
+            f,
+            request.at(key, { max: MAX_CONSENT_SOURCE }),
+          ]),
+        );
+        const shown = { ...values, consentSource: values.consentSource.trim() };
+        return reportPage(request, reply, result.import, shown, errors);
+      }
+      case 'started':
+        return reply.redirect(`/admin/imports/${result.import.id}?notice=imports.started`, 303);
     }
-    const report = row.report;
-    if (!report?.validRows) errors.mode = request.at('imports.start.nothing');
-    if (Object.keys(errors).length) return reportPage(request, reply, row, values, errors);
-    const options = {
-      ...row.options,
-      mode: mode === 'confirmed' ? ('confirmed' as const) : ('confirmation' as const),
-      consentSource: mode === 'confirmed' ? consentSource : null,
-      enteredBy: request.user!.email,
-    };
-    const started = imports.transitionImport(
-      row.id,
-      [row.status],
-      { status: 'running', options, error: null },
-      db,
-    );
-    if (!started) return reply.redirect(`/admin/imports/${row.id}`, 303);
-    try {
-      await queueImport(app.queues, row.id);
-    } catch (err) {
-      imports.transitionImport(row.id, ['running'], { status: row.status }, db);
-      throw err;
-    }
-    request.audit('start', 'import', row.id, {
-      mode,
-      consentSource: options.consentSource,
-      rows: report!.validRows,
-    });
-    return reply.redirect(`/admin/imports/${row.id}?notice=imports.started`, 303);
   });
 }

@@ -2,7 +2,7 @@ import { transaction } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as imports from '../../../db/queries/imports.js';
 import type { ImportRunner } from '../../../workers/import.js';
-import { queueMails } from '../../../workers/queues.js';
+import { queueImport, queueMails } from '../../../workers/queues.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { CsvError, parseCsv } from './decode.js';
 import { saveUpload, purgeStaleImports, uploadName } from './files.js';
@@ -38,6 +38,43 @@ export type ValidateResult =
       problem: 'emailMissing' | 'fieldTwice';
     }
   | { kind: 'validated'; import: imports.Import; report: ImportReport };
+
+export type StartResult =
+  | { kind: 'not-found' }
+  /** Not validated, already running or done, or started by somebody else just now. */
+  | { kind: 'not-startable'; import: imports.Import }
+  /** Message keys by form field. */
+  | { kind: 'invalid'; import: imports.Import; errors: Partial<Record<StartField, string>> }
+  | { kind: 'started'; import: imports.Import };
+
+type StartField = 'mode' | 'consentSource';
+export type ImportMode = 'confirmed' | 'confirmation';
+
+/** The longest consent source (where and how people agreed, for confirmed imports). */
+export const MAX_CONSENT_SOURCE = 500;
+
+/** Control characters (line breaks, NUL …) have no place in a consent source. */
+const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+
+/**
+ * The start form: a mode, and for confirmed imports the source of the consent; something to
+ * import at all. Returns message keys by field (none: the input is fine).
+ */
+export function startProblems(
+  input: { mode: string; consentSource: string },
+  report: ImportReport | null,
+): Partial<Record<StartField, string>> {
+  const errors: Partial<Record<StartField, string>> = {};
+  const { mode, consentSource } = input;
+  if (mode !== 'confirmation' && mode !== 'confirmed') errors.mode = 'imports.start.modeInvalid';
+  if (mode === 'confirmed') {
+    if (!consentSource) errors.consentSource = 'imports.start.sourceMissing';
+    else if (consentSource.length > MAX_CONSENT_SOURCE || hasControl(consentSource))
+      errors.consentSource = 'imports.start.sourceInvalid';
+  }
+  if (!report?.validRows) errors.mode = 'imports.start.nothing';
+  return errors;
+}
 
 /** An import whose columns may still be mapped (and validated again). */
 export const mappable = (row: imports.Import) =>
@@ -106,6 +143,58 @@ export class ImportService implements ImportRunner {
     if (problem) return { kind: 'invalid', import: row, mapping, problem };
     const report = validateImport(this.ctx.db, row.id, mapping);
     return { kind: 'validated', import: row, report };
+  }
+
+  /**
+   * Start the background job with the chosen mode. The import moves to `running`, then the job
+   * is queued; when the queue cannot take it, the import goes back to where it was and the
+   * error is thrown. The audit entry is written once the job is queued.
+   */
+  async start(
+    id: number,
+    input: { mode: string; consentSource: string },
+    actor: Actor,
+  ): Promise<StartResult> {
+    const row = this.find(id);
+    if (!row) return { kind: 'not-found' };
+    if (row.status !== 'ready' && row.status !== 'failed')
+      return { kind: 'not-startable', import: row };
+    const consentSource = input.consentSource.trim();
+    const errors = startProblems({ mode: input.mode, consentSource }, row.report);
+    if (Object.keys(errors).length) return { kind: 'invalid', import: row, errors };
+    const mode: ImportMode = input.mode === 'confirmed' ? 'confirmed' : 'confirmation';
+    const who = auditWho(actor);
+    const options = {
+      ...row.options,
+      mode,
+      consentSource: mode === 'confirmed' ? consentSource : null,
+      enteredBy: who.actor,
+    };
+    const { db, queues } = this.ctx;
+    const started = imports.transitionImport(
+      row.id,
+      [row.status],
+      { status: 'running', options, error: null },
+      db,
+    );
+    if (!started) return { kind: 'not-startable', import: row };
+    try {
+      await queueImport(queues, row.id);
+    } catch (err) {
+      imports.transitionImport(row.id, ['running'], { status: row.status }, db);
+      throw err;
+    }
+    transaction(db, (tx) =>
+      recordAction(
+        who,
+        'start',
+        'import',
+        row.id,
+        { mode, consentSource: options.consentSource, rows: row.report!.validRows },
+        tx,
+      ),
+    );
+    return { kind: 'started', import: { ...row, status: 'running', options } };
   }
 
   /** The background job (the import worker calls this): writes the rows, queues the mails. */

@@ -73,4 +73,28 @@ describe('reading CSV files', () => {
     });
     expect(detectDelimiter('"a;b",c,d\n1;2;3;4;5')).toBe(',');
   });
+
+  it('reads a spreadsheet export: BOM, semicolons, CRLF line ends and a blank line', () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('E-Mail;Name\r\nanna@example.org;Anna\r\n\r\nben@example.org;"Ben; Jr."\r\n'),
+    ]);
+    const parsed = parseCsv(bytes);
+    expect(parsed).toMatchObject({ encoding: 'utf-8-bom', delimiter: ';' });
+    expect(parsed.headers).toEqual(['E-Mail', 'Name']);
+    expect(parsed.rows).toEqual([
+      { line: 2, cells: ['anna@example.org', 'Anna'] },
+      { line: 4, cells: ['ben@example.org', 'Ben; Jr.'] },
+    ]);
+  });
+
+  it('splits at tabs only when the header has tabs, even with commas and semicolons in cells', () => {
+    const parsed = parseCsv(Buffer.from('email\tname\nida@example.org\tMüller, Ida; Dr.\n'));
+    expect(parsed.delimiter).toBe('\t');
+    expect(parsed.rows[0]!.cells).toEqual(['ida@example.org', 'Müller, Ida; Dr.']);
+  });
+
+  it('names the line where an unclosed quote makes the rest unreadable', () => {
+    expect(csvError(fixture('unclosed-quote.csv'))).toMatchObject({ code: 'malformed', line: 3 });
+  });
 });

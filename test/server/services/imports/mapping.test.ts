@@ -18,4 +18,18 @@ describe('column mapping', () => {
     expect(mappingProblem(['email', 'name', 'name'])).toBe('fieldTwice');
     expect(mappingProblem(['email', 'ignore', 'ignore'])).toBeNull();
   });
+
+  it('ignores case, accents, umlauts and punctuation in header names', () => {
+    expect(
+      guessMapping([
+        'EMAIL',
+        'Voller Name',
+        'Gemeindeschlüssel',
+        'Tätigkeit',
+        'Interessen',
+        'Sprach-Code',
+      ]),
+    ).toEqual(['email', 'name', 'region', 'roles', 'topics', 'language']);
+    expect(guessMapping(['Kommentar', 'Telefon'])).toEqual(['ignore', 'ignore']);
+  });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../../server/services/imports/decode.js';
 import { guessMapping } from '../../../../server/services/imports/mapping.js';
-import { validateRows } from '../../../../server/services/imports/validate.js';
+import {
+  rowRules,
+  validateRow,
+  validateRows,
+  type RowInput,
+} from '../../../../server/services/imports/validate.js';
 import { fixture, reference } from './_setup.js';
 
 describe('validation report', () => {
@@ -57,5 +62,86 @@ describe('validation report', () => {
       { line: 3, kind: 'nameInvalid', value: 'Emil\nzweite Zeile' },
     ]);
     expect(result.rows[0]!.topicKeys).toEqual(['funding', 'training']);
+  });
+});
+
+describe('the field checks of one row', () => {
+  const rules = rowRules(reference);
+  const input = (fields: Partial<RowInput>): RowInput => ({
+    email: '',
+    name: '',
+    region: '',
+    roles: '',
+    topics: '',
+    language: '',
+    ...fields,
+  });
+
+  it('normalises the address and matches names, labels and language names to keys', () => {
+    const { row, problems } = validateRow(
+      input({
+        email: 'Anna.Schulz@Example.ORG',
+        name: 'Anna Schulz',
+        region: 'halle saale',
+        roles: 'Volunteer | staff; volunteer',
+        topics: 'Fördermöglichkeiten',
+        language: 'Englisch',
+      }),
+      rules,
+    );
+    expect(problems).toEqual([]);
+    expect(row).toEqual({
+      email: 'anna.schulz@example.org',
+      name: 'Anna Schulz',
+      regionKey: '15002',
+      roleKeys: ['volunteer', 'staff'],
+      topicKeys: ['funding'],
+      language: 'en',
+    });
+  });
+
+  it('leaves out what the row does not say', () => {
+    expect(validateRow(input({ email: 'ben@example.org' }), rules)).toEqual({
+      row: { email: 'ben@example.org' },
+      problems: [],
+    });
+  });
+
+  it('reports every problem of the row in field order, with the whole value', () => {
+    const longName = `Anna ${'x'.repeat(120)}`;
+    const { problems } = validateRow(
+      input({
+        email: 'keine-adresse',
+        name: longName,
+        region: 'Atlantis',
+        roles: 'volunteer|Astronaut',
+        topics: 'Kochen',
+        language: 'Klingonisch',
+      }),
+      rules,
+    );
+    expect(problems).toEqual([
+      { kind: 'emailInvalid', value: 'keine-adresse' },
+      { kind: 'nameInvalid', value: longName },
+      { kind: 'regionUnknown', value: 'Atlantis' },
+      { kind: 'roleUnknown', value: 'Astronaut' },
+      { kind: 'topicUnknown', value: 'Kochen' },
+      { kind: 'languageUnknown', value: 'Klingonisch' },
+    ]);
+    expect(validateRow(input({ name: 'Anna' }), rules).problems).toEqual([
+      { kind: 'emailMissing', value: '' },
+    ]);
+    expect(
+      validateRow(input({ email: 'a@example.org', name: 'Anna <b>Schulz</b>' }), rules).problems,
+    ).toEqual([{ kind: 'nameInvalid', value: 'Anna <b>Schulz</b>' }]);
+  });
+
+  it('shortens long values in the report only', () => {
+    const longName = `Anna ${'x'.repeat(120)}`;
+    const parsed = parseCsv(Buffer.from(`email;name\nanna@example.org;${longName}\n`));
+    const { report } = validateRows(parsed, ['email', 'name'], reference, () => new Set());
+    expect(report.problems).toEqual([
+      { line: 2, kind: 'nameInvalid', value: `${longName.slice(0, 80)}…` },
+    ]);
   });
 });

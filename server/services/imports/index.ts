@@ -142,7 +142,7 @@ export class ImportService implements ImportRunner {
     const problem = mappingProblem(mapping);
     if (problem) return { kind: 'invalid', import: row, mapping, problem };
     const report = validateImport(this.ctx.db, row.id, mapping);
-    return { kind: 'validated', import: row, report };
+    return { kind: 'validated', import: this.find(row.id)!, report };
   }
 
   /**

@@ -334,14 +334,74 @@ export const segments = sqliteTable('segments', {
 
 export const importStatuses = ['uploaded', 'ready', 'running', 'done', 'failed'] as const;
 
+/** The fields a CSV column can be mapped to ('ignore': the column is not read). */
+export const importFields = ['email', 'name', 'region', 'roles', 'topics', 'language'] as const;
+export type ImportField = (typeof importFields)[number] | 'ignore';
+export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
+export type CsvDelimiter = ',' | ';' | '\t';
+
+export type ImportCounts = {
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+};
+
+/** What an import keeps about its file and how to write it (the `options` column). */
+export interface ImportOptions {
+  encoding: CsvEncoding;
+  delimiter: CsvDelimiter;
+  headers: string[];
+  preview: string[][];
+  mapping: ImportField[];
+  mode?: 'confirmed' | 'confirmation';
+  consentSource?: string | null;
+  enteredBy?: string;
+  /** Running totals of the background job (kept with each batch, so a retry resumes). */
+  counts?: ImportCounts;
+}
+
+export type ProblemKind =
+  | 'emailMissing'
+  | 'emailInvalid'
+  | 'duplicate'
+  | 'nameInvalid'
+  | 'regionUnknown'
+  | 'roleUnknown'
+  | 'topicUnknown'
+  | 'languageUnknown';
+
+export interface ImportProblem {
+  line: number;
+  kind: ProblemKind;
+  /** The offending value, shortened; for duplicates the line of the first occurrence. */
+  value: string;
+}
+
+/** The validation report of an import (the `report` column). */
+export interface ImportReport {
+  encoding: CsvEncoding;
+  delimiter: CsvDelimiter;
+  totalRows: number;
+  /** Rows that will be written (new or known addresses). */
+  validRows: number;
+  newRows: number;
+  existingRows: number;
+  /** Rows skipped because of at least one problem. */
+  problemRows: number;
+  counts: Partial<Record<ProblemKind, number>>;
+  /** The first problems, in file order. */
+  problems: ImportProblem[];
+}
+
 /** CSV imports: the file is validated first (report), then written by a background job. */
 export const imports = sqliteTable('imports', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   status: text('status', { enum: importStatuses }).notNull().default('uploaded'),
   fileName: text('file_name').notNull(),
   filePath: text('file_path').notNull(),
-  options: text('options', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  report: text('report', { mode: 'json' }).$type<Record<string, unknown>>(),
+  options: text('options', { mode: 'json' }).$type<ImportOptions>().notNull(),
+  report: text('report', { mode: 'json' }).$type<ImportReport>(),
   totalRows: integer('total_rows').notNull().default(0),
   processedRows: integer('processed_rows').notNull().default(0),
   createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),

@@ -13,8 +13,6 @@ import { createMaintenanceWorker, scheduleMaintenance } from '../workers/mainten
 import { createQueues, type Queues } from '../workers/queues.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
-import { importRunner } from './services/imports/index.js';
-import { purgeStaleImports } from './services/imports/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
 import { Secrets } from './infra/security.js';
 import { createServices, type Services } from './services/index.js';
@@ -125,7 +123,7 @@ export async function startRuntime(
           prefix: config.queuePrefix,
           tasks: {
             purgeUnconfirmed: () => subscriptions.purgeUnconfirmed(),
-            purgeImportFiles: () => purgeStaleImports(database.db),
+            purgeImportFiles: () => services.imports.purgeStaleFiles(),
             resendLostConfirmations: () => subscriptions.resendLostConfirmations(),
           },
           log,
@@ -133,7 +131,7 @@ export async function startRuntime(
         createImportWorker({
           redisUrl,
           prefix: config.queuePrefix,
-          runner: importRunner({ db: database.db, queues, secrets, config }),
+          runner: services.imports,
           log,
         }),
       );

@@ -1,15 +1,28 @@
 import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
-  consentEvents,
   imports,
   subscriberRoles,
   subscribers,
   subscriberTopics,
   subscriptions,
+  type ImportCounts,
+  type ImportOptions,
   type importStatuses,
 } from '../schema.js';
-import { claimConfirmationSlot, recordConsent } from './subscribers.js';
+import { claimConfirmationSlot, recordConsent, type ConsentRecord } from './subscribers.js';
+
+export {
+  importFields,
+  type CsvDelimiter,
+  type CsvEncoding,
+  type ImportCounts,
+  type ImportField,
+  type ImportOptions,
+  type ImportProblem,
+  type ImportReport,
+  type ProblemKind,
+} from '../schema.js';
 
 export type Import = typeof imports.$inferSelect;
 export type ImportStatus = (typeof importStatuses)[number];
@@ -18,7 +31,7 @@ export function createImport(
   input: {
     fileName: string;
     filePath: string;
-    options: Record<string, unknown>;
+    options: ImportOptions;
     totalRows: number;
     createdBy: number | null;
   },
@@ -130,13 +143,6 @@ export interface ImportWriteOptions {
   now: number;
 }
 
-export interface ImportCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  skipped: number;
-}
-
 /**
  * Write one batch of import rows. New addresses are created, known ones get what the file adds
  * (never removed, never downgraded: a confirmed person stays confirmed, blocked and
@@ -153,6 +159,9 @@ export function writeImportBatch(
   const { now } = opts;
   const confirmed = opts.mode === 'confirmed';
   const meta = { channel: 'import', source: `import:${opts.importId}` };
+  const listIds = [opts.listId];
+  // The batch's consent records, in order, written together at the end of the batch.
+  const consent: ConsentRecord[] = [];
   const signupDetails = {
     importId: opts.importId,
     consentSource: opts.consentSource,
@@ -235,20 +244,6 @@ export function writeImportBatch(
     })
     .onConflictDoNothing()
     .prepare();
-  // The consent records of new people: the columns recordConsent() writes, prepared once.
-  const insertConsent = tx
-    .insert(consentEvents)
-    .values({
-      subscriberId: ph('id'),
-      emailHash: ph('emailHash'),
-      kind: ph('kind'),
-      at: now,
-      source: meta.source,
-      channel: meta.channel,
-      listIds: [opts.listId],
-      details: ph('details'),
-    })
-    .prepare();
 
   for (const row of rows) {
     if (existing.has(row.email)) continue;
@@ -261,14 +256,10 @@ export function writeImportBatch(
     for (const key of row.roleKeys ?? []) insertRole.run({ id, key });
     for (const key of row.topicKeys ?? []) insertTopic.run({ id, key });
     insertSubscription.run({ id });
-    insertConsent.run({ id, emailHash: row.emailHash, kind: 'signup', details: signupDetails });
+    const record = { subscriberId: id, emailHash: row.emailHash, meta, listIds, at: now };
+    consent.push({ ...record, kind: 'signup', details: signupDetails });
     if (confirmed) {
-      insertConsent.run({
-        id,
-        emailHash: row.emailHash,
-        kind: 'confirmed',
-        details: { importId: opts.importId },
-      });
+      consent.push({ ...record, kind: 'confirmed', details: { importId: opts.importId } });
     } else {
       result.mailTo.push(id);
     }
@@ -319,17 +310,14 @@ export function writeImportBatch(
       tx.update(subscribers).set(set).where(eq(subscribers.id, before.id)).run();
     }
     if (changed && !upgrade) {
-      recordConsent(
-        {
-          subscriberId: before.id,
-          emailHash: row.emailHash,
-          kind: 'preferences_changed',
-          meta,
-          details: { ...changes, importId: opts.importId },
-          at: now,
-        },
-        tx,
-      );
+      consent.push({
+        subscriberId: before.id,
+        emailHash: row.emailHash,
+        kind: 'preferences_changed',
+        meta,
+        details: { ...changes, importId: opts.importId },
+        at: now,
+      });
     }
     // A list this person left stays left; a missing subscription is added.
     if (listStatus === undefined && (before.status === 'unconfirmed' || confirmed)) {
@@ -350,29 +338,10 @@ export function writeImportBatch(
         .run();
     }
     if (upgrade) {
-      recordConsent(
-        {
-          subscriberId: before.id,
-          emailHash: row.emailHash,
-          kind: 'signup',
-          meta,
-          listIds: [opts.listId],
-          details: { ...signupDetails, ...changes },
-          at: now,
-        },
-        tx,
-      );
-      recordConsent(
-        {
-          subscriberId: before.id,
-          emailHash: row.emailHash,
-          kind: 'confirmed',
-          meta,
-          listIds: [opts.listId],
-          details: { importId: opts.importId },
-          at: now,
-        },
-        tx,
+      const record = { subscriberId: before.id, emailHash: row.emailHash, meta, listIds, at: now };
+      consent.push(
+        { ...record, kind: 'signup', details: { ...signupDetails, ...changes } },
+        { ...record, kind: 'confirmed', details: { importId: opts.importId } },
       );
     }
     if (changed || upgrade) result.updated++;
@@ -401,5 +370,6 @@ export function writeImportBatch(
       .values(listLinks.slice(i, i + CHUNK))
       .onConflictDoNothing()
       .run();
+  recordConsent(consent, tx);
   return result;
 }

@@ -92,36 +92,38 @@ function setProfileLinks(
   }
 }
 
-export function recordConsent(
-  entry: {
-    subscriberId: number;
-    emailHash: string;
-    kind: ConsentEventKind;
-    meta?: RequestMeta;
-    consentTextVersion?: string | null;
-    templateVersion?: string | null;
-    listIds?: number[] | null;
-    details?: Record<string, unknown> | null;
-    at?: number;
-  },
-  tx: Tx,
-): void {
-  tx.insert(consentEvents)
-    .values({
-      subscriberId: entry.subscriberId,
-      emailHash: entry.emailHash,
-      kind: entry.kind,
-      at: entry.at ?? Date.now(),
-      ip: entry.meta?.ip ?? null,
-      userAgent: entry.meta?.userAgent?.slice(0, 500) ?? null,
-      source: entry.meta?.source?.slice(0, 500) ?? null,
-      channel: entry.meta?.channel ?? null,
-      consentTextVersion: entry.consentTextVersion ?? null,
-      templateVersion: entry.templateVersion ?? null,
-      listIds: entry.listIds ?? null,
-      details: entry.details ?? null,
-    })
-    .run();
+export interface ConsentRecord {
+  subscriberId: number;
+  emailHash: string;
+  kind: ConsentEventKind;
+  meta?: RequestMeta;
+  consentTextVersion?: string | null;
+  templateVersion?: string | null;
+  listIds?: number[] | null;
+  details?: Record<string, unknown> | null;
+  at?: number;
+}
+
+/** Write consent records; a list (e.g. an import batch) goes in a few multi-row statements. */
+export function recordConsent(entries: ConsentRecord | ConsentRecord[], tx: Tx): void {
+  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
+    subscriberId: entry.subscriberId,
+    emailHash: entry.emailHash,
+    kind: entry.kind,
+    at: entry.at ?? Date.now(),
+    ip: entry.meta?.ip ?? null,
+    userAgent: entry.meta?.userAgent?.slice(0, 500) ?? null,
+    source: entry.meta?.source?.slice(0, 500) ?? null,
+    channel: entry.meta?.channel ?? null,
+    consentTextVersion: entry.consentTextVersion ?? null,
+    templateVersion: entry.templateVersion ?? null,
+    listIds: entry.listIds ?? null,
+    details: entry.details ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += 500)
+    tx.insert(consentEvents)
+      .values(rows.slice(i, i + 500))
+      .run();
 }
 
 export function consentHistory(subscriberId: number, tx: Tx): ConsentEvent[] {

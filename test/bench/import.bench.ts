@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../db/client.js';
 import * as imports from '../../db/queries/imports.js';
-import {
-  guessMapping,
-  parseCsv,
-  runImport,
-  type ImportOptions,
-} from '../../server/services/imports/index.js';
+import type { ImportOptions } from '../../server/services/imports/index.js';
+import { parseCsv } from '../../server/services/imports/decode.js';
+import { guessMapping } from '../../server/services/imports/mapping.js';
+import { runImport } from '../../server/services/imports/run.js';
 import { Secrets } from '../../server/infra/security.js';
 
 const TOTAL = 100_000;
@@ -89,7 +87,7 @@ describe('CSV import, 100,000 rows', () => {
         {
           fileName: 'people.csv',
           filePath: file,
-          options: options as unknown as Record<string, unknown>,
+          options,
           totalRows: TOTAL,
           createdBy: null,
         },

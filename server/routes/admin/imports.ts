@@ -1,28 +1,16 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as imports from '../../../db/queries/imports.js';
 import {
-  CsvError,
   MAPPING_CHOICES,
+  MAX_CONSENT_SOURCE,
   MAX_ROWS,
-  mappingProblem,
-  optionsOf,
-  parseCsv,
-  reportOf,
-  saveUpload,
-  validateImport,
+  mappable,
+  type Import,
   type ImportField,
 } from '../../services/imports/index.js';
 import { field, type FormBody } from '../../http/form.js';
-import { queueImport } from '../../../workers/queues.js';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-const MAX_CONSENT_SOURCE = 500;
-
-/** Control characters (line breaks, NUL …) have no place in a file name or a consent source. */
-const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
-const withoutControl = (s: string) =>
-  [...s].filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f').join('');
 
 /**
  * CSV import in four steps: upload, map the columns (with a preview), read the validation
@@ -32,7 +20,7 @@ export default async function importRoutes(app: FastifyInstance) {
   await app.register(multipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
   });
-  const db = app.database.db;
+  const service = app.services.imports;
   const editor = { config: { role: 'editor' as const } };
 
   const indexPage = (
@@ -43,14 +31,12 @@ export default async function importRoutes(app: FastifyInstance) {
   ) =>
     reply.adminPage(
       'imports/index',
-      { title: request.at('imports.title'), imports: imports.listImports(50, db), errors },
+      { title: request.at('imports.title'), imports: service.list(), errors },
       status,
     );
 
-  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const id = Number(request.params.id);
-    return Number.isSafeInteger(id) && id > 0 ? imports.findImport(id, db) : undefined;
-  };
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) =>
+    service.find(Number(request.params.id));
 
   const notFound = (request: FastifyRequest, reply: FastifyReply) =>
     reply
@@ -77,31 +63,16 @@ export default async function importRoutes(app: FastifyInstance) {
         return fail('tooLarge', { mb: MAX_UPLOAD_BYTES / 1024 / 1024 }, 413);
       throw err;
     }
-    let parsed;
-    try {
-      parsed = parseCsv(bytes);
-    } catch (err) {
-      if (!(err instanceof CsvError)) throw err;
-      return fail(err.code, { line: err.line ?? '?', max: MAX_ROWS });
-    }
-    // Only the name's last part is kept, without control characters; it is shown, never used.
-    const fileName = withoutControl(file.filename.split(/[\\/]/).pop()!) || 'import.csv';
-    const row = saveUpload(
-      { db, dataDir: app.config.dataDir },
-      { fileName, bytes, parsed, createdBy: request.user!.id },
-    );
-    request.audit('upload', 'import', row.id, {
-      fileName,
-      rows: parsed.rows.length,
-      encoding: parsed.encoding,
-    });
-    return reply.redirect(`/admin/imports/${row.id}/mapping`, 303);
+    const created = service.create({ fileName: file.filename, bytes }, request.actor!);
+    if (!created.ok)
+      return fail(created.error.code, { line: created.error.line ?? '?', max: MAX_ROWS });
+    return reply.redirect(`/admin/imports/${created.import.id}/mapping`, 303);
   });
 
   const mappingPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    row: imports.Import,
+    row: Import,
     mapping: ImportField[],
     error?: string,
   ) =>
@@ -110,7 +81,7 @@ export default async function importRoutes(app: FastifyInstance) {
       {
         title: request.at('imports.mapping.title'),
         item: row,
-        options: optionsOf(row),
+        options: row.options,
         mapping,
         choices: MAPPING_CHOICES,
         errors: error ? { mapping: error } : {},
@@ -121,32 +92,36 @@ export default async function importRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
     const row = load(request);
     if (!row) return notFound(request, reply);
-    if (row.status !== 'uploaded' && row.status !== 'ready')
-      return reply.redirect(`/admin/imports/${row.id}`, 303);
-    return mappingPage(request, reply, row, optionsOf(row).mapping);
+    if (!mappable(row)) return reply.redirect(`/admin/imports/${row.id}`, 303);
+    return mappingPage(request, reply, row, row.options.mapping);
   });
 
   app.post<{ Params: { id: string } }>('/imports/:id/mapping', editor, async (request, reply) => {
     const row = load(request);
     if (!row) return notFound(request, reply);
-    if (row.status !== 'uploaded' && row.status !== 'ready')
-      return reply.redirect(`/admin/imports/${row.id}`, 303);
     const body = (request.body ?? {}) as FormBody;
-    const mapping = optionsOf(row).headers.map((_h, i) => {
-      const choice = field(body, `map-${i}`) as ImportField;
-      return MAPPING_CHOICES.includes(choice) ? choice : 'ignore';
-    });
-    const problem = mappingProblem(mapping);
-    if (problem)
-      return mappingPage(request, reply, row, mapping, request.at(`imports.mapping.${problem}`));
-    validateImport(db, row.id, mapping);
-    return reply.redirect(`/admin/imports/${row.id}`, 303);
+    const choices = row.options.headers.map((_h, i) => field(body, `map-${i}`));
+    const result = service.validate(row.id, choices);
+    switch (result.kind) {
+      case 'not-found':
+        return notFound(request, reply);
+      case 'invalid':
+        return mappingPage(
+          request,
+          reply,
+          result.import,
+          result.mapping,
+          request.at(`imports.mapping.${result.problem}`),
+        );
+      default:
+        return reply.redirect(`/admin/imports/${row.id}`, 303);
+    }
   });
 
   const reportPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    row: imports.Import,
+    row: Import,
     values: Record<string, string> = {},
     errors: Record<string, string> = {},
   ) =>
@@ -155,8 +130,8 @@ export default async function importRoutes(app: FastifyInstance) {
       {
         title: request.at('imports.report.title'),
         item: row,
-        options: optionsOf(row),
-        report: reportOf(row),
+        options: row.options,
+        report: row.report ?? undefined,
         values: { mode: 'confirmation', ...values },
         errors,
       },
@@ -175,8 +150,8 @@ export default async function importRoutes(app: FastifyInstance) {
       return reply.adminPage('imports/status', {
         title: request.at(`imports.status.${row.status}`),
         item: row,
-        options: optionsOf(row),
-        report: reportOf(row),
+        options: row.options,
+        report: row.report ?? undefined,
         // Refreshing moves a screen reader back to the top: it can be switched off.
         refresh: running && request.query.refresh !== 'off',
         // "The import is running" belongs to the running page only, not to a reloaded done page.
@@ -186,51 +161,26 @@ export default async function importRoutes(app: FastifyInstance) {
   );
 
   app.post<{ Params: { id: string } }>('/imports/:id/start', editor, async (request, reply) => {
-    const row = load(request);
-    if (!row) return notFound(request, reply);
-    if (row.status !== 'ready' && row.status !== 'failed')
-      return reply.redirect(`/admin/imports/${row.id}`, 303);
     const body = (request.body ?? {}) as FormBody;
-    const mode = field(body, 'mode');
-    const consentSource = field(body, 'consentSource').trim();
-    const values = { mode, consentSource };
-    const errors: Record<string, string> = {};
-    if (mode !== 'confirmation' && mode !== 'confirmed')
-      errors.mode = request.at('imports.start.modeInvalid');
-    if (mode === 'confirmed') {
-      if (!consentSource) errors.consentSource = request.at('imports.start.sourceMissing');
-      else if (consentSource.length > MAX_CONSENT_SOURCE || hasControl(consentSource))
-        errors.consentSource = request.at('imports.start.sourceInvalid', {
-          max: MAX_CONSENT_SOURCE,
-        });
+    const values = { mode: field(body, 'mode'), consentSource: field(body, 'consentSource') };
+    const result = await service.start(Number(request.params.id), values, request.actor!);
+    switch (result.kind) {
+      case 'not-found':
+        return notFound(request, reply);
+      case 'not-startable':
+        return reply.redirect(`/admin/imports/${result.import.id}`, 303);
+      case 'invalid': {
+        const errors = Object.fromEntries(
+          Object.entries(result.errors).map(([f, key]) => [
+            f,
+            request.at(key, { max: MAX_CONSENT_SOURCE }),
+          ]),
+        );
+        const shown = { ...values, consentSource: values.consentSource.trim() };
+        return reportPage(request, reply, result.import, shown, errors);
+      }
+      case 'started':
+        return reply.redirect(`/admin/imports/${result.import.id}?notice=imports.started`, 303);
     }
-    const report = reportOf(row);
-    if (!report?.validRows) errors.mode = request.at('imports.start.nothing');
-    if (Object.keys(errors).length) return reportPage(request, reply, row, values, errors);
-    const options = {
-      ...optionsOf(row),
-      mode,
-      consentSource: mode === 'confirmed' ? consentSource : null,
-      enteredBy: request.user!.email,
-    };
-    const started = imports.transitionImport(
-      row.id,
-      [row.status],
-      { status: 'running', options: options as Record<string, unknown>, error: null },
-      db,
-    );
-    if (!started) return reply.redirect(`/admin/imports/${row.id}`, 303);
-    try {
-      await queueImport(app.queues, row.id);
-    } catch (err) {
-      imports.transitionImport(row.id, ['running'], { status: row.status }, db);
-      throw err;
-    }
-    request.audit('start', 'import', row.id, {
-      mode,
-      consentSource: options.consentSource,
-      rows: report!.validRows,
-    });
-    return reply.redirect(`/admin/imports/${row.id}?notice=imports.started`, 303);
   });
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import * as imports from '../../../../db/queries/imports.js';
+import { Secrets } from '../../../../server/infra/security.js';
+import { guessMapping } from '../../../../server/services/imports/mapping.js';
+import { runImport } from '../../../../server/services/imports/run.js';
+import { validateImport } from '../../../../server/services/imports/validate.js';
+import { parseCsv } from '../../../../server/services/imports/decode.js';
+import { fixture, freshDatabase, upload } from './_setup.js';
+
+describe('the import job', () => {
+  it('keeps its place: after a failure it resumes without writing a row twice', async () => {
+    const database = freshDatabase('lp-import-resume-');
+    try {
+      const { db, sqlite } = database;
+      const parsed = parseCsv(fixture('fixed.csv'));
+      const row = upload(database, database.dir, 'fixed.csv');
+      validateImport(db, row.id, guessMapping(parsed.headers));
+      const options = {
+        ...imports.findImport(row.id, db)!.options,
+        mode: 'confirmation' as const,
+      };
+      imports.updateImport(row.id, { status: 'running', options }, db);
+      const secrets = new Secrets('resume-test-secret-resume-test-secret');
+      let calls = 0;
+      const deps = {
+        db,
+        secrets,
+        cooldownMs: 600_000,
+        batchSize: 2,
+        enqueueConfirmations: async (ids: number[]) => {
+          calls++;
+          if (calls === 2) throw new Error('redis went away');
+          mailed.push(...ids);
+        },
+      };
+      const mailed: number[] = [];
+      await expect(runImport(deps, row.id)).rejects.toThrow('redis went away');
+      expect(imports.findImport(row.id, db)).toMatchObject({ status: 'failed', processedRows: 4 });
+      imports.updateImport(row.id, { status: 'running' }, db);
+      const counts = await runImport(deps, row.id);
+      expect(counts).toEqual({ created: 4, updated: 0, unchanged: 0, skipped: 0 });
+      expect(sqlite.prepare('select count(*) as n from subscribers').get()).toEqual({ n: 4 });
+      expect(
+        sqlite.prepare("select count(*) as n from consent_events where kind = 'signup'").get(),
+      ).toEqual({ n: 4 });
+      // The mails of the batch whose hand-over failed are lost (its rows were committed).
+      expect(mailed).toHaveLength(2);
+      expect(imports.findImport(row.id, db)!.status).toBe('done');
+    } finally {
+      database.cleanup();
+    }
+  });
+});

@@ -337,7 +337,7 @@ export const importStatuses = ['uploaded', 'ready', 'running', 'done', 'failed']
 /** The fields a CSV column can be mapped to ('ignore': the column is not read). */
 export const importFields = ['email', 'name', 'region', 'roles', 'topics', 'language'] as const;
 export type ImportField = (typeof importFields)[number] | 'ignore';
-export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
+export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 export type CsvDelimiter = ',' | ';' | '\t';
 
 export type ImportCounts = {

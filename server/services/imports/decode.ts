@@ -11,7 +11,14 @@ export const MAX_COLUMNS = 100;
 export const MAX_ROWS = 500_000;
 
 export type CsvErrorCode =
-  'empty' | 'headerOnly' | 'recordTooLong' | 'malformed' | 'tooManyColumns' | 'tooManyRows';
+  | 'empty'
+  | 'headerOnly'
+  | 'recordTooLong'
+  | 'malformed'
+  | 'tooManyColumns'
+  | 'tooManyRows'
+  | 'binary'
+  | 'utf32';
 
 /** A file that cannot be read as a CSV table; `line` is 1-based where known. */
 export class CsvError extends Error {
@@ -37,9 +44,64 @@ export interface ParsedCsv {
   rows: CsvRow[];
 }
 
-/** UTF-8 (with or without BOM); bytes that are not valid UTF-8 are read as Windows-1252. */
+/**
+ * Windows-1252 bytes 0x80–0x9F. Node's TextDecoder reads them as C1 control characters
+ * (ISO-8859-1) instead of € „ “ ” – and friends, so they are mapped here.
+ */
+const CP1252_HIGH =
+  '\u20ac\ufffd\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\ufffd\u017d\ufffd' +
+  '\ufffd\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\ufffd\u017e\u0178';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const chunk = bytes.subarray(i, i + 8192);
+    text += String.fromCharCode(...chunk);
+  }
+  return text.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+}
+
+/** Which byte of each pair is mostly zero: text in UTF-16 without a byte order mark. */
+function utf16WithoutBom(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  const sample = bytes.subarray(0, 4096 - (Math.min(bytes.length, 4096) % 2));
+  if (sample.length < 4) return undefined;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < sample.length; i += 2) {
+    if (sample[i] === 0) evenZero++;
+    if (sample[i + 1] === 0) oddZero++;
+  }
+  const pairs = sample.length / 2;
+  if (oddZero > pairs * 0.6 && evenZero < pairs * 0.1) return 'utf-16le';
+  if (evenZero > pairs * 0.6 && oddZero < pairs * 0.1) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * UTF-8 (with or without BOM) and UTF-16 (with or without BOM); bytes that are not valid UTF-8
+ * are read as Windows-1252. UTF-32 is refused, and so is anything that is not text at all.
+ */
 export function decodeCsv(bytes: Uint8Array): { text: string; encoding: CsvEncoding } {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+  const decoded = decodeText(bytes);
+  // Text files hold no NUL and few control characters; images, archives and random bytes do.
+  let controls = 0;
+  for (let i = 0; i < decoded.text.length; i++) {
+    const c = decoded.text.charCodeAt(i);
+    if (c === 0) throw new CsvError('binary');
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) controls++;
+  }
+  if (controls > Math.max(2, decoded.text.length / 100)) throw new CsvError('binary');
+  return decoded;
+}
+
+function decodeText(bytes: Uint8Array): { text: string; encoding: CsvEncoding } {
+  const starts = (...b: number[]) => b.every((x, i) => bytes[i] === x);
+  if (starts(0xff, 0xfe, 0, 0) || starts(0, 0, 0xfe, 0xff)) throw new CsvError('utf32');
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) {
+    const encoding = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
+    return { text: new TextDecoder(encoding).decode(bytes), encoding };
+  }
+  if (starts(0xef, 0xbb, 0xbf)) {
     try {
       const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
         bytes.subarray(3),
@@ -49,10 +111,12 @@ export function decodeCsv(bytes: Uint8Array): { text: string; encoding: CsvEncod
       /* a BOM followed by other bytes: fall through to the legacy code page */
     }
   }
+  const utf16 = utf16WithoutBom(bytes);
+  if (utf16) return { text: new TextDecoder(utf16).decode(bytes), encoding: utf16 };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
   } catch {
-    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
+    return { text: decodeWindows1252(bytes), encoding: 'windows-1252' };
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,21 @@ describe('CSV import in the admin UI', () => {
         'long.csv',
         Buffer.concat([Buffer.from('email;name\n'), Buffer.alloc(10 * 1024 * 1024, 'x')]),
         /Zeile 2 ist viel zu lang/,
+      ],
+      [
+        'photo.csv',
+        Buffer.concat([
+          Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
+          Buffer.from('IHDR'),
+          randomBytes(2000),
+        ]),
+        /keine CSV-Datei/,
+      ],
+      ['noise.csv', randomBytes(5000), /keine CSV-Datei/],
+      [
+        'utf32.csv',
+        Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('e\0\0\0', 'latin1')]),
+        /UTF-32/,
       ],
     ];
     for (const [name, bytes, message] of cases) {

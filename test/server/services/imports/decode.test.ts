@@ -19,6 +19,55 @@ const csvError = (bytes: Uint8Array): CsvError => {
 };
 
 describe('reading CSV files', () => {
+  const table = 'email;name\r\nolena@example.org;Олена Коваль\r\nanna@example.org;Anna Groß\r\n';
+
+  it('reads UTF-16 with and without a byte order mark', () => {
+    const le = Buffer.from(table, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    for (const [bytes, encoding] of [
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), le]), 'utf-16le'],
+      [Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'utf-16be'],
+      [le, 'utf-16le'],
+      [be, 'utf-16be'],
+    ] as const) {
+      const parsed = parseCsv(bytes);
+      expect(parsed.encoding).toBe(encoding);
+      expect(parsed.rows[0]!.cells).toEqual(['olena@example.org', 'Олена Коваль']);
+      expect(parsed.rows[1]!.cells).toEqual(['anna@example.org', 'Anna Groß']);
+    }
+  });
+
+  it('refuses UTF-32 and files that are not text', () => {
+    expect(csvError(Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.alloc(40)])).code).toBe(
+      'utf32',
+    );
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49]);
+    expect(csvError(png).code).toBe('binary');
+    // Bytes with no NUL but full of control characters (a compressed file, say).
+    const soup = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256 || 1));
+    expect(csvError(soup).code).toBe('binary');
+  });
+
+  it('reads the Windows-1252 letters that Latin-1 lacks (€ „ “ – …)', () => {
+    const bytes = Buffer.from([
+      ...Buffer.from('email;note\r\na@example.org;', 'latin1'),
+      0x80,
+      0x20,
+      0x84,
+      0x61,
+      0x93,
+      0x20,
+      0x96,
+      0x20,
+      0x85,
+      0x20,
+      0xfc,
+    ]);
+    const parsed = parseCsv(bytes);
+    expect(parsed.encoding).toBe('windows-1252');
+    expect(parsed.rows[0]!.cells[1]).toBe('€ „a“ – … ü');
+  });
+
   it('reads Windows-1252 bytes with umlauts and says so', () => {
     const parsed = parseCsv(fixture('latin1-semicolon.csv'));
     expect(parsed.encoding).toBe('windows-1252');

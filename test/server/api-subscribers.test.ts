@@ -165,6 +165,13 @@ describe('PATCH and DELETE /api/v1/subscribers/:id', () => {
     expect(
       sql("select * from consent_events where subscriber_id = ? and kind = 'erased'", id),
     ).toHaveLength(1);
+    // The same erasure reads the same in the audit log, whether from the API or the admin UI.
+    expect(
+      sql<{ action: string; actor: string }>(
+        "select action, actor from audit_log where entity = 'subscriber' and entity_id = ? and action in ('erase', 'delete')",
+        String(id),
+      ),
+    ).toEqual([{ action: 'erase', actor: 'api:crm' }]);
     expect((await api('DELETE', `/subscribers/${id}`, editor)).statusCode).toBe(404);
   });
 });

@@ -409,7 +409,7 @@ export default async function subscriberApi(app: FastifyInstance) {
     },
     async (request, reply) => {
       if (!app.services.subscribers.erase(request.params.id, meta(request))) return notFound(reply);
-      request.audit('delete', 'subscriber', request.params.id);
+      request.audit('erase', 'subscriber', request.params.id);
       return reply.code(204).send();
     },
   );

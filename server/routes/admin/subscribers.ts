@@ -7,7 +7,7 @@ import * as admin from '../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../db/schema.js';
 import { csvRow, CSV_BOM } from '../../infra/csv.js';
-import { languages, translator } from '../../i18n/index.js';
+import { DEFAULT_LANGUAGE, languages, translator } from '../../i18n/index.js';
 import { formChoices } from '../../plugins/view.js';
 import { normaliseEmail } from '../../services/subscribers/index.js';
 import {
@@ -333,25 +333,30 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       Object.keys(errors).length ? 400 : 200,
     );
 
-  app.get('/subscribers/new', editor, async (request, reply) =>
-    newPage(request, reply, {
+  /** A new person's language unless chosen: their (first) list's default, else the organisation's. */
+  const defaultLanguageFor = (listIds: number[]) =>
+    admin.allLists(db).find((l) => l.id === listIds[0])?.defaultLanguage ?? DEFAULT_LANGUAGE;
+
+  app.get('/subscribers/new', editor, async (request, reply) => {
+    const first = admin.allLists(db)[0];
+    return newPage(request, reply, {
       method: 'mail',
-      language: 'de',
-      lists: [String(admin.allLists(db)[0]?.id ?? '')],
+      language: defaultLanguageFor(first ? [first.id] : []),
+      lists: [String(first?.id ?? '')],
       roles: [],
       topics: [],
-    }),
-  );
+    });
+  });
 
   app.post('/subscribers', editor, async (request, reply) => {
     const body = (request.body ?? {}) as FormBody;
     const t = translator(request.user!.language);
     const c = choices(request);
-    const { values, errors, profile } = readProfile(body, c, t, 'de');
+    const lists = readLists(body, c.lists);
+    const { values, errors, profile } = readProfile(body, c, t, defaultLanguageFor(lists.ids));
     const emailResult = readEmail(body, t);
     const email = normaliseEmail(emailResult.email);
     if (emailResult.error) errors.email = emailResult.error;
-    const lists = readLists(body, c.lists);
     if (!lists.ids.length || lists.unknown) errors.lists = request.at('subscribers.listsInvalid');
     const method = field(body, 'method');
     const event = field(body, 'event').trim();

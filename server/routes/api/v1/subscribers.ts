@@ -5,7 +5,7 @@ import * as reference from '../../../../db/queries/reference.js';
 import * as admin from '../../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../../db/schema.js';
-import { isLanguage } from '../../../i18n/index.js';
+import { DEFAULT_LANGUAGE, isLanguage } from '../../../i18n/index.js';
 import { isValidEmail, normaliseEmail } from '../../../services/subscribers/index.js';
 import { consentEvent, error, iso, present, subscriber, idParams } from './schemas.js';
 
@@ -289,7 +289,7 @@ export default async function subscriberApi(app: FastifyInstance) {
             .allLists(db)
             .find((l) => l.id === (body.listIds?.[0] ?? reference.defaultList(db).id))
             ?.defaultLanguage ??
-          'de',
+          DEFAULT_LANGUAGE,
         trackingConsent: body.trackingConsent ?? false,
       };
       if (body.consent.mode === 'paper') {

@@ -99,6 +99,16 @@ describe('POST /api/v1/subscribers', () => {
     );
     expect(events.map((e) => e.kind)).toEqual(['signup', 'confirmed']);
     expect(events[0]!.details).toContain('Fachtag Halle');
+    const [created] = sql<{ action: string; details: string }>(
+      "select action, details from audit_log where entity = 'subscriber' and entity_id = ?",
+      String(id),
+    );
+    expect(created!.action).toBe('create');
+    expect(JSON.parse(created!.details)).toEqual({
+      consent: 'paper',
+      event: 'Fachtag Halle',
+      eventDate: '2026-11-12',
+    });
     expect((await api('POST', '/subscribers', editor, body)).statusCode).toBe(409);
   });
 
@@ -157,6 +167,18 @@ describe('PATCH and DELETE /api/v1/subscribers/:id', () => {
 
     const blocked = await api('PATCH', `/subscribers/${id}`, editor, { status: 'blocked' });
     expect(blocked.json()).toMatchObject({ status: 'blocked' });
+    // The audit log reads as it does for the same changes made in the admin UI.
+    const entries = sql<{ action: string; details: string }>(
+      "select action, details from audit_log where entity = 'subscriber' and entity_id = ? order by id",
+      String(id),
+    );
+    expect(entries.map((e) => e.action)).toEqual(['update', 'block']);
+    expect(JSON.parse(entries[0]!.details)).toEqual({
+      changed: ['roles', 'tracking'],
+      listsAdded: [],
+      listsRemoved: [],
+    });
+    expect(JSON.parse(entries[1]!.details)).toEqual({ statusBefore: 'confirmed' });
 
     expect((await api('DELETE', `/subscribers/${id}`, viewer)).statusCode).toBe(403);
     const gone = await api('DELETE', `/subscribers/${id}`, editor);

@@ -321,7 +321,7 @@ export default async function subscriberApi(app: FastifyInstance) {
             .code(409)
             .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
         }
-        request.audit('create', 'subscriber', created.id, { consent: 'paper' });
+        request.audit('create', 'subscriber', created.id, { consent: 'paper', event, eventDate });
         return reply.code(201).send(present(subscribers.withProfile(created, db)));
       }
       if (subscribers.findByEmail(email, db)) {
@@ -329,14 +329,14 @@ export default async function subscriberApi(app: FastifyInstance) {
           .code(409)
           .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
       }
-      await app.services.subscribers.signUp({
+      const outcome = await app.services.subscribers.signUp({
         email,
         profile,
         listIds: body.listIds,
         meta: meta(request),
       });
       const created = subscribers.findByEmail(email, db)!;
-      request.audit('create', 'subscriber', created.id, { consent: 'confirmation mail' });
+      request.audit('create', 'subscriber', created.id, { consent: 'mail', outcome });
       // Accepted: the person becomes a subscriber when they confirm.
       return reply.code(202).send(present(subscribers.withProfile(created, db)));
     },
@@ -365,34 +365,51 @@ export default async function subscriberApi(app: FastifyInstance) {
       if (problem)
         return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
       const current = subscribers.withProfile(found, db);
-      const changed = Object.keys(body);
-      transaction(db, (tx) => {
+      const profile = {
+        name: body.name?.trim() ?? current.name,
+        regionKey: body.regionKey === undefined ? current.regionKey : body.regionKey,
+        roleKeys: body.roleKeys ? [...new Set(body.roleKeys)] : current.roleKeys,
+        topicKeys: body.topicKeys ? [...new Set(body.topicKeys)] : current.topicKeys,
+        language: body.language ?? current.language,
+        trackingConsent: body.trackingConsent ?? current.trackingConsent,
+      };
+      const listChange = transaction(db, (tx) => {
         const emailHash = app.secrets.emailHash(found.email);
         subscribers.updateProfile(
-          {
-            subscriberId: found.id,
-            emailHash,
-            meta: meta(request),
-            profile: {
-              name: body.name?.trim() ?? current.name,
-              regionKey: body.regionKey === undefined ? current.regionKey : body.regionKey,
-              roleKeys: body.roleKeys ? [...new Set(body.roleKeys)] : current.roleKeys,
-              topicKeys: body.topicKeys ? [...new Set(body.topicKeys)] : current.topicKeys,
-              language: body.language ?? current.language,
-              trackingConsent: body.trackingConsent ?? current.trackingConsent,
-            },
-          },
+          { subscriberId: found.id, emailHash, meta: meta(request), profile },
           tx,
         );
-        if (body.listIds)
-          admin.setLists(
-            { subscriberId: found.id, listIds: body.listIds, emailHash, meta: meta(request) },
-            tx,
-          );
+        const lists = body.listIds
+          ? admin.setLists(
+              { subscriberId: found.id, listIds: body.listIds, emailHash, meta: meta(request) },
+              tx,
+            )
+          : { added: [], removed: [] };
         if (body.status === 'blocked') admin.block(found.id, Date.now(), tx);
+        return lists;
       });
-      // Audit names the changed fields, never their values (the log outlives an erasure).
-      request.audit('update', 'subscriber', found.id, { fields: changed });
+      // Which fields changed, not their values: the audit log outlives an erasure.
+      const changes = {
+        name: current.name !== profile.name,
+        region: current.regionKey !== profile.regionKey,
+        roles: current.roleKeys.slice().sort().join() !== profile.roleKeys.slice().sort().join(),
+        topics: current.topicKeys.slice().sort().join() !== profile.topicKeys.slice().sort().join(),
+        language: current.language !== profile.language,
+        tracking: current.trackingConsent !== profile.trackingConsent,
+        listsAdded: listChange.added,
+        listsRemoved: listChange.removed,
+      };
+      if (Object.keys(body).some((k) => k !== 'status')) {
+        request.audit('update', 'subscriber', found.id, {
+          changed: Object.entries(changes)
+            .filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v))
+            .map(([k]) => k),
+          listsAdded: changes.listsAdded,
+          listsRemoved: changes.listsRemoved,
+        });
+      }
+      if (body.status === 'blocked')
+        request.audit('block', 'subscriber', found.id, { statusBefore: found.status });
       return present(subscribers.withProfile(subscribers.findById(found.id, db)!, db));
     },
   );

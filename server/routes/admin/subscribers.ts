@@ -9,16 +9,15 @@ import { subscriberStatuses, type SubscriberStatus } from '../../../db/schema.js
 import { csvRow, CSV_BOM } from '../../infra/csv.js';
 import { DEFAULT_LANGUAGE, languages, translator } from '../../i18n/index.js';
 import { formChoices } from '../../plugins/view.js';
-import { normaliseEmail } from '../../services/subscribers/index.js';
 import {
-  field,
-  many,
-  one,
+  fieldMessages,
+  normaliseEmail,
+  profileFromForm,
   profileValues,
-  readEmail,
-  readProfile,
-  type FormBody,
-} from '../../http/form.js';
+  validateProfile,
+  type FieldProblems,
+} from '../../services/subscribers/profile.js';
+import { field, many, one, type FormBody } from '../../http/form.js';
 import { isPlainText } from '../../services/plain-text.js';
 import { DAY_MS } from '../../infra/security.js';
 
@@ -153,6 +152,14 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     const lang = request.user?.language ?? 'de';
     const { regions, roles, topics } = formChoices(app, lang);
     return { regions, roles, topics, lists: admin.allLists(db), languages };
+  };
+
+  /** Problems next to the fields; the admin forms word a list problem their own way. */
+  const messages = (request: FastifyRequest, errors: FieldProblems) => {
+    const t = translator(request.user!.language);
+    return fieldMessages(errors, (key) =>
+      key === 'signup.errors.lists' ? request.at('subscribers.listsInvalid') : t(key),
+    );
   };
 
   const meta = (request: FastifyRequest): subscribers.RequestMeta => ({
@@ -350,14 +357,16 @@ export default async function subscriberRoutes(app: FastifyInstance) {
 
   app.post('/subscribers', editor, async (request, reply) => {
     const body = (request.body ?? {}) as FormBody;
-    const t = translator(request.user!.language);
     const c = choices(request);
-    const lists = readLists(body, c.lists);
-    const { values, errors, profile } = readProfile(body, c, t, defaultLanguageFor(lists.ids));
-    const emailResult = readEmail(body, t);
-    const email = normaliseEmail(emailResult.email);
-    if (emailResult.error) errors.email = emailResult.error;
-    if (!lists.ids.length || lists.unknown) errors.lists = request.at('subscribers.listsInvalid');
+    const raw = profileFromForm(body);
+    const check = validateProfile(raw, c, {
+      fallbackLanguage: defaultLanguageFor((raw.listIds ?? []).map(Number)),
+      email: true,
+      listsRequired: true,
+    });
+    const { profile } = check;
+    const errors = messages(request, check.errors);
+    const email = normaliseEmail(check.email);
     const method = field(body, 'method');
     const event = field(body, 'event').trim();
     const eventDate = field(body, 'event_date').trim();
@@ -374,9 +383,9 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       if (existing) errors.email = request.at('subscribers.exists');
     }
     const formValues = {
-      ...values,
-      email: emailResult.email,
-      lists: lists.ids.map(String),
+      ...profileValues(profile),
+      email: check.email,
+      lists: check.listIds.map(String),
       method,
       event,
       event_date: eventDate,
@@ -391,7 +400,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
             email,
             emailHash: app.secrets.emailHash(email),
             profile,
-            listIds: lists.ids,
+            listIds: check.listIds,
             event,
             eventDate,
             enteredBy: request.user!.email,
@@ -410,7 +419,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       email,
       profile,
       formLanguage: profile.language,
-      listIds: lists.ids,
+      listIds: check.listIds,
       meta: meta(request),
     });
     const created = subscribers.findByEmail(email, db)!;
@@ -518,22 +527,15 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     if (!subscriber) return reply.callNotFound();
     const body = (request.body ?? {}) as FormBody;
     const c = choices(request);
-    const { values, errors, profile } = readProfile(
-      body,
-      c,
-      translator(request.user!.language),
-      subscriber.language,
-    );
-    const lists = readLists(body, c.lists);
-    if (!lists.ids.length || lists.unknown) errors.lists = request.at('subscribers.listsInvalid');
-    if (Object.keys(errors).length) {
-      return editPage(
-        request,
-        reply,
-        subscriber,
-        { ...values, lists: lists.ids.map(String) },
-        errors,
-      );
+    const { email: _email, ...raw } = profileFromForm(body);
+    const check = validateProfile(raw, c, {
+      fallbackLanguage: subscriber.language,
+      listsRequired: true,
+    });
+    const { profile } = check;
+    if (Object.keys(check.errors).length) {
+      const values = { ...profileValues(profile), lists: check.listIds.map(String) };
+      return editPage(request, reply, subscriber, values, messages(request, check.errors));
     }
     const emailHash = app.secrets.emailHash(subscriber.email);
     const changes = transaction(db, (tx) => {
@@ -543,7 +545,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
         tx,
       );
       const listChange = admin.setLists(
-        { subscriberId: subscriber.id, listIds: lists.ids, emailHash, meta: meta(request) },
+        { subscriberId: subscriber.id, listIds: check.listIds, emailHash, meta: meta(request) },
         tx,
       );
       // Which fields changed, not their values: the audit log outlives an erasure.
@@ -614,13 +616,6 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       return reply.redirect('/admin/subscribers?notice=subscribers.erased', 303);
     },
   );
-}
-
-/** The chosen lists: known ids only (unknown ones are reported, not silently dropped). */
-function readLists(body: FormBody, known: { id: number }[]): { ids: number[]; unknown: boolean } {
-  const raw = upTo50(body.lists);
-  const ids = [...new Set(raw.map(Number))].filter((id) => known.some((l) => l.id === id));
-  return { ids, unknown: ids.length !== new Set(raw).size };
 }
 
 /** A consent record's details as readable "label: value" lines. */

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { formChoices } from '../../plugins/view.js';
+import { field, requestMeta, type FormBody } from '../../http/form.js';
 import {
+  checkEmail,
+  fieldMessages,
+  profileFromForm,
   profileValues,
-  readEmail,
-  readProfile,
-  requestMeta,
-  type FormBody,
-} from '../../http/form.js';
+  validateProfile,
+} from '../../services/subscribers/profile.js';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
@@ -70,7 +71,10 @@ export default async function preferencesRoutes(app: FastifyInstance) {
     '/preferences',
     { config: { rateLimit: { max: app.config.signupRateLimit, timeWindow: '10 minutes' } } },
     async (request, reply) => {
-      const { email, error } = readEmail((request.body ?? {}) as FormBody, request.t);
+      const { email, error: problem } = checkEmail(
+        field((request.body ?? {}) as FormBody, 'email'),
+      );
+      const error = problem && request.t(problem.key);
       if (error) {
         return reply.page(
           'preferences-request',
@@ -99,14 +103,17 @@ export default async function preferencesRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/p/:token', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply);
     if (!subscriber) return reply;
-    const { values, errors, profile } = readProfile(
-      (request.body ?? {}) as FormBody,
+    const check = validateProfile(
+      { ...profileFromForm((request.body ?? {}) as FormBody), listIds: undefined },
       formChoices(app, request.lang.code),
-      request.t,
-      subscriber.language,
+      { fallbackLanguage: subscriber.language },
     );
-    if (Object.keys(errors).length)
+    const { profile } = check;
+    if (Object.keys(check.errors).length) {
+      const values = profileValues(profile);
+      const errors = fieldMessages(check.errors, request.t);
       return showForm(request, reply, subscriber, { values, errors }, 400);
+    }
     app.services.subscribers.updateProfile(
       subscriber.id,
       profile,

@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lists from '../../../db/queries/lists.js';
 import { formChoices } from '../../plugins/view.js';
-import { field, readEmail, readProfile, requestMeta, type FormBody } from '../../http/form.js';
+import { field, requestMeta, type FormBody } from '../../http/form.js';
+import {
+  fieldMessages,
+  profileFromForm,
+  profileValues,
+  validateProfile,
+} from '../../services/subscribers/profile.js';
 
 const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 const stylesheets: Record<string, Buffer> = {
@@ -70,9 +76,12 @@ export default async function signupRoutes(app: FastifyInstance) {
           status: true,
         });
 
-      const { email, error: emailError } = readEmail(body, t);
-      const { values, errors, profile } = readProfile(body, choices, t, request.lang.code);
-      if (emailError) errors.email = emailError;
+      const check = validateProfile({ ...profileFromForm(body), listIds: undefined }, choices, {
+        fallbackLanguage: request.lang.code,
+        email: true,
+      });
+      const { email, profile } = check;
+      const errors = fieldMessages(check.errors, t);
       if (field(body, 'consent') !== 'yes') errors.consent = t('signup.errors.consent');
       // With several public lists the person picks (at least) one; otherwise the default list.
       const listChoices = lists.publicListChoices(app.database.db);
@@ -80,7 +89,7 @@ export default async function signupRoutes(app: FastifyInstance) {
       const listIds = lists.chosenPublicListIds(posted, app.database.db);
       if (listChoices.length && !listIds.length) errors.lists = t('signup.errors.lists');
       const allValues = {
-        ...values,
+        ...profileValues(profile),
         email,
         lists: listIds.map(String),
         consent: field(body, 'consent') === 'yes',

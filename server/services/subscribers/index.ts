@@ -7,6 +7,7 @@ import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
 import { queueMails, type MailJobName, type Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import type { ServiceContext, ServiceLog } from '../context.js';
+import { normaliseEmail } from './profile.js';
 import { translator } from '../../i18n/index.js';
 import {
   Secrets,
@@ -231,19 +232,4 @@ export class SubscriptionService {
   }
 }
 
-/** Addresses are compared case-insensitively; stored trimmed and lower-cased. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-/** A pragmatic address check (what mail servers accept), plus the RFC length limit. */
-export function isValidEmail(email: string): boolean {
-  if (email.length > 254) return false;
-  return (
-    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
-      email,
-    ) &&
-    !email.split('@')[0]!.startsWith('.') &&
-    email.split('@')[0]!.length <= 64
-  );
-}
+export { isValidEmail, normaliseEmail } from './profile.js';

@@ -5,8 +5,14 @@ import * as reference from '../../../../db/queries/reference.js';
 import * as admin from '../../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../../db/queries/subscribers.js';
 import { subscriberStatuses, type SubscriberStatus } from '../../../../db/schema.js';
-import { DEFAULT_LANGUAGE, isLanguage } from '../../../i18n/index.js';
-import { isValidEmail, normaliseEmail } from '../../../services/subscribers/index.js';
+import { DEFAULT_LANGUAGE } from '../../../i18n/index.js';
+import {
+  normaliseEmail,
+  problemMessage,
+  profileJsonSchema,
+  validateProfile,
+  type ProfileInput,
+} from '../../../services/subscribers/profile.js';
 import { consentEvent, error, iso, present, subscriber, idParams } from './schemas.js';
 
 interface ListQuery {
@@ -49,16 +55,6 @@ const csv = (v: string | undefined) =>
         .filter(Boolean)
     : undefined;
 
-const profileProperties = {
-  name: { type: 'string', maxLength: 100, pattern: '^[^\\r\\n<>]*$' },
-  regionKey: { type: ['string', 'null'], maxLength: 40 },
-  roleKeys: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 50 },
-  topicKeys: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 50 },
-  language: { type: 'string', maxLength: 10 },
-  trackingConsent: { type: 'boolean' },
-  listIds: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
-} as const;
-
 const notFound = (reply: FastifyReply) =>
   reply.code(404).send({ error: 'Not Found', message: 'no such subscriber', statusCode: 404 });
 
@@ -78,22 +74,18 @@ function decodeCursor(s: string | undefined): admin.Cursor | undefined {
 export default async function subscriberApi(app: FastifyInstance) {
   const db = app.database.db;
 
-  /** Unknown region, role, topic, list or language keys: one message naming them. */
-  function badKeys(body: ProfileBody): string | undefined {
-    const problems: string[] = [];
-    const regions = new Set(reference.listRegions(db).map((r) => r.key));
-    const roles = new Set(reference.listRoles(db).map((r) => r.key));
-    const topics = new Set(reference.listTopics(db).map((r) => r.key));
-    const lists = new Set(admin.allLists(db).map((l) => l.id));
-    if (body.regionKey && !regions.has(body.regionKey))
-      problems.push(`unknown regionKey ${body.regionKey}`);
-    for (const k of body.roleKeys ?? []) if (!roles.has(k)) problems.push(`unknown role ${k}`);
-    for (const k of body.topicKeys ?? []) if (!topics.has(k)) problems.push(`unknown topic ${k}`);
-    for (const id of body.listIds ?? []) if (!lists.has(id)) problems.push(`unknown list ${id}`);
-    if (body.language !== undefined && !isLanguage(body.language))
-      problems.push(`unknown language ${body.language}`);
-    return problems.length ? problems.join('; ') : undefined;
-  }
+  /** What a profile may name: active regions, roles and topics, and every list. */
+  const choices = () => ({
+    regions: reference.listRegions(db),
+    roles: reference.listRoles(db),
+    topics: reference.listTopics(db),
+    lists: admin.allLists(db),
+  });
+  /** The field problems of the given profile fields, as one message; undefined when fine. */
+  const problems = (body: ProfileInput, fallbackLanguage: string, email = false) => {
+    const check = validateProfile(body, choices(), { fallbackLanguage, email });
+    return Object.keys(check.errors).length ? problemMessage(check.errors) : undefined;
+  };
 
   const meta = (request: {
     ip: string;
@@ -233,7 +225,7 @@ export default async function subscriberApi(app: FastifyInstance) {
           additionalProperties: false,
           properties: {
             email: { type: 'string', maxLength: 254 },
-            ...profileProperties,
+            ...profileJsonSchema,
             consent: {
               oneOf: [
                 {
@@ -269,12 +261,7 @@ export default async function subscriberApi(app: FastifyInstance) {
     async (request, reply) => {
       const body = request.body;
       const email = normaliseEmail(body.email);
-      if (!isValidEmail(email)) {
-        return reply
-          .code(400)
-          .send({ error: 'Bad Request', message: 'email is not a valid address', statusCode: 400 });
-      }
-      const problem = badKeys(body);
+      const problem = problems(body, DEFAULT_LANGUAGE, true);
       if (problem)
         return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
       const profile = {
@@ -352,7 +339,7 @@ export default async function subscriberApi(app: FastifyInstance) {
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { ...profileProperties, status: { const: 'blocked' } },
+          properties: { ...profileJsonSchema, status: { const: 'blocked' } },
         },
         response: { 200: subscriber, 400: error, 401: error, 403: error, 404: error },
       },
@@ -361,10 +348,10 @@ export default async function subscriberApi(app: FastifyInstance) {
       const body = request.body;
       const found = subscribers.findById(request.params.id, db);
       if (!found) return notFound(reply);
-      const problem = badKeys(body);
+      const current = subscribers.withProfile(found, db);
+      const problem = problems(body, current.language);
       if (problem)
         return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
-      const current = subscribers.withProfile(found, db);
       const profile = {
         name: body.name?.trim() ?? current.name,
         regionKey: body.regionKey === undefined ? current.regionKey : body.regionKey,

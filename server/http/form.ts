@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { RequestMeta } from '../../db/queries/subscribers.js';
+import type { Origin, RequestMeta } from '../services/subscribers/index.js';
 
 export type FormBody = Record<string, string | string[] | undefined>;
 
@@ -26,4 +26,10 @@ export function requestMeta(
     source: source ?? null,
     channel,
   };
+}
+
+/** Who makes a request (set by the admin session or the API token) and with which client. */
+export function origin(request: FastifyRequest): Origin {
+  if (!request.actor) throw new Error('origin() needs an authenticated request');
+  return { actor: request.actor, userAgent: request.headers['user-agent'] ?? null };
 }

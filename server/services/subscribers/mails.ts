@@ -7,7 +7,7 @@ import type { MailJobData, MailJobName } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { language, translator } from '../../i18n/index.js';
 import { randomToken, type Secrets } from '../../infra/security.js';
-import type { SubscriptionService } from './index.js';
+import type { SubscriberService } from './index.js';
 
 /**
  * Builds confirmation, welcome and preferences-link mails for the mail worker. It mints the
@@ -17,9 +17,10 @@ export function transactionalSource(deps: {
   db: Db;
   config: Config;
   secrets: Secrets;
-  subscriptions: SubscriptionService;
+  subscriptions: SubscriberService;
 }): TransactionalSource {
-  const { db, config, secrets, subscriptions } = deps;
+  const { db, config, secrets } = deps;
+  const links = deps.subscriptions.signup;
   return {
     async compose(name: MailJobName, data: MailJobData): Promise<ComposedMail | null> {
       const subscriber = subscribers.findById(data.subscriberId, db);
@@ -38,7 +39,7 @@ export function transactionalSource(deps: {
           privacyUrl: config.privacyUrl,
         },
       };
-      const preferencesUrl = subscriptions.preferencesLink(subscriber.id);
+      const preferencesUrl = links.preferencesLink(subscriber.id);
       const confirmToken = name === 'confirmation' ? randomToken() : undefined;
       const actionUrl = confirmToken
         ? `${config.publicUrl}/confirm/${confirmToken}`
@@ -50,11 +51,11 @@ export function transactionalSource(deps: {
         actionUrl,
         preferencesUrl,
         retentionDays: config.unconfirmedRetentionDays,
-        unsubscribeUrl: subscriptions.unsubscribeLink(subscriber.id, null),
+        unsubscribeUrl: links.unsubscribeLink(subscriber.id, null),
         custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
       });
       // The token becomes valid only now that the mail carrying it is about to go out.
-      if (confirmToken) subscriptions.issueConfirmToken(subscriber.id, confirmToken);
+      if (confirmToken) links.issueConfirmToken(subscriber.id, confirmToken);
       return {
         message: {
           from: config.mailFromTransactional,

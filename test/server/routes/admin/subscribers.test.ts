@@ -350,7 +350,7 @@ describe('detail, edit and actions', () => {
       { status: 'blocked', name: 'Blocked' },
     ]);
     const before = t.smtp.messages.length;
-    const outcome = await t.app.services.subscribers.signUp({
+    const outcome = await t.app.services.subscribers.signup.signUp({
       email: 'blocked@example.org',
       profile: {
         name: 'Changed',

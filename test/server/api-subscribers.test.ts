@@ -198,6 +198,63 @@ describe('PATCH and DELETE /api/v1/subscribers/:id', () => {
   });
 });
 
+describe('a full page', () => {
+  it('lists 200 subscribers with the roles, topics and lists the database holds', async () => {
+    const lists = sql<{ id: number }>('select id from lists order by id').map((l) => l.id);
+    const roles = ['volunteer', 'staff', 'other'];
+    const ids = seedSubscribers(
+      t,
+      Array.from({ length: 210 }, (_, i) => ({
+        email: `page${i}@example.org`,
+        region: i % 2 ? '15085' : null,
+        roles: roles.slice(0, i % 4),
+        lists: lists.slice(0, 1 + (i % lists.length)),
+      })),
+    );
+    const topic = t.runtime.database.sqlite.prepare(
+      "insert into subscriber_topics (subscriber_id, topic_key) values (?, 'funding')",
+    );
+    for (const [, id] of [...ids].filter((_, i) => i % 3 === 0)) topic.run(id);
+
+    const res = await api('GET', '/subscribers?limit=200', viewer);
+    expect(res.statusCode).toBe(200);
+    const items = res.json<{
+      items: {
+        id: number;
+        email: string;
+        regionKey: string | null;
+        roleKeys: string[];
+        topicKeys: string[];
+        listIds: number[];
+      }[];
+    }>().items;
+    expect(items).toHaveLength(200);
+    const column = <T>(query: string, id: number) =>
+      sql<{ v: T }>(query, id)
+        .map((r) => r.v)
+        .sort();
+    for (const item of items) {
+      const [row] = sql<{ email: string; region_key: string | null }>(
+        'select email, region_key from subscribers where id = ?',
+        item.id,
+      );
+      expect([item.email, item.regionKey]).toEqual([row!.email, row!.region_key]);
+      expect(item.roleKeys.slice().sort()).toEqual(
+        column('select role_key as v from subscriber_roles where subscriber_id = ?', item.id),
+      );
+      expect(item.topicKeys.slice().sort()).toEqual(
+        column('select topic_key as v from subscriber_topics where subscriber_id = ?', item.id),
+      );
+      expect(item.listIds.slice().sort()).toEqual(
+        column(
+          "select list_id as v from subscriptions where subscriber_id = ? and status in ('unconfirmed', 'confirmed')",
+          item.id,
+        ),
+      );
+    }
+  });
+});
+
 describe('OpenAPI', () => {
   it('describes every subscriber operation', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{

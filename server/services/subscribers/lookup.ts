@@ -36,8 +36,9 @@ export class SubscriberLookup {
     total: number;
   } {
     const { rows, next, total } = this.page(query);
-    const items = rows.map((row) =>
-      subscribers.withProfile(subscribers.findById(row.id, this.db)!, this.db),
+    const items = subscribers.withProfiles(
+      rows.map((r) => r.id),
+      this.db,
     );
     return { items, next, total };
   }

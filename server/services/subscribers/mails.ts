@@ -1,7 +1,7 @@
 import type { Db } from '../../../db/client.js';
 import * as ops from '../../../db/queries/ops.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { renderTransactional } from '../../../emails/render.js';
+import { renderTransactional, type MailContext } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
 import type { MailJobData, MailJobName } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
@@ -27,25 +27,14 @@ export function transactionalSource(deps: {
       if (!subscriber) return null; // erased or purged meanwhile: nothing to send
       if (name === 'confirmation' && subscriber.status !== 'unconfirmed') return null;
       if (name !== 'confirmation' && subscriber.status !== 'confirmed') return null;
-      const lang = language(subscriber.language);
-      const ctx = {
-        lang: lang.code,
-        dir: lang.dir,
-        t: translator(lang.code),
-        org: {
-          name: config.orgName,
-          imprint: config.orgImprint,
-          publicUrl: config.publicUrl,
-          privacyUrl: config.privacyUrl,
-        },
-      };
+      const ctx = mailContext(config, subscriber.language);
       const preferencesUrl = links.preferencesLink(subscriber.id);
       const confirmToken = name === 'confirmation' ? randomToken() : undefined;
       const actionUrl = confirmToken
         ? `${config.publicUrl}/confirm/${confirmToken}`
         : preferencesUrl;
-      const custom = name === 'welcome' ? ops.findMailText('welcome', lang.code, db) : undefined;
-      const rendered = await renderTransactional(kindOf(name), ctx, {
+      const custom = name === 'welcome' ? ops.findMailText('welcome', ctx.lang, db) : undefined;
+      const rendered = await renderTransactional(name, ctx, {
         name: subscriber.name,
         email: subscriber.email,
         actionUrl,
@@ -83,6 +72,18 @@ export function transactionalSource(deps: {
   };
 }
 
-function kindOf(name: MailJobName) {
-  return name;
+/** Language, direction, translator and organisation of a transactional mail. */
+export function mailContext(config: Config, languageCode: string): MailContext {
+  const lang = language(languageCode);
+  return {
+    lang: lang.code,
+    dir: lang.dir,
+    t: translator(lang.code),
+    org: {
+      name: config.orgName,
+      imprint: config.orgImprint,
+      publicUrl: config.publicUrl,
+      privacyUrl: config.privacyUrl,
+    },
+  };
 }

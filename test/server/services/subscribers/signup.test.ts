@@ -202,3 +202,10 @@ describe('the person by their links', () => {
     expect(t.service.signup.byUnsubscribeLink('forged.token')).toBeUndefined();
   });
 });
+
+describe('without Redis', () => {
+  it('lets a sign-up through when the per-address count cannot be kept', async () => {
+    t.queues.connection.disconnect();
+    expect(await t.service.signup.allowAttempt('limit@example.org')).toBe(true);
+  });
+});

@@ -1,18 +1,18 @@
 import type { ServiceContext } from './context.js';
 import { ImportService } from './imports/index.js';
 import { ReferenceService } from './reference/index.js';
-import { SubscriptionService } from './subscribers/index.js';
+import { SubscriberService } from './subscribers/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
 export interface Services {
-  subscribers: SubscriptionService;
+  subscribers: SubscriberService;
   reference: ReferenceService;
   imports: ImportService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   return {
-    subscribers: new SubscriptionService(ctx),
+    subscribers: new SubscriberService(ctx),
     reference: new ReferenceService(ctx),
     imports: new ImportService(ctx),
   };

@@ -99,6 +99,16 @@ describe('POST /api/v1/subscribers', () => {
     );
     expect(events.map((e) => e.kind)).toEqual(['signup', 'confirmed']);
     expect(events[0]!.details).toContain('Fachtag Halle');
+    const [created] = sql<{ action: string; details: string }>(
+      "select action, details from audit_log where entity = 'subscriber' and entity_id = ?",
+      String(id),
+    );
+    expect(created!.action).toBe('create');
+    expect(JSON.parse(created!.details)).toEqual({
+      consent: 'paper',
+      event: 'Fachtag Halle',
+      eventDate: '2026-11-12',
+    });
     expect((await api('POST', '/subscribers', editor, body)).statusCode).toBe(409);
   });
 
@@ -157,6 +167,18 @@ describe('PATCH and DELETE /api/v1/subscribers/:id', () => {
 
     const blocked = await api('PATCH', `/subscribers/${id}`, editor, { status: 'blocked' });
     expect(blocked.json()).toMatchObject({ status: 'blocked' });
+    // The audit log reads as it does for the same changes made in the admin UI.
+    const entries = sql<{ action: string; details: string }>(
+      "select action, details from audit_log where entity = 'subscriber' and entity_id = ? order by id",
+      String(id),
+    );
+    expect(entries.map((e) => e.action)).toEqual(['update', 'block']);
+    expect(JSON.parse(entries[0]!.details)).toEqual({
+      changed: ['roles', 'tracking'],
+      listsAdded: [],
+      listsRemoved: [],
+    });
+    expect(JSON.parse(entries[1]!.details)).toEqual({ statusBefore: 'confirmed' });
 
     expect((await api('DELETE', `/subscribers/${id}`, viewer)).statusCode).toBe(403);
     const gone = await api('DELETE', `/subscribers/${id}`, editor);
@@ -165,7 +187,71 @@ describe('PATCH and DELETE /api/v1/subscribers/:id', () => {
     expect(
       sql("select * from consent_events where subscriber_id = ? and kind = 'erased'", id),
     ).toHaveLength(1);
+    // The same erasure reads the same in the audit log, whether from the API or the admin UI.
+    expect(
+      sql<{ action: string; actor: string }>(
+        "select action, actor from audit_log where entity = 'subscriber' and entity_id = ? and action in ('erase', 'delete')",
+        String(id),
+      ),
+    ).toEqual([{ action: 'erase', actor: 'api:crm' }]);
     expect((await api('DELETE', `/subscribers/${id}`, editor)).statusCode).toBe(404);
+  });
+});
+
+describe('a full page', () => {
+  it('lists 200 subscribers with the roles, topics and lists the database holds', async () => {
+    const lists = sql<{ id: number }>('select id from lists order by id').map((l) => l.id);
+    const roles = ['volunteer', 'staff', 'other'];
+    const ids = seedSubscribers(
+      t,
+      Array.from({ length: 210 }, (_, i) => ({
+        email: `page${i}@example.org`,
+        region: i % 2 ? '15085' : null,
+        roles: roles.slice(0, i % 4),
+        lists: lists.slice(0, 1 + (i % lists.length)),
+      })),
+    );
+    const topic = t.runtime.database.sqlite.prepare(
+      "insert into subscriber_topics (subscriber_id, topic_key) values (?, 'funding')",
+    );
+    for (const [, id] of [...ids].filter((_, i) => i % 3 === 0)) topic.run(id);
+
+    const res = await api('GET', '/subscribers?limit=200', viewer);
+    expect(res.statusCode).toBe(200);
+    const items = res.json<{
+      items: {
+        id: number;
+        email: string;
+        regionKey: string | null;
+        roleKeys: string[];
+        topicKeys: string[];
+        listIds: number[];
+      }[];
+    }>().items;
+    expect(items).toHaveLength(200);
+    const column = <T>(query: string, id: number) =>
+      sql<{ v: T }>(query, id)
+        .map((r) => r.v)
+        .sort();
+    for (const item of items) {
+      const [row] = sql<{ email: string; region_key: string | null }>(
+        'select email, region_key from subscribers where id = ?',
+        item.id,
+      );
+      expect([item.email, item.regionKey]).toEqual([row!.email, row!.region_key]);
+      expect(item.roleKeys.slice().sort()).toEqual(
+        column('select role_key as v from subscriber_roles where subscriber_id = ?', item.id),
+      );
+      expect(item.topicKeys.slice().sort()).toEqual(
+        column('select topic_key as v from subscriber_topics where subscriber_id = ?', item.id),
+      );
+      expect(item.listIds.slice().sort()).toEqual(
+        column(
+          "select list_id as v from subscriptions where subscriber_id = ? and status in ('unconfirmed', 'confirmed')",
+          item.id,
+        ),
+      );
+    }
   });
 });
 

@@ -52,7 +52,7 @@ describe('runtime', () => {
     expect(web.app).toBeDefined();
     expect(web.workers).toHaveLength(0);
 
-    await web.services.subscribers.signUp({ email: 'split@example.org', profile, meta });
+    await web.services.subscribers.signup.signUp({ email: 'split@example.org', profile, meta });
     // Nobody processes the queue yet: no mail.
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.messages).toHaveLength(0);
@@ -68,7 +68,7 @@ describe('runtime', () => {
     const runtime = await run(config, 'all');
 
     smtp.failNext(451, 'try again later');
-    await runtime.services.subscribers.signUp({ email: 'retry@example.org', profile, meta });
+    await runtime.services.subscribers.signup.signUp({ email: 'retry@example.org', profile, meta });
     const mail = await smtp.waitFor((m) => m.to.includes('retry@example.org'), 20_000);
     expect(mail.subject).toMatch(/bestätigen/i);
     await new Promise((r) => setTimeout(r, 500));
@@ -86,7 +86,7 @@ describe('runtime', () => {
     const runtime = await run(config, 'all');
 
     smtp.failNext(550, 'no such user');
-    await runtime.services.subscribers.signUp({ email: 'gone@example.org', profile, meta });
+    await runtime.services.subscribers.signup.signUp({ email: 'gone@example.org', profile, meta });
     let failed = 0;
     for (let i = 0; i < 50 && failed === 0; i++) {
       failed = await runtime.queues.mail.getFailedCount();
@@ -111,7 +111,11 @@ describe('runtime', () => {
       'appendonly',
       'yes',
     ]);
-    await runtime.services.subscribers.signUp({ email: 'embedded@example.org', profile, meta });
+    await runtime.services.subscribers.signup.signUp({
+      email: 'embedded@example.org',
+      profile,
+      meta,
+    });
     await smtp.waitFor((m) => m.to.includes('embedded@example.org'));
     await runtime.stop();
     expect(existsSync(pidFile)).toBe(false);
@@ -162,7 +166,7 @@ describe('runtime', () => {
     // The producer connection fails fast while Redis is away.
     runtime.queues.connection.disconnect();
     await expect(
-      runtime.services.subscribers.signUp({ email: 'offline@example.org', profile, meta }),
+      runtime.services.subscribers.signup.signUp({ email: 'offline@example.org', profile, meta }),
     ).resolves.toBe('confirmation');
     const [row] = runtime.database.sqlite
       .prepare("select id, status from subscribers where email = 'offline@example.org'")

@@ -1,31 +1,26 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { transaction } from '../../../db/client.js';
-import * as audit from '../../../db/queries/audit.js';
-import { countWhere, filterWhere, type SubscriberFilter } from '../../../db/queries/filters.js';
-import * as admin from '../../../db/queries/subscriber-admin.js';
-import * as subscribers from '../../../db/queries/subscribers.js';
-import { subscriberStatuses, type SubscriberStatus } from '../../../db/schema.js';
-import { csvRow, CSV_BOM } from '../../infra/csv.js';
+import { field, many, one, origin, type FormBody } from '../../http/form.js';
 import { languages, translator } from '../../i18n/index.js';
-import { normaliseEmail } from '../../services/subscribers/index.js';
-import {
-  field,
-  many,
-  one,
-  profileValues,
-  readEmail,
-  readProfile,
-  type FormBody,
-} from '../../http/form.js';
-import { isPlainText } from '../../services/plain-text.js';
 import { DAY_MS } from '../../infra/security.js';
+import {
+  fieldMessages,
+  profileFromForm,
+  profileValues,
+  subscriberSorts,
+  subscriberStatuses,
+  type Cursor,
+  type FieldProblems,
+  type SortDirection,
+  type SubscriberFilter,
+  type SubscriberSort,
+  type SubscriberStatus,
+} from '../../services/subscribers/index.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
-const EXPORT_CHUNK = 500;
 
 /** The filter form's fields, in the order the URL carries them. */
 const FILTER_FIELDS = [
@@ -59,10 +54,10 @@ function dayBound(value: string, end: boolean): number | undefined | null {
 
 interface ListQuery {
   filter: SubscriberFilter;
-  sort: admin.SubscriberSort;
-  direction: admin.SortDirection;
+  sort: SubscriberSort;
+  direction: SortDirection;
   limit: number;
-  after?: admin.Cursor;
+  after?: Cursor;
   /** What the form shows again. */
   values: Record<string, string>;
   errors: Record<string, string>;
@@ -96,8 +91,8 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
     if (bound === null) errors[name] = at('subscribers.dateInvalid');
     else if (bound !== undefined) filter[key] = bound;
   }
-  const sort = (admin.subscriberSorts as readonly string[]).includes(values.sort!)
-    ? (values.sort as admin.SubscriberSort)
+  const sort = (subscriberSorts as readonly string[]).includes(values.sort!)
+    ? (values.sort as SubscriberSort)
     : 'created';
   const direction = values.dir === 'asc' ? 'asc' : 'desc';
   const limitValue = Number(values.limit);
@@ -107,7 +102,7 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
       : DEFAULT_LIMIT;
   values.sort = sort;
   values.dir = direction;
-  let after: admin.Cursor | undefined;
+  let after: Cursor | undefined;
   const afterId = Number(one(query.after));
   if (Number.isInteger(afterId) && afterId > 0) {
     const key = one(query.key);
@@ -141,53 +136,50 @@ function filterQuery(
   return params.toString();
 }
 
-const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : '');
-
 /** Subscribers in the admin UI: list, detail, edit, add, block, unsubscribe, erase, exports. */
 export default async function subscriberRoutes(app: FastifyInstance) {
-  const db = app.database.db;
+  const { lookup, manage, exports } = app.services.subscribers;
   const editor = { config: { role: 'editor' as const } };
 
   const choices = (request: FastifyRequest) => {
     const lang = request.user?.language ?? 'de';
     const { regions, roles, topics } = app.services.reference.formChoices(lang);
-    return { regions, roles, topics, lists: admin.allLists(db), languages };
+    return { regions, roles, topics, lists: manage.allLists(), languages };
   };
 
-  const meta = (request: FastifyRequest): subscribers.RequestMeta => ({
-    ip: request.ip,
-    userAgent: request.headers['user-agent'] ?? null,
-    source: `admin:${request.user!.email}`,
-    channel: 'admin',
-  });
+  /** Problems next to the fields: the admin's own wording, else the sign-up form's. */
+  const messages = (request: FastifyRequest, errors: FieldProblems) => {
+    const t = translator(request.user!.language);
+    const shown = fieldMessages(errors, (key) =>
+      key.startsWith('subscribers.') ? request.at(key) : t(key),
+    );
+    if (shown.eventDate) shown.event_date = shown.eventDate;
+    return shown;
+  };
 
   const findSubscriber = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const { id } = request.params;
     if (!/^\d{1,15}$/.test(id)) return undefined;
-    return subscribers.findById(Number(id), db);
+    return lookup.find(Number(id));
   };
 
   app.get('/subscribers', async (request, reply) => {
     const query = request.query as Query;
     const list = readListQuery(query, request.at);
-    const where = filterWhere(list.filter);
-    const page = admin.listSubscribers(
-      {
-        filter: list.filter,
-        sort: list.sort,
-        direction: list.direction,
-        after: list.after,
-        limit: list.limit,
-      },
-      db,
-    );
+    const page = lookup.page({
+      filter: list.filter,
+      sort: list.sort,
+      direction: list.direction,
+      after: list.after,
+      limit: list.limit,
+    });
     const c = choices(request);
     const regionNames = new Map(c.regions.map((r) => [r.key, r.name]));
     return reply.adminPage('subscribers/list', {
       title: request.at('subscribers.title'),
       choices: c,
       statuses: subscriberStatuses,
-      sorts: admin.subscriberSorts,
+      sorts: subscriberSorts,
       values: list.values,
       selected: {
         status: upTo50(query.status),
@@ -198,7 +190,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
         list: upTo50(query.list),
       },
       errors: list.errors,
-      total: countWhere(where, db),
+      total: page.total,
       rows: page.rows.map((r) => ({
         ...r,
         region: r.regionKey ? (regionNames.get(r.regionKey) ?? r.regionKey) : '',
@@ -215,103 +207,14 @@ export default async function subscriberRoutes(app: FastifyInstance) {
   });
 
   app.get('/subscribers/export.csv', editor, async (request, reply) => {
-    const query = request.query as Query;
-    const list = readListQuery(query, request.at);
-    request.audit('export', 'subscribers', null, { format: 'csv', filter: list.filter });
-    async function* rows() {
-      yield (
-        CSV_BOM +
-        csvRow([
-          'email',
-          'name',
-          'status',
-          'region',
-          'roles',
-          'topics',
-          'language',
-          'lists',
-          'created',
-          'confirmed',
-        ])
-      );
-      let afterId = 0;
-      for (;;) {
-        const chunk = admin.exportChunk(list.filter, afterId, EXPORT_CHUNK, db);
-        if (!chunk.length) return;
-        yield chunk
-          .map((r) =>
-            csvRow([
-              r.email,
-              r.name,
-              r.status,
-              r.region,
-              r.roles,
-              r.topics,
-              r.language,
-              r.lists,
-              iso(r.createdAt),
-              iso(r.confirmedAt),
-            ]),
-          )
-          .join('');
-        afterId = chunk.at(-1)!.id;
-        // Let other requests run between chunks.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    return sendCsv(reply, `subscribers-${today()}.csv`, rows());
+    const list = readListQuery(request.query as Query, request.at);
+    const rows = exports.subscriberCsv(request.actor!, list.filter);
+    return sendCsv(reply, `subscribers-${today()}.csv`, rows);
   });
 
-  app.get('/consent.csv', editor, async (request, reply) => {
-    request.audit('export', 'consent', null, { format: 'csv' });
-    async function* rows() {
-      yield (
-        CSV_BOM +
-        csvRow([
-          'id',
-          'at',
-          'kind',
-          'subscriber_id',
-          'email',
-          'email_hash',
-          'ip',
-          'user_agent',
-          'channel',
-          'source',
-          'consent_text_version',
-          'list_ids',
-          'details',
-        ])
-      );
-      let afterId = 0;
-      for (;;) {
-        const chunk = admin.consentChunk(afterId, EXPORT_CHUNK, db);
-        if (!chunk.length) return;
-        yield chunk
-          .map((r) =>
-            csvRow([
-              r.id,
-              iso(r.at),
-              r.kind,
-              r.subscriberId,
-              r.email,
-              r.emailHash,
-              r.ip,
-              r.userAgent,
-              r.channel,
-              r.source,
-              r.consentTextVersion,
-              r.listIds ? r.listIds.join(' ') : '',
-              r.details ? JSON.stringify(r.details) : '',
-            ]),
-          )
-          .join('');
-        afterId = chunk.at(-1)!.id;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    return sendCsv(reply, `consent-${today()}.csv`, rows());
-  });
+  app.get('/consent.csv', editor, async (request, reply) =>
+    sendCsv(reply, `consent-${today()}.csv`, exports.consentCsv(request.actor!)),
+  );
 
   const newPage = (
     request: FastifyRequest,
@@ -332,98 +235,56 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       Object.keys(errors).length ? 400 : 200,
     );
 
-  app.get('/subscribers/new', editor, async (request, reply) =>
-    newPage(request, reply, {
+  app.get('/subscribers/new', editor, async (request, reply) => {
+    const defaults = manage.newDefaults();
+    return newPage(request, reply, {
       method: 'mail',
-      language: 'de',
-      lists: [String(admin.allLists(db)[0]?.id ?? '')],
+      language: defaults.language,
+      lists: defaults.listIds.map(String),
       roles: [],
       topics: [],
-    }),
-  );
+    });
+  });
 
   app.post('/subscribers', editor, async (request, reply) => {
     const body = (request.body ?? {}) as FormBody;
-    const t = translator(request.user!.language);
-    const c = choices(request);
-    const { values, errors, profile } = readProfile(body, c, t, 'de');
-    const emailResult = readEmail(body, t);
-    const email = normaliseEmail(emailResult.email);
-    if (emailResult.error) errors.email = emailResult.error;
-    const lists = readLists(body, c.lists);
-    if (!lists.ids.length || lists.unknown) errors.lists = request.at('subscribers.listsInvalid');
     const method = field(body, 'method');
     const event = field(body, 'event').trim();
     const eventDate = field(body, 'event_date').trim();
-    if (method !== 'mail' && method !== 'paper')
-      errors.method = request.at('subscribers.methodInvalid');
-    if (method === 'paper') {
-      if (!event || !isPlainText(event, 200)) errors.event = request.at('subscribers.eventInvalid');
-      const day = dayBound(eventDate, false);
-      if (!day || day > Date.now()) errors.event_date = request.at('subscribers.eventDateInvalid');
+    const result = await manage.add(
+      origin(request),
+      { ...profileFromForm(body), consent: { mode: method, event, eventDate } },
+      { listsRequired: true },
+    );
+    if (result.kind === 'created') {
+      const notice = result.outcome ? 'subscribers.confirmationSent' : 'subscribers.added';
+      return reply.redirect(`/admin/subscribers/${result.subscriber.id}?notice=${notice}`, 303);
     }
-    let existing: subscribers.Subscriber | undefined;
-    if (!errors.email) {
-      existing = subscribers.findByEmail(email, db);
-      if (existing) errors.email = request.at('subscribers.exists');
-    }
-    const formValues = {
-      ...values,
-      email: emailResult.email,
-      lists: lists.ids.map(String),
+    const { check } = result;
+    const values = {
+      ...profileValues(check.profile),
+      email: check.email,
+      lists: check.listIds.map(String),
       method,
       event,
       event_date: eventDate,
     };
-    if (Object.keys(errors).length)
-      return newPage(request, reply, formValues, errors, { existingId: existing?.id });
-
-    if (method === 'paper') {
-      const created = transaction(db, (tx) =>
-        admin.addWithPaperConsent(
-          {
-            email,
-            emailHash: app.secrets.emailHash(email),
-            profile,
-            listIds: lists.ids,
-            event,
-            eventDate,
-            enteredBy: request.user!.email,
-            meta: meta(request),
-          },
-          tx,
-        ),
-      );
-      if (!created) {
-        return newPage(request, reply, formValues, { email: request.at('subscribers.exists') });
-      }
-      request.audit('create', 'subscriber', created.id, { consent: 'paper', event, eventDate });
-      return reply.redirect(`/admin/subscribers/${created.id}?notice=subscribers.added`, 303);
-    }
-    const outcome = await app.services.subscribers.signUp({
-      email,
-      profile,
-      formLanguage: profile.language,
-      listIds: lists.ids,
-      meta: meta(request),
-    });
-    const created = subscribers.findByEmail(email, db)!;
-    request.audit('create', 'subscriber', created.id, { consent: 'mail', outcome });
-    return reply.redirect(
-      `/admin/subscribers/${created.id}?notice=subscribers.confirmationSent`,
-      303,
-    );
+    const errors = result.kind === 'invalid' ? messages(request, result.errors) : {};
+    if (result.existingId !== undefined) errors.email ??= request.at('subscribers.exists');
+    return newPage(request, reply, values, errors, { existingId: result.existingId });
   });
 
   const detailPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    subscriber: subscribers.Subscriber,
+    id: number,
     errors: Record<string, string> = {},
   ) => {
     const lang = request.user?.language ?? 'de';
     const c = choices(request);
-    const full = subscribers.withProfile(subscriber, db);
+    const found = lookup.detail(id);
+    if (!found) return reply.callNotFound();
+    const { subscriber } = found;
     const listNames = new Map(c.lists.map((l) => [l.id, l.name]));
     const label = (items: { key: string; label: string }[], key: string) =>
       items.find((i) => i.key === key)?.label ?? key;
@@ -431,24 +292,21 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       'subscribers/detail',
       {
         title: subscriber.email,
-        subscriber: full,
+        subscriber,
         region: subscriber.regionKey
           ? (c.regions.find((r) => r.key === subscriber.regionKey)?.name ?? subscriber.regionKey)
           : '',
-        roles: full.roleKeys.map((k) => label(c.roles, k)),
-        topics: full.topicKeys.map((k) => label(c.topics, k)),
+        roles: subscriber.roleKeys.map((k) => label(c.roles, k)),
+        topics: subscriber.topicKeys.map((k) => label(c.topics, k)),
         languageName:
           languages.find((l) => l.code === subscriber.language)?.name ?? subscriber.language,
-        subscriptions: admin.subscriptionsOf(subscriber.id, db),
-        consent: subscribers.consentHistory(subscriber.id, db).map((e) => ({
+        subscriptions: found.subscriptions,
+        consent: found.consent.map((e) => ({
           ...e,
           lists: (e.listIds ?? []).map((id) => listNames.get(id) ?? `#${id}`).join(', '),
           details: describeDetails(e.details, request.at, listNames),
         })),
-        auditEntries: audit.listAudit(
-          { entity: 'subscriber', entityId: String(subscriber.id), limit: 100 },
-          db,
-        ),
+        auditEntries: found.auditEntries,
         when: (ms: number | null) => (ms ? new Date(ms).toLocaleString(lang) : '–'),
         errors,
       },
@@ -459,7 +317,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/subscribers/:id', async (request, reply) => {
     const subscriber = findSubscriber(request);
     if (!subscriber) return reply.callNotFound();
-    return detailPage(request, reply, subscriber);
+    return detailPage(request, reply, subscriber.id);
   });
 
   app.get<{ Params: { id: string } }>(
@@ -467,9 +325,8 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     editor,
     async (request, reply) => {
       const subscriber = findSubscriber(request);
-      if (!subscriber) return reply.callNotFound();
-      const data = subscribers.exportData(subscriber.id, db);
-      request.audit('export', 'subscriber', subscriber.id, { format: 'json' });
+      const data = subscriber && exports.personData(request.actor!, subscriber.id);
+      if (!data) return reply.callNotFound();
       return reply
         .header('Cache-Control', 'no-store')
         .header('Content-Disposition', `attachment; filename="subscriber-${subscriber.id}.json"`)
@@ -481,7 +338,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
   const editPage = (
     request: FastifyRequest,
     reply: FastifyReply,
-    subscriber: subscribers.Subscriber,
+    subscriber: { id: number; email: string },
     values: Record<string, unknown>,
     errors: Record<string, string> = {},
   ) =>
@@ -499,9 +356,9 @@ export default async function subscriberRoutes(app: FastifyInstance) {
 
   app.get<{ Params: { id: string } }>('/subscribers/:id/edit', editor, async (request, reply) => {
     const subscriber = findSubscriber(request);
-    if (!subscriber) return reply.callNotFound();
-    const full = subscribers.withProfile(subscriber, db);
-    return editPage(request, reply, subscriber, {
+    const full = subscriber && lookup.withProfile(subscriber.id);
+    if (!full) return reply.callNotFound();
+    return editPage(request, reply, full, {
       ...profileValues(full),
       lists: full.listIds.map(String),
     });
@@ -510,55 +367,16 @@ export default async function subscriberRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string } }>('/subscribers/:id', editor, async (request, reply) => {
     const subscriber = findSubscriber(request);
     if (!subscriber) return reply.callNotFound();
-    const body = (request.body ?? {}) as FormBody;
-    const c = choices(request);
-    const { values, errors, profile } = readProfile(
-      body,
-      c,
-      translator(request.user!.language),
-      subscriber.language,
-    );
-    const lists = readLists(body, c.lists);
-    if (!lists.ids.length || lists.unknown) errors.lists = request.at('subscribers.listsInvalid');
-    if (Object.keys(errors).length) {
-      return editPage(
-        request,
-        reply,
-        subscriber,
-        { ...values, lists: lists.ids.map(String) },
-        errors,
-      );
-    }
-    const emailHash = app.secrets.emailHash(subscriber.email);
-    const changes = transaction(db, (tx) => {
-      const before = subscribers.withProfile(subscriber, tx);
-      subscribers.updateProfile(
-        { subscriberId: subscriber.id, emailHash, profile, meta: meta(request) },
-        tx,
-      );
-      const listChange = admin.setLists(
-        { subscriberId: subscriber.id, listIds: lists.ids, emailHash, meta: meta(request) },
-        tx,
-      );
-      // Which fields changed, not their values: the audit log outlives an erasure.
-      return {
-        name: before.name !== profile.name,
-        region: before.regionKey !== profile.regionKey,
-        roles: before.roleKeys.slice().sort().join() !== profile.roleKeys.slice().sort().join(),
-        topics: before.topicKeys.slice().sort().join() !== profile.topicKeys.slice().sort().join(),
-        language: before.language !== profile.language,
-        tracking: before.trackingConsent !== profile.trackingConsent,
-        listsAdded: listChange.added,
-        listsRemoved: listChange.removed,
+    const { email: _email, ...patch } = profileFromForm((request.body ?? {}) as FormBody);
+    const result = manage.update(origin(request), subscriber.id, patch, { listsRequired: true });
+    if (result.kind === 'not-found') return reply.callNotFound();
+    if (result.kind === 'invalid') {
+      const values = {
+        ...profileValues(result.check.profile),
+        lists: result.check.listIds.map(String),
       };
-    });
-    request.audit('update', 'subscriber', subscriber.id, {
-      changed: Object.entries(changes)
-        .filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v))
-        .map(([k]) => k),
-      listsAdded: changes.listsAdded,
-      listsRemoved: changes.listsRemoved,
-    });
+      return editPage(request, reply, subscriber, values, messages(request, result.errors));
+    }
     return reply.redirect(`/admin/subscribers/${subscriber.id}?notice=subscribers.saved`, 303);
   });
 
@@ -567,12 +385,10 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     editor,
     async (request, reply) => {
       const subscriber = findSubscriber(request);
-      if (!subscriber) return reply.callNotFound();
-      app.services.subscribers.unsubscribe({ s: subscriber.id }, meta(request));
-      const erased = !subscribers.findById(subscriber.id, db);
-      request.audit('unsubscribe', 'subscriber', subscriber.id, { lists: 'all', erased });
+      const result = subscriber && manage.unsubscribeAll(origin(request), subscriber.id);
+      if (!result) return reply.callNotFound();
       return reply.redirect(
-        erased
+        result.erased
           ? '/admin/subscribers?notice=subscribers.erased'
           : `/admin/subscribers/${subscriber.id}?notice=subscribers.unsubscribedAll`,
         303,
@@ -582,9 +398,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
 
   app.post<{ Params: { id: string } }>('/subscribers/:id/block', editor, async (request, reply) => {
     const subscriber = findSubscriber(request);
-    if (!subscriber) return reply.callNotFound();
-    transaction(db, (tx) => admin.block(subscriber.id, Date.now(), tx));
-    request.audit('block', 'subscriber', subscriber.id, { statusBefore: subscriber.status });
+    if (!subscriber || !manage.block(origin(request), subscriber.id)) return reply.callNotFound();
     return reply.redirect(
       `/admin/subscribers/${subscriber.id}?notice=subscribers.blockedDone`,
       303,
@@ -599,22 +413,14 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       if (!subscriber) return reply.callNotFound();
       const body = (request.body ?? {}) as FormBody;
       if (field(body, 'confirm') !== 'yes') {
-        return detailPage(request, reply, subscriber, {
+        return detailPage(request, reply, subscriber.id, {
           confirm: request.at('subscribers.deleteConfirmMissing'),
         });
       }
-      app.services.subscribers.erase(subscriber.id, meta(request));
-      request.audit('erase', 'subscriber', subscriber.id);
+      manage.erase(origin(request), subscriber.id);
       return reply.redirect('/admin/subscribers?notice=subscribers.erased', 303);
     },
   );
-}
-
-/** The chosen lists: known ids only (unknown ones are reported, not silently dropped). */
-function readLists(body: FormBody, known: { id: number }[]): { ids: number[]; unknown: boolean } {
-  const raw = upTo50(body.lists);
-  const ids = [...new Set(raw.map(Number))].filter((id) => known.some((l) => l.id === id));
-  return { ids, unknown: ids.length !== new Set(raw).size };
 }
 
 /** A consent record's details as readable "label: value" lines. */

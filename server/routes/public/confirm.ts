@@ -13,7 +13,7 @@ export default async function confirmRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const subscriber = app.services.subscribers.peekConfirmToken(request.params.token);
+    const subscriber = app.services.subscribers.signup.peekConfirmToken(request.params.token);
     if (!subscriber) return reply.page('message', invalid(request), 404);
     request.preferLanguage(subscriber.language);
     return reply.header('Cache-Control', 'no-store').page('confirm', {
@@ -24,7 +24,7 @@ export default async function confirmRoutes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const subscriber = await app.services.subscribers.confirm(
+    const subscriber = await app.services.subscribers.signup.confirm(
       request.params.token,
       requestMeta(request, 'confirmation-link'),
     );

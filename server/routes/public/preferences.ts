@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as subscribers from '../../../db/queries/subscribers.js';
+import { field, requestMeta, type FormBody } from '../../http/form.js';
 import {
+  checkEmail,
+  fieldMessages,
+  profileFromForm,
   profileValues,
-  readEmail,
-  readProfile,
-  requestMeta,
-  type FormBody,
-} from '../../http/form.js';
+  type SubscriberWithProfile,
+} from '../../services/subscribers/index.js';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
@@ -15,13 +15,12 @@ type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
  * link can be requested by e-mail (same answer whether the address is known or not).
  */
 export default async function preferencesRoutes(app: FastifyInstance) {
-  const db = app.database.db;
+  const signups = app.services.subscribers.signup;
 
   /** The subscriber a preferences token names, or an answer already sent. */
   const subscriberFor = async (request: TokenRequest, reply: FastifyReply) => {
-    const claims = app.secrets.verify('preferences', request.params.token);
-    const subscriber = claims ? subscribers.findById(claims.s, db) : undefined;
-    if (!subscriber || subscriber.status === 'blocked') {
+    const subscriber = signups.byPreferencesLink(request.params.token);
+    if (!subscriber) {
       await reply.page(
         'message',
         {
@@ -41,25 +40,23 @@ export default async function preferencesRoutes(app: FastifyInstance) {
   const showForm = (
     request: TokenRequest,
     reply: FastifyReply,
-    subscriber: subscribers.Subscriber,
+    subscriber: SubscriberWithProfile,
     extra: Record<string, unknown> = {},
     status = 200,
-  ) => {
-    const full = subscribers.withProfile(subscriber, db);
-    return reply.page(
+  ) =>
+    reply.page(
       'preferences',
       {
         title: request.t('preferences.title'),
         token: request.params.token,
         email: subscriber.email,
         choices: app.services.reference.formChoices(request.lang.code),
-        unsubscribeUrl: app.services.subscribers.unsubscribeLink(subscriber.id, null),
-        values: profileValues(full),
+        unsubscribeUrl: signups.unsubscribeLink(subscriber.id, null),
+        values: profileValues(subscriber),
         ...extra,
       },
       status,
     );
-  };
 
   app.get('/preferences', async (request, reply) =>
     reply.page('preferences-request', { title: request.t('preferences.requestTitle') }),
@@ -69,19 +66,19 @@ export default async function preferencesRoutes(app: FastifyInstance) {
     '/preferences',
     { config: { rateLimit: { max: app.config.signupRateLimit, timeWindow: '10 minutes' } } },
     async (request, reply) => {
-      const { email, error } = readEmail((request.body ?? {}) as FormBody, request.t);
+      const { email, error } = checkEmail(field((request.body ?? {}) as FormBody, 'email'));
       if (error) {
         return reply.page(
           'preferences-request',
           {
             title: request.t('preferences.requestTitle'),
             values: { email },
-            errors: { email: error },
+            errors: { email: request.t(error.key) },
           },
           400,
         );
       }
-      await app.services.subscribers.requestPreferencesLink(email);
+      await signups.requestPreferencesLink(email);
       return reply.page('preferences-request', {
         title: request.t('preferences.requestTitle'),
         sent: true,
@@ -98,26 +95,24 @@ export default async function preferencesRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/p/:token', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply);
     if (!subscriber) return reply;
-    const { values, errors, profile } = readProfile(
-      (request.body ?? {}) as FormBody,
-      app.services.reference.formChoices(request.lang.code),
-      request.t,
-      subscriber.language,
-    );
-    if (Object.keys(errors).length)
-      return showForm(request, reply, subscriber, { values, errors }, 400);
-    app.services.subscribers.updateProfile(
+    const result = signups.updateProfile(
       subscriber.id,
-      profile,
+      profileFromForm((request.body ?? {}) as FormBody),
       requestMeta(request, 'preferences'),
     );
-    return showForm(request, reply, subscribers.findById(subscriber.id, db)!, { saved: true });
+    if (!result) return subscriberFor(request, reply);
+    if (!result.ok) {
+      const values = profileValues(result.check.profile);
+      const errors = fieldMessages(result.errors, request.t);
+      return showForm(request, reply, subscriber, { values, errors }, 400);
+    }
+    return showForm(request, reply, result.subscriber, { saved: true });
   });
 
   app.get<{ Params: { token: string } }>('/p/:token/export', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply);
     if (!subscriber) return reply;
-    const data = subscribers.exportData(subscriber.id, db);
+    const data = signups.ownData(subscriber.id);
     return reply
       .type('application/json; charset=utf-8')
       .header('Content-Disposition', 'attachment; filename="landpost-data.json"')
@@ -136,7 +131,7 @@ export default async function preferencesRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/p/:token/delete', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply);
     if (!subscriber) return reply;
-    app.services.subscribers.erase(subscriber.id, requestMeta(request, 'preferences'));
+    signups.eraseOwn(subscriber.id, requestMeta(request, 'preferences'));
     return reply.page('message', {
       title: request.t('preferences.deletedTitle'),
       message: request.t('preferences.deleted'),

@@ -2,19 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as lists from '../../../db/queries/lists.js';
-import { field, readEmail, readProfile, requestMeta, type FormBody } from '../../http/form.js';
+import { field, requestMeta, type FormBody } from '../../http/form.js';
+import { fieldMessages, profileFromForm, profileValues } from '../../services/subscribers/index.js';
 
 const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 const stylesheets: Record<string, Buffer> = {
   'style.css': readFileSync(join(viewsDir, 'style.css')),
   'admin.css': readFileSync(join(viewsDir, 'admin.css')),
 };
-const ADDRESS_LIMIT_PER_HOUR = 5;
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
 export default async function signupRoutes(app: FastifyInstance) {
   const { config, secrets } = app;
+  const signups = app.services.subscribers.signup;
 
   /** A signed start time: the form cannot be posted faster than a person fills it. */
   const startedAt = () => {
@@ -47,7 +47,7 @@ export default async function signupRoutes(app: FastifyInstance) {
     return reply.page('signup', {
       title: request.t('signup.title'),
       choices: app.services.reference.formChoices(request.lang.code),
-      listChoices: lists.publicListChoices(app.database.db),
+      listChoices: signups.listChoices(),
       startedAt: startedAt(),
       values: { source: (query.source ?? '').slice(0, 200) },
     });
@@ -69,17 +69,13 @@ export default async function signupRoutes(app: FastifyInstance) {
           status: true,
         });
 
-      const { email, error: emailError } = readEmail(body, t);
-      const { values, errors, profile } = readProfile(body, choices, t, request.lang.code);
-      if (emailError) errors.email = emailError;
+      const check = signups.checkSignUp(profileFromForm(body), request.lang.code);
+      const { email, profile, listIds } = check;
+      const errors = fieldMessages(check.errors, t);
       if (field(body, 'consent') !== 'yes') errors.consent = t('signup.errors.consent');
-      // With several public lists the person picks (at least) one; otherwise the default list.
-      const listChoices = lists.publicListChoices(app.database.db);
-      const posted = ([] as string[]).concat(body.lists ?? []);
-      const listIds = lists.chosenPublicListIds(posted, app.database.db);
-      if (listChoices.length && !listIds.length) errors.lists = t('signup.errors.lists');
+      const listChoices = signups.listChoices();
       const allValues = {
-        ...values,
+        ...profileValues(profile),
         email,
         lists: listIds.map(String),
         consent: field(body, 'consent') === 'yes',
@@ -110,21 +106,13 @@ export default async function signupRoutes(app: FastifyInstance) {
       }
 
       // Per address: a few attempts an hour, then silently nothing (the answer stays the same).
-      const addressKey = `${config.queuePrefix}:signup-address:${secrets.emailHash(email)}`;
-      const attempts = await app.queues.connection
-        .multi()
-        .incr(addressKey)
-        .expire(addressKey, 3600, 'NX')
-        .exec()
-        .then((r) => Number(r?.[0]?.[1] ?? 0))
-        .catch(() => 0);
-      if (attempts > ADDRESS_LIMIT_PER_HOUR) return checkInbox(email);
+      if (!(await signups.allowAttempt(email))) return checkInbox(email);
 
       const source = (allValues.source || request.headers.referer || `${config.publicUrl}/`).slice(
         0,
         500,
       );
-      await app.services.subscribers.signUp({
+      await signups.signUp({
         email,
         profile,
         formLanguage: request.lang.code,

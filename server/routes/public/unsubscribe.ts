@@ -1,6 +1,5 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import * as subscribers from '../../../db/queries/subscribers.js';
 import { field, requestMeta, type FormBody } from '../../http/form.js';
 
 /**
@@ -21,9 +20,9 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
-    const claims = app.secrets.verify('unsubscribe', request.params.token);
-    if (!claims) return reply.page('message', invalid(request.t), 404);
-    const subscriber = subscribers.findById(claims.s, app.database.db);
+    const link = app.services.subscribers.signup.byUnsubscribeLink(request.params.token);
+    if (!link) return reply.page('message', invalid(request.t), 404);
+    const { subscriber } = link;
     if (!subscriber) {
       return reply.page('message', {
         title: request.t('unsubscribe.doneTitle'),
@@ -39,17 +38,17 @@ export default async function unsubscribeRoutes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
-    const claims = app.secrets.verify('unsubscribe', request.params.token);
+    const link = app.services.subscribers.signup.byUnsubscribeLink(request.params.token);
     const oneClick = field((request.body ?? {}) as FormBody, 'List-Unsubscribe') === 'One-Click';
-    if (!claims) {
+    if (!link) {
       if (oneClick)
         return reply
           .code(404)
           .send({ error: 'Not Found', message: 'unknown or expired link', statusCode: 404 });
       return reply.page('message', invalid(request.t), 404);
     }
-    app.services.subscribers.unsubscribe(
-      claims,
+    app.services.subscribers.signup.unsubscribe(
+      link.claims,
       requestMeta(request, oneClick ? 'one-click' : 'unsubscribe-page'),
     );
     if (oneClick) return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');

@@ -1,13 +1,13 @@
 import type { Db } from '../../../db/client.js';
 import * as ops from '../../../db/queries/ops.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { renderTransactional } from '../../../emails/render.js';
+import { renderTransactional, type MailContext } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
 import type { MailJobData, MailJobName } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { language, translator } from '../../i18n/index.js';
 import { randomToken, type Secrets } from '../../infra/security.js';
-import type { SubscriptionService } from './index.js';
+import type { SubscriberService } from './index.js';
 
 /**
  * Builds confirmation, welcome and preferences-link mails for the mail worker. It mints the
@@ -17,44 +17,34 @@ export function transactionalSource(deps: {
   db: Db;
   config: Config;
   secrets: Secrets;
-  subscriptions: SubscriptionService;
+  subscriptions: SubscriberService;
 }): TransactionalSource {
-  const { db, config, secrets, subscriptions } = deps;
+  const { db, config, secrets } = deps;
+  const links = deps.subscriptions.signup;
   return {
     async compose(name: MailJobName, data: MailJobData): Promise<ComposedMail | null> {
       const subscriber = subscribers.findById(data.subscriberId, db);
       if (!subscriber) return null; // erased or purged meanwhile: nothing to send
       if (name === 'confirmation' && subscriber.status !== 'unconfirmed') return null;
       if (name !== 'confirmation' && subscriber.status !== 'confirmed') return null;
-      const lang = language(subscriber.language);
-      const ctx = {
-        lang: lang.code,
-        dir: lang.dir,
-        t: translator(lang.code),
-        org: {
-          name: config.orgName,
-          imprint: config.orgImprint,
-          publicUrl: config.publicUrl,
-          privacyUrl: config.privacyUrl,
-        },
-      };
-      const preferencesUrl = subscriptions.preferencesLink(subscriber.id);
+      const ctx = mailContext(config, subscriber.language);
+      const preferencesUrl = links.preferencesLink(subscriber.id);
       const confirmToken = name === 'confirmation' ? randomToken() : undefined;
       const actionUrl = confirmToken
         ? `${config.publicUrl}/confirm/${confirmToken}`
         : preferencesUrl;
-      const custom = name === 'welcome' ? ops.findMailText('welcome', lang.code, db) : undefined;
-      const rendered = await renderTransactional(kindOf(name), ctx, {
+      const custom = name === 'welcome' ? ops.findMailText('welcome', ctx.lang, db) : undefined;
+      const rendered = await renderTransactional(name, ctx, {
         name: subscriber.name,
         email: subscriber.email,
         actionUrl,
         preferencesUrl,
         retentionDays: config.unconfirmedRetentionDays,
-        unsubscribeUrl: subscriptions.unsubscribeLink(subscriber.id, null),
+        unsubscribeUrl: links.unsubscribeLink(subscriber.id, null),
         custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
       });
       // The token becomes valid only now that the mail carrying it is about to go out.
-      if (confirmToken) subscriptions.issueConfirmToken(subscriber.id, confirmToken);
+      if (confirmToken) links.issueConfirmToken(subscriber.id, confirmToken);
       return {
         message: {
           from: config.mailFromTransactional,
@@ -82,6 +72,18 @@ export function transactionalSource(deps: {
   };
 }
 
-function kindOf(name: MailJobName) {
-  return name;
+/** Language, direction, translator and organisation of a transactional mail. */
+export function mailContext(config: Config, languageCode: string): MailContext {
+  const lang = language(languageCode);
+  return {
+    lang: lang.code,
+    dir: lang.dir,
+    t: translator(lang.code),
+    org: {
+      name: config.orgName,
+      imprint: config.orgImprint,
+      publicUrl: config.publicUrl,
+      privacyUrl: config.privacyUrl,
+    },
+  };
 }

@@ -302,9 +302,8 @@ describe('the preferences page', () => {
 });
 
 describe('the consent proof names the wording the person actually saw', () => {
-  // PRODUCT BUG (server/subscriptions.ts signUp): the consent text is stored in the language
-  // chosen for the mails (`profile.language`), not in the language the form was shown in, so
-  // the proof of consent holds a wording the person never saw.
+  // The consent text is stored in the language the form was shown in, not in the language
+  // chosen for the mails (`profile.language`): the proof holds the wording the person saw.
   it('form shown in Ukrainian, mails in Arabic: the export holds the Ukrainian consent text', async () => {
     const email = 'pref.consentlang@example.org';
     const { welcome } = await signUpAndConfirm(t, email, { lang: 'uk', language: 'ar' });

@@ -1,4 +1,4 @@
-import type * as subscribers from '../../../../db/queries/subscribers.js';
+import type { SubscriberWithProfile } from '../../../services/subscribers/index.js';
 
 /** JSON schemas shared by the API routes (and so by the OpenAPI document). */
 export const error = {
@@ -47,7 +47,7 @@ export const subscriber = {
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function present(s: subscribers.SubscriberWithProfile) {
+export function present(s: SubscriberWithProfile) {
   return {
     id: s.id,
     email: s.email,

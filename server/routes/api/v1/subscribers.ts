@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { transaction } from '../../../../db/client.js';
-import { countWhere, filterWhere, type SubscriberFilter } from '../../../../db/queries/filters.js';
-import * as reference from '../../../../db/queries/reference.js';
-import * as admin from '../../../../db/queries/subscriber-admin.js';
-import * as subscribers from '../../../../db/queries/subscribers.js';
-import { subscriberStatuses, type SubscriberStatus } from '../../../../db/schema.js';
-import { isLanguage } from '../../../i18n/index.js';
-import { isValidEmail, normaliseEmail } from '../../../services/subscribers/index.js';
+import { origin } from '../../../http/form.js';
+import {
+  problemMessage,
+  profileJsonSchema,
+  subscriberStatuses,
+  type Cursor,
+  type SubscriberFilter,
+  type SubscriberStatus,
+} from '../../../services/subscribers/index.js';
 import { consentEvent, error, iso, present, subscriber, idParams } from './schemas.js';
 
 interface ListQuery {
@@ -49,25 +50,15 @@ const csv = (v: string | undefined) =>
         .filter(Boolean)
     : undefined;
 
-const profileProperties = {
-  name: { type: 'string', maxLength: 100, pattern: '^[^\\r\\n<>]*$' },
-  regionKey: { type: ['string', 'null'], maxLength: 40 },
-  roleKeys: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 50 },
-  topicKeys: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 50 },
-  language: { type: 'string', maxLength: 10 },
-  trackingConsent: { type: 'boolean' },
-  listIds: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
-} as const;
-
 const notFound = (reply: FastifyReply) =>
   reply.code(404).send({ error: 'Not Found', message: 'no such subscriber', statusCode: 404 });
 
 /** Cursor of the next page: opaque to clients. */
-const encodeCursor = (c: admin.Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(s: string | undefined): admin.Cursor | undefined {
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(s: string | undefined): Cursor | undefined {
   if (!s) return undefined;
   try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as admin.Cursor;
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
     return Number.isInteger(c.id) ? c : undefined;
   } catch {
     return undefined;
@@ -76,36 +67,13 @@ function decodeCursor(s: string | undefined): admin.Cursor | undefined {
 
 /** Subscribers in the API: find, list, create, change, erase. */
 export default async function subscriberApi(app: FastifyInstance) {
-  const db = app.database.db;
-
-  /** Unknown region, role, topic, list or language keys: one message naming them. */
-  function badKeys(body: ProfileBody): string | undefined {
-    const problems: string[] = [];
-    const regions = new Set(reference.listRegions(db).map((r) => r.key));
-    const roles = new Set(reference.listRoles(db).map((r) => r.key));
-    const topics = new Set(reference.listTopics(db).map((r) => r.key));
-    const lists = new Set(admin.allLists(db).map((l) => l.id));
-    if (body.regionKey && !regions.has(body.regionKey))
-      problems.push(`unknown regionKey ${body.regionKey}`);
-    for (const k of body.roleKeys ?? []) if (!roles.has(k)) problems.push(`unknown role ${k}`);
-    for (const k of body.topicKeys ?? []) if (!topics.has(k)) problems.push(`unknown topic ${k}`);
-    for (const id of body.listIds ?? []) if (!lists.has(id)) problems.push(`unknown list ${id}`);
-    if (body.language !== undefined && !isLanguage(body.language))
-      problems.push(`unknown language ${body.language}`);
-    return problems.length ? problems.join('; ') : undefined;
-  }
-
-  const meta = (request: {
-    ip: string;
-    headers: Record<string, unknown>;
-    apiToken?: { name: string };
-  }) => ({
-    ip: request.ip,
-    userAgent:
-      typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-    source: `api:${request.apiToken?.name ?? ''}`,
-    channel: 'api',
-  });
+  const { lookup, manage } = app.services.subscribers;
+  const badRequest = (reply: FastifyReply, message: string) =>
+    reply.code(400).send({ error: 'Bad Request', message, statusCode: 400 });
+  const conflict = (reply: FastifyReply) =>
+    reply
+      .code(409)
+      .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
 
   app.get<{ Querystring: ListQuery }>(
     '/subscribers',
@@ -147,21 +115,12 @@ export default async function subscriberApi(app: FastifyInstance) {
     async (request, reply) => {
       const q = request.query;
       if (q.email !== undefined) {
-        const found = subscribers.findByEmail(normaliseEmail(q.email), db);
-        return {
-          items: found ? [present(subscribers.withProfile(found, db))] : [],
-          total: found ? 1 : 0,
-          next: null,
-        };
+        const found = lookup.findByEmail(q.email);
+        return { items: found ? [present(found)] : [], total: found ? 1 : 0, next: null };
       }
       const status = csv(q.status);
-      if (status?.some((s) => !(subscriberStatuses as readonly string[]).includes(s))) {
-        return reply.code(400).send({
-          error: 'Bad Request',
-          message: `status must be one of ${subscriberStatuses.join(', ')}`,
-          statusCode: 400,
-        });
-      }
+      if (status?.some((s) => !(subscriberStatuses as readonly string[]).includes(s)))
+        return badRequest(reply, `status must be one of ${subscriberStatuses.join(', ')}`);
       const filter: SubscriberFilter = {
         q: q.q,
         status: status as SubscriberStatus[] | undefined,
@@ -171,22 +130,16 @@ export default async function subscriberApi(app: FastifyInstance) {
         languages: csv(q.language),
         lists: csv(q.list)?.map(Number).filter(Number.isInteger),
       };
-      const page = admin.listSubscribers(
-        {
-          filter,
-          sort: 'created',
-          direction: 'desc',
-          after: decodeCursor(q.after),
-          limit: q.limit ?? 50,
-        },
-        db,
-      );
-      const items = page.rows.map((row) =>
-        present(subscribers.withProfile(subscribers.findById(row.id, db)!, db)),
-      );
+      const page = lookup.profilePage({
+        filter,
+        sort: 'created',
+        direction: 'desc',
+        after: decodeCursor(q.after),
+        limit: q.limit ?? 50,
+      });
       return {
-        items,
-        total: countWhere(filterWhere(filter), db),
+        items: page.items.map(present),
+        total: page.total,
         next: page.next ? encodeCursor(page.next) : null,
       };
     },
@@ -212,12 +165,10 @@ export default async function subscriberApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const found = subscribers.findById(request.params.id, db);
+      const found = lookup.withProfile(request.params.id);
       if (!found) return notFound(reply);
-      const consent = subscribers
-        .consentHistory(found.id, db)
-        .map((c) => ({ ...c, at: iso(c.at) }));
-      return { ...present(subscribers.withProfile(found, db)), consent };
+      const consent = lookup.consentHistory(found.id).map((c) => ({ ...c, at: iso(c.at) }));
+      return { ...present(found), consent };
     },
   );
 
@@ -233,7 +184,7 @@ export default async function subscriberApi(app: FastifyInstance) {
           additionalProperties: false,
           properties: {
             email: { type: 'string', maxLength: 254 },
-            ...profileProperties,
+            ...profileJsonSchema,
             consent: {
               oneOf: [
                 {
@@ -267,78 +218,17 @@ export default async function subscriberApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const email = normaliseEmail(body.email);
-      if (!isValidEmail(email)) {
-        return reply
-          .code(400)
-          .send({ error: 'Bad Request', message: 'email is not a valid address', statusCode: 400 });
-      }
-      const problem = badKeys(body);
-      if (problem)
-        return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
-      const profile = {
-        name: body.name?.trim() ?? '',
-        regionKey: body.regionKey ?? null,
-        roleKeys: [...new Set(body.roleKeys ?? [])],
-        topicKeys: [...new Set(body.topicKeys ?? [])],
-        // Without a language the person gets the default language of (the first of) their lists.
-        language:
-          body.language ??
-          admin
-            .allLists(db)
-            .find((l) => l.id === (body.listIds?.[0] ?? reference.defaultList(db).id))
-            ?.defaultLanguage ??
-          'de',
-        trackingConsent: body.trackingConsent ?? false,
-      };
-      if (body.consent.mode === 'paper') {
-        const { event, eventDate } = body.consent;
-        if (Date.parse(eventDate) > Date.now()) {
-          return reply.code(400).send({
-            error: 'Bad Request',
-            message: 'eventDate lies in the future',
-            statusCode: 400,
-          });
-        }
-        const created = transaction(db, (tx) =>
-          admin.addWithPaperConsent(
-            {
-              email,
-              emailHash: app.secrets.emailHash(email),
-              profile,
-              listIds: body.listIds?.length ? body.listIds : [reference.defaultList(tx).id],
-              event,
-              eventDate,
-              enteredBy: `api:${request.apiToken?.name ?? ''}`,
-              meta: meta(request),
-            },
-            tx,
-          ),
-        );
-        if (!created) {
-          return reply
-            .code(409)
-            .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
-        }
-        request.audit('create', 'subscriber', created.id, { consent: 'paper' });
-        return reply.code(201).send(present(subscribers.withProfile(created, db)));
-      }
-      if (subscribers.findByEmail(email, db)) {
-        return reply
-          .code(409)
-          .send({ error: 'Conflict', message: 'this address is already known', statusCode: 409 });
-      }
-      await app.services.subscribers.signUp({
-        email,
-        profile,
-        listIds: body.listIds,
-        meta: meta(request),
+      const { consent, ...profile } = request.body;
+      const result = await manage.add(origin(request), {
+        ...profile,
+        // No lists: the default list.
+        listIds: profile.listIds?.length ? profile.listIds : undefined,
+        consent: consent.mode === 'paper' ? consent : { mode: 'mail' },
       });
-      const created = subscribers.findByEmail(email, db)!;
-      request.audit('create', 'subscriber', created.id, { consent: 'confirmation mail' });
-      // Accepted: the person becomes a subscriber when they confirm.
-      return reply.code(202).send(present(subscribers.withProfile(created, db)));
+      if (result.kind === 'invalid') return badRequest(reply, problemMessage(result.errors));
+      if (result.kind === 'conflict') return conflict(reply);
+      // Paper consent: a subscriber now; by mail: accepted, a subscriber once they confirm.
+      return reply.code(result.outcome ? 202 : 201).send(present(result.subscriber));
     },
   );
 
@@ -352,48 +242,16 @@ export default async function subscriberApi(app: FastifyInstance) {
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { ...profileProperties, status: { const: 'blocked' } },
+          properties: { ...profileJsonSchema, status: { const: 'blocked' } },
         },
         response: { 200: subscriber, 400: error, 401: error, 403: error, 404: error },
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const found = subscribers.findById(request.params.id, db);
-      if (!found) return notFound(reply);
-      const problem = badKeys(body);
-      if (problem)
-        return reply.code(400).send({ error: 'Bad Request', message: problem, statusCode: 400 });
-      const current = subscribers.withProfile(found, db);
-      const changed = Object.keys(body);
-      transaction(db, (tx) => {
-        const emailHash = app.secrets.emailHash(found.email);
-        subscribers.updateProfile(
-          {
-            subscriberId: found.id,
-            emailHash,
-            meta: meta(request),
-            profile: {
-              name: body.name?.trim() ?? current.name,
-              regionKey: body.regionKey === undefined ? current.regionKey : body.regionKey,
-              roleKeys: body.roleKeys ? [...new Set(body.roleKeys)] : current.roleKeys,
-              topicKeys: body.topicKeys ? [...new Set(body.topicKeys)] : current.topicKeys,
-              language: body.language ?? current.language,
-              trackingConsent: body.trackingConsent ?? current.trackingConsent,
-            },
-          },
-          tx,
-        );
-        if (body.listIds)
-          admin.setLists(
-            { subscriberId: found.id, listIds: body.listIds, emailHash, meta: meta(request) },
-            tx,
-          );
-        if (body.status === 'blocked') admin.block(found.id, Date.now(), tx);
-      });
-      // Audit names the changed fields, never their values (the log outlives an erasure).
-      request.audit('update', 'subscriber', found.id, { fields: changed });
-      return present(subscribers.withProfile(subscribers.findById(found.id, db)!, db));
+      const result = manage.update(origin(request), request.params.id, request.body);
+      if (result.kind === 'not-found') return notFound(reply);
+      if (result.kind === 'invalid') return badRequest(reply, problemMessage(result.errors));
+      return present(result.subscriber);
     },
   );
 
@@ -408,8 +266,7 @@ export default async function subscriberApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      if (!app.services.subscribers.erase(request.params.id, meta(request))) return notFound(reply);
-      request.audit('delete', 'subscriber', request.params.id);
+      if (!manage.erase(origin(request), request.params.id)) return notFound(reply);
       return reply.code(204).send();
     },
   );

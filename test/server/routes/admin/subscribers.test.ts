@@ -253,6 +253,32 @@ describe('detail, edit and actions', () => {
     expect(row!.status).toBe('unconfirmed');
   });
 
+  it("a new person without a chosen language gets their list's default language", async () => {
+    const setDefault = (code: string) =>
+      t.runtime.database.sqlite
+        .prepare('update lists set default_language = ? where id = ?')
+        .run(code, listId());
+    setDefault('en');
+    try {
+      const form = await editor.get('/admin/subscribers/new');
+      expect(form.body).toMatch(/<option value="en" lang="en" selected>/);
+      const res = await editor.post('/admin/subscribers', {
+        email: 'english@example.org',
+        lists: String(listId()),
+        method: 'mail',
+      });
+      expect(res.statusCode).toBe(303);
+      expect(sql("select language from subscribers where email = 'english@example.org'")).toEqual([
+        { language: 'en' },
+      ]);
+      // The confirmation mail speaks the person's language.
+      const mail = await t.smtp.waitFor((m) => m.to.includes('english@example.org'));
+      expect(mail.html).toContain('lang="en"');
+    } finally {
+      setDefault('de');
+    }
+  });
+
   it('edits the profile and lists: the row changes, consent and audit are recorded', async () => {
     const id = seed({ region: '15003', roles: ['staff'], name: 'Old Name' });
     const form = await editor.get(`/admin/subscribers/${id}/edit`);
@@ -324,7 +350,7 @@ describe('detail, edit and actions', () => {
       { status: 'blocked', name: 'Blocked' },
     ]);
     const before = t.smtp.messages.length;
-    const outcome = await t.app.services.subscribers.signUp({
+    const outcome = await t.app.services.subscribers.signup.signUp({
       email: 'blocked@example.org',
       profile: {
         name: 'Changed',

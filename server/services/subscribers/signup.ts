@@ -1,0 +1,326 @@
+import type { Db, Tx } from '../../../db/client.js';
+import { transaction } from '../../../db/client.js';
+import * as lists from '../../../db/queries/lists.js';
+import * as reference from '../../../db/queries/reference.js';
+import * as subscribers from '../../../db/queries/subscribers.js';
+import type { Profile, RequestMeta, Subscriber } from '../../../db/queries/subscribers.js';
+import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
+import { queueMails, type MailJobName, type Queues } from '../../../workers/queues.js';
+import type { Config } from '../../config.js';
+import { translator } from '../../i18n/index.js';
+import {
+  DAY_MS,
+  PREFERENCES_LINK_DAYS,
+  Secrets,
+  sha256,
+  UNSUBSCRIBE_LINK_DAYS,
+} from '../../infra/security.js';
+import type { ServiceContext, ServiceLog } from '../context.js';
+import { profileChoices } from './choices.js';
+import {
+  normaliseEmail,
+  validateProfile,
+  type FieldProblems,
+  type ProfileCheck,
+  type ProfileField,
+  type ProfileInput,
+} from './profile.js';
+
+/** Sign-ups from one address within an hour before further ones are silently dropped. */
+const ADDRESS_LIMIT_PER_HOUR = 5;
+
+export type SignUpOutcome = subscribers.SignUpOutcome['kind'];
+
+export interface SignUpInput {
+  email: string;
+  profile: Profile;
+  /** The language the form (and so the consent text) was shown in. */
+  formLanguage?: string;
+  listIds?: number[];
+  meta: RequestMeta;
+}
+
+/** A stored sign-up and the mail it still needs (sent after the transaction commits). */
+export interface RecordedSignUp {
+  outcome: subscribers.SignUpOutcome;
+  mail?: { name: MailJobName; at?: number };
+}
+
+/**
+ * What a person does for themself: sign up, confirm, ask for a preferences link, change their
+ * profile, unsubscribe or erase everything by a signed link. The consent log records each step
+ * (no audit entry: the person is not a user of the admin UI).
+ */
+export class SignUpService {
+  private readonly db: Db;
+  private readonly queues: Queues;
+  private readonly secrets: Secrets;
+  private readonly config: Config;
+  private readonly log: ServiceLog;
+
+  constructor(ctx: ServiceContext) {
+    ({ db: this.db, queues: this.queues, secrets: this.secrets, config: this.config } = ctx);
+    this.log = ctx.log;
+  }
+
+  /** The exact consent wording a person saw, stored once per version and language. */
+  consentText(language: string): string {
+    const t = translator(language);
+    return `${t('signup.consent')} ${t('signup.consentPrivacy')}`;
+  }
+
+  /** The version names the wording: a changed translation is a new version by itself. */
+  consentVersion(language: string): string {
+    return `${CONSENT_TEXT_VERSION}.${sha256(this.consentText(language)).slice(0, 8)}`;
+  }
+
+  /** The public lists a person may choose between (none when there is only one). */
+  listChoices() {
+    return lists.publicListChoices(this.db);
+  }
+
+  /**
+   * Check the sign-up form: profile and address; lists only when the form offers a choice (at
+   * least one then; ids of lists not on offer are dropped).
+   */
+  checkSignUp(raw: ProfileInput, formLanguage: string): ProfileCheck {
+    const check = validateProfile({ ...raw, listIds: undefined }, profileChoices(this.db), {
+      fallbackLanguage: formLanguage,
+      email: true,
+    });
+    const offered = this.listChoices();
+    check.listIds = lists.chosenPublicListIds((raw.listIds ?? []).map(String), this.db);
+    if (offered.length && !check.listIds.length)
+      check.errors.lists = { key: 'signup.errors.lists', message: 'choose at least one list' };
+    return check;
+  }
+
+  /**
+   * Per address: a few attempts an hour. False means "answer as usual and store nothing".
+   * When Redis cannot count, the sign-up goes through.
+   */
+  async allowAttempt(email: string): Promise<boolean> {
+    const key = `${this.config.queuePrefix}:signup-address:${this.secrets.emailHash(email)}`;
+    const attempts = await this.queues.connection
+      .multi()
+      .incr(key)
+      .expire(key, 3600, 'NX')
+      .exec()
+      .then((r) => Number(r?.[0]?.[1] ?? 0))
+      .catch(() => 0);
+    return attempts <= ADDRESS_LIMIT_PER_HOUR;
+  }
+
+  async signUp(input: SignUpInput): Promise<SignUpOutcome> {
+    const recorded = transaction(this.db, (tx) => this.record(input, tx));
+    await this.deliver(recorded);
+    return recorded.outcome.kind;
+  }
+
+  /** Store a sign-up inside the caller's transaction; `deliver` queues its mail afterwards. */
+  record(input: SignUpInput, tx: Tx): RecordedSignUp {
+    const formLanguage = input.formLanguage ?? input.profile.language;
+    const email = normaliseEmail(input.email);
+    const emailHash = this.secrets.emailHash(email);
+    const now = Date.now();
+    const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
+    const consentVersion = this.consentVersion(formLanguage);
+    reference.saveConsentText(consentVersion, formLanguage, this.consentText(formLanguage), tx);
+    const listIds = input.listIds?.length ? input.listIds : [reference.defaultList(tx).id];
+    const outcome = subscribers.signUp(
+      {
+        email,
+        emailHash,
+        profile: input.profile,
+        listIds,
+        consentTextVersion: consentVersion,
+        consentLanguage: formLanguage,
+        meta: input.meta,
+        cooldownMs,
+        now,
+      },
+      tx,
+    );
+    // Lists with double opt-in switched off: the sign-up counts as confirmed at once.
+    const singleOptIn =
+      (outcome.kind === 'confirmation' || outcome.kind === 'cooldown') &&
+      listIds.every((id) => reference.findList(id, tx)?.doubleOptIn === false);
+    if (singleOptIn) {
+      subscribers.confirmWithoutLink(
+        { subscriberId: outcome.subscriber.id, emailHash, meta: input.meta, now },
+        tx,
+      );
+      return {
+        outcome: { kind: 'confirmation', subscriber: outcome.subscriber },
+        mail: { name: 'welcome' },
+      };
+    }
+    const mayMail =
+      outcome.kind !== 'blocked' &&
+      outcome.kind !== 'cooldown' &&
+      subscribers.claimConfirmationSlot(outcome.subscriber.id, cooldownMs, now, tx);
+    if (!mayMail) return { outcome };
+    // Somebody already confirmed gets a link to their preferences instead of a second opt-in.
+    const name = outcome.kind === 'already-confirmed' ? 'preferences-link' : 'confirmation';
+    return { outcome, mail: { name, at: now } };
+  }
+
+  /** Queue the mail of a stored sign-up. */
+  async deliver(recorded: RecordedSignUp): Promise<void> {
+    const { mail, outcome } = recorded;
+    if (!mail) return;
+    if (mail.name === 'welcome') return this.enqueue('welcome', outcome.subscriber.id);
+    try {
+      await this.enqueue(mail.name, outcome.subscriber.id, mail.at);
+    } catch (err) {
+      // The sign-up is stored; resendLostConfirmations() queues the mail once Redis is back.
+      this.log.warn(
+        { err: (err as Error).message, subscriber: outcome.subscriber.id },
+        'mail not queued',
+      );
+    }
+  }
+
+  /** Mint a confirmation token (stored hashed) — called by the mail worker right before sending. */
+  issueConfirmToken(subscriberId: number, token: string): void {
+    const expires = Date.now() + this.config.confirmTokenDays * DAY_MS;
+    transaction(this.db, (tx) =>
+      subscribers.createToken(subscriberId, 'confirm', sha256(token), expires, tx),
+    );
+  }
+
+  /** Who a confirmation token belongs to, without using it (for the GET page). */
+  peekConfirmToken(token: string): Subscriber | undefined {
+    if (!token || token.length > 200) return undefined;
+    return subscribers.findUsableToken(sha256(token), 'confirm', Date.now(), this.db)?.subscriber;
+  }
+
+  async confirm(token: string, meta: RequestMeta): Promise<Subscriber | undefined> {
+    if (!token || token.length > 200) return undefined;
+    const subscriber = transaction(this.db, (tx) =>
+      subscribers.confirm(
+        { tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta },
+        tx,
+      ),
+    );
+    if (subscriber) await this.enqueue('welcome', subscriber.id);
+    return subscriber;
+  }
+
+  /** A preferences link by mail: same answer whether or not the address is known. */
+  async requestPreferencesLink(email: string): Promise<void> {
+    const found = subscribers.findByEmail(normaliseEmail(email), this.db);
+    if (!found || found.status !== 'confirmed') return;
+    const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
+    const now = Date.now();
+    const claimed = transaction(this.db, (tx) =>
+      subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx),
+    );
+    if (claimed) await this.enqueue('preferences-link', found.id, now);
+  }
+
+  unsubscribeLink(subscriberId: number, listId: number | null): string {
+    const token = this.secrets.sign('unsubscribe', {
+      s: subscriberId,
+      ...(listId ? { l: listId } : {}),
+      e: Math.floor((Date.now() + UNSUBSCRIBE_LINK_DAYS * DAY_MS) / 1000),
+    });
+    return `${this.config.publicUrl}/u/${token}`;
+  }
+
+  preferencesLink(subscriberId: number): string {
+    const token = this.secrets.sign('preferences', {
+      s: subscriberId,
+      e: Math.floor((Date.now() + PREFERENCES_LINK_DAYS * DAY_MS) / 1000),
+    });
+    return `${this.config.publicUrl}/p/${token}`;
+  }
+
+  /** The person a preferences link names, with their profile; none when blocked or gone. */
+  byPreferencesLink(token: string): subscribers.SubscriberWithProfile | undefined {
+    const claims = this.secrets.verify('preferences', token);
+    const subscriber = claims ? subscribers.findById(claims.s, this.db) : undefined;
+    if (!subscriber || subscriber.status === 'blocked') return undefined;
+    return subscribers.withProfile(subscriber, this.db);
+  }
+
+  /**
+   * What an unsubscribe link names: undefined when the link is forged or expired; `subscriber`
+   * undefined when the person is already gone.
+   */
+  byUnsubscribeLink(
+    token: string,
+  ): { claims: { s: number; l?: number }; subscriber?: Subscriber } | undefined {
+    const claims = this.secrets.verify('unsubscribe', token);
+    if (!claims) return undefined;
+    return { claims, subscriber: subscribers.findById(claims.s, this.db) };
+  }
+
+  /** Unsubscribe by a signed link; idempotent (an erased person is simply "unsubscribed"). */
+  unsubscribe(claims: { s: number; l?: number }, meta: RequestMeta): { erased: boolean } {
+    return transaction(this.db, (tx) => {
+      const subscriber = subscribers.findById(claims.s, tx);
+      if (!subscriber) return { erased: true };
+      return subscribers.unsubscribe(
+        {
+          subscriberId: subscriber.id,
+          listId: claims.l ?? null,
+          emailHash: this.secrets.emailHash(subscriber.email),
+          meta,
+        },
+        tx,
+      );
+    });
+  }
+
+  /** The person changes their own profile (preferences form); lists stay as they are. */
+  updateProfile(
+    subscriberId: number,
+    raw: ProfileInput,
+    meta: RequestMeta,
+  ):
+    | { ok: true; subscriber: subscribers.SubscriberWithProfile }
+    | { ok: false; check: ProfileCheck; errors: FieldProblems<ProfileField> }
+    | undefined {
+    return transaction(this.db, (tx) => {
+      const subscriber = subscribers.findById(subscriberId, tx);
+      if (!subscriber) return undefined;
+      const check = validateProfile({ ...raw, listIds: undefined }, profileChoices(tx), {
+        fallbackLanguage: subscriber.language,
+      });
+      if (Object.keys(check.errors).length) return { ok: false, check, errors: check.errors };
+      const updated = subscribers.updateProfile(
+        {
+          subscriberId,
+          emailHash: this.secrets.emailHash(subscriber.email),
+          profile: check.profile,
+          meta,
+        },
+        tx,
+      )!;
+      return { ok: true, subscriber: updated };
+    });
+  }
+
+  /** Everything stored about the person, for their own download. */
+  ownData(subscriberId: number) {
+    return subscribers.exportData(subscriberId, this.db);
+  }
+
+  /** The person erases everything; the consent log keeps the proof under the hashed address. */
+  eraseOwn(subscriberId: number, meta: RequestMeta): boolean {
+    return transaction(this.db, (tx) => {
+      const subscriber = subscribers.findById(subscriberId, tx);
+      if (!subscriber) return false;
+      return subscribers.erase(
+        { subscriberId, emailHash: this.secrets.emailHash(subscriber.email), meta },
+        tx,
+      );
+    });
+  }
+
+  /** `at`: the claim time of a confirmation-type mail (see mailJobId); welcome mails go once. */
+  private async enqueue(name: MailJobName, subscriberId: number, at?: number): Promise<void> {
+    await queueMails(this.queues, [{ name, subscriberId, at }]);
+  }
+}

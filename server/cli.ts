@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { backupDatabase, migrateDatabase, openDatabase } from '../db/client.js';
 import { recordAudit } from '../db/queries/audit.js';
-import * as ops from '../db/queries/ops.js';
+import * as apiTokens from '../db/queries/api-tokens.js';
 import * as users from '../db/queries/users.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './services/accounts/index.js';
 import { isValidEmail } from './services/subscribers/index.js';
@@ -78,7 +78,7 @@ export async function runCli(
           return 2;
         }
         const token = `lp_${randomToken()}`;
-        const row = ops.createApiToken(
+        const row = apiTokens.createApiToken(
           {
             name: values.name.trim().slice(0, 100),
             role,
@@ -94,7 +94,7 @@ export async function runCli(
         return 0;
       }
       case 'token list':
-        for (const t of ops.listApiTokens(db)) {
+        for (const t of apiTokens.listApiTokens(db)) {
           out(
             `#${t.id}\t${t.prefix}…\t${t.role}\t${t.name}\t${t.revokedAt ? 'revoked' : t.lastUsedAt ? `last used ${new Date(t.lastUsedAt).toISOString()}` : 'never used'}`,
           );
@@ -102,7 +102,7 @@ export async function runCli(
         return 0;
       case 'token revoke': {
         const id = Number(values.id);
-        if (!Number.isInteger(id) || !ops.revokeApiToken(id, Date.now(), db)) {
+        if (!Number.isInteger(id) || !apiTokens.revokeApiToken(id, Date.now(), db)) {
           out('no active token with that --id');
           return 1;
         }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
-import * as ops from '../db/queries/ops.js';
+import { storeCaughtMail } from '../db/queries/caught-mails.js';
 import { countUsers } from '../db/queries/users.js';
 import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
 import { createImportWorker } from '../workers/import.js';
@@ -88,7 +88,7 @@ export async function startRuntime(
       let smtpUrl = config.smtpUrl;
       if (!smtpUrl) {
         catcher = await startMailCatcher((mail) => {
-          ops.storeCaughtMail(mail, database.db);
+          storeCaughtMail(mail, database.db);
         });
         cleanup.push(() => catcher!.close());
         smtpUrl = catcher.smtpUrl;

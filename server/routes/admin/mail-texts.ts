@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as ops from '../../../db/queries/ops.js';
+import * as mailTexts from '../../../db/queries/mail-texts.js';
 import { renderTransactional } from '../../../emails/render.js';
 import { isLanguage, language, languages, translator } from '../../i18n/index.js';
 import { field, type FormBody } from '../../http/form.js';
@@ -51,7 +51,7 @@ export default async function mailTextRoutes(app: FastifyInstance) {
     extra: { values?: { subject: string; body: string }; errors?: Record<string, string> } = {},
     status = 200,
   ) => {
-    const stored = ops.findMailText('welcome', lang, db);
+    const stored = mailTexts.findMailText('welcome', lang, db);
     const values = extra.values ?? { subject: stored?.subject ?? '', body: stored?.body ?? '' };
     const custom = values.body.trim() || values.subject.trim() ? values : undefined;
     return reply.adminPage(
@@ -84,7 +84,7 @@ export default async function mailTextRoutes(app: FastifyInstance) {
         .code(400)
         .send({ error: 'Bad Request', message: 'unknown language', statusCode: 400 });
     if (field(body, 'action') === 'reset') {
-      ops.deleteMailText('welcome', lang, db);
+      mailTexts.deleteMailText('welcome', lang, db);
       request.audit('reset', 'mail-text', `welcome/${lang}`);
       return reply.redirect(`/admin/mail-texts?lang=${lang}&notice=mailTexts.reset`, 303);
     }
@@ -101,8 +101,8 @@ export default async function mailTextRoutes(app: FastifyInstance) {
     if (Object.keys(errors).length || field(body, 'action') === 'preview') {
       return page(request, reply, lang, { values, errors }, Object.keys(errors).length ? 400 : 200);
     }
-    if (!values.subject && !values.body) ops.deleteMailText('welcome', lang, db);
-    else ops.saveMailText('welcome', lang, values.subject, values.body, db);
+    if (!values.subject && !values.body) mailTexts.deleteMailText('welcome', lang, db);
+    else mailTexts.saveMailText('welcome', lang, values.subject, values.body, db);
     request.audit('update', 'mail-text', `welcome/${lang}`);
     return reply.redirect(`/admin/mail-texts?lang=${lang}&notice=mailTexts.saved`, 303);
   });

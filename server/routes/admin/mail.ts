@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import * as ops from '../../../db/queries/ops.js';
+import * as caughtMails from '../../../db/queries/caught-mails.js';
 
 /**
  * The development mail catcher's inbox, for admins (outside production only). A message's
@@ -12,12 +12,12 @@ export default async function mailRoutes(app: FastifyInstance) {
   app.get('/mail', admin, async (request, reply) =>
     reply.adminPage('mail-list', {
       title: request.at('mail.title'),
-      mails: ops.listCaughtMails(200, db),
+      mails: caughtMails.listCaughtMails(200, db),
     }),
   );
 
   app.get<{ Params: { id: string } }>('/mail/:id', admin, async (request, reply) => {
-    const mail = ops.findCaughtMail(Number(request.params.id), db);
+    const mail = caughtMails.findCaughtMail(Number(request.params.id), db);
     if (!mail) return reply.callNotFound();
     return reply.adminPage('mail-detail', {
       title: mail.subject || request.at('mail.noSubject'),
@@ -26,7 +26,7 @@ export default async function mailRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/mail/:id/html', admin, async (request, reply) => {
-    const mail = ops.findCaughtMail(Number(request.params.id), db);
+    const mail = caughtMails.findCaughtMail(Number(request.params.id), db);
     if (!mail?.html) return reply.callNotFound();
     return reply
       .header(
@@ -39,13 +39,13 @@ export default async function mailRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/mail/:id/raw', admin, async (request, reply) => {
-    const mail = ops.findCaughtMail(Number(request.params.id), db);
+    const mail = caughtMails.findCaughtMail(Number(request.params.id), db);
     if (!mail) return reply.callNotFound();
     return reply.type('text/plain; charset=utf-8').send(mail.raw);
   });
 
   app.post('/mail/clear', admin, async (request, reply) => {
-    ops.clearCaughtMails(db);
+    caughtMails.clearCaughtMails(db);
     request.audit('clear', 'caught-mail');
     return reply.redirect('/admin/mail', 303);
   });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import * as ops from '../../../db/queries/ops.js';
+import * as apiTokens from '../../../db/queries/api-tokens.js';
 import { userRoles, type UserRole } from '../../../db/schema.js';
 import { randomToken, sha256 } from '../../infra/security.js';
 import { field, type FormBody } from '../../http/form.js';
@@ -13,7 +13,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
   app.get('/tokens', admin, async (request, reply) =>
     reply.adminPage('tokens', {
       title: request.at('tokens.title'),
-      tokens: ops.listApiTokens(db),
+      tokens: apiTokens.listApiTokens(db),
       roles: userRoles,
     }),
   );
@@ -31,7 +31,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
         'tokens',
         {
           title: request.at('tokens.title'),
-          tokens: ops.listApiTokens(db),
+          tokens: apiTokens.listApiTokens(db),
           roles: userRoles,
           values: { name, role },
           errors,
@@ -40,14 +40,14 @@ export default async function tokenRoutes(app: FastifyInstance) {
       );
     }
     const token = `lp_${randomToken()}`;
-    const row = ops.createApiToken(
+    const row = apiTokens.createApiToken(
       { name, role: role as UserRole, tokenHash: sha256(token), prefix: token.slice(0, 9) },
       db,
     );
     request.audit('create', 'api-token', row.id, { name, role });
     return reply.adminPage('tokens', {
       title: request.at('tokens.title'),
-      tokens: ops.listApiTokens(db),
+      tokens: apiTokens.listApiTokens(db),
       roles: userRoles,
       created: { token, name },
     });
@@ -55,7 +55,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
 
   app.post<{ Params: { id: string } }>('/tokens/:id/revoke', admin, async (request, reply) => {
     const id = Number(request.params.id);
-    if (ops.revokeApiToken(id, Date.now(), db)) request.audit('revoke', 'api-token', id);
+    if (apiTokens.revokeApiToken(id, Date.now(), db)) request.audit('revoke', 'api-token', id);
     return reply.redirect('/admin/tokens?notice=revoked', 303);
   });
 }

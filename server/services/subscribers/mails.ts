@@ -1,5 +1,5 @@
 import type { Db } from '../../../db/client.js';
-import * as ops from '../../../db/queries/ops.js';
+import { findMailText } from '../../../db/queries/mail-texts.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { renderTransactional } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
@@ -43,7 +43,7 @@ export function transactionalSource(deps: {
       const actionUrl = confirmToken
         ? `${config.publicUrl}/confirm/${confirmToken}`
         : preferencesUrl;
-      const custom = name === 'welcome' ? ops.findMailText('welcome', lang.code, db) : undefined;
+      const custom = name === 'welcome' ? findMailText('welcome', lang.code, db) : undefined;
       const rendered = await renderTransactional(kindOf(name), ctx, {
         name: subscriber.name,
         email: subscriber.email,

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAction } from '../../../../db/queries/audit.js';
-import * as ops from '../../../../db/queries/ops.js';
+import * as apiTokens from '../../../../db/queries/api-tokens.js';
 import { roleAllows } from '../../../services/accounts/index.js';
 import { sha256 } from '../../../infra/security.js';
 import listApi from './lists.js';
@@ -10,7 +10,7 @@ import subscriberApi from './subscribers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    apiToken?: ops.ApiToken;
+    apiToken?: apiTokens.ApiToken;
   }
 }
 
@@ -58,7 +58,7 @@ export default async function apiRoutes(app: FastifyInstance) {
     if (request.url.startsWith('/api/v1/openapi.json')) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
-    const token = match ? ops.useApiToken(sha256(match[1]!), Date.now(), db) : undefined;
+    const token = match ? apiTokens.useApiToken(sha256(match[1]!), Date.now(), db) : undefined;
     if (!token) {
       return reply.code(401).header('WWW-Authenticate', 'Bearer').send({
         error: 'Unauthorized',

@@ -1,7 +1,6 @@
 import csrf from '@fastify/csrf-protection';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import * as audit from '../../db/queries/audit.js';
 import * as users from '../../db/queries/users.js';
 import type { UserRole } from '../../db/schema.js';
 import { roleAllows, SESSION_COOKIE, SESSION_IDLE_MS } from '../services/accounts/index.js';
@@ -78,14 +77,8 @@ export default fp(
     app.decorateRequest(
       'audit',
       function (this: FastifyRequest, action, entity, entityId, details) {
-        audit.recordAction(
-          { userId: this.user?.id, actor: this.user?.email ?? 'anonymous', ip: this.ip },
-          action,
-          entity,
-          entityId,
-          details,
-          db,
-        );
+        if (!this.actor) throw new Error('an audited admin action needs a signed-in user');
+        app.services.audit.record(this.actor, action, entity, entityId, details);
       },
     );
 

@@ -1,13 +1,15 @@
+import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
 import { SubscriptionService } from './subscribers/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
 export interface Services {
   subscribers: SubscriptionService;
+  audit: AuditService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
-  return { subscribers: new SubscriptionService(ctx) };
+  return { subscribers: new SubscriptionService(ctx), audit: new AuditService(ctx) };
 }
 
 export type { Actor, ServiceContext } from './context.js';

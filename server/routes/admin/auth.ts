@@ -81,6 +81,12 @@ export default async function authRoutes(app: FastifyInstance) {
       if (request.sessionIdHash) users.deleteSession(request.sessionIdHash, db);
       setSession(reply, result.sessionToken);
       request.user = result.user;
+      request.actor = {
+        kind: 'user',
+        userId: result.user.id,
+        email: result.user.email,
+        ip: request.ip,
+      };
       if (result.pendingTotp)
         return reply.redirect(`/admin/login/totp?next=${encodeURIComponent(next)}`, 303);
       request.audit('login', 'user', result.user.id);
@@ -211,6 +217,7 @@ export default async function authRoutes(app: FastifyInstance) {
         db,
       );
       request.user = user;
+      request.actor = { kind: 'user', userId: user.id, email: user.email, ip: request.ip };
       request.audit('create', 'user', user.id, { role: 'admin', via: 'setup link' });
       setSession(
         reply,

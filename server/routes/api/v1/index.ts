@@ -1,6 +1,5 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { recordAction } from '../../../../db/queries/audit.js';
 import * as apiTokens from '../../../../db/queries/api-tokens.js';
 import { roleAllows } from '../../../services/accounts/index.js';
 import { sha256 } from '../../../infra/security.js';
@@ -40,18 +39,8 @@ export default async function apiRoutes(app: FastifyInstance) {
 
   // Changes through the API land in the audit log under the token's name.
   app.decorateRequest('audit', function (this: FastifyRequest, action, entity, entityId, details) {
-    recordAction(
-      {
-        apiTokenId: this.apiToken?.id,
-        actor: `api:${this.apiToken?.name ?? 'unknown'}`,
-        ip: this.ip,
-      },
-      action,
-      entity,
-      entityId,
-      details,
-      db,
-    );
+    if (!this.actor) throw new Error('an audited API call needs a token');
+    app.services.audit.record(this.actor, action, entity, entityId, details);
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,3 +1,4 @@
+import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
 import { SubscriptionService } from './subscribers/index.js';
@@ -5,11 +6,18 @@ import { SubscriptionService } from './subscribers/index.js';
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
 export interface Services {
   subscribers: SubscriptionService;
+  accounts: AccountService;
+  apiTokens: ApiTokenService;
   audit: AuditService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
-  return { subscribers: new SubscriptionService(ctx), audit: new AuditService(ctx) };
+  return {
+    subscribers: new SubscriptionService(ctx),
+    accounts: new AccountService(ctx),
+    apiTokens: new ApiTokenService(ctx),
+    audit: new AuditService(ctx),
+  };
 }
 
 export type { Actor, ServiceContext } from './context.js';

@@ -256,6 +256,75 @@ describe('sessions', () => {
   });
 });
 
+describe('changing the password', () => {
+  it('a wrong current password starts no session and does not count towards the lock-out', async () => {
+    const user = await newUser('pw.wrong@example.org');
+    const login = await accounts.login({ email: user.email, password: PASSWORD });
+    if (login.kind !== 'ok') throw new Error(login.kind);
+    const keep = accounts.session(login.sessionToken)!.idHash;
+    const change = { password: 'a brand new password', passwordRepeat: 'a brand new password' };
+    // More wrong entries than the lock-out allows at the login form.
+    for (let i = 0; i < 6; i++) {
+      const result = await accounts.changePassword(
+        { ...change, current: 'not my password' },
+        actorOf(user),
+        keep,
+      );
+      expect(result).toEqual({ kind: 'invalid', errors: { current: 'auth.password.wrong' } });
+    }
+    expect(sessionsOf(user.id)).toHaveLength(1);
+    expect(userRow(user.id)).toMatchObject({ failed_logins: 0, locked_until: null });
+    expect(await accounts.checkPassword(user.id, 'not my password')).toBe(false);
+    expect(await accounts.checkPassword(user.id, PASSWORD)).toBe(true);
+    expect(sessionsOf(user.id)).toHaveLength(1);
+    expect((await accounts.login({ email: user.email, password: PASSWORD })).kind).toBe('ok');
+  });
+
+  it('the right current password changes it and ends the other sessions', async () => {
+    const user = await newUser('pw.right@example.org');
+    const here = await accounts.login({ email: user.email, password: PASSWORD });
+    const elsewhere = await accounts.login({ email: user.email, password: PASSWORD });
+    if (here.kind !== 'ok' || elsewhere.kind !== 'ok') throw new Error('login failed');
+    const keep = accounts.session(here.sessionToken)!.idHash;
+    const result = await accounts.changePassword(
+      {
+        current: PASSWORD,
+        password: 'a brand new password',
+        passwordRepeat: 'a brand new password',
+      },
+      actorOf(user),
+      keep,
+    );
+    expect(result).toEqual({ kind: 'changed' });
+    expect(accounts.session(here.sessionToken)).toBeDefined();
+    expect(accounts.session(elsewhere.sessionToken)).toBeUndefined();
+    expect((await accounts.login({ email: user.email, password: PASSWORD })).kind).toBe('invalid');
+    expect(
+      (await accounts.login({ email: user.email, password: 'a brand new password' })).kind,
+    ).toBe('ok');
+    expect(auditOf(user.id).filter((a) => a.action === 'change-password')).toEqual([
+      { actor: user.email, action: 'change-password', details: null, ip: '192.0.2.1' },
+    ]);
+  });
+
+  it('the new password must follow the rule and be typed the same twice', async () => {
+    const user = await newUser('pw.rule@example.org');
+    const self = actorOf(user);
+    expect(
+      await accounts.changePassword(
+        { current: PASSWORD, password: 'short', passwordRepeat: 'short' },
+        self,
+      ),
+    ).toEqual({ kind: 'invalid', errors: { password: 'auth.password.tooShort' } });
+    expect(
+      await accounts.changePassword(
+        { current: PASSWORD, password: 'a brand new password', passwordRepeat: 'a different one!' },
+        self,
+      ),
+    ).toEqual({ kind: 'invalid', errors: { password2: 'auth.password.mismatch' } });
+  });
+});
+
 describe('second factor', () => {
   it('is enabled with a code; then a login waits for the code before it counts', async () => {
     const user = await newUser('totp@example.org');

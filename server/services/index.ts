@@ -1,6 +1,7 @@
 import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
+import { MailTextService } from './mail-texts/index.js';
 import { SubscriptionService } from './subscribers/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
@@ -9,6 +10,7 @@ export interface Services {
   accounts: AccountService;
   apiTokens: ApiTokenService;
   audit: AuditService;
+  mailTexts: MailTextService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -17,6 +19,7 @@ export function createServices(ctx: ServiceContext): Services {
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),
+    mailTexts: new MailTextService(ctx),
   };
 }
 

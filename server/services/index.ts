@@ -1,6 +1,7 @@
 import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
+import { MailCatcherService } from './mail-catcher/index.js';
 import { MailTextService } from './mail-texts/index.js';
 import { SubscriptionService } from './subscribers/index.js';
 
@@ -11,6 +12,7 @@ export interface Services {
   apiTokens: ApiTokenService;
   audit: AuditService;
   mailTexts: MailTextService;
+  mailCatcher: MailCatcherService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -20,6 +22,7 @@ export function createServices(ctx: ServiceContext): Services {
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),
     mailTexts: new MailTextService(ctx),
+    mailCatcher: new MailCatcherService(ctx),
   };
 }
 

@@ -1,6 +1,7 @@
 import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
+import { DashboardService } from './dashboard/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
 import { MailTextService } from './mail-texts/index.js';
 import { SubscriptionService } from './subscribers/index.js';
@@ -13,6 +14,7 @@ export interface Services {
   audit: AuditService;
   mailTexts: MailTextService;
   mailCatcher: MailCatcherService;
+  dashboard: DashboardService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -23,6 +25,7 @@ export function createServices(ctx: ServiceContext): Services {
     audit: new AuditService(ctx),
     mailTexts: new MailTextService(ctx),
     mailCatcher: new MailCatcherService(ctx),
+    dashboard: new DashboardService(ctx),
   };
 }
 

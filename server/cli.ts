@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { backupDatabase, migrateDatabase, openDatabase } from '../db/client.js';
 import {
   AccountService,
   ApiTokenService,
@@ -8,6 +7,7 @@ import {
   type Problems,
 } from './services/accounts/index.js';
 import type { Actor } from './services/context.js';
+import { OperatorDatabase } from './services/operations/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Secrets } from './infra/security.js';
 
@@ -62,9 +62,8 @@ export async function runCli(
     return 2;
   }
   const config = loadConfig();
-  const database = openDatabase(config.databaseFile);
+  const database = OperatorDatabase.open(config);
   try {
-    migrateDatabase(database);
     // Accounts and tokens need the database and the secrets only: no Redis for these chores.
     const ctx = { db: database.db, config, secrets: new Secrets(config.secretKey) };
     const accounts = new AccountService(ctx);
@@ -134,11 +133,7 @@ export async function runCli(
         return 0;
       }
       case 'backup': {
-        const target =
-          values.out ??
-          `${config.dataDir}/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
-        await backupDatabase(database, target);
-        out(`backup written: ${target}`);
+        out(`backup written: ${await database.backup(values.out)}`);
         return 0;
       }
       default:

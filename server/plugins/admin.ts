@@ -23,7 +23,7 @@ declare module 'fastify' {
     user?: User;
     sessionIdHash?: string;
     at: Translate;
-    /** Record an admin action in the audit log. */
+    /** Record an action of this request's user in the audit log (for routes whose service does not). */
     audit(
       action: string,
       entity: string,

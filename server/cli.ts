@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
-import { backupDatabase, migrateDatabase, openDatabase } from '../db/client.js';
-import { recordAudit } from '../db/queries/audit.js';
-import * as ops from '../db/queries/ops.js';
-import * as users from '../db/queries/users.js';
-import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './services/accounts/index.js';
-import { isValidEmail } from './services/subscribers/index.js';
+import {
+  AccountService,
+  ApiTokenService,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  type Problems,
+} from './services/accounts/index.js';
+import type { Actor } from './services/context.js';
+import { OperatorDatabase } from './services/operations/index.js';
 import { ConfigError, loadConfig } from './config.js';
-import { randomToken, sha256 } from './infra/security.js';
+import { Secrets } from './infra/security.js';
 
 const HELP = `landpost — operator commands
 
@@ -59,42 +62,34 @@ export async function runCli(
     return 2;
   }
   const config = loadConfig();
-  const database = openDatabase(config.databaseFile);
+  const database = OperatorDatabase.open(config);
   try {
-    migrateDatabase(database);
-    const db = database.db;
+    // Accounts and tokens need the database and the secrets only: no Redis for these chores.
+    const ctx = { db: database.db, config, secrets: new Secrets(config.secretKey) };
+    const accounts = new AccountService(ctx);
+    const apiTokens = new ApiTokenService(ctx);
+    const cli: Actor = { kind: 'cli' };
     switch (`${command}${sub ? ` ${sub}` : ''}`) {
       case 'migrate':
         out(`database is up to date: ${config.databaseFile}`);
         return 0;
       case 'token create': {
-        const role = values.role;
-        if (!values.name || !values.name.trim()) {
-          out('token create needs --name NAME');
+        const result = apiTokens.create({ name: values.name ?? '', role: values.role }, cli);
+        if (result.kind === 'invalid') {
+          problems(result.errors, out, {
+            name: 'token create needs --name NAME (one line, at most 100 characters, no < or >)',
+          });
           return 2;
         }
-        if (role !== 'admin' && role !== 'editor' && role !== 'viewer') {
-          out('--role must be admin, editor or viewer');
-          return 2;
-        }
-        const token = `lp_${randomToken()}`;
-        const row = ops.createApiToken(
-          {
-            name: values.name.trim().slice(0, 100),
-            role,
-            tokenHash: sha256(token),
-            prefix: token.slice(0, 9),
-          },
-          db,
-        );
+        const { apiToken } = result;
         out(
-          `Created API token #${row.id} "${row.name}" (${row.role}). It is shown only this once:`,
+          `Created API token #${apiToken.id} "${apiToken.name}" (${apiToken.role}). It is shown only this once:`,
         );
-        out(token);
+        out(result.token);
         return 0;
       }
       case 'token list':
-        for (const t of ops.listApiTokens(db)) {
+        for (const t of apiTokens.list()) {
           out(
             `#${t.id}\t${t.prefix}…\t${t.role}\t${t.name}\t${t.revokedAt ? 'revoked' : t.lastUsedAt ? `last used ${new Date(t.lastUsedAt).toISOString()}` : 'never used'}`,
           );
@@ -102,7 +97,7 @@ export async function runCli(
         return 0;
       case 'token revoke': {
         const id = Number(values.id);
-        if (!Number.isInteger(id) || !ops.revokeApiToken(id, Date.now(), db)) {
+        if (!Number.isInteger(id) || !apiTokens.revoke(id, cli)) {
           out('no active token with that --id');
           return 1;
         }
@@ -110,55 +105,35 @@ export async function runCli(
         return 0;
       }
       case 'admin create': {
-        const email = (values.email ?? '').trim().toLowerCase();
-        const role = values.role;
-        if (!isValidEmail(email)) {
-          out('admin create needs --email with a valid address');
-          return 2;
-        }
-        if (role !== 'admin' && role !== 'editor' && role !== 'viewer') {
-          out('--role must be admin, editor or viewer');
-          return 2;
-        }
-        const problem = passwordProblem(values.password ?? '');
-        if (problem) {
-          out(`--password: at least ${MIN_PASSWORD_LENGTH} and at most 200 characters`);
-          return 2;
-        }
-        if (users.findUserByEmail(email, db)) {
-          out(`an account for ${email} exists already`);
-          return 1;
-        }
-        const user = users.createUser(
+        const result = await accounts.createUser(
           {
-            email,
-            name: (values.name ?? '').trim().slice(0, 100),
-            role,
-            passwordHash: await hashPassword(values.password!),
+            email: values.email ?? '',
+            name: values.name,
+            role: values.role,
+            password: values.password ?? '',
           },
-          db,
+          cli,
         );
-        recordAudit(
-          {
-            actor: 'cli',
-            action: 'create',
-            entity: 'user',
-            entityId: String(user.id),
-            details: { role },
-          },
-          db,
-        );
+        if (result.kind === 'invalid') {
+          const { errors, values: given } = result;
+          const exists = errors.email === 'users.exists';
+          problems(errors, out, {
+            email: exists
+              ? `an account for ${given.email} exists already`
+              : 'admin create needs --email with a valid address',
+            name: '--name: one line, at most 100 characters, no < or >',
+          });
+          // An existing account is not a usage error.
+          return exists && Object.keys(errors).length === 1 ? 1 : 2;
+        }
+        const { user } = result;
         out(
-          `created ${role} account #${user.id} for ${email}; log in at ${config.publicUrl}/admin/login`,
+          `created ${user.role} account #${user.id} for ${user.email}; log in at ${config.publicUrl}/admin/login`,
         );
         return 0;
       }
       case 'backup': {
-        const target =
-          values.out ??
-          `${config.dataDir}/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
-        await backupDatabase(database, target);
-        out(`backup written: ${target}`);
+        out(`backup written: ${await database.backup(values.out)}`);
         return 0;
       }
       default:
@@ -168,6 +143,16 @@ export async function runCli(
   } finally {
     database.close();
   }
+}
+
+/** A service's field problems as the CLI's options name them. */
+function problems(errors: Problems, out: (line: string) => void, own: Record<string, string>) {
+  const shared: Record<string, string> = {
+    role: '--role must be admin, editor or viewer',
+    password: `--password: at least ${MIN_PASSWORD_LENGTH} and at most ${MAX_PASSWORD_LENGTH} characters`,
+  };
+  for (const name of Object.keys(errors))
+    out(own[name] ?? shared[name] ?? `--${name} is not valid`);
 }
 
 const isMain =

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
-import * as ops from '../db/queries/ops.js';
-import { countUsers } from '../db/queries/users.js';
 import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
 import { createImportWorker } from '../workers/import.js';
 import { createMailWorker } from '../workers/mail.js';
@@ -99,7 +97,7 @@ export async function startRuntime(
       let smtpUrl = config.smtpUrl;
       if (!smtpUrl) {
         catcher = await startMailCatcher((mail) => {
-          ops.storeCaughtMail(mail, database.db);
+          services.mailCatcher.store(mail);
         });
         cleanup.push(() => catcher!.close());
         smtpUrl = catcher.smtpUrl;
@@ -144,7 +142,7 @@ export async function startRuntime(
       await app.ready();
     }
 
-    if (app && countUsers(database.db) === 0) {
+    if (app && services.accounts.countUsers() === 0) {
       // First start: a one-time link (valid one hour) to create the first admin.
       const token = secrets.sign('admin-setup', { s: 0, e: Math.floor(Date.now() / 1000) + 3600 });
       log.info(

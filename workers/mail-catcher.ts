@@ -21,7 +21,7 @@ const MAX_SIZE = 10 * 1024 * 1024;
 
 /**
  * The development mail catcher: an SMTP server on loopback that accepts everything and hands
- * each message to `store` (Landpost keeps them in the database and lists them at /dev/mail).
+ * each message to `store` (Landpost keeps them in the database and lists them at /admin/mail).
  */
 export async function startMailCatcher(
   store: (mail: CaughtMail) => void | Promise<void>,

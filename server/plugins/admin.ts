@@ -1,13 +1,14 @@
 import csrf from '@fastify/csrf-protection';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import * as audit from '../../db/queries/audit.js';
-import * as users from '../../db/queries/users.js';
-import type { UserRole } from '../../db/schema.js';
-import { roleAllows, SESSION_COOKIE, SESSION_IDLE_MS } from '../services/accounts/index.js';
+import {
+  roleAllows,
+  SESSION_COOKIE,
+  type User,
+  type UserRole,
+} from '../services/accounts/index.js';
 import { ADMIN_LANGUAGES, adminTranslator } from '../i18n/admin.js';
 import type { Translate } from '../i18n/index.js';
-import { sha256 } from '../infra/security.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,10 +20,10 @@ declare module 'fastify' {
     role?: UserRole;
   }
   interface FastifyRequest {
-    user?: users.User;
+    user?: User;
     sessionIdHash?: string;
     at: Translate;
-    /** Record an admin action in the audit log. */
+    /** Record an action of this request's user in the audit log (for routes whose service does not). */
     audit(
       action: string,
       entity: string,
@@ -48,6 +49,17 @@ export function adminLanguage(request: FastifyRequest): string {
   return first?.l ?? 'de';
 }
 
+/** A service's field problems (admin message keys) in the user's language, for the form. */
+export function fieldErrors(
+  at: Translate,
+  problems: Record<string, string>,
+  vars: Record<string, Record<string, string | number>> = {},
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(problems).map(([name, key]) => [name, at(key, vars[name])]),
+  );
+}
+
 export function sessionCookieOptions(secure: boolean) {
   return { path: '/admin', httpOnly: true, sameSite: 'lax' as const, secure, signed: false };
 }
@@ -58,7 +70,7 @@ export function sessionCookieOptions(secure: boolean) {
  */
 export default fp(
   async (app) => {
-    const db = app.database.db;
+    const accounts = app.services.accounts;
     const secure = app.config.publicUrl.startsWith('https:');
 
     await app.register(csrf, {
@@ -78,41 +90,28 @@ export default fp(
     app.decorateRequest(
       'audit',
       function (this: FastifyRequest, action, entity, entityId, details) {
-        audit.recordAction(
-          { userId: this.user?.id, actor: this.user?.email ?? 'anonymous', ip: this.ip },
-          action,
-          entity,
-          entityId,
-          details,
-          db,
-        );
+        if (!this.actor) throw new Error('an audited admin action needs a signed-in user');
+        app.services.audit.record(this.actor, action, entity, entityId, details);
       },
     );
 
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       const token = request.cookies[SESSION_COOKIE];
-      const now = Date.now();
-      if (token) {
-        const idHash = sha256(token);
-        const found = users.findSession(idHash, now, db);
-        if (found) {
-          // Refresh the idle timeout at most once a minute.
-          if (now - found.session.lastSeenAt > 60_000)
-            users.touchSession(idHash, now, now + SESSION_IDLE_MS, db);
-          if (!found.session.pendingTotp || config.pendingTotpOk) {
-            request.user = found.user;
-            request.actor = {
-              kind: 'user',
-              userId: found.user.id,
-              email: found.user.email,
-              ip: request.ip,
-            };
-            request.sessionIdHash = idHash;
-          } else if (!config.public) {
-            request.at = adminTranslator(adminLanguage(request));
-            return reply.redirect('/admin/login/totp', 303);
-          }
+      const found = token ? accounts.session(token) : undefined;
+      if (found) {
+        if (!found.pendingTotp || config.pendingTotpOk) {
+          request.user = found.user;
+          request.actor = {
+            kind: 'user',
+            userId: found.user.id,
+            email: found.user.email,
+            ip: request.ip,
+          };
+          request.sessionIdHash = found.idHash;
+        } else if (!config.public) {
+          request.at = adminTranslator(adminLanguage(request));
+          return reply.redirect('/admin/login/totp', 303);
         }
       }
       request.at = adminTranslator(adminLanguage(request));

@@ -1,20 +1,37 @@
+import { AccountService, ApiTokenService } from './accounts/index.js';
+import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
+import { DashboardService } from './dashboard/index.js';
 import { ImportService } from './imports/index.js';
+import { MailCatcherService } from './mail-catcher/index.js';
+import { MailTextService } from './mail-texts/index.js';
 import { ReferenceService } from './reference/index.js';
 import { SubscriberService } from './subscribers/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
 export interface Services {
   subscribers: SubscriberService;
-  reference: ReferenceService;
   imports: ImportService;
+  reference: ReferenceService;
+  accounts: AccountService;
+  apiTokens: ApiTokenService;
+  audit: AuditService;
+  mailTexts: MailTextService;
+  mailCatcher: MailCatcherService;
+  dashboard: DashboardService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   return {
     subscribers: new SubscriberService(ctx),
-    reference: new ReferenceService(ctx),
     imports: new ImportService(ctx),
+    reference: new ReferenceService(ctx),
+    accounts: new AccountService(ctx),
+    apiTokens: new ApiTokenService(ctx),
+    audit: new AuditService(ctx),
+    mailTexts: new MailTextService(ctx),
+    mailCatcher: new MailCatcherService(ctx),
+    dashboard: new DashboardService(ctx),
   };
 }
 

@@ -1,11 +1,11 @@
-import * as ops from '../../db/queries/ops.js';
+import * as apiTokens from '../../db/queries/api-tokens.js';
 import { randomToken, sha256 } from '../../server/infra/security.js';
 import type { TestApp } from './app.js';
 
 /** An API token with a role, made the way `npx landpost token create` makes one. */
 export function makeToken(t: TestApp, name: string, role: 'admin' | 'editor' | 'viewer'): string {
   const token = `lp_${randomToken()}`;
-  ops.createApiToken(
+  apiTokens.createApiToken(
     { name, role, tokenHash: sha256(token), prefix: token.slice(0, 9) },
     t.runtime.database.db,
   );

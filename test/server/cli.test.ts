@@ -1,6 +1,6 @@
 /**
  * The operator CLI (`npx landpost …`) on its own data directory: help, migrations, API tokens
- * (shown once, stored hashed) and online backups.
+ * (shown once, stored hashed), admin accounts and online backups.
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
@@ -175,6 +175,84 @@ describe('API tokens', () => {
     expect((await cli('token', 'revoke')).code).toBe(1);
     const listed = await cli('token', 'list');
     expect(listed.lines.find((l) => l.startsWith(`#${id}\t`))).toMatch(/\trevoked$/);
+  });
+});
+
+describe('admin accounts', () => {
+  const password = 'a long enough cli password';
+
+  it('admin create makes an account once; the audit log names the CLI', async () => {
+    const created = await cli(
+      'admin',
+      'create',
+      '--email',
+      'Ops@Example.org',
+      '--password',
+      password,
+    );
+    expect(created.code).toBe(0);
+    expect(created.out).toContain('created admin account');
+    const again = await cli(
+      'admin',
+      'create',
+      '--email',
+      'ops@example.org',
+      '--password',
+      password,
+    );
+    expect(again.code).toBe(1);
+    expect(again.out).toBe('an account for ops@example.org exists already');
+
+    const db = new Database(join(dataDir, 'landpost.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT email, role FROM users WHERE email LIKE 'ops@%'").all()).toEqual([
+        { email: 'ops@example.org', role: 'admin' },
+      ]);
+      expect(
+        db.prepare("SELECT actor, action, details FROM audit_log WHERE entity = 'user'").all(),
+      ).toEqual([{ actor: 'cli', action: 'create', details: '{"role":"admin"}' }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('admin create applies the account rules of the admin page: names are one plain line', async () => {
+    const { code, out } = await cli(
+      'admin',
+      'create',
+      '--email',
+      'markup@example.org',
+      '--password',
+      password,
+      '--name',
+      '<b>Boss</b>',
+    );
+    expect(code).toBe(2);
+    expect(out).toContain('--name');
+    const short = await cli('admin', 'create', '--email', 'x@example.org', '--password', 'short');
+    expect(short.code).toBe(2);
+    expect(short.out).toContain('--password');
+  });
+
+  it('token create and revoke are recorded in the audit log under the CLI', async () => {
+    const created = await cli('token', 'create', '--name', 'audited', '--role', 'viewer');
+    const id = /#(\d+)/.exec(created.lines[0]!)![1]!;
+    expect((await cli('token', 'revoke', '--id', id)).code).toBe(0);
+    const db = new Database(join(dataDir, 'landpost.sqlite'), { readonly: true });
+    try {
+      expect(
+        db
+          .prepare(
+            "SELECT actor, action, details FROM audit_log WHERE entity = 'api-token' AND entity_id = ? ORDER BY id",
+          )
+          .all(id),
+      ).toEqual([
+        { actor: 'cli', action: 'create', details: '{"name":"audited","role":"viewer"}' },
+        { actor: 'cli', action: 'revoke', details: null },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 });
 

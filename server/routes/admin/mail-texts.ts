@@ -1,59 +1,35 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as ops from '../../../db/queries/ops.js';
-import { renderTransactional } from '../../../emails/render.js';
-import { isLanguage, language, languages, translator } from '../../i18n/index.js';
+import { isLanguage, language, languages } from '../../i18n/index.js';
 import { field, type FormBody } from '../../http/form.js';
+import { fieldErrors } from '../../plugins/admin.js';
+import {
+  MAIL_TEXT_LIMITS,
+  mailTextProblems,
+  normaliseMailText,
+  type MailText,
+  type MailTextProblems,
+} from '../../services/mail-texts/index.js';
 
-const MAX_SUBJECT = 200;
-const MAX_BODY = 5000;
-
-/**
- * The welcome mail's text, per language, written by editors (plain text, paragraphs separated
- * by blank lines; never markup). Empty means the built-in text; the links always stay.
- */
+/** The welcome mail's text per language, written by editors, with a preview of the mail. */
 export default async function mailTextRoutes(app: FastifyInstance) {
-  const db = app.database.db;
+  const mailTexts = app.services.mailTexts;
   const editor = { config: { role: 'editor' as const } };
-
-  /** The welcome mail as a subscriber in this language would get it (text part). */
-  const preview = async (lang: string, custom?: { subject: string; body: string }) => {
-    const l = language(lang);
-    const sample = `${app.config.publicUrl}/p/…`;
-    const mail = await renderTransactional(
-      'welcome',
-      {
-        lang: l.code,
-        dir: l.dir,
-        t: translator(l.code),
-        org: {
-          name: app.config.orgName,
-          imprint: app.config.orgImprint,
-          publicUrl: app.config.publicUrl,
-          privacyUrl: app.config.privacyUrl,
-        },
-      },
-      {
-        name: 'Erika Mustermann',
-        email: 'erika@example.org',
-        actionUrl: sample,
-        preferencesUrl: sample,
-        unsubscribeUrl: `${app.config.publicUrl}/u/…`,
-        custom,
-      },
-    );
-    return { subject: mail.subject, text: mail.text };
+  const limits = {
+    subject: { max: MAIL_TEXT_LIMITS.subject },
+    body: { max: MAIL_TEXT_LIMITS.body },
   };
 
   const page = async (
     request: FastifyRequest,
     reply: FastifyReply,
     lang: string,
-    extra: { values?: { subject: string; body: string }; errors?: Record<string, string> } = {},
+    extra: { values?: MailText; errors?: MailTextProblems } = {},
     status = 200,
   ) => {
-    const stored = ops.findMailText('welcome', lang, db);
+    const stored = mailTexts.welcome(lang);
     const values = extra.values ?? { subject: stored?.subject ?? '', body: stored?.body ?? '' };
     const custom = values.body.trim() || values.subject.trim() ? values : undefined;
+    const invalid = !!extra.errors && Object.keys(extra.errors).length > 0;
     return reply.adminPage(
       'mail-texts',
       {
@@ -62,11 +38,8 @@ export default async function mailTextRoutes(app: FastifyInstance) {
         current: language(lang),
         custom: !!stored,
         values,
-        errors: extra.errors ?? {},
-        preview: await preview(
-          lang,
-          extra.errors && Object.keys(extra.errors).length ? undefined : custom,
-        ),
+        errors: fieldErrors(request.at, extra.errors ?? {}, limits),
+        preview: await mailTexts.previewWelcome(lang, invalid ? undefined : custom),
       },
       status,
     );
@@ -83,27 +56,20 @@ export default async function mailTextRoutes(app: FastifyInstance) {
       return reply
         .code(400)
         .send({ error: 'Bad Request', message: 'unknown language', statusCode: 400 });
-    if (field(body, 'action') === 'reset') {
-      ops.deleteMailText('welcome', lang, db);
-      request.audit('reset', 'mail-text', `welcome/${lang}`);
+    const action = field(body, 'action');
+    if (action === 'reset') {
+      mailTexts.resetWelcome(lang, request.actor!);
       return reply.redirect(`/admin/mail-texts?lang=${lang}&notice=mailTexts.reset`, 303);
     }
-    const values = {
-      subject: field(body, 'subject').trim(),
-      body: field(body, 'body').replace(/\r\n/g, '\n').trim(),
-    };
-    const errors: Record<string, string> = {};
-    if (values.subject.length > MAX_SUBJECT || /[\r\n]/.test(values.subject)) {
-      errors.subject = request.at('mailTexts.subjectInvalid', { max: MAX_SUBJECT });
-    }
-    if (values.body.length > MAX_BODY)
-      errors.body = request.at('mailTexts.bodyTooLong', { max: MAX_BODY });
-    if (Object.keys(errors).length || field(body, 'action') === 'preview') {
+    const input = { subject: field(body, 'subject'), body: field(body, 'body') };
+    if (action === 'preview') {
+      const values = normaliseMailText(input);
+      const errors = mailTextProblems(values);
       return page(request, reply, lang, { values, errors }, Object.keys(errors).length ? 400 : 200);
     }
-    if (!values.subject && !values.body) ops.deleteMailText('welcome', lang, db);
-    else ops.saveMailText('welcome', lang, values.subject, values.body, db);
-    request.audit('update', 'mail-text', `welcome/${lang}`);
+    const result = mailTexts.saveWelcome(lang, input, request.actor!);
+    if (result.kind === 'invalid')
+      return page(request, reply, lang, { values: result.values, errors: result.errors }, 400);
     return reply.redirect(`/admin/mail-texts?lang=${lang}&notice=mailTexts.saved`, 303);
   });
 }

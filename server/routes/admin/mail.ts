@@ -1,23 +1,22 @@
 import type { FastifyInstance } from 'fastify';
-import * as ops from '../../../db/queries/ops.js';
 
 /**
  * The development mail catcher's inbox, for admins (outside production only). A message's
  * HTML is served into a sandboxed frame with scripts off.
  */
 export default async function mailRoutes(app: FastifyInstance) {
-  const db = app.database.db;
+  const mailCatcher = app.services.mailCatcher;
   const admin = { config: { role: 'admin' as const } };
 
   app.get('/mail', admin, async (request, reply) =>
     reply.adminPage('mail-list', {
       title: request.at('mail.title'),
-      mails: ops.listCaughtMails(200, db),
+      mails: mailCatcher.list(),
     }),
   );
 
   app.get<{ Params: { id: string } }>('/mail/:id', admin, async (request, reply) => {
-    const mail = ops.findCaughtMail(Number(request.params.id), db);
+    const mail = mailCatcher.find(Number(request.params.id));
     if (!mail) return reply.callNotFound();
     return reply.adminPage('mail-detail', {
       title: mail.subject || request.at('mail.noSubject'),
@@ -26,7 +25,7 @@ export default async function mailRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/mail/:id/html', admin, async (request, reply) => {
-    const mail = ops.findCaughtMail(Number(request.params.id), db);
+    const mail = mailCatcher.find(Number(request.params.id));
     if (!mail?.html) return reply.callNotFound();
     return reply
       .header(
@@ -39,14 +38,13 @@ export default async function mailRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/mail/:id/raw', admin, async (request, reply) => {
-    const mail = ops.findCaughtMail(Number(request.params.id), db);
+    const mail = mailCatcher.find(Number(request.params.id));
     if (!mail) return reply.callNotFound();
     return reply.type('text/plain; charset=utf-8').send(mail.raw);
   });
 
   app.post('/mail/clear', admin, async (request, reply) => {
-    ops.clearCaughtMails(db);
-    request.audit('clear', 'caught-mail');
+    mailCatcher.clear(request.actor!);
     return reply.redirect('/admin/mail', 303);
   });
 }

@@ -1,61 +1,50 @@
 import type { FastifyInstance } from 'fastify';
-import * as ops from '../../../db/queries/ops.js';
-import { userRoles, type UserRole } from '../../../db/schema.js';
-import { randomToken, sha256 } from '../../infra/security.js';
+import { userRoles } from '../../services/accounts/index.js';
+import { fieldErrors } from '../../plugins/admin.js';
 import { field, type FormBody } from '../../http/form.js';
-import { isPlainText } from '../../services/plain-text.js';
 
 /** API tokens: created here or with `npx landpost token create`; shown once, stored hashed. */
 export default async function tokenRoutes(app: FastifyInstance) {
-  const db = app.database.db;
+  const apiTokens = app.services.apiTokens;
   const admin = { config: { role: 'admin' as const } };
 
   app.get('/tokens', admin, async (request, reply) =>
     reply.adminPage('tokens', {
       title: request.at('tokens.title'),
-      tokens: ops.listApiTokens(db),
+      tokens: apiTokens.list(),
       roles: userRoles,
     }),
   );
 
   app.post('/tokens', admin, async (request, reply) => {
     const body = (request.body ?? {}) as FormBody;
-    const name = field(body, 'name').trim();
-    const role = field(body, 'role');
-    const errors: Record<string, string> = {};
-    if (!name || !isPlainText(name, 100)) errors.name = request.at('tokens.nameInvalid');
-    if (!(userRoles as readonly string[]).includes(role))
-      errors.role = request.at('users.roleInvalid');
-    if (Object.keys(errors).length) {
+    const result = apiTokens.create(
+      { name: field(body, 'name'), role: field(body, 'role') },
+      request.actor!,
+    );
+    if (result.kind === 'invalid') {
       return reply.adminPage(
         'tokens',
         {
           title: request.at('tokens.title'),
-          tokens: ops.listApiTokens(db),
+          tokens: apiTokens.list(),
           roles: userRoles,
-          values: { name, role },
-          errors,
+          values: result.values,
+          errors: fieldErrors(request.at, result.errors),
         },
         400,
       );
     }
-    const token = `lp_${randomToken()}`;
-    const row = ops.createApiToken(
-      { name, role: role as UserRole, tokenHash: sha256(token), prefix: token.slice(0, 9) },
-      db,
-    );
-    request.audit('create', 'api-token', row.id, { name, role });
     return reply.adminPage('tokens', {
       title: request.at('tokens.title'),
-      tokens: ops.listApiTokens(db),
+      tokens: apiTokens.list(),
       roles: userRoles,
-      created: { token, name },
+      created: { token: result.token, name: result.apiToken.name },
     });
   });
 
   app.post<{ Params: { id: string } }>('/tokens/:id/revoke', admin, async (request, reply) => {
-    const id = Number(request.params.id);
-    if (ops.revokeApiToken(id, Date.now(), db)) request.audit('revoke', 'api-token', id);
+    apiTokens.revoke(Number(request.params.id), request.actor!);
     return reply.redirect('/admin/tokens?notice=revoked', 303);
   });
 }

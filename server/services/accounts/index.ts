@@ -1,105 +1,381 @@
-import argon2 from 'argon2';
-import * as OTPAuth from 'otpauth';
-import type { Db } from '../../../db/client.js';
+import { transaction, type Db, type Tx } from '../../../db/client.js';
+import { recordAction } from '../../../db/queries/audit.js';
 import * as users from '../../../db/queries/users.js';
 import type { UserRole } from '../../../db/schema.js';
-import { randomToken, sha256 } from '../../infra/security.js';
+import type { Config } from '../../config.js';
+import { ADMIN_LANGUAGES } from '../../i18n/admin.js';
+import { randomToken, sha256, type Secrets } from '../../infra/security.js';
+import { auditWho, type Actor, type ServiceContext } from '../context.js';
+import { hashPassword, passwordMatches, verifyAgainstNothing } from './passwords.js';
+import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+import {
+  newPasswordProblems,
+  newUserProblems,
+  normaliseNewUser,
+  isUserRole,
+  type NewUserInput,
+  type Problems,
+} from './validation.js';
+
+export { userRoles, type UserRole } from '../../../db/schema.js';
+export type User = users.User;
+export * from './passwords.js';
+export { currentTotp } from './totp.js';
+export * from './validation.js';
+export { ApiTokenService, type ApiToken } from './api-tokens.js';
 
 export const SESSION_COOKIE = 'lp_admin';
 /** Sliding idle timeout of an admin session. */
 export const SESSION_IDLE_MS = 8 * 3600 * 1000;
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MS = 15 * 60 * 1000;
-export const MIN_PASSWORD_LENGTH = 12;
-
-export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id });
 
 /** Roles are ordered: an admin may do what an editor may, an editor what a viewer may. */
 const rank: Record<UserRole, number> = { viewer: 0, editor: 1, admin: 2 };
 export const roleAllows = (role: UserRole, needed: UserRole) => rank[role] >= rank[needed];
 
-export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return 'tooShort';
-  if (password.length > 200) return 'tooLong';
-  return undefined;
+/** A signed-in admin user as the audit log names them. */
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+
+export interface SessionMeta {
+  ip?: string;
+  userAgent?: string;
 }
 
 export type LoginResult =
-  | { kind: 'ok'; user: users.User; sessionToken: string; pendingTotp: boolean }
+  | { kind: 'ok'; user: User; sessionToken: string; pendingTotp: boolean }
   | { kind: 'invalid' }
   | { kind: 'locked'; until: number };
 
-// A fixed hash to verify against when the address is unknown, so timing does not reveal it.
-let dummyHash: Promise<string> | undefined;
+export type CreateUserResult =
+  | { kind: 'created'; user: User }
+  | { kind: 'invalid'; errors: Problems; values: { email: string; name: string; role: string } };
 
-/** Check e-mail and password; count failures and lock the account after too many. */
-export async function login(
-  db: Db,
-  input: { email: string; password: string; ip?: string; userAgent?: string },
-  now = Date.now(),
-): Promise<LoginResult> {
-  const user = users.findUserByEmail(input.email.trim().toLowerCase(), db);
-  if (!user || user.disabledAt) {
-    dummyHash ??= hashPassword('landpost-dummy-password');
-    await argon2.verify(await dummyHash, input.password).catch(() => false);
-    return { kind: 'invalid' };
+/** A live admin session: its stored id (the cookie's hash) and whose it is. */
+export interface ActiveSession {
+  idHash: string;
+  user: User;
+  /** Password accepted, second factor still to come. */
+  pendingTotp: boolean;
+}
+
+/** A second factor being set up: the secret to type in, and the same as an otpauth:// URI. */
+export interface TotpEnrolment {
+  secret: string;
+  uri: string;
+}
+
+const asActor = (user: User, ip?: string | null): UserActor => ({
+  kind: 'user',
+  userId: user.id,
+  email: user.email,
+  ip: ip ?? null,
+});
+
+/**
+ * The people who log in to the admin UI: their accounts and roles, login with lock-out,
+ * sessions, and the second factor. Routes, the admin guard and the CLI call these.
+ */
+export class AccountService {
+  private readonly db: Db;
+  private readonly config: Config;
+  private readonly secrets: Secrets;
+
+  // Only what accounts need: the CLI builds this without Redis.
+  constructor(ctx: Pick<ServiceContext, 'db' | 'config' | 'secrets'>) {
+    ({ db: this.db, config: this.config, secrets: this.secrets } = ctx);
   }
-  if (user.lockedUntil && user.lockedUntil > now)
-    return { kind: 'locked', until: user.lockedUntil };
-  const ok = await argon2.verify(user.passwordHash, input.password).catch(() => false);
-  if (!ok) {
-    const after = users.recordFailedLogin(user.id, MAX_FAILED_LOGINS, LOCK_MS, now, db);
+
+  countUsers(): number {
+    return users.countUsers(this.db);
+  }
+
+  listUsers(): User[] {
+    return users.listUsers(this.db);
+  }
+
+  findUser(id: number): User | undefined {
+    return users.findUser(id, this.db);
+  }
+
+  /** A new account from the admin page or the CLI, validated by the one rule for accounts. */
+  createUser(input: NewUserInput, actor: Actor): Promise<CreateUserResult> {
+    return this.addUser(input, () => actor, {});
+  }
+
+  /** Whether the one-time link may still create the first admin (no account exists yet). */
+  setupOpen(token: string): boolean {
+    return this.countUsers() === 0 && this.secrets.verify('admin-setup', token) !== undefined;
+  }
+
+  /** The first admin, from the set-up link; they are signed in at once. */
+  async createFirstAdmin(
+    token: string,
+    input: Omit<NewUserInput, 'role'>,
+    meta: SessionMeta,
+  ): Promise<
+    | { kind: 'closed' }
+    | Extract<CreateUserResult, { kind: 'invalid' }>
+    | { kind: 'created'; user: User; sessionToken: string }
+  > {
+    if (!this.setupOpen(token)) return { kind: 'closed' };
+    try {
+      const result = await this.addUser(
+        { ...input, role: 'admin' },
+        (user) => asActor(user, meta.ip),
+        { via: 'setup link' },
+        // Two set-up forms sent at once: only the first creates an account.
+        (tx) => users.countUsers(tx) === 0,
+      );
+      if (result.kind === 'invalid') return result;
+      return { ...result, sessionToken: this.startSession(result.user.id, false, meta) };
+    } catch (err) {
+      if (err instanceof SetupClosed) return { kind: 'closed' };
+      throw err;
+    }
+  }
+
+  private async addUser(
+    input: NewUserInput,
+    actorFor: (user: User) => Actor,
+    details: Record<string, unknown>,
+    allowed: (tx: Tx) => boolean = () => true,
+  ): Promise<CreateUserResult> {
+    const values = normaliseNewUser(input);
+    const errors = newUserProblems(input);
+    if (!errors.email && users.findUserByEmail(values.email, this.db))
+      errors.email = 'users.exists';
+    if (Object.keys(errors).length) return { kind: 'invalid', errors, values };
+    const passwordHash = await hashPassword(input.password);
+    return transaction(this.db, (tx): CreateUserResult => {
+      if (!allowed(tx)) throw new SetupClosed();
+      // Created by somebody else while the password was being hashed.
+      if (users.findUserByEmail(values.email, tx))
+        return { kind: 'invalid', errors: { email: 'users.exists' }, values };
+      const role = values.role as UserRole;
+      const user = users.createUser(
+        { email: values.email, name: values.name, role, passwordHash },
+        tx,
+      );
+      recordAction(auditWho(actorFor(user)), 'create', 'user', user.id, { role, ...details }, tx);
+      return { kind: 'created', user };
+    });
+  }
+
+  /**
+   * An admin changes a role or disables an account. The organisation is never locked out: the
+   * last active admin stays an active admin. A changed role or a disabled account logs out.
+   */
+  changeAccess(
+    id: number,
+    change: { role: string; disabled: boolean },
+    actor: Actor,
+  ): 'changed' | 'not-found' | 'invalid-role' | 'last-admin' {
+    const { role, disabled } = change;
+    return transaction(this.db, (tx) => {
+      const target = users.findUser(id, tx);
+      if (!target) return 'not-found';
+      if (!isUserRole(role)) return 'invalid-role';
+      const losesAdmin =
+        target.role === 'admin' && !target.disabledAt && (role !== 'admin' || disabled);
+      if (losesAdmin && users.countActiveAdmins(tx, target.id) === 0) return 'last-admin';
+      users.updateUser(
+        id,
+        { role, disabledAt: disabled ? (target.disabledAt ?? Date.now()) : null },
+        tx,
+      );
+      if (role !== target.role || disabled) users.deleteUserSessions(id, tx);
+      recordAction(auditWho(actor), 'update', 'user', id, { role, disabled }, tx);
+      return 'changed';
+    });
+  }
+
+  /** Check e-mail and password; count failures and lock the account after too many. */
+  async login(
+    input: {
+      email: string;
+      password: string;
+      /** The session this login replaces (the stored id of the old cookie). */
+      replaces?: string;
+    } & SessionMeta,
+    now = Date.now(),
+  ): Promise<LoginResult> {
+    const checked = await this.authenticate(input.email, input.password, now);
+    if (checked.kind !== 'ok') return checked;
+    const { user } = checked;
+    const sessionToken = transaction(this.db, (tx) => {
+      users.recordLogin(user.id, now, tx);
+      if (input.replaces) users.deleteSession(input.replaces, tx);
+      const token = this.startSession(user.id, user.totpEnabled, input, now, tx);
+      // With a second factor the login is complete (and audited) once the code is right.
+      if (!user.totpEnabled)
+        recordAction(auditWho(asActor(user, input.ip)), 'login', 'user', user.id, undefined, tx);
+      return token;
+    });
+    return { kind: 'ok', user, sessionToken, pendingTotp: user.totpEnabled };
+  }
+
+  /** The credentials alone: a wrong password counts towards the lock-out. */
+  private async authenticate(
+    email: string,
+    password: string,
+    now: number,
+  ): Promise<{ kind: 'ok'; user: User } | Exclude<LoginResult, { kind: 'ok' }>> {
+    const user = users.findUserByEmail(email.trim().toLowerCase(), this.db);
+    if (!user || user.disabledAt) {
+      await verifyAgainstNothing(password);
+      return { kind: 'invalid' };
+    }
+    if (user.lockedUntil && user.lockedUntil > now)
+      return { kind: 'locked', until: user.lockedUntil };
+    if (await passwordMatches(user.passwordHash, password)) return { kind: 'ok', user };
+    const after = transaction(this.db, (tx) =>
+      users.recordFailedLogin(user.id, MAX_FAILED_LOGINS, LOCK_MS, now, tx),
+    );
     if (after.lockedUntil && after.lockedUntil > now)
       return { kind: 'locked', until: after.lockedUntil };
     return { kind: 'invalid' };
   }
-  users.recordLogin(user.id, now, db);
-  const sessionToken = startSession(db, user.id, user.totpEnabled, input, now);
-  return { kind: 'ok', user, sessionToken, pendingTotp: user.totpEnabled };
+
+  /**
+   * The current password of a signed-in user, checked without signing in: no session starts
+   * and a wrong entry does not count towards the lock-out.
+   */
+  async checkPassword(userId: number, password: string): Promise<boolean> {
+    const user = users.findUser(userId, this.db);
+    return !!user && passwordMatches(user.passwordHash, password);
+  }
+
+  /** A new password, given the current one; the user's other sessions end. */
+  async changePassword(
+    input: { current: string; password: string; passwordRepeat: string },
+    actor: UserActor,
+    keepSession?: string,
+  ): Promise<{ kind: 'changed' } | { kind: 'invalid'; errors: Problems }> {
+    const errors: Problems = {};
+    if (!(await this.checkPassword(actor.userId, input.current)))
+      errors.current = 'auth.password.wrong';
+    Object.assign(errors, newPasswordProblems(input.password, input.passwordRepeat));
+    if (Object.keys(errors).length) return { kind: 'invalid', errors };
+    const passwordHash = await hashPassword(input.password);
+    transaction(this.db, (tx) => {
+      users.updateUser(actor.userId, { passwordHash, passwordChangedAt: Date.now() }, tx);
+      users.deleteUserSessions(actor.userId, tx, keepSession);
+      recordAction(auditWho(actor), 'change-password', 'user', actor.userId, undefined, tx);
+    });
+    return { kind: 'changed' };
+  }
+
+  /** The admin UI's language for this user; an unknown language is ignored. */
+  setLanguage(userId: number, language: string): void {
+    if (ADMIN_LANGUAGES.includes(language)) users.updateUser(userId, { language }, this.db);
+  }
+
+  private startSession(
+    userId: number,
+    pendingTotp: boolean,
+    meta: SessionMeta,
+    now = Date.now(),
+    tx: Tx = this.db,
+  ): string {
+    const token = randomToken();
+    users.createSession(
+      {
+        idHash: sha256(token),
+        userId,
+        pendingTotp,
+        expiresAt: now + SESSION_IDLE_MS,
+        ip: meta.ip,
+        userAgent: meta.userAgent?.slice(0, 300),
+      },
+      tx,
+    );
+    return token;
+  }
+
+  /** The live session of a cookie; its idle timeout is pushed on at most once a minute. */
+  session(token: string, now = Date.now()): ActiveSession | undefined {
+    const idHash = sha256(token);
+    const found = users.findSession(idHash, now, this.db);
+    if (!found) return undefined;
+    if (now - found.session.lastSeenAt > 60_000)
+      users.touchSession(idHash, now, now + SESSION_IDLE_MS, this.db);
+    return { idHash, user: found.user, pendingTotp: found.session.pendingTotp };
+  }
+
+  /** The second step of a login with a second factor: a right code completes the session. */
+  completeTotpLogin(session: { idHash: string; user: User }, code: string, ip?: string): boolean {
+    const secret = this.totpSecretOf(session.user);
+    if (!secret || !verifyTotp(secret, code)) return false;
+    transaction(this.db, (tx) => {
+      users.completeTotp(session.idHash, tx);
+      const who = auditWho(asActor(session.user, ip));
+      recordAction(who, 'login', 'user', session.user.id, { totp: true }, tx);
+    });
+    return true;
+  }
+
+  logout(idHash: string, actor: UserActor): void {
+    transaction(this.db, (tx) => {
+      recordAction(auditWho(actor), 'logout', 'user', actor.userId, undefined, tx);
+      users.deleteSession(idHash, tx);
+    });
+  }
+
+  /** The second factor's secret is stored sealed with a key derived from SECRET_KEY. */
+  private totpSecretOf(user: User): string | undefined {
+    return user.totpSecret ? this.secrets.unseal(user.totpSecret) : undefined;
+  }
+
+  private enrolmentOf(user: User, secret = this.totpSecretOf(user)): TotpEnrolment | undefined {
+    return secret ? { secret, uri: totpUri(secret, user.email, this.config.orgName) } : undefined;
+  }
+
+  /** A second factor started but not yet confirmed with a code. */
+  totpEnrolment(user: User): TotpEnrolment | undefined {
+    return user.totpEnabled ? undefined : this.enrolmentOf(user);
+  }
+
+  /** Begin setting up a second factor: a new secret, off until a code confirms it. */
+  startTotp(userId: number): void {
+    const totpSecret = this.secrets.seal(newTotpSecret());
+    users.updateUser(userId, { totpSecret, totpEnabled: false }, this.db);
+  }
+
+  /** Switch the second factor on with a code from the authenticator. */
+  enableTotp(
+    code: string,
+    actor: UserActor,
+  ): { kind: 'enabled' } | { kind: 'invalid'; enrolment?: TotpEnrolment } {
+    const user = users.findUser(actor.userId, this.db);
+    const secret = user && this.totpSecretOf(user);
+    if (!user || !secret || !verifyTotp(secret, code))
+      return { kind: 'invalid', enrolment: user && this.enrolmentOf(user, secret) };
+    transaction(this.db, (tx) => {
+      users.updateUser(user.id, { totpEnabled: true }, tx);
+      recordAction(auditWho(actor), 'enable-totp', 'user', user.id, undefined, tx);
+    });
+    return { kind: 'enabled' };
+  }
+
+  disableTotp(actor: UserActor): void {
+    transaction(this.db, (tx) => {
+      users.updateUser(actor.userId, { totpEnabled: false, totpSecret: null }, tx);
+      recordAction(auditWho(actor), 'disable-totp', 'user', actor.userId, undefined, tx);
+    });
+  }
+
+  /** A lost authenticator: an admin switches another user's second factor off and logs them out. */
+  resetTotp(userId: number, actor: Actor): boolean {
+    return transaction(this.db, (tx) => {
+      if (!users.findUser(userId, tx)) return false;
+      users.updateUser(userId, { totpEnabled: false, totpSecret: null }, tx);
+      users.deleteUserSessions(userId, tx);
+      recordAction(auditWho(actor), 'disable-totp', 'user', userId, { by: 'admin' }, tx);
+      return true;
+    });
+  }
 }
 
-export function startSession(
-  db: Db,
-  userId: number,
-  pendingTotp: boolean,
-  meta: { ip?: string; userAgent?: string },
-  now = Date.now(),
-): string {
-  const token = randomToken();
-  users.createSession(
-    {
-      idHash: sha256(token),
-      userId,
-      pendingTotp,
-      expiresAt: now + SESSION_IDLE_MS,
-      ip: meta.ip,
-      userAgent: meta.userAgent?.slice(0, 300),
-    },
-    db,
-  );
-  return token;
-}
-
-export function newTotpSecret(): string {
-  return new OTPAuth.Secret({ size: 20 }).base32;
-}
-
-export function totpUri(secret: string, account: string, issuer: string): string {
-  return new OTPAuth.TOTP({
-    issuer,
-    label: account,
-    secret: OTPAuth.Secret.fromBase32(secret),
-  }).toString();
-}
-
-export function verifyTotp(secret: string, code: string): boolean {
-  const token = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(token)) return false;
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
-  return totp.validate({ token, window: 1 }) !== null;
-}
-
-/** For tests and the CLI: the current code of a secret. */
-export function currentTotp(secret: string): string {
-  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
-}
+/** The set-up link was used up while this form was being sent. */
+class SetupClosed extends Error {}

@@ -1,5 +1,5 @@
 import type { Db } from '../../../db/client.js';
-import * as ops from '../../../db/queries/ops.js';
+import { findMailText } from '../../../db/queries/mail-texts.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { renderTransactional, type MailContext } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
@@ -33,7 +33,7 @@ export function transactionalSource(deps: {
       const actionUrl = confirmToken
         ? `${config.publicUrl}/confirm/${confirmToken}`
         : preferencesUrl;
-      const custom = name === 'welcome' ? ops.findMailText('welcome', ctx.lang, db) : undefined;
+      const custom = name === 'welcome' ? findMailText('welcome', ctx.lang, db) : undefined;
       const rendered = await renderTransactional(name, ctx, {
         name: subscriber.name,
         email: subscriber.email,

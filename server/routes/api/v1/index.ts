@@ -1,16 +1,13 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { recordAction } from '../../../../db/queries/audit.js';
-import * as ops from '../../../../db/queries/ops.js';
-import { roleAllows } from '../../../services/accounts/index.js';
-import { sha256 } from '../../../infra/security.js';
+import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
 import listApi from './lists.js';
 import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    apiToken?: ops.ApiToken;
+    apiToken?: ApiToken;
   }
 }
 
@@ -36,29 +33,18 @@ export default async function apiRoutes(app: FastifyInstance) {
       security: [{ bearer: [] }],
     },
   });
-  const db = app.database.db;
 
   // Changes through the API land in the audit log under the token's name.
   app.decorateRequest('audit', function (this: FastifyRequest, action, entity, entityId, details) {
-    recordAction(
-      {
-        apiTokenId: this.apiToken?.id,
-        actor: `api:${this.apiToken?.name ?? 'unknown'}`,
-        ip: this.ip,
-      },
-      action,
-      entity,
-      entityId,
-      details,
-      db,
-    );
+    if (!this.actor) throw new Error('an audited API call needs a token');
+    app.services.audit.record(this.actor, action, entity, entityId, details);
   });
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/api/v1/openapi.json')) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
-    const token = match ? ops.useApiToken(sha256(match[1]!), Date.now(), db) : undefined;
+    const token = match ? app.services.apiTokens.verify(match[1]!) : undefined;
     if (!token) {
       return reply.code(401).header('WWW-Authenticate', 'Bearer').send({
         error: 'Unauthorized',

@@ -331,6 +331,39 @@ describe('account', () => {
     expect((await fresh.login('a brand new password')).statusCode).toBe(303);
   });
 
+  it('a wrong current password on the change form starts no session and counts no failed login', async () => {
+    const a = await loginAs(t, 'editor', 'pw.check@landpost.test');
+    const sessions = () =>
+      sql('select * from sessions where user_id = (select id from users where email = ?)', a.email);
+    const failed = () =>
+      sql<{ failed_logins: number; locked_until: number | null }>(
+        'select failed_logins, locked_until from users where email = ?',
+        a.email,
+      )[0];
+    expect(sessions()).toHaveLength(1);
+    await a.get('/admin/account');
+    for (let i = 0; i < 6; i++) {
+      const wrong = await a.post('/admin/account/password', {
+        current: 'not my password',
+        password: 'a brand new password',
+        password2: 'a brand new password',
+      });
+      expect(wrong.statusCode).toBe(400);
+      expect(wrong.body).toContain('id="current-error"');
+    }
+    expect(sessions()).toHaveLength(1);
+    expect(failed()).toEqual({ failed_logins: 0, locked_until: null });
+    const ok = await a.post('/admin/account/password', {
+      current: PASSWORD,
+      password: 'a brand new password',
+      password2: 'a brand new password',
+    });
+    expect(ok.statusCode).toBe(303);
+    expect(sessions()).toHaveLength(1);
+    expect((await new AdminClient(t, a.email).login()).statusCode).toBe(401);
+    expect((await new AdminClient(t, a.email).login('a brand new password')).statusCode).toBe(303);
+  });
+
   it('TOTP: set up with a code, then login needs the second factor', async () => {
     const a = await loginAs(t, 'editor', 'totp@landpost.test');
     await a.get('/admin/account');

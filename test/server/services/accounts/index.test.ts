@@ -1,0 +1,427 @@
+/**
+ * Admin accounts against a real SQLite file: who may be created, who may log in, how sessions
+ * live and end, the second factor, and that every change names its actor in the audit log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AccountService,
+  currentTotp,
+  LOCK_MS,
+  SESSION_IDLE_MS,
+  type User,
+  type UserActor,
+} from '../../../../server/services/accounts/index.js';
+import type { Actor } from '../../../../server/services/context.js';
+import { serviceTestContext, type ServiceTestContext } from '../../../helpers/service-context.js';
+
+const PASSWORD = 'a long enough test password';
+const cli: Actor = { kind: 'cli' };
+
+let ctx: ServiceTestContext;
+let accounts: AccountService;
+
+beforeAll(() => {
+  ctx = serviceTestContext();
+  accounts = new AccountService(ctx);
+});
+afterAll(() => ctx?.close());
+
+async function newUser(email: string, role = 'editor'): Promise<User> {
+  const result = await accounts.createUser({ email, role, password: PASSWORD }, cli);
+  if (result.kind !== 'created') throw new Error(JSON.stringify(result.errors));
+  return result.user;
+}
+
+const actorOf = (user: User): UserActor => ({
+  kind: 'user',
+  userId: user.id,
+  email: user.email,
+  ip: '192.0.2.1',
+});
+
+const userRow = (id: number) =>
+  ctx.sql<{ failed_logins: number; locked_until: number | null; last_login_at: number | null }>(
+    'select failed_logins, locked_until, last_login_at from users where id = ?',
+    id,
+  )[0]!;
+const sessionsOf = (id: number) =>
+  ctx.sql<{ pending_totp: number; expires_at: number }>(
+    'select pending_totp, expires_at from sessions where user_id = ?',
+    id,
+  );
+const auditOf = (id: number) =>
+  ctx.sql<{ actor: string; action: string; details: string | null; ip: string | null }>(
+    "select actor, action, details, ip from audit_log where entity = 'user' and entity_id = ? order by id",
+    String(id),
+  );
+
+describe('creating accounts', () => {
+  it('stores the address in lower case, the password hashed, and audits the creator', async () => {
+    const result = await accounts.createUser(
+      { email: ' Anna@Example.org ', name: ' Anna ', role: 'viewer', password: PASSWORD },
+      cli,
+    );
+    expect(result.kind).toBe('created');
+    const [row] = ctx.sql<{ id: number; email: string; name: string; password_hash: string }>(
+      "select id, email, name, password_hash from users where email = 'anna@example.org'",
+    );
+    expect(row).toMatchObject({ email: 'anna@example.org', name: 'Anna' });
+    expect(row!.password_hash).toMatch(/^\$argon2id\$/);
+    expect(auditOf(row!.id)).toEqual([
+      { actor: 'cli', action: 'create', details: '{"role":"viewer"}', ip: null },
+    ]);
+  });
+
+  it('refuses a second account for the same address, whatever its case', async () => {
+    await newUser('twice@example.org');
+    const again = await accounts.createUser(
+      { email: 'TWICE@example.org', role: 'editor', password: PASSWORD },
+      cli,
+    );
+    expect(again).toMatchObject({ kind: 'invalid', errors: { email: 'users.exists' } });
+    expect(ctx.sql("select id from users where email = 'twice@example.org'")).toHaveLength(1);
+  });
+
+  it('names every field that breaks a rule, and stores nothing', async () => {
+    const result = await accounts.createUser(
+      { email: 'not an address', name: 'Eve\nBcc: x@y.org', role: 'root', password: 'short' },
+      cli,
+    );
+    expect(result).toEqual({
+      kind: 'invalid',
+      errors: {
+        email: 'auth.emailInvalid',
+        name: 'auth.nameInvalid',
+        role: 'users.roleInvalid',
+        password: 'auth.password.tooShort',
+      },
+      values: { email: 'not an address', name: 'Eve\nBcc: x@y.org', role: 'root' },
+    });
+    expect(
+      (
+        await accounts.createUser(
+          { email: 'b@example.org', name: '<b>Boss</b>', role: 'admin', password: PASSWORD },
+          cli,
+        )
+      ).kind,
+    ).toBe('invalid');
+    expect(ctx.sql("select id from users where email = 'b@example.org'")).toHaveLength(0);
+  });
+});
+
+describe('the first admin', () => {
+  it('is created once from a valid set-up link, signed in, and names themself in the log', async () => {
+    const fresh = serviceTestContext();
+    try {
+      const service = new AccountService(fresh);
+      const token = fresh.secrets.sign('admin-setup', {
+        s: 0,
+        e: Math.floor(Date.now() / 1000) + 3600,
+      });
+      const input = { email: 'first@example.org', password: PASSWORD, passwordRepeat: PASSWORD };
+      expect(await service.createFirstAdmin('forged', input, {})).toEqual({ kind: 'closed' });
+      const mismatch = await service.createFirstAdmin(
+        token,
+        { ...input, passwordRepeat: 'another long password' },
+        {},
+      );
+      expect(mismatch).toMatchObject({
+        kind: 'invalid',
+        errors: { password2: 'auth.password.mismatch' },
+      });
+      const created = await service.createFirstAdmin(token, input, { ip: '192.0.2.7' });
+      if (created.kind !== 'created') throw new Error(created.kind);
+      expect(created.user.role).toBe('admin');
+      expect(service.session(created.sessionToken)?.user.email).toBe('first@example.org');
+      expect(
+        fresh.sql('select actor, action, details, ip from audit_log where entity = ?', 'user'),
+      ).toEqual([
+        {
+          actor: 'first@example.org',
+          action: 'create',
+          details: '{"role":"admin","via":"setup link"}',
+          ip: '192.0.2.7',
+        },
+      ]);
+      const second = await service.createFirstAdmin(
+        token,
+        { ...input, email: 'second@example.org' },
+        {},
+      );
+      expect(second).toEqual({ kind: 'closed' });
+    } finally {
+      fresh.close();
+    }
+  });
+});
+
+describe('login', () => {
+  it('the right password starts a session and is audited as a login', async () => {
+    const user = await newUser('login.ok@example.org');
+    const result = await accounts.login({
+      email: 'Login.OK@example.org',
+      password: PASSWORD,
+      ip: '192.0.2.1',
+    });
+    if (result.kind !== 'ok') throw new Error(result.kind);
+    expect(result.pendingTotp).toBe(false);
+    expect(accounts.session(result.sessionToken)?.user.id).toBe(user.id);
+    expect(userRow(user.id).last_login_at).not.toBeNull();
+    expect(auditOf(user.id).at(-1)).toEqual({
+      actor: 'login.ok@example.org',
+      action: 'login',
+      details: null,
+      ip: '192.0.2.1',
+    });
+  });
+
+  it('a wrong password is refused and counted; an unknown address is refused', async () => {
+    const user = await newUser('login.wrong@example.org');
+    expect(await accounts.login({ email: user.email, password: 'not the password' })).toEqual({
+      kind: 'invalid',
+    });
+    expect(userRow(user.id).failed_logins).toBe(1);
+    expect(sessionsOf(user.id)).toHaveLength(0);
+    expect(await accounts.login({ email: 'nobody@example.org', password: PASSWORD })).toEqual({
+      kind: 'invalid',
+    });
+  });
+
+  it('a disabled account cannot log in, even with the right password', async () => {
+    const admin = await newUser('disabler@example.org', 'admin');
+    const user = await newUser('login.disabled@example.org');
+    expect(accounts.changeAccess(user.id, { role: 'editor', disabled: true }, actorOf(admin))).toBe(
+      'changed',
+    );
+    expect(await accounts.login({ email: user.email, password: PASSWORD })).toEqual({
+      kind: 'invalid',
+    });
+  });
+
+  it('five wrong passwords in a row lock the account, even against the right one', async () => {
+    const user = await newUser('login.locked@example.org');
+    const now = Date.now();
+    for (let i = 0; i < 4; i++) {
+      const r = await accounts.login({ email: user.email, password: 'wrong password' }, now);
+      expect(r.kind).toBe('invalid');
+    }
+    const fifth = await accounts.login({ email: user.email, password: 'wrong password' }, now);
+    expect(fifth).toEqual({ kind: 'locked', until: now + LOCK_MS });
+    const right = await accounts.login({ email: user.email, password: PASSWORD }, now + 1000);
+    expect(right.kind).toBe('locked');
+    expect(sessionsOf(user.id)).toHaveLength(0);
+    // After the lock has run out the right password works again.
+    const later = await accounts.login(
+      { email: user.email, password: PASSWORD },
+      now + LOCK_MS + 1,
+    );
+    expect(later.kind).toBe('ok');
+  });
+});
+
+describe('sessions', () => {
+  it('a session ends after the idle time; activity keeps it alive', async () => {
+    const user = await newUser('session.idle@example.org');
+    const start = Date.now();
+    const result = await accounts.login({ email: user.email, password: PASSWORD }, start);
+    if (result.kind !== 'ok') throw new Error(result.kind);
+    const token = result.sessionToken;
+    expect(accounts.session(token, start + SESSION_IDLE_MS - 1)).toBeDefined();
+    // That visit pushed the end on by the idle time.
+    expect(accounts.session(token, start + SESSION_IDLE_MS + 1000)).toBeDefined();
+    expect(accounts.session(token, start + 3 * SESSION_IDLE_MS)).toBeUndefined();
+    expect(accounts.session('not-a-session-token')).toBeUndefined();
+  });
+
+  it('logout ends the session and is audited', async () => {
+    const user = await newUser('session.logout@example.org');
+    const result = await accounts.login({ email: user.email, password: PASSWORD });
+    if (result.kind !== 'ok') throw new Error(result.kind);
+    const session = accounts.session(result.sessionToken)!;
+    accounts.logout(session.idHash, actorOf(user));
+    expect(accounts.session(result.sessionToken)).toBeUndefined();
+    expect(sessionsOf(user.id)).toHaveLength(0);
+    expect(auditOf(user.id).at(-1)?.action).toBe('logout');
+  });
+
+  it('a new login replaces the session it was sent from', async () => {
+    const user = await newUser('session.replace@example.org');
+    const first = await accounts.login({ email: user.email, password: PASSWORD });
+    if (first.kind !== 'ok') throw new Error(first.kind);
+    const replaces = accounts.session(first.sessionToken)!.idHash;
+    const second = await accounts.login({ email: user.email, password: PASSWORD, replaces });
+    expect(second.kind).toBe('ok');
+    expect(accounts.session(first.sessionToken)).toBeUndefined();
+    expect(sessionsOf(user.id)).toHaveLength(1);
+  });
+});
+
+describe('changing the password', () => {
+  it('a wrong current password starts no session and does not count towards the lock-out', async () => {
+    const user = await newUser('pw.wrong@example.org');
+    const login = await accounts.login({ email: user.email, password: PASSWORD });
+    if (login.kind !== 'ok') throw new Error(login.kind);
+    const keep = accounts.session(login.sessionToken)!.idHash;
+    const change = { password: 'a brand new password', passwordRepeat: 'a brand new password' };
+    // More wrong entries than the lock-out allows at the login form.
+    for (let i = 0; i < 6; i++) {
+      const result = await accounts.changePassword(
+        { ...change, current: 'not my password' },
+        actorOf(user),
+        keep,
+      );
+      expect(result).toEqual({ kind: 'invalid', errors: { current: 'auth.password.wrong' } });
+    }
+    expect(sessionsOf(user.id)).toHaveLength(1);
+    expect(userRow(user.id)).toMatchObject({ failed_logins: 0, locked_until: null });
+    expect(await accounts.checkPassword(user.id, 'not my password')).toBe(false);
+    expect(await accounts.checkPassword(user.id, PASSWORD)).toBe(true);
+    expect(sessionsOf(user.id)).toHaveLength(1);
+    expect((await accounts.login({ email: user.email, password: PASSWORD })).kind).toBe('ok');
+  });
+
+  it('the right current password changes it and ends the other sessions', async () => {
+    const user = await newUser('pw.right@example.org');
+    const here = await accounts.login({ email: user.email, password: PASSWORD });
+    const elsewhere = await accounts.login({ email: user.email, password: PASSWORD });
+    if (here.kind !== 'ok' || elsewhere.kind !== 'ok') throw new Error('login failed');
+    const keep = accounts.session(here.sessionToken)!.idHash;
+    const result = await accounts.changePassword(
+      {
+        current: PASSWORD,
+        password: 'a brand new password',
+        passwordRepeat: 'a brand new password',
+      },
+      actorOf(user),
+      keep,
+    );
+    expect(result).toEqual({ kind: 'changed' });
+    expect(accounts.session(here.sessionToken)).toBeDefined();
+    expect(accounts.session(elsewhere.sessionToken)).toBeUndefined();
+    expect((await accounts.login({ email: user.email, password: PASSWORD })).kind).toBe('invalid');
+    expect(
+      (await accounts.login({ email: user.email, password: 'a brand new password' })).kind,
+    ).toBe('ok');
+    expect(auditOf(user.id).filter((a) => a.action === 'change-password')).toEqual([
+      { actor: user.email, action: 'change-password', details: null, ip: '192.0.2.1' },
+    ]);
+  });
+
+  it('the new password must follow the rule and be typed the same twice', async () => {
+    const user = await newUser('pw.rule@example.org');
+    const self = actorOf(user);
+    expect(
+      await accounts.changePassword(
+        { current: PASSWORD, password: 'short', passwordRepeat: 'short' },
+        self,
+      ),
+    ).toEqual({ kind: 'invalid', errors: { password: 'auth.password.tooShort' } });
+    expect(
+      await accounts.changePassword(
+        { current: PASSWORD, password: 'a brand new password', passwordRepeat: 'a different one!' },
+        self,
+      ),
+    ).toEqual({ kind: 'invalid', errors: { password2: 'auth.password.mismatch' } });
+  });
+});
+
+describe('second factor', () => {
+  it('is enabled with a code; then a login waits for the code before it counts', async () => {
+    const user = await newUser('totp@example.org');
+    const self = actorOf(user);
+    accounts.startTotp(user.id);
+    const enrolment = accounts.totpEnrolment(accounts.findUser(user.id)!);
+    expect(enrolment?.uri).toContain('otpauth://totp/');
+    const secret = enrolment!.secret;
+    expect(accounts.enableTotp('000000', self)).toEqual({ kind: 'invalid', enrolment });
+    expect(accounts.enableTotp(currentTotp(secret), self)).toEqual({ kind: 'enabled' });
+    expect(accounts.totpEnrolment(accounts.findUser(user.id)!)).toBeUndefined();
+
+    const login = await accounts.login({ email: user.email, password: PASSWORD, ip: '192.0.2.1' });
+    if (login.kind !== 'ok') throw new Error(login.kind);
+    expect(login.pendingTotp).toBe(true);
+    const session = accounts.session(login.sessionToken)!;
+    expect(session.pendingTotp).toBe(true);
+    const before = auditOf(user.id).filter((a) => a.action === 'login');
+    expect(before).toHaveLength(0);
+    expect(accounts.completeTotpLogin(session, '123456')).toBe(false);
+    expect(accounts.completeTotpLogin(session, currentTotp(secret), '192.0.2.1')).toBe(true);
+    expect(accounts.session(login.sessionToken)!.pendingTotp).toBe(false);
+    expect(auditOf(user.id).map((a) => [a.action, a.details])).toEqual([
+      ['create', '{"role":"editor"}'],
+      ['enable-totp', null],
+      ['login', '{"totp":true}'],
+    ]);
+  });
+
+  it('an admin resets a lost second factor; the user is logged out everywhere', async () => {
+    const admin = await newUser('totp.admin@example.org', 'admin');
+    const user = await newUser('totp.lost@example.org');
+    accounts.startTotp(user.id);
+    const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    accounts.enableTotp(currentTotp(secret), actorOf(user));
+    await accounts.login({ email: user.email, password: PASSWORD });
+    expect(accounts.resetTotp(user.id, actorOf(admin))).toBe(true);
+    expect(accounts.findUser(user.id)).toMatchObject({ totpEnabled: false, totpSecret: null });
+    expect(sessionsOf(user.id)).toHaveLength(0);
+    expect(auditOf(user.id).at(-1)).toMatchObject({
+      actor: 'totp.admin@example.org',
+      action: 'disable-totp',
+      details: '{"by":"admin"}',
+    });
+    expect(accounts.resetTotp(999_999, actorOf(admin))).toBe(false);
+  });
+});
+
+describe('roles', () => {
+  it('the last active admin can be neither demoted nor disabled', async () => {
+    const fresh = serviceTestContext();
+    try {
+      const service = new AccountService(fresh);
+      const created = await service.createUser(
+        { email: 'only@example.org', role: 'admin', password: PASSWORD },
+        cli,
+      );
+      if (created.kind !== 'created') throw new Error(created.kind);
+      const only = created.user;
+      const self = actorOf(only);
+      expect(service.changeAccess(only.id, { role: 'editor', disabled: false }, self)).toBe(
+        'last-admin',
+      );
+      expect(service.changeAccess(only.id, { role: 'admin', disabled: true }, self)).toBe(
+        'last-admin',
+      );
+      expect(service.findUser(only.id)).toMatchObject({ role: 'admin', disabledAt: null });
+
+      // With a second admin the first may step down; their sessions end.
+      await service.createUser(
+        { email: 'next@example.org', role: 'admin', password: PASSWORD },
+        cli,
+      );
+      await service.login({ email: only.email, password: PASSWORD });
+      expect(service.changeAccess(only.id, { role: 'editor', disabled: false }, self)).toBe(
+        'changed',
+      );
+      expect(service.findUser(only.id)?.role).toBe('editor');
+      expect(fresh.sql('select * from sessions where user_id = ?', only.id)).toHaveLength(0);
+      expect(
+        fresh.sql(
+          "select actor, details from audit_log where action = 'update' and entity_id = ?",
+          String(only.id),
+        ),
+      ).toEqual([{ actor: 'only@example.org', details: '{"role":"editor","disabled":false}' }]);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('an unknown role or account is refused', async () => {
+    const user = await newUser('roles.unknown@example.org');
+    expect(accounts.changeAccess(user.id, { role: 'root', disabled: false }, cli)).toBe(
+      'invalid-role',
+    );
+    expect(accounts.changeAccess(999_999, { role: 'viewer', disabled: false }, cli)).toBe(
+      'not-found',
+    );
+  });
+});

@@ -1,9 +1,10 @@
 import { transaction, type Db } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as mailTexts from '../../../db/queries/mail-texts.js';
-import { renderTransactional, type MailContext } from '../../../emails/render.js';
+import { mailContext } from '../mail-context.js';
+import { renderTransactional } from '../../../emails/render.js';
 import type { Config } from '../../config.js';
-import { isLanguage, language, translator } from '../../i18n/index.js';
+import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 
 /** Longest subject and body an editor may write. */
@@ -88,30 +89,19 @@ export class MailTextService {
     custom?: MailText,
   ): Promise<{ subject: string; text: string }> {
     const sample = `${this.config.publicUrl}/p/…`;
-    const mail = await renderTransactional('welcome', this.mailContext(lang), {
-      name: 'Erika Mustermann',
-      email: 'erika@example.org',
-      actionUrl: sample,
-      preferencesUrl: sample,
-      unsubscribeUrl: `${this.config.publicUrl}/u/…`,
-      custom,
-    });
-    return { subject: mail.subject, text: mail.text };
-  }
-
-  private mailContext(lang: string): MailContext {
-    const l = language(knownLanguage(lang));
-    return {
-      lang: l.code,
-      dir: l.dir,
-      t: translator(l.code),
-      org: {
-        name: this.config.orgName,
-        imprint: this.config.orgImprint,
-        publicUrl: this.config.publicUrl,
-        privacyUrl: this.config.privacyUrl,
+    const mail = await renderTransactional(
+      'welcome',
+      mailContext(this.config, knownLanguage(lang)),
+      {
+        name: 'Erika Mustermann',
+        email: 'erika@example.org',
+        actionUrl: sample,
+        preferencesUrl: sample,
+        unsubscribeUrl: `${this.config.publicUrl}/u/…`,
+        custom,
       },
-    };
+    );
+    return { subject: mail.subject, text: mail.text };
   }
 }
 

@@ -1,11 +1,11 @@
 import type { Db } from '../../../db/client.js';
 import { findMailText } from '../../../db/queries/mail-texts.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { renderTransactional, type MailContext } from '../../../emails/render.js';
+import { renderTransactional } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
 import type { MailJobData, MailJobName } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
-import { language, translator } from '../../i18n/index.js';
+import { mailContext } from '../mail-context.js';
 import { randomToken, type Secrets } from '../../infra/security.js';
 import type { SubscriberService } from './index.js';
 
@@ -68,22 +68,6 @@ export function transactionalSource(deps: {
           );
         },
       };
-    },
-  };
-}
-
-/** Language, direction, translator and organisation of a transactional mail. */
-export function mailContext(config: Config, languageCode: string): MailContext {
-  const lang = language(languageCode);
-  return {
-    lang: lang.code,
-    dir: lang.dir,
-    t: translator(lang.code),
-    org: {
-      name: config.orgName,
-      imprint: config.orgImprint,
-      publicUrl: config.publicUrl,
-      privacyUrl: config.privacyUrl,
     },
   };
 }

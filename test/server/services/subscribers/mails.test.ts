@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../../../server/infra/security.js';
-import { mailContext, transactionalSource } from '../../../../server/services/subscribers/mails.js';
+import { mailContext } from '../../../../server/services/mail-context.js';
+import { transactionalSource } from '../../../../server/services/subscribers/mails.js';
 import { startServiceTest, type ServiceTest } from './_service.js';
 
 let t: ServiceTest;

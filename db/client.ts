@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
@@ -45,8 +46,9 @@ export function migrateDatabase(database: Database_): void {
   seedDefaults(database.db);
 }
 
-export function ping(database: Database_): boolean {
-  return database.sqlite.prepare('select 1 as ok').get() !== undefined;
+/** The database answers a trivial query. */
+export function ping(db: Db): boolean {
+  return db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1;
 }
 
 /** Run fn in one SQLite transaction (synchronous, as better-sqlite3 is). */

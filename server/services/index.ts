@@ -5,6 +5,7 @@ import { DashboardService } from './dashboard/index.js';
 import { ImportService } from './imports/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
 import { MailTextService } from './mail-texts/index.js';
+import { HealthService } from './operations/health.js';
 import { ReferenceService } from './reference/index.js';
 import { SubscriberService } from './subscribers/index.js';
 
@@ -19,6 +20,7 @@ export interface Services {
   mailTexts: MailTextService;
   mailCatcher: MailCatcherService;
   dashboard: DashboardService;
+  health: HealthService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -32,6 +34,7 @@ export function createServices(ctx: ServiceContext): Services {
     mailTexts: new MailTextService(ctx),
     mailCatcher: new MailCatcherService(ctx),
     dashboard: new DashboardService(ctx),
+    health: new HealthService(ctx),
   };
 }
 

@@ -8,9 +8,8 @@ import type {
   ProblemKind,
 } from '../../../db/queries/imports.js';
 import * as reference from '../../../db/queries/reference.js';
-import { isLanguage, languages } from '../../i18n/index.js';
-import { isPlainText } from '../plain-text.js';
-import { isValidEmail, normaliseEmail } from '../subscribers/index.js';
+import { DEFAULT_LANGUAGE, isLanguage, languages } from '../../i18n/index.js';
+import { isValidEmail, normaliseEmail, validateProfile } from '../subscribers/index.js';
 import { parseCsv, type ParsedCsv } from './decode.js';
 import { simplify } from './mapping.js';
 
@@ -19,6 +18,8 @@ import { simplify } from './mapping.js';
 export type { ImportProblem, ImportReport, ProblemKind };
 
 export const MAX_REPORTED_PROBLEMS = 100;
+
+const NO_CHOICES = { regions: [], roles: [], topics: [], lists: [] } as const;
 
 /** Region, role and topic cells repeat a lot: remember what each one simplified to. */
 function memo(fn: (s: string) => string): (s: string) => string {
@@ -130,12 +131,18 @@ export function validateRow(
   const add = (kind: ProblemKind, value: string) => problems.push({ kind, value });
   const simple = rules.simplify;
   const email = normaliseEmail(input.email);
-  if (!email) add('emailMissing', '');
-  else if (!isValidEmail(email)) add('emailInvalid', input.email);
-  const row: Omit<ValidRow, 'index'> = { email };
   const name = input.name;
+  // Address and name follow the one profile rule of every form and the API; region, roles,
+  // topics and language are matched by key or label below (only an import has labels).
+  const { errors } = validateProfile({ email, name }, NO_CHOICES, {
+    fallbackLanguage: DEFAULT_LANGUAGE,
+    email: true,
+  });
+  if (!email) add('emailMissing', '');
+  else if (errors.email) add('emailInvalid', input.email);
+  const row: Omit<ValidRow, 'index'> = { email };
   if (name) {
-    if (!isPlainText(name, 100)) add('nameInvalid', name);
+    if (errors.name) add('nameInvalid', name);
     else row.name = name;
   }
   const region = input.region;

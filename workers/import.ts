@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { WorkerLog } from './mail.js';
 import { QUEUE_NAMES, redisConnection, type ImportJobData, type ImportJobName } from './queues.js';
 
@@ -22,7 +22,7 @@ export function createImportWorker(opts: {
       opts.log.info({ job: job.id, import: job.data.importId, ...counts }, 'import done');
       return counts;
     },
-    { connection: connection as ConnectionOptions, prefix: opts.prefix, concurrency: 1 },
+    { connection: connection, prefix: opts.prefix, concurrency: 1 },
   );
   worker.on('error', (err) => opts.log.error({ err }, 'import worker error'));
   worker.on('failed', (job, err) =>

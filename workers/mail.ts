@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Mailer, OutgoingMessage } from './mailer.js';
 import { QUEUE_NAMES, redisConnection, type MailJobData, type MailJobName } from './queues.js';
 
@@ -42,7 +42,7 @@ export function createMailWorker(opts: {
       return { messageId: sent.messageId };
     },
     {
-      connection: connection as ConnectionOptions,
+      connection: connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency ?? 4,
       autorun: true,

@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Queues, MaintenanceJobName } from './queues.js';
 import { QUEUE_NAMES, redisConnection } from './queues.js';
 import type { WorkerLog } from './mail.js';
@@ -61,7 +61,7 @@ export function createMaintenanceWorker(opts: {
           return { unknown: job.name };
       }
     },
-    { connection: connection as ConnectionOptions, prefix: opts.prefix, concurrency: 1 },
+    { connection: connection, prefix: opts.prefix, concurrency: 1 },
   );
   worker.on('error', (err) => opts.log.error({ err }, 'maintenance worker error'));
   worker.on('closed', () => connection.disconnect());

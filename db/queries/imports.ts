@@ -252,7 +252,7 @@ export function writeImportBatch(
       name: row.name ?? '',
       regionKey: row.regionKey ?? null,
       language: row.language ?? opts.defaultLanguage ?? 'de',
-    })!;
+    });
     for (const key of row.roleKeys ?? []) insertRole.run({ id, key });
     for (const key of row.topicKeys ?? []) insertTopic.run({ id, key });
     insertSubscription.run({ id });

@@ -40,12 +40,12 @@ export async function launchBrowser(): Promise<Browser> {
 export function browserProfiles(browser: () => Browser) {
   let contexts: BrowserContext[] = [];
   return {
-    async newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+    newPage: async (options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> => {
       const context = await browser().newContext({ locale: 'de-DE', ...options });
       contexts.push(context);
       return context.newPage();
     },
-    async closeAll(): Promise<void> {
+    closeAll: async (): Promise<void> => {
       await Promise.all(contexts.map((c) => c.close()));
       contexts = [];
     },

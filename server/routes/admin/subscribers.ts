@@ -440,7 +440,8 @@ function describeDetails(
       text = value.map((id) => listNames.get(Number(id)) ?? `#${String(id)}`).join(', ');
     else if (Array.isArray(value)) text = value.join(', ');
     else if (value === null || value === undefined) text = '–';
-    else text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    else if (typeof value === 'string' || typeof value === 'number') text = String(value);
+    else text = JSON.stringify(value) ?? '';
     return `${label}: ${text}`;
   });
 }

@@ -107,6 +107,6 @@ export class MailTextService {
 
 /** Callers check the language of a request first; anything else is a programming error. */
 function knownLanguage(lang: string): string {
-  if (!isLanguage(lang)) throw new RangeError(`unknown language "${lang}"`);
-  return lang;
+  if (isLanguage(lang)) return lang;
+  throw new RangeError(`unknown language "${JSON.stringify(lang)}"`);
 }

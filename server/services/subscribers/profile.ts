@@ -112,7 +112,8 @@ export function validateProfile(
 
   let language = raw.language || rules.fallbackLanguage;
   if (!isLanguage(language)) {
-    errors.language = { key: 'signup.errors.language', message: `unknown language ${language}` };
+    const unknown: string = raw.language ?? '';
+    errors.language = { key: 'signup.errors.language', message: `unknown language ${unknown}` };
     language = rules.fallbackLanguage;
   }
 

@@ -156,6 +156,24 @@ export async function startEmbeddedRedis(opts: {
   };
 }
 
+/** One connection attempt and a PING, without retries: does a Redis answer at `url` now? */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function waitForRedis(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -164,23 +182,8 @@ async function waitForRedis(url: string, child: ChildProcess, output: () => stri
         `redis-server exited (${child.exitCode}): ${output().trim().split('\n').pop() ?? ''}`,
       );
     }
-    const client = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      if ((await client.ping()) === 'PONG') {
-        // AOF may still be loading right after start: a PONG means the dataset is ready.
-        client.disconnect();
-        return;
-      }
-    } catch {
-      /* not yet */
-    }
-    client.disconnect();
+    // AOF may still be loading right after start: a PONG means the dataset is ready.
+    if (await redisAnswers(url)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');

@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../../../server/infra/redis.js';
+import {
+  redisAnswers,
+  startEmbeddedRedis,
+  type EmbeddedRedis,
+} from '../../../server/infra/redis.js';
 import { startRuntime, type Runtime } from '../../../server/runtime.js';
 import type { TestApp } from '../../helpers/app.js';
 import { testConfig, type TestConfig } from '../../helpers/env.js';
@@ -21,21 +24,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
     await sleep(100);
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-async function pong(url: string): Promise<boolean | undefined> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG' || undefined;
-  } finally {
-    client.disconnect();
-  }
 }
 
 describe('the embedded redis-server is supervised', () => {
@@ -63,7 +51,9 @@ describe('the embedded redis-server is supervised', () => {
     const first = redis.pid!;
     process.kill(first, 'SIGKILL');
     await until('a new redis-server', async () => redis.pid !== undefined && redis.pid !== first);
-    expect(await until('PONG', () => pong(redis.url))).toBe(true);
+    expect(await until('PONG', async () => (await redisAnswers(redis.url)) || undefined)).toBe(
+      true,
+    );
     expect(lines.some((l) => /redis-server exited \(SIGKILL\); restarting it/.test(l))).toBe(true);
     expect(lines.some((l) => /running again on port/.test(l))).toBe(true);
   });

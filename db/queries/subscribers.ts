@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lt, gt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, gt, ne } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
   consentEvents,
@@ -626,29 +626,6 @@ export function exportData(subscriberId: number, tx: Tx) {
       ),
     ),
   };
-}
-
-/**
- * Unconfirmed people whose confirmation mail was claimed between `since` and `until` but never
- * recorded as sent.
- */
-export function lostConfirmations(
-  until: number,
-  since: number,
-  tx: Tx,
-): { id: number; lastConfirmationAt: number }[] {
-  return tx
-    .select({ id: subscribers.id, lastConfirmationAt: subscribers.lastConfirmationAt })
-    .from(subscribers)
-    .where(
-      and(
-        eq(subscribers.status, 'unconfirmed'),
-        gt(subscribers.lastConfirmationAt, since),
-        lt(subscribers.lastConfirmationAt, until),
-        sql`not exists (select 1 from ${consentEvents} where ${consentEvents.subscriberId} = ${subscribers.id} and ${consentEvents.kind} = 'confirmation_sent' and ${consentEvents.at} >= ${subscribers.lastConfirmationAt})`,
-      ),
-    )
-    .all() as { id: number; lastConfirmationAt: number }[];
 }
 
 /** Delete sign-ups that were never confirmed and are older than the cut-off. */

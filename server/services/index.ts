@@ -4,6 +4,7 @@ import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
 import { ImportService } from './imports/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
+import { MailOutbox } from './mail-outbox/index.js';
 import { MailTextService } from './mail-texts/index.js';
 import { ReferenceService } from './reference/index.js';
 import { SubscriberService } from './subscribers/index.js';
@@ -18,6 +19,7 @@ export interface Services {
   audit: AuditService;
   mailTexts: MailTextService;
   mailCatcher: MailCatcherService;
+  mailOutbox: MailOutbox;
   dashboard: DashboardService;
 }
 
@@ -31,6 +33,7 @@ export function createServices(ctx: ServiceContext): Services {
     audit: new AuditService(ctx),
     mailTexts: new MailTextService(ctx),
     mailCatcher: new MailCatcherService(ctx),
+    mailOutbox: new MailOutbox(ctx),
     dashboard: new DashboardService(ctx),
   };
 }

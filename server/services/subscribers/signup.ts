@@ -5,7 +5,7 @@ import * as reference from '../../../db/queries/reference.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { Profile, RequestMeta, Subscriber } from '../../../db/queries/subscribers.js';
 import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
-import { queueMails, type MailJobName, type Queues } from '../../../workers/queues.js';
+import { mailJobId, queueMails, type Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { translator } from '../../i18n/index.js';
 import {
@@ -15,7 +15,8 @@ import {
   sha256,
   UNSUBSCRIBE_LINK_DAYS,
 } from '../../infra/security.js';
-import type { ServiceContext, ServiceLog } from '../context.js';
+import type { ServiceContext } from '../context.js';
+import { MailOutbox, type OwedMail } from '../mail-outbox/index.js';
 import { profileChoices } from './choices.js';
 import {
   normaliseEmail,
@@ -40,10 +41,10 @@ export interface SignUpInput {
   meta: RequestMeta;
 }
 
-/** A stored sign-up and the mail it still needs (sent after the transaction commits). */
+/** A stored sign-up and the mail it owes (queued after the transaction commits). */
 export interface RecordedSignUp {
   outcome: subscribers.SignUpOutcome;
-  mail?: { name: MailJobName; at?: number };
+  mails: OwedMail[];
 }
 
 /**
@@ -56,11 +57,11 @@ export class SignUpService {
   private readonly queues: Queues;
   private readonly secrets: Secrets;
   private readonly config: Config;
-  private readonly log: ServiceLog;
+  private readonly outbox: MailOutbox;
 
   constructor(ctx: ServiceContext) {
     ({ db: this.db, queues: this.queues, secrets: this.secrets, config: this.config } = ctx);
-    this.log = ctx.log;
+    this.outbox = new MailOutbox(ctx);
   }
 
   /** The exact consent wording a person saw, stored once per version and language. */
@@ -117,7 +118,10 @@ export class SignUpService {
     return recorded.outcome.kind;
   }
 
-  /** Store a sign-up inside the caller's transaction; `deliver` queues its mail afterwards. */
+  /**
+   * Store a sign-up inside the caller's transaction, with the mail it owes in the outbox;
+   * `deliver` queues that mail after the commit.
+   */
   record(input: SignUpInput, tx: Tx): RecordedSignUp {
     const formLanguage = input.formLanguage ?? input.profile.language;
     const email = normaliseEmail(input.email);
@@ -152,33 +156,23 @@ export class SignUpService {
       );
       return {
         outcome: { kind: 'confirmation', subscriber: outcome.subscriber },
-        mail: { name: 'welcome' },
+        mails: this.outbox.owe([{ name: 'welcome', subscriberId: outcome.subscriber.id }], tx),
       };
     }
     const mayMail =
       outcome.kind !== 'blocked' &&
       outcome.kind !== 'cooldown' &&
       subscribers.claimConfirmationSlot(outcome.subscriber.id, cooldownMs, now, tx);
-    if (!mayMail) return { outcome };
+    if (!mayMail) return { outcome, mails: [] };
     // Somebody already confirmed gets a link to their preferences instead of a second opt-in.
     const name = outcome.kind === 'already-confirmed' ? 'preferences-link' : 'confirmation';
-    return { outcome, mail: { name, at: now } };
+    const mail = { name, subscriberId: outcome.subscriber.id, at: now } as const;
+    return { outcome, mails: this.outbox.owe([mail], tx, now) };
   }
 
-  /** Queue the mail of a stored sign-up. */
+  /** Queue the mail of a stored sign-up (when Redis cannot take it, the outbox sweep will). */
   async deliver(recorded: RecordedSignUp): Promise<void> {
-    const { mail, outcome } = recorded;
-    if (!mail) return;
-    if (mail.name === 'welcome') return this.enqueue('welcome', outcome.subscriber.id);
-    try {
-      await this.enqueue(mail.name, outcome.subscriber.id, mail.at);
-    } catch (err) {
-      // The sign-up is stored; resendLostConfirmations() queues the mail once Redis is back.
-      this.log.warn(
-        { err: (err as Error).message, subscriber: outcome.subscriber.id },
-        'mail not queued',
-      );
-    }
+    await this.outbox.send(recorded.mails);
   }
 
   /** Mint a confirmation token (stored hashed) — called by the mail worker right before sending. */
@@ -197,14 +191,21 @@ export class SignUpService {
 
   async confirm(token: string, meta: RequestMeta): Promise<Subscriber | undefined> {
     if (!token || token.length > 200) return undefined;
-    const subscriber = transaction(this.db, (tx) =>
-      subscribers.confirm(
+    const confirmed = transaction(this.db, (tx) => {
+      const subscriber = subscribers.confirm(
         { tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta },
         tx,
-      ),
-    );
-    if (subscriber) await this.enqueue('welcome', subscriber.id);
-    return subscriber;
+      );
+      if (!subscriber) return undefined;
+      return {
+        subscriber,
+        mails: this.outbox.owe([{ name: 'welcome', subscriberId: subscriber.id }], tx),
+      };
+    });
+    if (!confirmed) return undefined;
+    // The confirmation stands even when Redis is down: the welcome mail is owed, not lost.
+    await this.outbox.send(confirmed.mails);
+    return confirmed.subscriber;
   }
 
   /** A preferences link by mail: same answer whether or not the address is known. */
@@ -216,7 +217,7 @@ export class SignUpService {
     const claimed = transaction(this.db, (tx) =>
       subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx),
     );
-    if (claimed) await this.enqueue('preferences-link', found.id, now);
+    if (claimed) await this.enqueue(found.id, now);
   }
 
   unsubscribeLink(subscriberId: number, listId: number | null): string {
@@ -319,8 +320,14 @@ export class SignUpService {
     });
   }
 
-  /** `at`: the claim time of a confirmation-type mail (see mailJobId); welcome mails go once. */
-  private async enqueue(name: MailJobName, subscriberId: number, at?: number): Promise<void> {
-    await queueMails(this.queues, [{ name, subscriberId, at }]);
+  /** Queue a preferences link claimed at `at` straight away (no outbox row). */
+  private async enqueue(subscriberId: number, at: number): Promise<void> {
+    await queueMails(this.queues, [
+      {
+        name: 'preferences-link',
+        subscriberId,
+        jobId: mailJobId('preferences-link', subscriberId, at),
+      },
+    ]);
   }
 }

@@ -5,7 +5,7 @@ import * as reference from '../../../db/queries/reference.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { Profile, RequestMeta, Subscriber } from '../../../db/queries/subscribers.js';
 import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
-import { mailJobId, queueMails, type Queues } from '../../../workers/queues.js';
+import type { Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { translator } from '../../i18n/index.js';
 import {
@@ -208,16 +208,21 @@ export class SignUpService {
     return confirmed.subscriber;
   }
 
-  /** A preferences link by mail: same answer whether or not the address is known. */
+  /**
+   * A preferences link by mail: the same answer whether or not the address is known, and
+   * whether or not Redis takes the mail now (the outbox sweep queues it otherwise).
+   */
   async requestPreferencesLink(email: string): Promise<void> {
-    const found = subscribers.findByEmail(normaliseEmail(email), this.db);
-    if (!found || found.status !== 'confirmed') return;
     const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
     const now = Date.now();
-    const claimed = transaction(this.db, (tx) =>
-      subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx),
-    );
-    if (claimed) await this.enqueue(found.id, now);
+    const owed = transaction(this.db, (tx) => {
+      const found = subscribers.findByEmail(normaliseEmail(email), tx);
+      if (!found || found.status !== 'confirmed') return [];
+      if (!subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx)) return [];
+      const mail = { name: 'preferences-link', subscriberId: found.id, at: now } as const;
+      return this.outbox.owe([mail], tx, now);
+    });
+    await this.outbox.send(owed);
   }
 
   unsubscribeLink(subscriberId: number, listId: number | null): string {
@@ -318,16 +323,5 @@ export class SignUpService {
         tx,
       );
     });
-  }
-
-  /** Queue a preferences link claimed at `at` straight away (no outbox row). */
-  private async enqueue(subscriberId: number, at: number): Promise<void> {
-    await queueMails(this.queues, [
-      {
-        name: 'preferences-link',
-        subscriberId,
-        jobId: mailJobId('preferences-link', subscriberId, at),
-      },
-    ]);
   }
 }

@@ -16,6 +16,7 @@ import {
   mailsTo,
   pause,
   postSignup,
+  signUpAndConfirm,
   subscriberByEmail,
   waitForMailTo,
 } from './_flow.js';
@@ -95,5 +96,36 @@ describe('while Redis is unreachable', () => {
     expect(subjectsTo(email)).toEqual([
       'Bitte bestätigen Sie Ihre Anmeldung zum Newsletter von Landpost Test e.V.',
     ]);
+  });
+  it('asking for a preferences link: the same answer for a known and an unknown address; the link follows once', async () => {
+    const known = 'outage.known@example.org';
+    const unknown = 'outage.unknown@example.org';
+    const { subscriber } = await signUpAndConfirm(t, known);
+    // The cool-down of the last confirmation-type mail is over.
+    t.runtime.database.sqlite
+      .prepare('UPDATE subscribers SET last_confirmation_at = ? WHERE id = ?')
+      .run(Date.now() - 3600_000, subscriber.id);
+    const ask = (email: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/preferences',
+        headers: FORM,
+        payload: formBody({ lang: 'de', email }),
+      });
+
+    redisGoesAway();
+    const forKnown = await ask(known);
+    const forUnknown = await ask(unknown);
+    expect(forKnown.statusCode).toBe(200);
+    expect(forUnknown.statusCode).toBe(200);
+    expect(forKnown.body).toContain('ist ein Link zu Ihren Einstellungen unterwegs');
+    expect(forUnknown.body).toBe(forKnown.body);
+
+    expect(await redisIsBackAndSweeps()).toEqual([1, 0]);
+    const isLink = (m: { subject: string }) => m.subject.startsWith('Ihr Link');
+    await waitForMailTo(t, known, isLink);
+    await pause(500);
+    expect(mailsTo(t, known).filter(isLink)).toHaveLength(1);
+    expect(mailsTo(t, unknown)).toEqual([]);
   });
 });

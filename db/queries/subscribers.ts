@@ -327,32 +327,42 @@ export function createToken(
   tx.insert(subscriberTokens).values({ subscriberId, purpose, tokenHash, expiresAt }).run();
 }
 
-/** A usable token (right purpose, not used, not expired) and its subscriber. */
-export function findUsableToken(
+/**
+ * What a confirmation token stands for before it expires: `open` (it confirms its unconfirmed
+ * subscriber), `used` (its subscriber is confirmed, by this link or another of theirs), or
+ * undefined (unknown, expired, blocked, or used by somebody no longer confirmed).
+ */
+export function confirmTokenState(
   tokenHash: string,
-  purpose: 'confirm',
   now: number,
   tx: Tx,
-): { tokenId: number; subscriber: Subscriber } | undefined {
+): { state: 'open' | 'used'; tokenId: number; subscriber: Subscriber } | undefined {
   const row = tx
-    .select({ tokenId: subscriberTokens.id, subscriber: subscribers })
+    .select({
+      tokenId: subscriberTokens.id,
+      usedAt: subscriberTokens.usedAt,
+      subscriber: subscribers,
+    })
     .from(subscriberTokens)
     .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
     .where(
       and(
         eq(subscriberTokens.tokenHash, tokenHash),
-        eq(subscriberTokens.purpose, purpose),
+        eq(subscriberTokens.purpose, 'confirm'),
         // A blocked person is never confirmed, whatever link they still hold.
         ne(subscribers.status, 'blocked'),
-        isNull(subscriberTokens.usedAt),
         gt(subscriberTokens.expiresAt, now),
       ),
     )
     .get();
-  return row;
+  if (!row) return undefined;
+  const { tokenId, subscriber } = row;
+  if (subscriber.status === 'confirmed') return { state: 'used', tokenId, subscriber };
+  if (row.usedAt === null) return { state: 'open', tokenId, subscriber };
+  return undefined;
 }
 
-/** Confirm with a token: works once, only before it expires. */
+/** Confirm with a token: works once, only before it expires, only while unconfirmed. */
 export function confirm(
   input: {
     tokenHash: string;
@@ -363,8 +373,8 @@ export function confirm(
   tx: Tx,
 ): Subscriber | undefined {
   const now = input.now ?? Date.now();
-  const found = findUsableToken(input.tokenHash, 'confirm', now, tx);
-  if (!found) return undefined;
+  const found = confirmTokenState(input.tokenHash, now, tx);
+  if (found?.state !== 'open') return undefined;
   const used = tx
     .update(subscriberTokens)
     .set({ usedAt: now })

@@ -49,5 +49,5 @@ export type {
 } from '../../../db/queries/subscribers.js';
 export type { AddInput, AddResult, Origin, UpdateInput, UpdateResult } from './manage.js';
 export type { PageQuery } from './lookup.js';
-export type { SignUpOutcome } from './signup.js';
+export type { Confirmation, ConfirmLink, SignUpOutcome } from './signup.js';
 export * from './profile.js';

@@ -41,6 +41,18 @@ export interface SignUpInput {
   meta: RequestMeta;
 }
 
+/** A confirmation link: `open` shows the button, `already-confirmed` says so. */
+export interface ConfirmLink {
+  kind: 'open' | 'already-confirmed';
+  subscriber: Subscriber;
+}
+
+/** What pressing the button of a confirmation link did. */
+export interface Confirmation {
+  kind: 'confirmed' | 'already-confirmed';
+  subscriber: Subscriber;
+}
+
 /** A stored sign-up and the mail it owes (queued after the transaction commits). */
 export interface RecordedSignUp {
   outcome: subscribers.SignUpOutcome;
@@ -183,29 +195,39 @@ export class SignUpService {
     );
   }
 
-  /** Who a confirmation token belongs to, without using it (for the GET page). */
-  peekConfirmToken(token: string): Subscriber | undefined {
+  /**
+   * What a confirmation link stands for, without using it (for the GET page): still to confirm,
+   * or already confirmed (its owner clicks again); undefined when unknown or expired.
+   */
+  peekConfirmToken(token: string): ConfirmLink | undefined {
     if (!token || token.length > 200) return undefined;
-    return subscribers.findUsableToken(sha256(token), 'confirm', Date.now(), this.db)?.subscriber;
+    const found = subscribers.confirmTokenState(sha256(token), Date.now(), this.db);
+    if (!found) return undefined;
+    const kind = found.state === 'open' ? 'open' : 'already-confirmed';
+    return { kind, subscriber: found.subscriber };
   }
 
-  async confirm(token: string, meta: RequestMeta): Promise<Subscriber | undefined> {
+  /** Confirm by link; a link used before tells its confirmed owner so and changes nothing. */
+  async confirm(token: string, meta: RequestMeta): Promise<Confirmation | undefined> {
     if (!token || token.length > 200) return undefined;
-    const confirmed = transaction(this.db, (tx) => {
+    const tokenHash = sha256(token);
+    const result = transaction(this.db, (tx) => {
       const subscriber = subscribers.confirm(
-        { tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta },
+        { tokenHash, emailHash: (e) => this.secrets.emailHash(e), meta },
         tx,
       );
-      if (!subscriber) return undefined;
-      return {
-        subscriber,
-        mails: this.outbox.owe([{ name: 'welcome', subscriberId: subscriber.id }], tx),
-      };
+      if (!subscriber) {
+        const found = subscribers.confirmTokenState(tokenHash, Date.now(), tx);
+        if (found?.state !== 'used') return undefined;
+        return { kind: 'already-confirmed' as const, subscriber: found.subscriber, mails: [] };
+      }
+      const mails = this.outbox.owe([{ name: 'welcome', subscriberId: subscriber.id }], tx);
+      return { kind: 'confirmed' as const, subscriber, mails };
     });
-    if (!confirmed) return undefined;
+    if (!result) return undefined;
     // The confirmation stands even when Redis is down: the welcome mail is owed, not lost.
-    await this.outbox.send(confirmed.mails);
-    return confirmed.subscriber;
+    await this.outbox.send(result.mails);
+    return { kind: result.kind, subscriber: result.subscriber };
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   formBody,
   mailsTo,
   pathOf,
+  pause,
   postSignup,
   rows,
   signUpAndConfirm,
@@ -175,6 +176,58 @@ describe('sign-up → confirmation → welcome → one-click unsubscribe', () =>
 
     // Nothing more went to this address: one confirmation, one welcome.
     expect(mailsTo(t, email)).toHaveLength(2);
+  });
+
+  it('a used confirmation link says "already confirmed"; an expired or unknown one is invalid', async () => {
+    const twice = 'twice.clicked@example.org';
+    await postSignup(t, { email: twice });
+    const confirm = await confirmationPath(t, twice);
+    const { id } = subscriberByEmail(t, twice)!;
+    await eventually(
+      () => consentEvents(t, id).some((e) => e.kind === 'confirmation_sent'),
+      'confirmation_sent',
+    );
+    const press = () =>
+      t.app.inject({
+        method: 'POST',
+        url: confirm,
+        headers: FORM,
+        payload: formBody({ lang: 'de' }),
+      });
+    expect((await press()).statusCode).toBe(200);
+    await waitForMailTo(t, twice, (m) => m.subject.startsWith('Willkommen'));
+
+    // The second click, on the page or on its button: already confirmed, nothing to do.
+    const again = [
+      await t.app.inject({ method: 'GET', url: confirm, headers: HTML }),
+      await press(),
+    ];
+    for (const res of again) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Ihre Anmeldung ist bereits bestätigt.');
+      expect(res.body).not.toContain(`action="${confirm}"`);
+    }
+    expect(consentEvents(t, id).filter((e) => e.kind === 'confirmed')).toHaveLength(1);
+    await pause(300);
+    expect(mailsTo(t, twice)).toHaveLength(2);
+
+    // Past its validity the link is invalid, like one that was never sent.
+    t.runtime.database.sqlite
+      .prepare('UPDATE subscriber_tokens SET expires_at = ? WHERE subscriber_id = ?')
+      .run(Date.now() - 1000, id);
+    for (const url of [confirm, '/confirm/nobody-got-this-token']) {
+      const page = await t.app.inject({ method: 'GET', url, headers: HTML });
+      expect(page.statusCode).toBe(404);
+      expect(page.body).toContain('Dieser Link funktioniert nicht');
+      const post = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: FORM,
+        payload: formBody({ lang: 'de' }),
+      });
+      expect(post.statusCode).toBe(404);
+      expect(post.body).not.toContain('bereits bestätigt');
+    }
   });
 
   it('GET on the unsubscribe link shows a button and does not unsubscribe; the button does', async () => {

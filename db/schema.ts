@@ -229,6 +229,19 @@ export const mailOutbox = sqliteTable(
   ],
 );
 
+/**
+ * Sign-up forms already sent: the nonce of each signed form token, kept until the token
+ * expires, so one token cannot carry a second sign-up.
+ */
+export const usedFormTokens = sqliteTable(
+  'used_form_tokens',
+  {
+    nonce: text('nonce').primaryKey(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('used_form_tokens_expires').on(t.expiresAt)],
+);
+
 export const apiTokens = sqliteTable('api_tokens', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),

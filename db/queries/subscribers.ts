@@ -9,6 +9,7 @@ import {
   subscriberTokens,
   subscriberTopics,
   subscriptions,
+  usedFormTokens,
   type ConsentEventKind,
 } from '../schema.js';
 
@@ -636,6 +637,21 @@ export function exportData(subscriberId: number, tx: Tx) {
       ),
     ),
   };
+}
+
+/**
+ * Use up the nonce of a sign-up form's token: false when it was used before. Nonces of expired
+ * tokens are forgotten on the way (such tokens are refused by their age).
+ */
+export function useFormNonce(nonce: string, expiresAt: number, now: number, tx: Tx): boolean {
+  tx.delete(usedFormTokens).where(lt(usedFormTokens.expiresAt, now)).run();
+  const used = tx
+    .insert(usedFormTokens)
+    .values({ nonce, expiresAt })
+    .onConflictDoNothing()
+    .returning({ nonce: usedFormTokens.nonce })
+    .all();
+  return used.length > 0;
 }
 
 /** Delete sign-ups that were never confirmed and are older than the cut-off. */

@@ -11,6 +11,7 @@ import { translator } from '../../i18n/index.js';
 import {
   DAY_MS,
   PREFERENCES_LINK_DAYS,
+  randomToken,
   Secrets,
   sha256,
   UNSUBSCRIBE_LINK_DAYS,
@@ -29,6 +30,14 @@ import {
 
 /** Sign-ups from one address within an hour before further ones are silently dropped. */
 const ADDRESS_LIMIT_PER_HOUR = 5;
+/** The longest a sign-up form may stay open before it is sent. */
+const FORM_MAX_AGE_SECONDS = 2 * 3600;
+
+/**
+ * A sent form's token: `ok`; `too-fast` (sooner than a person fills the form in); `used` (sent
+ * before); `expired` (open too long); `forged` (not signed by us).
+ */
+export type FormTokenCheck = 'ok' | 'too-fast' | 'used' | 'expired' | 'forged';
 
 export type SignUpOutcome = subscribers.SignUpOutcome['kind'];
 
@@ -106,6 +115,27 @@ export class SignUpService {
     if (offered.length && !check.listIds.length)
       check.errors.lists = { key: 'signup.errors.lists', message: 'choose at least one list' };
     return check;
+  }
+
+  /** A signed token for a freshly shown sign-up form: when it was shown, and a nonce. */
+  formToken(now = Date.now()): string {
+    const s = Math.floor(now / 1000);
+    return this.secrets.sign('signup-form', { s, e: s + FORM_MAX_AGE_SECONDS, n: randomToken() });
+  }
+
+  /**
+   * Check the token of a sent sign-up form and use it up, so that one shown form carries one
+   * sign-up. A form sent too fast keeps its token (the person may send it again).
+   */
+  useFormToken(token: string, now = Date.now()): FormTokenCheck {
+    // The signature only (no time): the age is judged below, to tell an old form from a forgery.
+    const claims = this.secrets.verify('signup-form', token, 0);
+    if (!claims) return 'forged';
+    if (typeof claims.n !== 'string' || claims.e * 1000 < now) return 'expired';
+    if (now / 1000 - claims.s < this.config.minFillSeconds) return 'too-fast';
+    const { n: nonce, e } = claims;
+    const fresh = transaction(this.db, (tx) => subscribers.useFormNonce(nonce, e * 1000, now, tx));
+    return fresh ? 'ok' : 'used';
   }
 
   /**

@@ -203,6 +203,45 @@ export const subscriberTokens = sqliteTable(
   (t) => [index('subscriber_tokens_subscriber').on(t.subscriberId)],
 );
 
+/**
+ * Mails that committed changes owe (a transactional outbox): a row is written in the same
+ * transaction as the change, and marked once Redis took the job. Rows not marked after a
+ * minute are queued again by a sweep, under their original job id.
+ */
+export const mailOutbox = sqliteTable(
+  'mail_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The mail job's name (confirmation, welcome, preferences-link …). */
+    name: text('name').notNull(),
+    subscriberId: integer('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    /** The job id it is queued under: the same mail is never owed, nor queued, twice. */
+    jobId: text('job_id').notNull().unique(),
+    createdAt: ms('created_at').notNull(),
+    queuedAt: ms('queued_at'),
+  },
+  (t) => [
+    index('mail_outbox_unqueued').on(t.queuedAt, t.createdAt),
+    index('mail_outbox_subscriber').on(t.subscriberId),
+    index('mail_outbox_created').on(t.createdAt),
+  ],
+);
+
+/**
+ * Sign-up forms already sent: the nonce of each signed form token, kept until the token
+ * expires, so one token cannot carry a second sign-up.
+ */
+export const usedFormTokens = sqliteTable(
+  'used_form_tokens',
+  {
+    nonce: text('nonce').primaryKey(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('used_form_tokens_expires').on(t.expiresAt)],
+);
+
 export const apiTokens = sqliteTable('api_tokens', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),

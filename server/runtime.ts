@@ -122,7 +122,8 @@ export async function startRuntime(
           tasks: {
             purgeUnconfirmed: () => subscriptions.purgeUnconfirmed(),
             purgeImportFiles: () => services.imports.purgeStaleFiles(),
-            resendLostConfirmations: () => subscriptions.resendLostConfirmations(),
+            queueOwedMails: () => services.mailOutbox.sweep(),
+            purgeMailOutbox: () => services.mailOutbox.purge(),
           },
           log,
         }),

@@ -8,8 +8,10 @@ export interface MaintenanceTasks {
   purgeUnconfirmed(): number;
   /** Delete uploaded import files past their retention; returns how many. */
   purgeImportFiles(): number;
-  /** Queue again confirmation mails that never reached the queue; returns how many. */
-  resendLostConfirmations(): Promise<number>;
+  /** Queue the mails that committed changes owe but that never reached the queue; how many. */
+  queueOwedMails(): Promise<number>;
+  /** Forget owed mails past their keeping period; returns how many. */
+  purgeMailOutbox(): number;
 }
 
 /** Scheduled chores. The schedule lives in Redis, so several worker hosts never double it. */
@@ -20,10 +22,17 @@ export async function scheduleMaintenance(queues: Queues, everyMs = 3_600_000): 
     { name: 'purge-unconfirmed', data: {} },
   );
   await queues.maintenance.upsertJobScheduler(
-    'resend-lost-confirmations',
+    'queue-owed-mails',
     { every: 60_000 },
-    { name: 'resend-lost-confirmations', data: {} },
+    { name: 'queue-owed-mails', data: {} },
   );
+  await queues.maintenance.upsertJobScheduler(
+    'purge-mail-outbox',
+    { every: everyMs },
+    { name: 'purge-mail-outbox', data: {} },
+  );
+  // Its successor is queue-owed-mails, which covers every kind of transactional mail.
+  await queues.maintenance.removeJobScheduler('resend-lost-confirmations');
   await queues.maintenance.upsertJobScheduler(
     'purge-import-files',
     { every: everyMs },
@@ -47,10 +56,15 @@ export function createMaintenanceWorker(opts: {
           if (deleted) opts.log.info({ deleted }, 'deleted unconfirmed sign-ups past retention');
           return { deleted };
         }
-        case 'resend-lost-confirmations': {
-          const queued = await opts.tasks.resendLostConfirmations();
-          if (queued) opts.log.warn({ queued }, 'queued lost confirmation mails again');
+        case 'queue-owed-mails': {
+          const queued = await opts.tasks.queueOwedMails();
+          if (queued) opts.log.warn({ queued }, 'queued mails that had not reached the queue');
           return { queued };
+        }
+        case 'purge-mail-outbox': {
+          const deleted = opts.tasks.purgeMailOutbox();
+          if (deleted) opts.log.info({ deleted }, 'deleted old rows of the mail outbox');
+          return { deleted };
         }
         case 'purge-import-files': {
           const deleted = opts.tasks.purgeImportFiles();

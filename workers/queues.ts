@@ -10,11 +10,12 @@ export interface MailJobData {
 }
 
 export type MaintenanceJobName =
-  'purge-unconfirmed' | 'purge-import-files' | 'resend-lost-confirmations';
+  'purge-unconfirmed' | 'purge-import-files' | 'queue-owed-mails' | 'purge-mail-outbox';
 
 /**
- * The id of a mail job: one job per subscriber and claim time (`last_confirmation_at`), so the
- * sweep for lost mails and the original request can never queue the same mail twice.
+ * The id of a mail job: one job per subscriber and claim time (`last_confirmation_at`) for
+ * confirmation-type mails, one per subscriber for the welcome mail. The request and the sweep
+ * for mails that never reached Redis queue under the same id, so BullMQ takes a mail only once.
  */
 export function mailJobId(name: MailJobName, subscriberId: number, at?: number): string {
   return at === undefined ? `${name}-${subscriberId}` : `${name}-${subscriberId}-${at}`;
@@ -27,17 +28,21 @@ export interface MailRequest {
   at?: number;
 }
 
-/** The one way to queue transactional mail: each mail under its own job id, so never twice. */
-export async function queueMails(
-  queues: Pick<Queues, 'mail'>,
-  mails: MailRequest[],
-): Promise<void> {
+/** A transactional mail job as it goes into the queue, under its own job id (see mailJobId). */
+export interface MailJob {
+  name: MailJobName;
+  subscriberId: number;
+  jobId: string;
+}
+
+/** Queue transactional mail; a job id BullMQ already holds is not taken a second time. */
+export async function queueMails(queues: Pick<Queues, 'mail'>, mails: MailJob[]): Promise<void> {
   if (!mails.length) return;
   await queues.mail.addBulk(
-    mails.map(({ name, subscriberId, at }) => ({
+    mails.map(({ name, subscriberId, jobId }) => ({
       name,
       data: { subscriberId },
-      opts: { jobId: mailJobId(name, subscriberId, at) },
+      opts: { jobId },
     })),
   );
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lt, gt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, gt, ne } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
   consentEvents,
@@ -9,6 +9,7 @@ import {
   subscriberTokens,
   subscriberTopics,
   subscriptions,
+  usedFormTokens,
   type ConsentEventKind,
 } from '../schema.js';
 
@@ -327,32 +328,42 @@ export function createToken(
   tx.insert(subscriberTokens).values({ subscriberId, purpose, tokenHash, expiresAt }).run();
 }
 
-/** A usable token (right purpose, not used, not expired) and its subscriber. */
-export function findUsableToken(
+/**
+ * What a confirmation token stands for before it expires: `open` (it confirms its unconfirmed
+ * subscriber), `used` (its subscriber is confirmed, by this link or another of theirs), or
+ * undefined (unknown, expired, blocked, or used by somebody no longer confirmed).
+ */
+export function confirmTokenState(
   tokenHash: string,
-  purpose: 'confirm',
   now: number,
   tx: Tx,
-): { tokenId: number; subscriber: Subscriber } | undefined {
+): { state: 'open' | 'used'; tokenId: number; subscriber: Subscriber } | undefined {
   const row = tx
-    .select({ tokenId: subscriberTokens.id, subscriber: subscribers })
+    .select({
+      tokenId: subscriberTokens.id,
+      usedAt: subscriberTokens.usedAt,
+      subscriber: subscribers,
+    })
     .from(subscriberTokens)
     .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
     .where(
       and(
         eq(subscriberTokens.tokenHash, tokenHash),
-        eq(subscriberTokens.purpose, purpose),
+        eq(subscriberTokens.purpose, 'confirm'),
         // A blocked person is never confirmed, whatever link they still hold.
         ne(subscribers.status, 'blocked'),
-        isNull(subscriberTokens.usedAt),
         gt(subscriberTokens.expiresAt, now),
       ),
     )
     .get();
-  return row;
+  if (!row) return undefined;
+  const { tokenId, subscriber } = row;
+  if (subscriber.status === 'confirmed') return { state: 'used', tokenId, subscriber };
+  if (row.usedAt === null) return { state: 'open', tokenId, subscriber };
+  return undefined;
 }
 
-/** Confirm with a token: works once, only before it expires. */
+/** Confirm with a token: works once, only before it expires, only while unconfirmed. */
 export function confirm(
   input: {
     tokenHash: string;
@@ -363,8 +374,8 @@ export function confirm(
   tx: Tx,
 ): Subscriber | undefined {
   const now = input.now ?? Date.now();
-  const found = findUsableToken(input.tokenHash, 'confirm', now, tx);
-  if (!found) return undefined;
+  const found = confirmTokenState(input.tokenHash, now, tx);
+  if (found?.state !== 'open') return undefined;
   const used = tx
     .update(subscriberTokens)
     .set({ usedAt: now })
@@ -629,26 +640,18 @@ export function exportData(subscriberId: number, tx: Tx) {
 }
 
 /**
- * Unconfirmed people whose confirmation mail was claimed between `since` and `until` but never
- * recorded as sent.
+ * Use up the nonce of a sign-up form's token: false when it was used before. Nonces of expired
+ * tokens are forgotten on the way (such tokens are refused by their age).
  */
-export function lostConfirmations(
-  until: number,
-  since: number,
-  tx: Tx,
-): { id: number; lastConfirmationAt: number }[] {
-  return tx
-    .select({ id: subscribers.id, lastConfirmationAt: subscribers.lastConfirmationAt })
-    .from(subscribers)
-    .where(
-      and(
-        eq(subscribers.status, 'unconfirmed'),
-        gt(subscribers.lastConfirmationAt, since),
-        lt(subscribers.lastConfirmationAt, until),
-        sql`not exists (select 1 from ${consentEvents} where ${consentEvents.subscriberId} = ${subscribers.id} and ${consentEvents.kind} = 'confirmation_sent' and ${consentEvents.at} >= ${subscribers.lastConfirmationAt})`,
-      ),
-    )
-    .all() as { id: number; lastConfirmationAt: number }[];
+export function useFormNonce(nonce: string, expiresAt: number, now: number, tx: Tx): boolean {
+  tx.delete(usedFormTokens).where(lt(usedFormTokens.expiresAt, now)).run();
+  const used = tx
+    .insert(usedFormTokens)
+    .values({ nonce, expiresAt })
+    .onConflictDoNothing()
+    .returning({ nonce: usedFormTokens.nonce })
+    .all();
+  return used.length > 0;
 }
 
 /** Delete sign-ups that were never confirmed and are older than the cut-off. */

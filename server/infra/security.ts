@@ -31,6 +31,8 @@ export interface LinkClaims {
   l?: number;
   /** expiry, unix seconds */
   e: number;
+  /** a random nonce, for tokens that work once (the sign-up form's) */
+  n?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
 import { ImportService } from './imports/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
+import { MailOutbox } from './mail-outbox/index.js';
 import { MailTextService } from './mail-texts/index.js';
 import { HealthService } from './operations/health.js';
 import { ReferenceService } from './reference/index.js';
@@ -19,6 +20,7 @@ export interface Services {
   audit: AuditService;
   mailTexts: MailTextService;
   mailCatcher: MailCatcherService;
+  mailOutbox: MailOutbox;
   dashboard: DashboardService;
   health: HealthService;
 }
@@ -33,6 +35,7 @@ export function createServices(ctx: ServiceContext): Services {
     audit: new AuditService(ctx),
     mailTexts: new MailTextService(ctx),
     mailCatcher: new MailCatcherService(ctx),
+    mailOutbox: new MailOutbox(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
   };

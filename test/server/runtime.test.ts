@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { transaction } from '../../db/client.js';
-import * as reference from '../../db/queries/reference.js';
-import * as subscribers from '../../db/queries/subscribers.js';
 import { startRuntime, type Runtime } from '../../server/runtime.js';
 import { testConfig, type TestConfig } from '../helpers/env.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -121,41 +119,23 @@ describe('runtime', () => {
     expect(existsSync(pidFile)).toBe(false);
   });
 
-  it('queues a confirmation mail again when its job never reached Redis, exactly once', async () => {
+  it('queues an owed mail whose job never reached Redis, exactly once', async () => {
     const { smtp, config } = await setup();
     const runtime = await run(config, 'all');
-    const { db, sqlite } = runtime.database;
-    // The sign-up was committed, but the process died before the mail job was queued.
-    const claimedAt = Date.now() - 5 * 60_000;
-    transaction(db, (tx) => {
-      const outcome = subscribers.signUp(
-        {
-          email: 'lost@example.org',
-          emailHash: 'hash',
-          profile,
-          listIds: [reference.defaultList(tx).id],
-          consentTextVersion: 'v',
-          consentLanguage: 'de',
-          meta,
-          cooldownMs: 600_000,
-          now: claimedAt,
-        },
-        tx,
-      );
-      subscribers.claimConfirmationSlot(outcome.subscriber.id, 600_000, claimedAt, tx);
-    });
-    expect(await runtime.services.subscribers.resendLostConfirmations()).toBe(1);
-    // A second sweep before the mail went out queues nothing new (same job id).
-    await runtime.services.subscribers.resendLostConfirmations();
+    const outbox = runtime.services.mailOutbox;
+    // The sign-up was committed with the mail it owes, but the process died before queueing it.
+    transaction(runtime.database.db, (tx) =>
+      runtime.services.subscribers.signup.record({ email: 'lost@example.org', profile, meta }, tx),
+    );
+    // Within its first minute the mail is left to the request that owes it.
+    expect(await outbox.sweep()).toBe(0);
+    const later = Date.now() + 2 * 60_000;
+    // Two sweeps at once (two worker hosts) queue it under the same job id: BullMQ takes it once.
+    const [first, second] = await Promise.all([outbox.sweep(later), outbox.sweep(later)]);
+    expect(first + second).toBeGreaterThanOrEqual(1);
     await smtp.waitFor((m) => m.to.includes('lost@example.org'));
-    for (let i = 0; i < 50; i++) {
-      const sent = sqlite
-        .prepare("select count(*) as n from consent_events where kind = 'confirmation_sent'")
-        .get() as { n: number };
-      if (sent.n) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await runtime.services.subscribers.resendLostConfirmations()).toBe(0);
+    // Marked as queued: a further sweep finds nothing.
+    expect(await outbox.sweep(later)).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.messages.filter((m) => m.to.includes('lost@example.org'))).toHaveLength(1);
   });
@@ -175,9 +155,7 @@ describe('runtime', () => {
     // Redis is back (here: a second process with its own connection); two minutes later the
     // sweep finds the mail that never reached the queue.
     const later = await run(config, 'worker');
-    expect(await later.services.subscribers.resendLostConfirmations(Date.now() + 3 * 60_000)).toBe(
-      1,
-    );
+    expect(await later.services.mailOutbox.sweep(Date.now() + 2 * 60_000)).toBe(1);
     await smtp.waitFor((m) => m.to.includes('offline@example.org'));
   });
 });

@@ -3,7 +3,7 @@ import { requestMeta } from '../../http/form.js';
 
 /**
  * Double opt-in: GET only shows a page with a button (link scanners must not confirm anybody),
- * POST confirms.
+ * POST confirms. A link used before tells its owner they are already confirmed.
  */
 export default async function confirmRoutes(app: FastifyInstance) {
   const invalid = (request: { t: (k: string) => string }) => ({
@@ -11,25 +11,34 @@ export default async function confirmRoutes(app: FastifyInstance) {
     message: request.t('confirm.invalid'),
     link: { href: '/', text: request.t('confirm.again') },
   });
+  const alreadyConfirmed = (request: { t: (k: string) => string }) => ({
+    title: request.t('confirm.alreadyTitle'),
+    message: request.t('confirm.already'),
+    status: true,
+  });
 
   app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const subscriber = app.services.subscribers.signup.peekConfirmToken(request.params.token);
-    if (!subscriber) return reply.page('message', invalid(request), 404);
-    request.preferLanguage(subscriber.language);
-    return reply.header('Cache-Control', 'no-store').page('confirm', {
+    const link = app.services.subscribers.signup.peekConfirmToken(request.params.token);
+    if (!link) return reply.page('message', invalid(request), 404);
+    request.preferLanguage(link.subscriber.language);
+    reply.header('Cache-Control', 'no-store');
+    if (link.kind === 'already-confirmed') return reply.page('message', alreadyConfirmed(request));
+    return reply.page('confirm', {
       title: request.t('confirm.title'),
-      email: subscriber.email,
+      email: link.subscriber.email,
       token: request.params.token,
     });
   });
 
   app.post<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const subscriber = await app.services.subscribers.signup.confirm(
+    const confirmation = await app.services.subscribers.signup.confirm(
       request.params.token,
       requestMeta(request, 'confirmation-link'),
     );
-    if (!subscriber) return reply.page('message', invalid(request), 404);
-    request.preferLanguage(subscriber.language);
+    if (!confirmation) return reply.page('message', invalid(request), 404);
+    request.preferLanguage(confirmation.subscriber.language);
+    if (confirmation.kind === 'already-confirmed')
+      return reply.page('message', alreadyConfirmed(request));
     return reply.page('message', {
       title: request.t('confirm.doneTitle'),
       message: request.t('confirm.done'),

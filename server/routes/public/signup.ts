@@ -13,18 +13,8 @@ const stylesheets: Record<string, Buffer> = {
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
 export default async function signupRoutes(app: FastifyInstance) {
-  const { config, secrets } = app;
+  const { config } = app;
   const signups = app.services.subscribers.signup;
-
-  /** A signed start time: the form cannot be posted faster than a person fills it. */
-  const startedAt = () => {
-    const s = Math.floor(Date.now() / 1000);
-    return secrets.sign('signup-form', { s, e: s + 86_400 });
-  };
-  const fillSeconds = (token: string): number => {
-    const claims = secrets.verify('signup-form', token);
-    return claims ? Date.now() / 1000 - claims.s : -1;
-  };
 
   // No icon yet: answer the browsers' automatic request without a 404 in the log.
   app.get('/favicon.ico', { logLevel: 'warn' }, async (_request, reply) =>
@@ -48,7 +38,7 @@ export default async function signupRoutes(app: FastifyInstance) {
       title: request.t('signup.title'),
       choices: app.services.reference.formChoices(request.lang.code),
       listChoices: signups.listChoices(),
-      startedAt: startedAt(),
+      startedAt: signups.formToken(),
       values: { source: (query.source ?? '').slice(0, 200) },
     });
   });
@@ -84,11 +74,10 @@ export default async function signupRoutes(app: FastifyInstance) {
 
       // Bots fill the hidden field: they get the ordinary answer and nothing is stored.
       if (field(body, 'website') !== '') return checkInbox(email);
-      if (
-        !Object.keys(errors).length &&
-        fillSeconds(field(body, 'startedAt')) < config.minFillSeconds
-      ) {
-        errors.form = t('signup.errors.tooFast');
+      if (!Object.keys(errors).length) {
+        const form = signups.useFormToken(field(body, 'startedAt'));
+        if (form === 'too-fast' || form === 'forged') errors.form = t('signup.errors.tooFast');
+        else if (form !== 'ok') errors.form = t('signup.errors.formUsed');
       }
       if (Object.keys(errors).length) {
         return reply.page(
@@ -97,7 +86,7 @@ export default async function signupRoutes(app: FastifyInstance) {
             title: t('signup.title'),
             choices,
             listChoices,
-            startedAt: startedAt(),
+            startedAt: signups.formToken(),
             values: allValues,
             errors,
           },

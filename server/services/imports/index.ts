@@ -2,8 +2,9 @@ import { transaction } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as imports from '../../../db/queries/imports.js';
 import type { ImportRunner } from '../../../workers/import.js';
-import { queueImport, queueMails } from '../../../workers/queues.js';
+import { queueImport } from '../../../workers/queues.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
+import { MailOutbox } from '../mail-outbox/index.js';
 import { CsvError, parseCsv } from './decode.js';
 import { saveUpload, purgeStaleImports, uploadName } from './files.js';
 import { MAPPING_CHOICES, mappingProblem, type ImportField } from './mapping.js';
@@ -197,19 +198,14 @@ export class ImportService implements ImportRunner {
     return { kind: 'started', import: { ...row, status: 'running', options } };
   }
 
-  /** The background job (the import worker calls this): writes the rows, queues the mails. */
+  /** The background job (the import worker calls this): writes the rows, owes the mails. */
   async run(importId: number): Promise<imports.ImportCounts> {
     return runImport(
       {
         db: this.ctx.db,
         secrets: this.ctx.secrets,
         cooldownMs: this.ctx.config.confirmCooldownMinutes * 60_000,
-        enqueueConfirmations: async (ids, at) => {
-          await queueMails(
-            this.ctx.queues,
-            ids.map((subscriberId) => ({ name: 'confirmation', subscriberId, at })),
-          );
-        },
+        outbox: new MailOutbox(this.ctx),
       },
       importId,
     );

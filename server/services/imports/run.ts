@@ -4,6 +4,7 @@ import { transaction } from '../../../db/client.js';
 import * as imports from '../../../db/queries/imports.js';
 import * as reference from '../../../db/queries/reference.js';
 import type { Secrets } from '../../infra/security.js';
+import type { MailOutbox } from '../mail-outbox/index.js';
 import { parseCsv } from './decode.js';
 import { loadReference, validateRows, type ValidRow } from './validate.js';
 
@@ -11,8 +12,11 @@ export interface ImportRunDeps {
   db: Db;
   secrets: Secrets;
   cooldownMs: number;
-  /** Queue the confirmation mails of one written batch (absent: no mails, e.g. benchmarks). */
-  enqueueConfirmations?(subscriberIds: number[], at: number): Promise<void>;
+  /**
+   * Where a batch owes its confirmation mails: noted in the batch's transaction, queued after
+   * its commit (absent: no mails, e.g. benchmarks).
+   */
+  outbox?: Pick<MailOutbox, 'owe' | 'send'>;
   batchSize?: number;
 }
 
@@ -46,7 +50,7 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
       const batch = rows.slice(start, start + batchSize);
       const valid = batch.filter((r): r is ValidRow => r !== null);
       const now = Date.now();
-      const written = transaction(deps.db, (tx) => {
+      const owed = transaction(deps.db, (tx) => {
         const result = imports.writeImportBatch(
           valid.map((r) => ({ ...r, emailHash: deps.secrets.emailHash(r.email) })),
           { ...writeOptions, now },
@@ -64,10 +68,14 @@ export async function runImport(deps: ImportRunDeps, id: number): Promise<import
           },
           tx,
         );
-        return result;
+        const mails = result.mailTo.map((subscriberId) => ({
+          name: 'confirmation' as const,
+          subscriberId,
+          at: now,
+        }));
+        return deps.outbox?.owe(mails, tx, now) ?? [];
       });
-      if (written.mailTo.length && deps.enqueueConfirmations)
-        await deps.enqueueConfirmations(written.mailTo, now);
+      await deps.outbox?.send(owed);
       // Let the event loop breathe between batches (web requests in the same process).
       await new Promise((r) => setImmediate(r));
     }

@@ -1,6 +1,5 @@
 import { transaction } from '../../../db/client.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { queueMails } from '../../../workers/queues.js';
 import { DAY_MS } from '../../infra/security.js';
 import type { ServiceContext } from '../context.js';
 import { SubscriberExports } from './export.js';
@@ -24,23 +23,6 @@ export class SubscriberService {
     this.manage = new SubscriberManagement(ctx, this.signup);
     this.lookup = new SubscriberLookup(ctx);
     this.exports = new SubscriberExports(ctx);
-  }
-
-  /**
-   * Confirmation mails whose job never made it to Redis (it was down, or the process died
-   * between the database commit and the queue): queue them again under their original job id.
-   */
-  async resendLostConfirmations(now = Date.now()): Promise<number> {
-    const lost = subscribers.lostConfirmations(now - 2 * 60_000, now - DAY_MS, this.ctx.db);
-    await queueMails(
-      this.ctx.queues,
-      lost.map((s) => ({
-        name: 'confirmation' as const,
-        subscriberId: s.id,
-        at: s.lastConfirmationAt,
-      })),
-    );
-    return lost.length;
   }
 
   /** Sign-ups never confirmed within the retention period go, with their sign-up records. */
@@ -67,5 +49,5 @@ export type {
 } from '../../../db/queries/subscribers.js';
 export type { AddInput, AddResult, Origin, UpdateInput, UpdateResult } from './manage.js';
 export type { PageQuery } from './lookup.js';
-export type { SignUpOutcome } from './signup.js';
+export type { Confirmation, ConfirmLink, SignUpOutcome } from './signup.js';
 export * from './profile.js';

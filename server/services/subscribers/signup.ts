@@ -5,17 +5,19 @@ import * as reference from '../../../db/queries/reference.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { Profile, RequestMeta, Subscriber } from '../../../db/queries/subscribers.js';
 import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
-import { queueMails, type MailJobName, type Queues } from '../../../workers/queues.js';
+import type { Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { translator } from '../../i18n/index.js';
 import {
   DAY_MS,
   PREFERENCES_LINK_DAYS,
+  randomToken,
   Secrets,
   sha256,
   UNSUBSCRIBE_LINK_DAYS,
 } from '../../infra/security.js';
-import type { ServiceContext, ServiceLog } from '../context.js';
+import type { ServiceContext } from '../context.js';
+import { MailOutbox, type OwedMail } from '../mail-outbox/index.js';
 import { profileChoices } from './choices.js';
 import {
   normaliseEmail,
@@ -28,6 +30,14 @@ import {
 
 /** Sign-ups from one address within an hour before further ones are silently dropped. */
 const ADDRESS_LIMIT_PER_HOUR = 5;
+/** The longest a sign-up form may stay open before it is sent. */
+const FORM_MAX_AGE_SECONDS = 2 * 3600;
+
+/**
+ * A sent form's token: `ok`; `too-fast` (sooner than a person fills the form in); `used` (sent
+ * before); `expired` (open too long); `forged` (not signed by us).
+ */
+export type FormTokenCheck = 'ok' | 'too-fast' | 'used' | 'expired' | 'forged';
 
 export type SignUpOutcome = subscribers.SignUpOutcome['kind'];
 
@@ -40,10 +50,22 @@ export interface SignUpInput {
   meta: RequestMeta;
 }
 
-/** A stored sign-up and the mail it still needs (sent after the transaction commits). */
+/** A confirmation link: `open` shows the button, `already-confirmed` says so. */
+export interface ConfirmLink {
+  kind: 'open' | 'already-confirmed';
+  subscriber: Subscriber;
+}
+
+/** What pressing the button of a confirmation link did. */
+export interface Confirmation {
+  kind: 'confirmed' | 'already-confirmed';
+  subscriber: Subscriber;
+}
+
+/** A stored sign-up and the mail it owes (queued after the transaction commits). */
 export interface RecordedSignUp {
   outcome: subscribers.SignUpOutcome;
-  mail?: { name: MailJobName; at?: number };
+  mails: OwedMail[];
 }
 
 /**
@@ -56,11 +78,11 @@ export class SignUpService {
   private readonly queues: Queues;
   private readonly secrets: Secrets;
   private readonly config: Config;
-  private readonly log: ServiceLog;
+  private readonly outbox: MailOutbox;
 
   constructor(ctx: ServiceContext) {
     ({ db: this.db, queues: this.queues, secrets: this.secrets, config: this.config } = ctx);
-    this.log = ctx.log;
+    this.outbox = new MailOutbox(ctx);
   }
 
   /** The exact consent wording a person saw, stored once per version and language. */
@@ -95,6 +117,27 @@ export class SignUpService {
     return check;
   }
 
+  /** A signed token for a freshly shown sign-up form: when it was shown, and a nonce. */
+  formToken(now = Date.now()): string {
+    const s = Math.floor(now / 1000);
+    return this.secrets.sign('signup-form', { s, e: s + FORM_MAX_AGE_SECONDS, n: randomToken() });
+  }
+
+  /**
+   * Check the token of a sent sign-up form and use it up, so that one shown form carries one
+   * sign-up. A form sent too fast keeps its token (the person may send it again).
+   */
+  useFormToken(token: string, now = Date.now()): FormTokenCheck {
+    // The signature only (no time): the age is judged below, to tell an old form from a forgery.
+    const claims = this.secrets.verify('signup-form', token, 0);
+    if (!claims) return 'forged';
+    if (typeof claims.n !== 'string' || claims.e * 1000 < now) return 'expired';
+    if (now / 1000 - claims.s < this.config.minFillSeconds) return 'too-fast';
+    const { n: nonce, e } = claims;
+    const fresh = transaction(this.db, (tx) => subscribers.useFormNonce(nonce, e * 1000, now, tx));
+    return fresh ? 'ok' : 'used';
+  }
+
   /**
    * Per address: a few attempts an hour. False means "answer as usual and store nothing".
    * When Redis cannot count, the sign-up goes through.
@@ -117,7 +160,10 @@ export class SignUpService {
     return recorded.outcome.kind;
   }
 
-  /** Store a sign-up inside the caller's transaction; `deliver` queues its mail afterwards. */
+  /**
+   * Store a sign-up inside the caller's transaction, with the mail it owes in the outbox;
+   * `deliver` queues that mail after the commit.
+   */
   record(input: SignUpInput, tx: Tx): RecordedSignUp {
     const formLanguage = input.formLanguage ?? input.profile.language;
     const email = normaliseEmail(input.email);
@@ -152,33 +198,23 @@ export class SignUpService {
       );
       return {
         outcome: { kind: 'confirmation', subscriber: outcome.subscriber },
-        mail: { name: 'welcome' },
+        mails: this.outbox.owe([{ name: 'welcome', subscriberId: outcome.subscriber.id }], tx),
       };
     }
     const mayMail =
       outcome.kind !== 'blocked' &&
       outcome.kind !== 'cooldown' &&
       subscribers.claimConfirmationSlot(outcome.subscriber.id, cooldownMs, now, tx);
-    if (!mayMail) return { outcome };
+    if (!mayMail) return { outcome, mails: [] };
     // Somebody already confirmed gets a link to their preferences instead of a second opt-in.
     const name = outcome.kind === 'already-confirmed' ? 'preferences-link' : 'confirmation';
-    return { outcome, mail: { name, at: now } };
+    const mail = { name, subscriberId: outcome.subscriber.id, at: now } as const;
+    return { outcome, mails: this.outbox.owe([mail], tx, now) };
   }
 
-  /** Queue the mail of a stored sign-up. */
+  /** Queue the mail of a stored sign-up (when Redis cannot take it, the outbox sweep will). */
   async deliver(recorded: RecordedSignUp): Promise<void> {
-    const { mail, outcome } = recorded;
-    if (!mail) return;
-    if (mail.name === 'welcome') return this.enqueue('welcome', outcome.subscriber.id);
-    try {
-      await this.enqueue(mail.name, outcome.subscriber.id, mail.at);
-    } catch (err) {
-      // The sign-up is stored; resendLostConfirmations() queues the mail once Redis is back.
-      this.log.warn(
-        { err: (err as Error).message, subscriber: outcome.subscriber.id },
-        'mail not queued',
-      );
-    }
+    await this.outbox.send(recorded.mails);
   }
 
   /** Mint a confirmation token (stored hashed) — called by the mail worker right before sending. */
@@ -189,34 +225,56 @@ export class SignUpService {
     );
   }
 
-  /** Who a confirmation token belongs to, without using it (for the GET page). */
-  peekConfirmToken(token: string): Subscriber | undefined {
+  /**
+   * What a confirmation link stands for, without using it (for the GET page): still to confirm,
+   * or already confirmed (its owner clicks again); undefined when unknown or expired.
+   */
+  peekConfirmToken(token: string): ConfirmLink | undefined {
     if (!token || token.length > 200) return undefined;
-    return subscribers.findUsableToken(sha256(token), 'confirm', Date.now(), this.db)?.subscriber;
+    const found = subscribers.confirmTokenState(sha256(token), Date.now(), this.db);
+    if (!found) return undefined;
+    const kind = found.state === 'open' ? 'open' : 'already-confirmed';
+    return { kind, subscriber: found.subscriber };
   }
 
-  async confirm(token: string, meta: RequestMeta): Promise<Subscriber | undefined> {
+  /** Confirm by link; a link used before tells its confirmed owner so and changes nothing. */
+  async confirm(token: string, meta: RequestMeta): Promise<Confirmation | undefined> {
     if (!token || token.length > 200) return undefined;
-    const subscriber = transaction(this.db, (tx) =>
-      subscribers.confirm(
-        { tokenHash: sha256(token), emailHash: (e) => this.secrets.emailHash(e), meta },
+    const tokenHash = sha256(token);
+    const result = transaction(this.db, (tx) => {
+      const subscriber = subscribers.confirm(
+        { tokenHash, emailHash: (e) => this.secrets.emailHash(e), meta },
         tx,
-      ),
-    );
-    if (subscriber) await this.enqueue('welcome', subscriber.id);
-    return subscriber;
+      );
+      if (!subscriber) {
+        const found = subscribers.confirmTokenState(tokenHash, Date.now(), tx);
+        if (found?.state !== 'used') return undefined;
+        return { kind: 'already-confirmed' as const, subscriber: found.subscriber, mails: [] };
+      }
+      const mails = this.outbox.owe([{ name: 'welcome', subscriberId: subscriber.id }], tx);
+      return { kind: 'confirmed' as const, subscriber, mails };
+    });
+    if (!result) return undefined;
+    // The confirmation stands even when Redis is down: the welcome mail is owed, not lost.
+    await this.outbox.send(result.mails);
+    return { kind: result.kind, subscriber: result.subscriber };
   }
 
-  /** A preferences link by mail: same answer whether or not the address is known. */
+  /**
+   * A preferences link by mail: the same answer whether or not the address is known, and
+   * whether or not Redis takes the mail now (the outbox sweep queues it otherwise).
+   */
   async requestPreferencesLink(email: string): Promise<void> {
-    const found = subscribers.findByEmail(normaliseEmail(email), this.db);
-    if (!found || found.status !== 'confirmed') return;
     const cooldownMs = this.config.confirmCooldownMinutes * 60_000;
     const now = Date.now();
-    const claimed = transaction(this.db, (tx) =>
-      subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx),
-    );
-    if (claimed) await this.enqueue('preferences-link', found.id, now);
+    const owed = transaction(this.db, (tx) => {
+      const found = subscribers.findByEmail(normaliseEmail(email), tx);
+      if (!found || found.status !== 'confirmed') return [];
+      if (!subscribers.claimConfirmationSlot(found.id, cooldownMs, now, tx)) return [];
+      const mail = { name: 'preferences-link', subscriberId: found.id, at: now } as const;
+      return this.outbox.owe([mail], tx, now);
+    });
+    await this.outbox.send(owed);
   }
 
   unsubscribeLink(subscriberId: number, listId: number | null): string {
@@ -317,10 +375,5 @@ export class SignUpService {
         tx,
       );
     });
-  }
-
-  /** `at`: the claim time of a confirmation-type mail (see mailJobId); welcome mails go once. */
-  private async enqueue(name: MailJobName, subscriberId: number, at?: number): Promise<void> {
-    await queueMails(this.queues, [{ name, subscriberId, at }]);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
+import { Secrets } from '../../../server/infra/security.js';
 import { linkFrom, startTestApp, type TestApp } from '../../helpers/app.js';
 import {
   FORM,
@@ -15,9 +16,11 @@ import {
   formBody,
   mailsTo,
   pathOf,
+  pause,
   postSignup,
   rows,
   signUpAndConfirm,
+  startedAt,
   subscriberByEmail,
   waitForMailTo,
 } from './_flow.js';
@@ -177,6 +180,58 @@ describe('sign-up → confirmation → welcome → one-click unsubscribe', () =>
     expect(mailsTo(t, email)).toHaveLength(2);
   });
 
+  it('a used confirmation link says "already confirmed"; an expired or unknown one is invalid', async () => {
+    const twice = 'twice.clicked@example.org';
+    await postSignup(t, { email: twice });
+    const confirm = await confirmationPath(t, twice);
+    const { id } = subscriberByEmail(t, twice)!;
+    await eventually(
+      () => consentEvents(t, id).some((e) => e.kind === 'confirmation_sent'),
+      'confirmation_sent',
+    );
+    const press = () =>
+      t.app.inject({
+        method: 'POST',
+        url: confirm,
+        headers: FORM,
+        payload: formBody({ lang: 'de' }),
+      });
+    expect((await press()).statusCode).toBe(200);
+    await waitForMailTo(t, twice, (m) => m.subject.startsWith('Willkommen'));
+
+    // The second click, on the page or on its button: already confirmed, nothing to do.
+    const again = [
+      await t.app.inject({ method: 'GET', url: confirm, headers: HTML }),
+      await press(),
+    ];
+    for (const res of again) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Ihre Anmeldung ist bereits bestätigt.');
+      expect(res.body).not.toContain(`action="${confirm}"`);
+    }
+    expect(consentEvents(t, id).filter((e) => e.kind === 'confirmed')).toHaveLength(1);
+    await pause(300);
+    expect(mailsTo(t, twice)).toHaveLength(2);
+
+    // Past its validity the link is invalid, like one that was never sent.
+    t.runtime.database.sqlite
+      .prepare('UPDATE subscriber_tokens SET expires_at = ? WHERE subscriber_id = ?')
+      .run(Date.now() - 1000, id);
+    for (const url of [confirm, '/confirm/nobody-got-this-token']) {
+      const page = await t.app.inject({ method: 'GET', url, headers: HTML });
+      expect(page.statusCode).toBe(404);
+      expect(page.body).toContain('Dieser Link funktioniert nicht');
+      const post = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: FORM,
+        payload: formBody({ lang: 'de' }),
+      });
+      expect(post.statusCode).toBe(404);
+      expect(post.body).not.toContain('bereits bestätigt');
+    }
+  });
+
   it('GET on the unsubscribe link shows a button and does not unsubscribe; the button does', async () => {
     const second = 'max.page@example.org';
     const { subscriber, welcome } = await signUpAndConfirm(t, second);
@@ -306,5 +361,58 @@ describe('the mails speak the language chosen on the form', () => {
     await t.app.inject({ method: 'POST', url: confirm, headers: FORM, payload: 'lang=uk' });
     const welcome = await waitForMailTo(t, email, (m) => m.subject.startsWith('Ласкаво'));
     expect(welcome.subject).toBe('Ласкаво просимо до розсилки Landpost Test e.V.');
+  });
+});
+
+describe('the signed fill-time token of the form', () => {
+  const usedUp = 'Dieses Formular wurde schon abgeschickt oder ist zu alt.';
+  const tokenIn = (html: string) => /name="startedAt" value="([^"]+)"/.exec(html)?.[1];
+
+  it('works once: the same token again (other address, other IP) gets the form again, nothing stored', async () => {
+    const token = await startedAt(t);
+    const first = await postSignup(
+      t,
+      { email: 'token.first@example.org', startedAt: token },
+      { remoteAddress: '198.51.100.31' },
+    );
+    expect(first.statusCode).toBe(200);
+    expect(subscriberByEmail(t, 'token.first@example.org')).toBeDefined();
+
+    const second = await postSignup(
+      t,
+      { email: 'token.second@example.org', startedAt: token },
+      { remoteAddress: '203.0.113.32' },
+    );
+    expect(second.statusCode).toBe(400);
+    expect(second.body).toContain(usedUp);
+    expect(second.body).toContain('value="token.second@example.org"');
+    expect(subscriberByEmail(t, 'token.second@example.org')).toBeUndefined();
+
+    // The form comes back with a fresh token, and that one works.
+    const fresh = tokenIn(second.body);
+    expect(fresh).toBeDefined();
+    expect(fresh).not.toBe(token);
+    const third = await postSignup(t, { email: 'token.second@example.org', startedAt: fresh! });
+    expect(third.statusCode).toBe(200);
+    expect(subscriberByEmail(t, 'token.second@example.org')).toBeDefined();
+  });
+
+  it('expires two hours after the form was shown', async () => {
+    const shown = Math.floor(Date.now() / 1000) - 2 * 3600 - 60;
+    const old = new Secrets(t.config.secretKey).sign('signup-form', {
+      s: shown,
+      e: shown + 2 * 3600,
+      n: 'a-form-left-open-too-long',
+    });
+    const res = await postSignup(t, { email: 'token.old@example.org', startedAt: old });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain(usedUp);
+    expect(subscriberByEmail(t, 'token.old@example.org')).toBeUndefined();
+
+    // What the form hands out is good for two hours at most.
+    const claims = JSON.parse(
+      Buffer.from((await startedAt(t)).split('.')[0]!, 'base64url').toString(),
+    ) as { s: number; e: number };
+    expect(claims.e - claims.s).toBeLessThanOrEqual(2 * 3600);
   });
 });

@@ -71,9 +71,10 @@ describe('transactionalSource', () => {
       ),
     ).toHaveLength(1);
     const token = /\/confirm\/([A-Za-z0-9_-]+)/.exec(composed!.message.text)![1]!;
-    expect((await t.service.signup.confirm(token, { channel: 'confirmation-link' }))?.status).toBe(
-      'confirmed',
-    );
+    expect(await t.service.signup.confirm(token, { channel: 'confirmation-link' })).toMatchObject({
+      kind: 'confirmed',
+      subscriber: { status: 'confirmed' },
+    });
     // Confirmed now: no second confirmation mail is composed.
     expect(await source.compose('confirmation', { subscriberId: id })).toBeNull();
   });

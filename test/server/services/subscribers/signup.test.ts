@@ -78,15 +78,22 @@ describe('sign-up', () => {
     expect(await mailsTo(row.id)).toEqual(['confirmation']);
   });
 
-  it('confirm: once, with a welcome mail; the same link again does nothing', async () => {
+  it('confirm: once, with a welcome mail; the same link again says so and does nothing', async () => {
     const { id } = person('new@example.org')!;
     const confirmed = await confirmByLink(id, 'token-of-new');
-    expect(confirmed?.status).toBe('confirmed');
+    expect(confirmed).toMatchObject({ kind: 'confirmed', subscriber: { status: 'confirmed' } });
     expect(person('new@example.org')!.status).toBe('confirmed');
     expect(consentKinds(id)).toContain('confirmed/confirmation-link');
     expect(await mailsTo(id)).toEqual(['confirmation', 'welcome']);
-    expect(await t.service.signup.confirm('token-of-new', meta)).toBeUndefined();
-    expect(t.service.signup.peekConfirmToken('token-of-new')).toBeUndefined();
+    expect(await t.service.signup.confirm('token-of-new', meta)).toMatchObject({
+      kind: 'already-confirmed',
+      subscriber: { id },
+    });
+    expect(t.service.signup.peekConfirmToken('token-of-new')?.kind).toBe('already-confirmed');
+    expect(consentKinds(id).filter((k) => k.startsWith('confirmed/'))).toHaveLength(1);
+    expect(await mailsTo(id)).toEqual(['confirmation', 'welcome']);
+    expect(await t.service.signup.confirm('token-of-nobody', meta)).toBeUndefined();
+    expect(t.service.signup.peekConfirmToken('token-of-nobody')).toBeUndefined();
   });
 
   it('an address already confirmed gets its preferences link instead, and keeps its profile', async () => {

@@ -12,5 +12,10 @@ const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u
  * markup.
  */
 export function isPlainText(value: string, maxLength: number): boolean {
-  return value.length <= maxLength && !/[<>]/.test(value) && !FORBIDDEN.test(value);
+  return value.length <= maxLength && !/[<>]/.test(value) && !hasControlCharacters(value);
+}
+
+/** Whether a value holds any of the characters above (searches refuse them too). */
+export function hasControlCharacters(value: string): boolean {
+  return FORBIDDEN.test(value);
 }

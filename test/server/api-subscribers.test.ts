@@ -58,6 +58,21 @@ describe('GET /api/v1/subscribers', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: 'Bad Request', statusCode: 400 });
   });
+
+  it('refuses control characters in the search with a 400 naming q', async () => {
+    for (const q of ['%00%00%00', 'harz%00', '%1B%1B%1B', 'ha%0Arz', '%E2%80%AEharz']) {
+      const res = await api('GET', `/subscribers?q=${q}`, viewer);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json(), q).toMatchObject({
+        error: 'Bad Request',
+        message: 'q must not contain control characters',
+        statusCode: 400,
+      });
+    }
+    const fine = await api('GET', '/subscribers?q=harz', viewer);
+    expect(fine.statusCode).toBe(200);
+    expect(fine.json<{ total: number }>().total).toBe(3);
+  });
 });
 
 describe('POST /api/v1/subscribers', () => {

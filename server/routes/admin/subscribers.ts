@@ -4,6 +4,7 @@ import { field, many, one, origin, type FormBody } from '../../http/form.js';
 import { languages, translator } from '../../i18n/index.js';
 import { DAY_MS } from '../../infra/security.js';
 import {
+  checkSearch,
   fieldMessages,
   profileFromForm,
   profileValues,
@@ -69,7 +70,9 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
   for (const name of FILTER_FIELDS) values[name] = one(query[name]).slice(0, 200);
   const errors: Record<string, string> = {};
   const filter: SubscriberFilter = {};
-  if (values.q!.trim()) filter.q = values.q!.trim();
+  const search = checkSearch(values.q);
+  if (search.error) errors.q = at(search.error.key);
+  else if (search.q) filter.q = search.q;
   const status = upTo50(query.status).filter((s): s is SubscriberStatus =>
     (subscriberStatuses as readonly string[]).includes(s),
   );
@@ -163,9 +166,13 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     return lookup.find(Number(id));
   };
 
-  app.get('/subscribers', async (request, reply) => {
-    const query = request.query as Query;
-    const list = readListQuery(query, request.at);
+  const listPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    query: Query,
+    list: ListQuery,
+    status = 200,
+  ) => {
     const page = lookup.page({
       filter: list.filter,
       sort: list.sort,
@@ -175,39 +182,51 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     });
     const c = choices(request);
     const regionNames = new Map(c.regions.map((r) => [r.key, r.name]));
-    return reply.adminPage('subscribers/list', {
-      title: request.at('subscribers.title'),
-      choices: c,
-      statuses: subscriberStatuses,
-      sorts: subscriberSorts,
-      values: list.values,
-      selected: {
-        status: upTo50(query.status),
-        region: upTo50(query.region),
-        role: upTo50(query.role),
-        topic: upTo50(query.topic),
-        language: upTo50(query.language),
-        list: upTo50(query.list),
+    return reply.adminPage(
+      'subscribers/list',
+      {
+        title: request.at('subscribers.title'),
+        choices: c,
+        statuses: subscriberStatuses,
+        sorts: subscriberSorts,
+        values: list.values,
+        selected: {
+          status: upTo50(query.status),
+          region: upTo50(query.region),
+          role: upTo50(query.role),
+          topic: upTo50(query.topic),
+          language: upTo50(query.language),
+          list: upTo50(query.list),
+        },
+        errors: list.errors,
+        total: page.total,
+        rows: page.rows.map((r) => ({
+          ...r,
+          region: r.regionKey ? (regionNames.get(r.regionKey) ?? r.regionKey) : '',
+        })),
+        nextUrl: page.next
+          ? `/admin/subscribers?${filterQuery(list.values, query, {
+              key: page.next.key === null ? '' : String(page.next.key),
+              after: String(page.next.id),
+            })}`
+          : undefined,
+        firstUrl: list.after ? `/admin/subscribers?${filterQuery(list.values, query)}` : undefined,
+        exportUrl: `/admin/subscribers/export.csv?${filterQuery(list.values, query)}`,
       },
-      errors: list.errors,
-      total: page.total,
-      rows: page.rows.map((r) => ({
-        ...r,
-        region: r.regionKey ? (regionNames.get(r.regionKey) ?? r.regionKey) : '',
-      })),
-      nextUrl: page.next
-        ? `/admin/subscribers?${filterQuery(list.values, query, {
-            key: page.next.key === null ? '' : String(page.next.key),
-            after: String(page.next.id),
-          })}`
-        : undefined,
-      firstUrl: list.after ? `/admin/subscribers?${filterQuery(list.values, query)}` : undefined,
-      exportUrl: `/admin/subscribers/export.csv?${filterQuery(list.values, query)}`,
-    });
+      status,
+    );
+  };
+
+  app.get('/subscribers', async (request, reply) => {
+    const query = request.query as Query;
+    return listPage(request, reply, query, readListQuery(query, request.at));
   });
 
   app.get('/subscribers/export.csv', editor, async (request, reply) => {
-    const list = readListQuery(request.query as Query, request.at);
+    const query = request.query as Query;
+    const list = readListQuery(query, request.at);
+    // Leaving out a field with a mistake would export more people than asked for.
+    if (Object.keys(list.errors).length) return listPage(request, reply, query, list, 400);
     const rows = exports.subscriberCsv(request.actor!, list.filter);
     return sendCsv(reply, `subscribers-${today()}.csv`, rows);
   });

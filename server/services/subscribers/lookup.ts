@@ -5,7 +5,8 @@ import * as admin from '../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { SubscriberWithProfile } from '../../../db/queries/subscribers.js';
 import type { ServiceContext } from '../context.js';
-import { normaliseEmail } from './profile.js';
+import { hasControlCharacters } from '../plain-text.js';
+import { normaliseEmail, type Problem } from './profile.js';
 
 export interface PageQuery {
   filter: SubscriberFilter;
@@ -13,6 +14,21 @@ export interface PageQuery {
   direction: admin.SortDirection;
   after?: admin.Cursor;
   limit: number;
+}
+
+/**
+ * A search term as typed, trimmed (empty: no search). Control characters are refused: nobody
+ * types them, and a NUL cannot be part of a full-text query.
+ */
+export function checkSearch(raw: string | undefined): { q?: string; error?: Problem } {
+  const q = raw?.trim();
+  if (!q) return {};
+  if (hasControlCharacters(q)) {
+    return {
+      error: { key: 'subscribers.searchInvalid', message: 'q must not contain control characters' },
+    };
+  }
+  return { q };
 }
 
 /** Finding and reading subscribers: the admin list and detail page, the API's reads. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { origin } from '../../../http/form.js';
 import {
+  checkSearch,
   problemMessage,
   profileJsonSchema,
   subscriberStatuses,
@@ -118,11 +119,13 @@ export default async function subscriberApi(app: FastifyInstance) {
         const found = lookup.findByEmail(q.email);
         return { items: found ? [present(found)] : [], total: found ? 1 : 0, next: null };
       }
+      const search = checkSearch(q.q);
+      if (search.error) return badRequest(reply, search.error.message);
       const status = csv(q.status);
       if (status?.some((s) => !(subscriberStatuses as readonly string[]).includes(s)))
         return badRequest(reply, `status must be one of ${subscriberStatuses.join(', ')}`);
       const filter: SubscriberFilter = {
-        q: q.q,
+        q: search.q,
         status: status as SubscriberStatus[] | undefined,
         regions: csv(q.region),
         roles: csv(q.role),

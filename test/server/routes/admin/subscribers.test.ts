@@ -112,6 +112,33 @@ describe('subscriber list', () => {
     expect(idsOnPage(byEmail.body)).toEqual([harzStaff]);
   });
 
+  it('a search with control characters: the list, with a message next to the search field', async () => {
+    for (const q of ['%00%00%00', 'zora%00', '%1B%1B%1B']) {
+      const res = await viewer.get(`/admin/subscribers?q=${q}`);
+      expect(res.statusCode, q).toBe(200);
+      expect(res.body).toMatch(
+        /<input id="q" name="q" type="search" value="[^"]*" aria-invalid="true" aria-describedby="q-error">/,
+      );
+      expect(res.body).toMatch(
+        /id="q-error">.*Der Suchbegriff darf keine Steuerzeichen enthalten\./,
+      );
+    }
+    const found = await viewer.get('/admin/subscribers?q=zora');
+    expect(found.body).not.toContain('q-error');
+  });
+
+  it('exports nothing for a filter with errors: the list with the messages instead', async () => {
+    for (const q of ['q=%00%00%00', 'created_from=31.12.2026']) {
+      const res = await editor.get(`/admin/subscribers/export.csv?${q}`);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('aria-invalid="true"');
+    }
+    expect(
+      sql("select id from audit_log where action = 'export' and entity = 'subscribers'"),
+    ).toEqual([]);
+  });
+
   it('pages with a cursor: every subscriber once, in order, for each sort', async () => {
     // Ties on the sort key (same creation time, same confirmation time, unconfirmed ones).
     const tie = Date.UTC(2026, 1, 1);

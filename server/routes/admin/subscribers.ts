@@ -4,6 +4,7 @@ import { field, many, one, origin, type FormBody } from '../../http/form.js';
 import { languages, translator } from '../../i18n/index.js';
 import { DAY_MS } from '../../infra/security.js';
 import {
+  checkCursor,
   checkSearch,
   fieldMessages,
   profileFromForm,
@@ -14,6 +15,7 @@ import {
   type FieldProblems,
   type SortDirection,
   type SubscriberFilter,
+  type SubscriberService,
   type SubscriberSort,
   type SubscriberStatus,
 } from '../../services/subscribers/index.js';
@@ -64,8 +66,15 @@ interface ListQuery {
   errors: Record<string, string>;
 }
 
-/** Read the filter form (GET) — unknown values are ignored, bad dates get a message. */
-function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
+/**
+ * Read the filter form (GET): unknown statuses, regions … are ignored; a bad search, list or
+ * date gets a message; a cursor that is not one the list made shows the first page.
+ */
+function readListQuery(
+  query: Query,
+  at: FastifyRequest['at'],
+  checkLists: SubscriberService['lookup']['checkLists'],
+): ListQuery {
   const values: Record<string, string> = {};
   for (const name of FILTER_FIELDS) values[name] = one(query[name]).slice(0, 200);
   const errors: Record<string, string> = {};
@@ -81,8 +90,9 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
   if (upTo50(query.role).length) filter.roles = upTo50(query.role);
   if (upTo50(query.topic).length) filter.topics = upTo50(query.topic);
   if (upTo50(query.language).length) filter.languages = upTo50(query.language);
-  const listIds = upTo50(query.list).map(Number).filter(Number.isInteger);
-  if (listIds.length) filter.lists = listIds;
+  const lists = checkLists(upTo50(query.list));
+  if (lists.error) errors.list = at(lists.error.key);
+  else if (lists.lists.length) filter.lists = lists.lists;
   const dates = [
     ['created_from', 'createdFrom', false],
     ['created_to', 'createdTo', true],
@@ -106,12 +116,11 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
   values.sort = sort;
   values.dir = direction;
   let after: Cursor | undefined;
-  const afterId = Number(one(query.after));
-  if (Number.isInteger(afterId) && afterId > 0) {
+  if (one(query.after)) {
     const key = one(query.key);
-    if (sort === 'email') after = { key, id: afterId };
-    else if (sort === 'confirmed' && key === '') after = { key: null, id: afterId };
-    else if (/^\d+$/.test(key)) after = { key: Number(key), id: afterId };
+    const given =
+      sort === 'email' ? key : key === '' ? null : /^\d+$/.test(key) ? Number(key) : key;
+    after = checkCursor(sort, { key: given, id: Number(one(query.after)) });
   }
   return { filter, sort, direction, limit, after, values, errors };
 }
@@ -219,12 +228,17 @@ export default async function subscriberRoutes(app: FastifyInstance) {
 
   app.get('/subscribers', async (request, reply) => {
     const query = request.query as Query;
-    return listPage(request, reply, query, readListQuery(query, request.at));
+    return listPage(
+      request,
+      reply,
+      query,
+      readListQuery(query, request.at, (ids) => lookup.checkLists(ids)),
+    );
   });
 
   app.get('/subscribers/export.csv', editor, async (request, reply) => {
     const query = request.query as Query;
-    const list = readListQuery(query, request.at);
+    const list = readListQuery(query, request.at, (ids) => lookup.checkLists(ids));
     // Leaving out a field with a mistake would export more people than asked for.
     if (Object.keys(list.errors).length) return listPage(request, reply, query, list, 400);
     const rows = exports.subscriberCsv(request.actor!, list.filter);

@@ -178,6 +178,47 @@ describe('subscriber list', () => {
     }
   });
 
+  it('a tampered cursor shows the first page', async () => {
+    const anySort = [
+      'after=99999999999999999999&key=1',
+      'after=-1&key=1',
+      'after=1.5&key=1',
+      'after=abc&key=1',
+    ];
+    const numberKey = [
+      'after=1&key=%7B%22a%22%3A1%7D',
+      'after=1&key=true',
+      'after=1&key=1.5',
+      'after=1&key=99999999999999999999999',
+    ];
+    const tampered: Record<string, string[]> = {
+      // Without a key: for the confirmation time that is "not confirmed", a real cursor.
+      created: [...anySort, ...numberKey, 'after=5'],
+      confirmed: [...anySort, ...numberKey],
+      email: [...anySort, 'after=5'],
+    };
+    for (const [sort, cursors] of Object.entries(tampered)) {
+      const first = idsOnPage((await viewer.get(`/admin/subscribers?sort=${sort}&limit=3`)).body);
+      expect(first).toHaveLength(3);
+      for (const cursor of cursors) {
+        const res = await viewer.get(`/admin/subscribers?sort=${sort}&limit=3&${cursor}`);
+        expect(res.statusCode, `${sort} ${cursor}`).toBe(200);
+        expect(idsOnPage(res.body), `${sort} ${cursor}`).toEqual(first);
+      }
+    }
+  });
+
+  it('a list id that does not exist: a message next to the list filter', async () => {
+    for (const list of ['999', 'abc']) {
+      const res = await viewer.get(`/admin/subscribers?list=${list}`);
+      expect(res.statusCode, list).toBe(200);
+      expect(res.body).toMatch(/<select id="f-list" name="list" aria-invalid="true"/);
+      expect(res.body).toMatch(/id="f-list-error">.*Diese Liste gibt es nicht \(mehr\)\./);
+    }
+    const known = await viewer.get(`/admin/subscribers?list=${listId()}`);
+    expect(known.body).not.toContain('f-list-error');
+  });
+
   it('caps the page size at 200 and ignores nonsense parameters', async () => {
     const res = await viewer.get(
       '/admin/subscribers?limit=99999&sort=drop&dir=sideways&after=x&key=%27&status=nope',

@@ -1,7 +1,7 @@
 import type { Profile } from '../../../db/queries/subscribers.js';
 import { many, one, type FormBody } from '../../http/form.js';
 import { isLanguage } from '../../i18n/index.js';
-import { isPlainText } from '../plain-text.js';
+import { hasControlCharacters, isPlainText, plainTextPattern } from '../plain-text.js';
 
 /**
  * The one validator of a subscriber's profile (name, region, roles, topics, language, tracking
@@ -79,7 +79,8 @@ export function validateProfile(
   const errors: FieldProblems<ProfileField> = {};
   const name = (raw.name ?? '').trim();
   // Names are shown in mails and pages (escaped) and may reach headers: no line breaks, no markup.
-  if (!isPlainText(name, PROFILE_LIMITS.name)) {
+  // A control character is refused even where trimming would drop it (a trailing TAB or VT).
+  if (!isPlainText(name, PROFILE_LIMITS.name) || hasControlCharacters(raw.name ?? '')) {
     errors.name = {
       key: 'signup.errors.name',
       message: `name must be plain text of at most ${PROFILE_LIMITS.name} characters`,
@@ -238,7 +239,7 @@ export function isValidEmail(email: string): boolean {
 
 /** The API's JSON schema of the profile fields, from the same limits as the validator. */
 export const profileJsonSchema = {
-  name: { type: 'string', maxLength: PROFILE_LIMITS.name, pattern: '^[^\\r\\n<>]*$' },
+  name: { type: 'string', maxLength: PROFILE_LIMITS.name, pattern: plainTextPattern },
   regionKey: { type: ['string', 'null'], maxLength: PROFILE_LIMITS.key },
   roleKeys: {
     type: 'array',

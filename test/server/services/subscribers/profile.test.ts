@@ -149,8 +149,18 @@ describe("the API's JSON schema", () => {
   });
 
   it("refuses a name exactly when the validator's plain-text rule does", () => {
-    const pattern = new RegExp(profileJsonSchema.name.pattern);
-    for (const name of ['Erika', 'a\rb', 'a\nb', 'a<b', 'a>b', 'Zoë & Ali', ''])
+    const pattern = new RegExp(profileJsonSchema.name.pattern, 'u');
+    const controls = ['\u0000', '\u001b', '\u000b', '\t', '\u007f', '\u0085', '\u2028', '\u202e'];
+    for (const name of [
+      'Erika',
+      'a\rb',
+      'a\nb',
+      'a<b',
+      'a>b',
+      'Zoë & Ali',
+      '',
+      ...controls.map((c) => `a${c}b`),
+    ])
       expect(pattern.test(name), JSON.stringify(name)).toBe(isPlainText(name, 1000));
   });
 });

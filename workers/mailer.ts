@@ -1,8 +1,10 @@
-import nodemailer from 'nodemailer';
 import { UnrecoverableError } from 'bullmq';
+import { domainToASCII } from 'node:url';
+import nodemailer from 'nodemailer';
 
 export interface OutgoingMessage {
   from: string;
+  /** One address (no display name); an internationalised domain may be in Unicode. */
   to: string;
   subject: string;
   html: string;
@@ -28,6 +30,16 @@ export function headerSafe(value: string): string {
   return value.replace(/[\r\n]+/g, ' ').trim();
 }
 
+/**
+ * The recipient as every mail server takes it: an internationalised domain in punycode
+ * (anna@bücher.de → anna@xn--bcher-kva.de). Landpost stores and shows the Unicode form.
+ */
+export function asciiRecipient(address: string): string {
+  const at = address.lastIndexOf('@');
+  const ascii = at > 0 ? domainToASCII(address.slice(at + 1)) : '';
+  return ascii ? `${address.slice(0, at)}@${ascii}` : address;
+}
+
 /** A nodemailer SMTP transport (pooled) from an smtp:// or smtps:// URL. */
 export function createSmtpMailer(smtpUrl: string): Mailer {
   const transport = nodemailer.createTransport(smtpUrl, {
@@ -36,17 +48,16 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
   } as object);
   return {
     async send(message) {
+      const to = asciiRecipient(message.to);
       try {
         const info = await transport.sendMail({
           from: message.from,
-          to: message.to,
+          to,
           subject: headerSafe(message.subject),
           html: message.html,
           text: message.text,
           headers: message.headers,
-          envelope: message.envelopeFrom
-            ? { from: message.envelopeFrom, to: message.to }
-            : undefined,
+          envelope: message.envelopeFrom ? { from: message.envelopeFrom, to } : undefined,
         });
         return {
           messageId: String(info.messageId ?? ''),

@@ -1,4 +1,18 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableName,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../client.js';
 import {
   consentEvents,
@@ -190,6 +204,13 @@ export interface ExportRow {
 }
 
 /**
+ * A column as "table"."column". Drizzle writes the columns of a one-table select bare, and
+ * inside a subquery a bare "id" names the inner table's column, not the subscriber's.
+ */
+const c = (column: SQLiteColumn) =>
+  sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
+
+/**
  * The filtered subscribers in id order, a chunk at a time (the CSV export streams these).
  * Roles, topics and active lists come joined with "; ".
  */
@@ -208,17 +229,17 @@ export function exportChunk(
       status: subscribers.status,
       region: sql<
         string | null
-      >`(select ${regions.name} from ${regions} where ${regions.key} = ${subscribers.regionKey})`,
+      >`(select ${c(regions.name)} from ${regions} where ${c(regions.key)} = ${c(subscribers.regionKey)})`,
       roles: sql<
         string | null
-      >`(select group_concat(${subscriberRoles.roleKey}, '; ') from ${subscriberRoles} where ${subscriberRoles.subscriberId} = ${subscribers.id})`,
+      >`(select group_concat(${c(subscriberRoles.roleKey)}, '; ') from ${subscriberRoles} where ${c(subscriberRoles.subscriberId)} = ${c(subscribers.id)})`,
       topics: sql<
         string | null
-      >`(select group_concat(${subscriberTopics.topicKey}, '; ') from ${subscriberTopics} where ${subscriberTopics.subscriberId} = ${subscribers.id})`,
+      >`(select group_concat(${c(subscriberTopics.topicKey)}, '; ') from ${subscriberTopics} where ${c(subscriberTopics.subscriberId)} = ${c(subscribers.id)})`,
       language: subscribers.language,
       lists: sql<
         string | null
-      >`(select group_concat(${lists.name}, '; ') from ${subscriptions} join ${lists} on ${lists.id} = ${subscriptions.listId} where ${subscriptions.subscriberId} = ${subscribers.id} and ${subscriptions.status} in ('unconfirmed', 'confirmed'))`,
+      >`(select group_concat(${c(lists.name)}, '; ') from ${subscriptions} join ${lists} on ${c(lists.id)} = ${c(subscriptions.listId)} where ${c(subscriptions.subscriberId)} = ${c(subscribers.id)} and ${c(subscriptions.status)} in ('unconfirmed', 'confirmed'))`,
       createdAt: subscribers.createdAt,
       confirmedAt: subscribers.confirmedAt,
     })

@@ -1,10 +1,13 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
 /** One message as it arrived at the sink. */
 export interface ReceivedMail {
   envelopeFrom: string;
+  /** RCPT TO as smtp-server reports it: an internationalised domain turned into Unicode. */
   envelopeTo: string[];
+  /** RCPT TO exactly as the client wrote it on the wire (a domain in punycode stays so). */
+  rcptToSent: string[];
   /** The whole message as sent, CRLF line endings kept. */
   raw: string;
   /** The literal header block (folded lines kept), without the blank line after it. */
@@ -62,10 +65,28 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     return Object.assign(new Error(failure.message), { responseCode: failure.code });
   };
 
+  // The client's MAIL and RCPT commands per connection, read from the server's debug log.
+  const rcptSent = new Map<string, string[]>();
+  const quiet = () => {};
+  const commandLog: SMTPServerOptions['logger'] = {
+    level: quiet,
+    debug(entry: { tnx?: string; cid?: string; command?: string }, _message: string, line = '') {
+      if (entry.tnx !== 'command' || !entry.cid) return;
+      if (entry.command === 'MAIL') rcptSent.set(entry.cid, []);
+      const to = /^RCPT TO:\s*<([^>]*)>/i.exec(line)?.[1];
+      if (entry.command === 'RCPT' && to !== undefined) rcptSent.get(entry.cid)?.push(to);
+    },
+    trace: quiet,
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+    fatal: quiet,
+  };
+
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
+    logger: commandLog,
     // Pooled clients may keep a connection open; do not wait 30 s for them on close().
     closeTimeout: 500,
     onRcptTo(_address, _session, callback) {
@@ -77,7 +98,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('end', () => {
         const failure = takeFailure('data');
         if (failure) return callback(failure);
-        record(Buffer.concat(chunks), session)
+        record(Buffer.concat(chunks), session, [...(rcptSent.get(session.id) ?? [])])
           .then((mail) => {
             // Recorded before the 250 goes out: once a send resolves, the message is here.
             messages.push(mail);
@@ -154,7 +175,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   };
 }
 
-async function record(raw: Buffer, session: SMTPServerSession): Promise<ReceivedMail> {
+async function record(
+  raw: Buffer,
+  session: SMTPServerSession,
+  rcptToSent: string[],
+): Promise<ReceivedMail> {
   const parsed = await simpleParser(raw);
   const text = raw.toString('utf8');
   const end = text.indexOf('\r\n\r\n');
@@ -162,6 +187,7 @@ async function record(raw: Buffer, session: SMTPServerSession): Promise<Received
   return {
     envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
     envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+    rcptToSent,
     raw: text,
     rawHeaders,
     headers: parseHeaderBlock(rawHeaders),

@@ -58,6 +58,69 @@ describe('GET /api/v1/subscribers', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: 'Bad Request', statusCode: 400 });
   });
+
+  it('refuses a cursor that is not one it gave out with a 400 naming after', async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const bad = [
+      cursor({ key: { a: 1 }, id: 1 }),
+      cursor({ key: true, id: 1 }),
+      cursor({ id: 5 }),
+      cursor({ key: 'yesterday', id: 1 }),
+      cursor({ key: 1.5, id: 1 }),
+      cursor({ key: Date.now(), id: '1' }),
+      cursor({ key: Date.now(), id: -1 }),
+      cursor({ key: null, id: 1 }),
+      cursor([1, 2]),
+      cursor(null),
+      cursor('x'),
+      Buffer.from('{"key":1,').toString('base64url'),
+      'garbage!',
+      '%00',
+    ];
+    for (const after of bad) {
+      const res = await api('GET', `/subscribers?after=${after}`, viewer);
+      expect(res.statusCode, after).toBe(400);
+      expect(res.json(), after).toMatchObject({
+        error: 'Bad Request',
+        message: 'after is not a cursor this API gave out (use next from a previous page)',
+      });
+    }
+    const first = (await api('GET', '/subscribers?limit=1', viewer)).json<{ next: string }>();
+    expect((await api('GET', `/subscribers?after=${first.next}`, viewer)).statusCode).toBe(200);
+  });
+
+  it('refuses unknown and non-numeric list ids with a 400 naming list', async () => {
+    const [{ id }] = sql<{ id: number }>('select id from lists order by id limit 1') as [
+      { id: number },
+    ];
+    for (const [list, message] of [
+      ['999', 'unknown list 999'],
+      ['abc', 'unknown list abc'],
+      [`${id},1.5`, 'unknown list 1.5'],
+      [`${id},0x1`, 'unknown list 0x1'],
+    ]) {
+      const res = await api('GET', `/subscribers?list=${list}`, viewer);
+      expect(res.statusCode, list).toBe(400);
+      expect(res.json(), list).toMatchObject({ error: 'Bad Request', message });
+    }
+    const fine = await api('GET', `/subscribers?list=${id}`, viewer);
+    expect(fine.statusCode).toBe(200);
+  });
+
+  it('refuses control characters in the search with a 400 naming q', async () => {
+    for (const q of ['%00%00%00', 'harz%00', '%1B%1B%1B', 'ha%0Arz', '%E2%80%AEharz']) {
+      const res = await api('GET', `/subscribers?q=${q}`, viewer);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json(), q).toMatchObject({
+        error: 'Bad Request',
+        message: 'q must not contain control characters',
+        statusCode: 400,
+      });
+    }
+    const fine = await api('GET', '/subscribers?q=harz', viewer);
+    expect(fine.statusCode).toBe(200);
+    expect(fine.json<{ total: number }>().total).toBe(3);
+  });
 });
 
 describe('POST /api/v1/subscribers', () => {

@@ -94,4 +94,15 @@ describe('createSmtpMailer', () => {
     const mail = await sink.waitFor((m) => m.subject === 'Landpost Nr. 1');
     expect(mail.envelopeTo).toEqual(['erika@example.org']);
   });
+
+  it('sends to an internationalised domain in punycode, header and envelope alike', async () => {
+    for (const envelopeFrom of [undefined, 'bounces+7@landpost.test']) {
+      const sent = await mailer.send({ ...message, to: 'anna@bücher.de', envelopeFrom });
+      expect(sent.accepted).toEqual(['anna@xn--bcher-kva.de']);
+      const mail = await sink.waitFor((m) => m.rcptToSent.length > 0);
+      expect(mail.rcptToSent).toEqual(['anna@xn--bcher-kva.de']);
+      expect(mail.headers.get('to')).toBe('anna@xn--bcher-kva.de');
+      sink.clear();
+    }
+  });
 });

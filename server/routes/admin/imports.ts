@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   MAPPING_CHOICES,
@@ -9,6 +8,7 @@ import {
   type ImportField,
 } from '../../services/imports/index.js';
 import { field, type FormBody } from '../../http/form.js';
+import { acceptMultipart, MalformedMultipartError, readMultipart } from '../../http/multipart.js';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
@@ -17,7 +17,7 @@ export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
  * report, then choose the mode and start the background job; the page shows its progress.
  */
 export default async function importRoutes(app: FastifyInstance) {
-  await app.register(multipart, {
+  await acceptMultipart(app, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
   });
   const service = app.services.imports;
@@ -53,17 +53,22 @@ export default async function importRoutes(app: FastifyInstance) {
     const fail = (key: string, vars?: Record<string, string | number>, status = 400) =>
       indexPage(request, reply, { file: request.at(`imports.errors.${key}`, vars) }, status);
     if (!request.isMultipart()) return fail('noFile');
-    const file = await request.file();
-    if (!file || !file.filename) return fail('noFile');
-    let bytes: Buffer;
+    let upload: { fileName: string; bytes: Buffer } | undefined;
     try {
-      bytes = await file.toBuffer();
+      upload = await readMultipart(async () => {
+        const file = await request.file();
+        return file?.filename
+          ? { fileName: file.filename, bytes: await file.toBuffer() }
+          : undefined;
+      });
     } catch (err) {
       if (err instanceof app.multipartErrors.RequestFileTooLargeError)
         return fail('tooLarge', { mb: MAX_UPLOAD_BYTES / 1024 / 1024 }, 413);
+      if (err instanceof MalformedMultipartError) return fail('unreadable');
       throw err;
     }
-    const created = service.create({ fileName: file.filename, bytes }, request.actor!);
+    if (!upload) return fail('noFile');
+    const created = service.create(upload, request.actor!);
     if (!created.ok)
       return fail(created.error.code, { line: created.error.line ?? '?', max: MAX_ROWS });
     return reply.redirect(`/admin/imports/${created.import.id}/mapping`, 303);

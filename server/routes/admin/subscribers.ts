@@ -4,6 +4,8 @@ import { field, many, one, origin, type FormBody } from '../../http/form.js';
 import { languages, translator } from '../../i18n/index.js';
 import { DAY_MS } from '../../infra/security.js';
 import {
+  checkCursor,
+  checkSearch,
   fieldMessages,
   profileFromForm,
   profileValues,
@@ -13,6 +15,7 @@ import {
   type FieldProblems,
   type SortDirection,
   type SubscriberFilter,
+  type SubscriberService,
   type SubscriberSort,
   type SubscriberStatus,
 } from '../../services/subscribers/index.js';
@@ -63,13 +66,22 @@ interface ListQuery {
   errors: Record<string, string>;
 }
 
-/** Read the filter form (GET) — unknown values are ignored, bad dates get a message. */
-function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
+/**
+ * Read the filter form (GET): unknown statuses, regions … are ignored; a bad search, list or
+ * date gets a message; a cursor that is not one the list made shows the first page.
+ */
+function readListQuery(
+  query: Query,
+  at: FastifyRequest['at'],
+  checkLists: SubscriberService['lookup']['checkLists'],
+): ListQuery {
   const values: Record<string, string> = {};
   for (const name of FILTER_FIELDS) values[name] = one(query[name]).slice(0, 200);
   const errors: Record<string, string> = {};
   const filter: SubscriberFilter = {};
-  if (values.q!.trim()) filter.q = values.q!.trim();
+  const search = checkSearch(values.q);
+  if (search.error) errors.q = at(search.error.key);
+  else if (search.q) filter.q = search.q;
   const status = upTo50(query.status).filter((s): s is SubscriberStatus =>
     (subscriberStatuses as readonly string[]).includes(s),
   );
@@ -78,8 +90,9 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
   if (upTo50(query.role).length) filter.roles = upTo50(query.role);
   if (upTo50(query.topic).length) filter.topics = upTo50(query.topic);
   if (upTo50(query.language).length) filter.languages = upTo50(query.language);
-  const listIds = upTo50(query.list).map(Number).filter(Number.isInteger);
-  if (listIds.length) filter.lists = listIds;
+  const lists = checkLists(upTo50(query.list));
+  if (lists.error) errors.list = at(lists.error.key);
+  else if (lists.lists.length) filter.lists = lists.lists;
   const dates = [
     ['created_from', 'createdFrom', false],
     ['created_to', 'createdTo', true],
@@ -103,12 +116,11 @@ function readListQuery(query: Query, at: FastifyRequest['at']): ListQuery {
   values.sort = sort;
   values.dir = direction;
   let after: Cursor | undefined;
-  const afterId = Number(one(query.after));
-  if (Number.isInteger(afterId) && afterId > 0) {
+  if (one(query.after)) {
     const key = one(query.key);
-    if (sort === 'email') after = { key, id: afterId };
-    else if (sort === 'confirmed' && key === '') after = { key: null, id: afterId };
-    else if (/^\d+$/.test(key)) after = { key: Number(key), id: afterId };
+    const given =
+      sort === 'email' ? key : key === '' ? null : /^\d+$/.test(key) ? Number(key) : key;
+    after = checkCursor(sort, { key: given, id: Number(one(query.after)) });
   }
   return { filter, sort, direction, limit, after, values, errors };
 }
@@ -163,9 +175,13 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     return lookup.find(Number(id));
   };
 
-  app.get('/subscribers', async (request, reply) => {
-    const query = request.query as Query;
-    const list = readListQuery(query, request.at);
+  const listPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    query: Query,
+    list: ListQuery,
+    status = 200,
+  ) => {
     const page = lookup.page({
       filter: list.filter,
       sort: list.sort,
@@ -175,39 +191,56 @@ export default async function subscriberRoutes(app: FastifyInstance) {
     });
     const c = choices(request);
     const regionNames = new Map(c.regions.map((r) => [r.key, r.name]));
-    return reply.adminPage('subscribers/list', {
-      title: request.at('subscribers.title'),
-      choices: c,
-      statuses: subscriberStatuses,
-      sorts: subscriberSorts,
-      values: list.values,
-      selected: {
-        status: upTo50(query.status),
-        region: upTo50(query.region),
-        role: upTo50(query.role),
-        topic: upTo50(query.topic),
-        language: upTo50(query.language),
-        list: upTo50(query.list),
+    return reply.adminPage(
+      'subscribers/list',
+      {
+        title: request.at('subscribers.title'),
+        choices: c,
+        statuses: subscriberStatuses,
+        sorts: subscriberSorts,
+        values: list.values,
+        selected: {
+          status: upTo50(query.status),
+          region: upTo50(query.region),
+          role: upTo50(query.role),
+          topic: upTo50(query.topic),
+          language: upTo50(query.language),
+          list: upTo50(query.list),
+        },
+        errors: list.errors,
+        total: page.total,
+        rows: page.rows.map((r) => ({
+          ...r,
+          region: r.regionKey ? (regionNames.get(r.regionKey) ?? r.regionKey) : '',
+        })),
+        nextUrl: page.next
+          ? `/admin/subscribers?${filterQuery(list.values, query, {
+              key: page.next.key === null ? '' : String(page.next.key),
+              after: String(page.next.id),
+            })}`
+          : undefined,
+        firstUrl: list.after ? `/admin/subscribers?${filterQuery(list.values, query)}` : undefined,
+        exportUrl: `/admin/subscribers/export.csv?${filterQuery(list.values, query)}`,
       },
-      errors: list.errors,
-      total: page.total,
-      rows: page.rows.map((r) => ({
-        ...r,
-        region: r.regionKey ? (regionNames.get(r.regionKey) ?? r.regionKey) : '',
-      })),
-      nextUrl: page.next
-        ? `/admin/subscribers?${filterQuery(list.values, query, {
-            key: page.next.key === null ? '' : String(page.next.key),
-            after: String(page.next.id),
-          })}`
-        : undefined,
-      firstUrl: list.after ? `/admin/subscribers?${filterQuery(list.values, query)}` : undefined,
-      exportUrl: `/admin/subscribers/export.csv?${filterQuery(list.values, query)}`,
-    });
+      status,
+    );
+  };
+
+  app.get('/subscribers', async (request, reply) => {
+    const query = request.query as Query;
+    return listPage(
+      request,
+      reply,
+      query,
+      readListQuery(query, request.at, (ids) => lookup.checkLists(ids)),
+    );
   });
 
   app.get('/subscribers/export.csv', editor, async (request, reply) => {
-    const list = readListQuery(request.query as Query, request.at);
+    const query = request.query as Query;
+    const list = readListQuery(query, request.at, (ids) => lookup.checkLists(ids));
+    // Leaving out a field with a mistake would export more people than asked for.
+    if (Object.keys(list.errors).length) return listPage(request, reply, query, list, 400);
     const rows = exports.subscriberCsv(request.actor!, list.filter);
     return sendCsv(reply, `subscribers-${today()}.csv`, rows);
   });

@@ -1,6 +1,6 @@
-import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { field, requestMeta, type FormBody } from '../../http/form.js';
+import { acceptMultipart } from '../../http/multipart.js';
 
 /**
  * Unsubscribe by signed link. GET shows a button; POST unsubscribes — both the button and the
@@ -8,8 +8,8 @@ import { field, requestMeta, type FormBody } from '../../http/form.js';
  */
 export default async function unsubscribeRoutes(app: FastifyInstance) {
   // RFC 8058 recommends multipart/form-data for the one-click POST: its few fields become the body.
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
+  await acceptMultipart(app, {
+    fields: true,
     limits: { files: 0, fields: 10, fieldSize: 1024, parts: 10 },
   });
 

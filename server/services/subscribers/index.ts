@@ -48,6 +48,6 @@ export type {
   SubscriberWithProfile,
 } from '../../../db/queries/subscribers.js';
 export type { AddInput, AddResult, Origin, UpdateInput, UpdateResult } from './manage.js';
-export type { PageQuery } from './lookup.js';
+export { checkCursor, checkSearch, type PageQuery } from './lookup.js';
 export type { Confirmation, ConfirmLink, SignUpOutcome } from './signup.js';
 export * from './profile.js';

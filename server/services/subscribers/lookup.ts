@@ -5,7 +5,8 @@ import * as admin from '../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { SubscriberWithProfile } from '../../../db/queries/subscribers.js';
 import type { ServiceContext } from '../context.js';
-import { normaliseEmail } from './profile.js';
+import { hasControlCharacters } from '../plain-text.js';
+import { normaliseEmail, type Problem } from './profile.js';
 
 export interface PageQuery {
   filter: SubscriberFilter;
@@ -13,6 +14,37 @@ export interface PageQuery {
   direction: admin.SortDirection;
   after?: admin.Cursor;
   limit: number;
+}
+
+/**
+ * A search term as typed, trimmed (empty: no search). Control characters are refused: nobody
+ * types them, and a NUL cannot be part of a full-text query.
+ */
+export function checkSearch(raw: string | undefined): { q?: string; error?: Problem } {
+  const q = raw?.trim();
+  if (!q) return {};
+  if (hasControlCharacters(q)) {
+    return {
+      error: { key: 'subscribers.searchInvalid', message: 'q must not contain control characters' },
+    };
+  }
+  return { q };
+}
+
+/**
+ * A cursor as a client sent it back, if it has the shape of one this service gave out for the
+ * sort: a positive integer id, and a key of the sort's type (an address; a time in
+ * milliseconds; for the confirmation time also null, "not confirmed").
+ */
+export function checkCursor(sort: admin.SubscriberSort, value: unknown): admin.Cursor | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { key, id, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length || !Number.isSafeInteger(id) || (id as number) < 1) return undefined;
+  const fits =
+    sort === 'email'
+      ? typeof key === 'string' && key !== ''
+      : Number.isSafeInteger(key) || (sort === 'confirmed' && key === null);
+  return fits ? { key: key as admin.Cursor['key'], id: id as number } : undefined;
 }
 
 /** Finding and reading subscribers: the admin list and detail page, the API's reads. */
@@ -25,7 +57,9 @@ export class SubscriberLookup {
 
   /** One page of the filtered list (keyset-paginated) and how many match in all. */
   page(query: PageQuery): { rows: admin.SubscriberRow[]; next?: admin.Cursor; total: number } {
-    const page = admin.listSubscribers(query, this.db);
+    // Routes answer a bad cursor themselves; one that slips through still never reaches SQL.
+    const after = query.after && checkCursor(query.sort, query.after);
+    const page = admin.listSubscribers({ ...query, after }, this.db);
     return { ...page, total: countWhere(filterWhere(query.filter), this.db) };
   }
 
@@ -41,6 +75,22 @@ export class SubscriberLookup {
       this.db,
     );
     return { items, next, total };
+  }
+
+  /** List ids of a filter as given (text): each must name a list; unknown ones are a problem. */
+  checkLists(given: readonly string[]): { lists: number[]; error?: Problem } {
+    const known = new Set(admin.allLists(this.db).map((l) => l.id));
+    const unknown = given.filter((id) => !/^[1-9]\d{0,15}$/.test(id) || !known.has(Number(id)));
+    if (unknown.length) {
+      return {
+        lists: [],
+        error: {
+          key: 'subscribers.listUnknown',
+          message: unknown.map((id) => `unknown list ${id}`).join('; '),
+        },
+      };
+    }
+    return { lists: [...new Set(given.map(Number))] };
   }
 
   find(id: number): subscribers.Subscriber | undefined {

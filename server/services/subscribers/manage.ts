@@ -93,6 +93,8 @@ export class SubscriberManagement {
       });
       const errors: FieldProblems<AddField> = { ...check.errors };
       adminListMessage(errors);
+      if (errors.email?.key === 'signup.errors.emailUnicodeLocal')
+        errors.email = { ...errors.email, key: 'subscribers.emailUnicodeLocal' };
       const { mode, event = '', eventDate = '' } = input.consent;
       if (mode !== 'mail' && mode !== 'paper') {
         errors.method = {

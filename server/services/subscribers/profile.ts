@@ -1,7 +1,8 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import type { Profile } from '../../../db/queries/subscribers.js';
 import { many, one, type FormBody } from '../../http/form.js';
 import { isLanguage } from '../../i18n/index.js';
-import { isPlainText } from '../plain-text.js';
+import { hasControlCharacters, isPlainText, plainTextPattern } from '../plain-text.js';
 
 /**
  * The one validator of a subscriber's profile (name, region, roles, topics, language, tracking
@@ -79,7 +80,8 @@ export function validateProfile(
   const errors: FieldProblems<ProfileField> = {};
   const name = (raw.name ?? '').trim();
   // Names are shown in mails and pages (escaped) and may reach headers: no line breaks, no markup.
-  if (!isPlainText(name, PROFILE_LIMITS.name)) {
+  // A control character is refused even where trimming would drop it (a trailing TAB or VT).
+  if (!isPlainText(name, PROFILE_LIMITS.name) || hasControlCharacters(raw.name ?? '')) {
     errors.name = {
       key: 'signup.errors.name',
       message: `name must be plain text of at most ${PROFILE_LIMITS.name} characters`,
@@ -161,12 +163,23 @@ export function checkEmail(raw: string): { email: string; error?: Problem } {
       },
     };
   }
-  if (!isValidEmail(email))
+  if (isValidEmail(email)) return { email };
+  const at = email.lastIndexOf('@');
+  // Mail to a non-ASCII local part needs SMTPUTF8 all the way; a Unicode domain does not.
+  if (/\P{ASCII}/u.test(email.slice(0, at)) && isValidEmail(`x@${email.slice(at + 1)}`)) {
     return {
       email,
-      error: { key: 'signup.errors.email', message: 'email is not a valid address' },
+      error: {
+        key: 'signup.errors.emailUnicodeLocal',
+        message:
+          'email has characters other than ASCII before the @: such an address cannot be delivered yet',
+      },
     };
-  return { email };
+  }
+  return {
+    email,
+    error: { key: 'signup.errors.email', message: 'email is not a valid address' },
+  };
 }
 
 /** The profile fields of a posted form (names as the forms use them). */
@@ -219,27 +232,53 @@ export function fieldMessages(
   return Object.fromEntries(Object.entries(errors).map(([f, p]) => [f, translate(p!.key)]));
 }
 
-/** Addresses are compared case-insensitively; stored trimmed and lower-cased. */
+/**
+ * The one form of an address that is stored and compared: trimmed, lower-cased, NFC, and an
+ * internationalised domain in Unicode (a domain given as xn--… too), so each person is one row.
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+  const address = email.trim().toLowerCase().normalize('NFC');
+  const at = address.lastIndexOf('@');
+  const ascii = at > 0 ? asciiDomain(address.slice(at + 1)) : undefined;
+  return ascii ? `${address.slice(0, at)}@${domainToUnicode(ascii)}` : address;
 }
 
-/** A pragmatic address check (what mail servers accept), plus the RFC length limits. */
+const LOCAL_PART = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$/;
+const HOST_NAME =
+  /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/**
+ * A domain (ASCII or Unicode) as its punycode host name, or undefined when it is none. Only
+ * letters, digits, hyphens and dots may come in: the URL parser behind `domainToASCII` would
+ * also decode "%41" or read an IP address.
+ */
+function asciiDomain(domain: string): string | undefined {
+  if (!/^[\p{L}\p{M}\p{N}.-]+$/u.test(domain)) return undefined;
+  const ascii = domainToASCII(domain);
+  return HOST_NAME.test(ascii) ? ascii : undefined;
+}
+
+/**
+ * A pragmatic address check (what mail servers accept), plus the RFC length limits: an ASCII
+ * local part, and a domain that may be internationalised (checked in its punycode form).
+ */
 export function isValidEmail(email: string): boolean {
   if (email.length > PROFILE_LIMITS.email) return false;
-  const local = email.split('@')[0]!;
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at);
+  const ascii = at > 0 ? asciiDomain(email.slice(at + 1)) : undefined;
   return (
-    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
-      email,
-    ) &&
+    ascii !== undefined &&
+    LOCAL_PART.test(local) &&
     !local.startsWith('.') &&
-    local.length <= PROFILE_LIMITS.emailLocalPart
+    local.length <= PROFILE_LIMITS.emailLocalPart &&
+    local.length + 1 + ascii.length <= PROFILE_LIMITS.email
   );
 }
 
 /** The API's JSON schema of the profile fields, from the same limits as the validator. */
 export const profileJsonSchema = {
-  name: { type: 'string', maxLength: PROFILE_LIMITS.name, pattern: '^[^\\r\\n<>]*$' },
+  name: { type: 'string', maxLength: PROFILE_LIMITS.name, pattern: plainTextPattern },
   regionKey: { type: ['string', 'null'], maxLength: PROFILE_LIMITS.key },
   roleKeys: {
     type: 'array',

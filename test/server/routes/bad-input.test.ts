@@ -3,7 +3,7 @@
  * answer, nothing is stored that should not be, and no mail goes out twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { linkFrom, startTestApp, type TestApp } from '../../helpers/app.js';
 import {
   FORM,
   HTML,
@@ -12,6 +12,7 @@ import {
   eventually,
   formBody,
   mailsTo,
+  pathOf,
   pause,
   postSignup,
   rows,
@@ -346,5 +347,36 @@ describe('forms posted in odd ways', () => {
     });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
+  });
+});
+
+describe('a malformed multipart body on the unsubscribe link', () => {
+  it('is a 400, and the person stays subscribed', async () => {
+    const email = 'broken.multipart@example.org';
+    const { subscriber, welcome } = await signUpAndConfirm(t, email);
+    const url = pathOf(linkFrom(welcome.text, '/u/'));
+    const bodies: [string, string, string | Buffer][] = [
+      ['no boundary', 'multipart/form-data', 'List-Unsubscribe=One-Click'],
+      [
+        'cut off after a part header',
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n',
+      ],
+      ['one NUL byte', 'multipart/form-data; boundary=x', Buffer.from([0])],
+    ];
+    for (const [what, type, payload] of bodies) {
+      for (const accept of ['text/html', '*/*']) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': type, accept },
+          payload,
+        });
+        expect(res.statusCode, `${what} (${accept})`).toBe(400);
+        expect(res.body, what).toContain('Die Anfrage war fehlerhaft.');
+      }
+    }
+    expect(subscriberByEmail(t, email)).toMatchObject({ status: 'confirmed' });
+    expect(consentEvents(t, subscriber.id).map((e) => e.kind)).not.toContain('unsubscribed');
   });
 });

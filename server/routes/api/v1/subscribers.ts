@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { origin } from '../../../http/form.js';
 import {
+  checkCursor,
+  checkSearch,
   problemMessage,
   profileJsonSchema,
   subscriberStatuses,
@@ -55,15 +57,15 @@ const notFound = (reply: FastifyReply) =>
 
 /** Cursor of the next page: opaque to clients. */
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(s: string | undefined): Cursor | undefined {
-  if (!s) return undefined;
+/** A cursor given back; undefined when it is not one this API gave out. */
+function decodeCursor(s: string): Cursor | undefined {
   try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
-    return Number.isInteger(c.id) ? c : undefined;
+    return checkCursor(SORT, JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
   } catch {
     return undefined;
   }
 }
+const SORT = 'created' as const;
 
 /** Subscribers in the API: find, list, create, change, erase. */
 export default async function subscriberApi(app: FastifyInstance) {
@@ -81,7 +83,7 @@ export default async function subscriberApi(app: FastifyInstance) {
       schema: {
         summary: 'List subscribers (filtered, keyset-paginated) or find one by e-mail address',
         description:
-          'Filters take comma-separated values. `next` is the cursor for the following page (pass it as `after`).',
+          'Filters take comma-separated values; an unknown list id is a 400. `next` is the cursor for the following page (pass it as `after`); a cursor the API did not give out is a 400.',
         querystring: {
           type: 'object',
           properties: {
@@ -118,23 +120,33 @@ export default async function subscriberApi(app: FastifyInstance) {
         const found = lookup.findByEmail(q.email);
         return { items: found ? [present(found)] : [], total: found ? 1 : 0, next: null };
       }
+      const search = checkSearch(q.q);
+      if (search.error) return badRequest(reply, search.error.message);
       const status = csv(q.status);
       if (status?.some((s) => !(subscriberStatuses as readonly string[]).includes(s)))
         return badRequest(reply, `status must be one of ${subscriberStatuses.join(', ')}`);
+      const lists = q.list === undefined ? undefined : lookup.checkLists(csv(q.list) ?? []);
+      if (lists?.error) return badRequest(reply, lists.error.message);
+      const after = q.after === undefined ? undefined : decodeCursor(q.after);
+      if (q.after !== undefined && !after)
+        return badRequest(
+          reply,
+          'after is not a cursor this API gave out (use next from a previous page)',
+        );
       const filter: SubscriberFilter = {
-        q: q.q,
+        q: search.q,
         status: status as SubscriberStatus[] | undefined,
         regions: csv(q.region),
         roles: csv(q.role),
         topics: csv(q.topic),
         languages: csv(q.language),
-        lists: csv(q.list)?.map(Number).filter(Number.isInteger),
+        lists: lists?.lists.length ? lists.lists : undefined,
       };
       const page = lookup.profilePage({
         filter,
-        sort: 'created',
+        sort: SORT,
         direction: 'desc',
-        after: decodeCursor(q.after),
+        after,
         limit: q.limit ?? 50,
       });
       return {

@@ -324,3 +324,30 @@ describe('CSV import in the admin UI', () => {
     expect(readdirSync(join(t.config.dataDir, 'imports')).length).toBeGreaterThan(0);
   });
 });
+
+describe('a malformed upload', () => {
+  it('is a 400 with the message next to the file field, and nothing is stored', async () => {
+    const before = importCount();
+    const part = '--x\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n';
+    const bodies: [string, string, string | Buffer][] = [
+      ['no boundary', 'multipart/form-data', 'email\na@example.org\n'],
+      ['cut off after a part header', 'multipart/form-data; boundary=x', part],
+      ['cut off inside the file', 'multipart/form-data; boundary=x', `${part}email\na@example.org`],
+      ['one NUL byte', 'multipart/form-data; boundary=x', Buffer.from([0])],
+    ];
+    for (const [what, type, payload] of bodies) {
+      await editor.get('/admin/imports');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/admin/imports?_csrf=${encodeURIComponent(editor.csrf)}`,
+        headers: { cookie: editor.jar.header(), accept: 'text/html', 'content-type': type },
+        payload,
+      });
+      expect(res.statusCode, what).toBe(400);
+      expect(res.body, what).toMatch(
+        /id="file-error">.*Die Datei kam nicht vollständig an\. Bitte laden Sie sie noch einmal hoch\./,
+      );
+    }
+    expect(importCount()).toBe(before);
+  });
+});

@@ -112,6 +112,33 @@ describe('subscriber list', () => {
     expect(idsOnPage(byEmail.body)).toEqual([harzStaff]);
   });
 
+  it('a search with control characters: the list, with a message next to the search field', async () => {
+    for (const q of ['%00%00%00', 'zora%00', '%1B%1B%1B']) {
+      const res = await viewer.get(`/admin/subscribers?q=${q}`);
+      expect(res.statusCode, q).toBe(200);
+      expect(res.body).toMatch(
+        /<input id="q" name="q" type="search" value="[^"]*" aria-invalid="true" aria-describedby="q-error">/,
+      );
+      expect(res.body).toMatch(
+        /id="q-error">.*Der Suchbegriff darf keine Steuerzeichen enthalten\./,
+      );
+    }
+    const found = await viewer.get('/admin/subscribers?q=zora');
+    expect(found.body).not.toContain('q-error');
+  });
+
+  it('exports nothing for a filter with errors: the list with the messages instead', async () => {
+    for (const q of ['q=%00%00%00', 'created_from=31.12.2026']) {
+      const res = await editor.get(`/admin/subscribers/export.csv?${q}`);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('aria-invalid="true"');
+    }
+    expect(
+      sql("select id from audit_log where action = 'export' and entity = 'subscribers'"),
+    ).toEqual([]);
+  });
+
   it('pages with a cursor: every subscriber once, in order, for each sort', async () => {
     // Ties on the sort key (same creation time, same confirmation time, unconfirmed ones).
     const tie = Date.UTC(2026, 1, 1);
@@ -149,6 +176,47 @@ describe('subscriber list', () => {
       }
       expect(seen, params).toEqual(ids);
     }
+  });
+
+  it('a tampered cursor shows the first page', async () => {
+    const anySort = [
+      'after=99999999999999999999&key=1',
+      'after=-1&key=1',
+      'after=1.5&key=1',
+      'after=abc&key=1',
+    ];
+    const numberKey = [
+      'after=1&key=%7B%22a%22%3A1%7D',
+      'after=1&key=true',
+      'after=1&key=1.5',
+      'after=1&key=99999999999999999999999',
+    ];
+    const tampered: Record<string, string[]> = {
+      // Without a key: for the confirmation time that is "not confirmed", a real cursor.
+      created: [...anySort, ...numberKey, 'after=5'],
+      confirmed: [...anySort, ...numberKey],
+      email: [...anySort, 'after=5'],
+    };
+    for (const [sort, cursors] of Object.entries(tampered)) {
+      const first = idsOnPage((await viewer.get(`/admin/subscribers?sort=${sort}&limit=3`)).body);
+      expect(first).toHaveLength(3);
+      for (const cursor of cursors) {
+        const res = await viewer.get(`/admin/subscribers?sort=${sort}&limit=3&${cursor}`);
+        expect(res.statusCode, `${sort} ${cursor}`).toBe(200);
+        expect(idsOnPage(res.body), `${sort} ${cursor}`).toEqual(first);
+      }
+    }
+  });
+
+  it('a list id that does not exist: a message next to the list filter', async () => {
+    for (const list of ['999', 'abc']) {
+      const res = await viewer.get(`/admin/subscribers?list=${list}`);
+      expect(res.statusCode, list).toBe(200);
+      expect(res.body).toMatch(/<select id="f-list" name="list" aria-invalid="true"/);
+      expect(res.body).toMatch(/id="f-list-error">.*Diese Liste gibt es nicht \(mehr\)\./);
+    }
+    const known = await viewer.get(`/admin/subscribers?list=${listId()}`);
+    expect(known.body).not.toContain('f-list-error');
   });
 
   it('caps the page size at 200 and ignores nonsense parameters', async () => {

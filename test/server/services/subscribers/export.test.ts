@@ -105,3 +105,119 @@ describe('exports', () => {
     expect(t.service.exports.personData(t.editor, 999_999)).toBeUndefined();
   });
 });
+
+describe('the subscriber CSV, column by column', () => {
+  let f: ServiceTest;
+
+  beforeAll(async () => {
+    f = await startServiceTest();
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  /** Each cell as the database holds it: names for region and lists, "; "-joined sets sorted. */
+  function expectedRows(): string[][] {
+    const people = f.sql<{
+      id: number;
+      email: string;
+      name: string;
+      status: string;
+      region: string | null;
+      language: string;
+      created_at: number;
+      confirmed_at: number | null;
+    }>(
+      `select s.id, s.email, s.name, s.status, r.name as region, s.language, s.created_at, s.confirmed_at
+       from subscribers s left join regions r on r.key = s.region_key order by s.id`,
+    );
+    const set = (query: string, id: number) =>
+      f
+        .sql<{ v: string }>(query, id)
+        .map((x) => x.v)
+        .sort()
+        .join('; ');
+    return people.map((p) => [
+      p.email,
+      p.name,
+      p.status,
+      p.region ?? '',
+      set('select role_key as v from subscriber_roles where subscriber_id = ?', p.id),
+      set('select topic_key as v from subscriber_topics where subscriber_id = ?', p.id),
+      p.language,
+      set(
+        `select l.name as v from subscriptions s join lists l on l.id = s.list_id
+         where s.subscriber_id = ? and s.status in ('unconfirmed', 'confirmed')`,
+        p.id,
+      ),
+      new Date(p.created_at).toISOString(),
+      p.confirmed_at ? new Date(p.confirmed_at).toISOString() : '',
+    ]);
+  }
+
+  /** The export's cells, with the "; "-joined sets sorted (their order is not promised). */
+  async function exportedRows(): Promise<string[][]> {
+    const lines = await text(f.service.exports.subscriberCsv(f.editor, {}));
+    expect(lines[0]).toBe('email,name,status,region,roles,topics,language,lists,created,confirmed');
+    return lines.slice(1).map((line) => {
+      const cells = [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)]
+        .map((m) => m[1]!)
+        .slice(0, 10)
+        .map((c) => (c.startsWith('"') ? c.slice(1, -1).replace(/""/g, '"') : c));
+      for (const i of [4, 5, 7]) cells[i] = cells[i]!.split('; ').filter(Boolean).sort().join('; ');
+      return cells;
+    });
+  }
+
+  it('every column of every row is what the database holds, also after an erasure', async () => {
+    const byFirst = { actor: f.editor };
+    const paper = { mode: 'paper', event: 'Fachtag', eventDate: '2026-03-14' };
+    const [newsletter] = f.sql<{ id: number }>('select id from lists order by id limit 1');
+    f.run("insert into lists (key, name) values ('events', 'Veranstaltungen')");
+    f.run("insert into lists (key, name) values ('press', 'Presse')");
+    const list = (key: string) =>
+      f.sql<{ id: number }>('select id from lists where key = ?', key)[0]!.id;
+    const add = async (email: string, fields: Record<string, unknown>) => {
+      const result = await f.service.manage.add(byFirst, { email, consent: paper, ...fields });
+      expect(result.kind).toBe('created');
+      return result.kind === 'created' ? result.subscriber.id : 0;
+    };
+    const first = await add('first@example.org', { listIds: [newsletter!.id] });
+    await add('anna@example.org', {
+      name: 'Anna Zwei',
+      regionKey: '15085',
+      roleKeys: ['volunteer', 'staff'],
+      topicKeys: ['funding'],
+      listIds: [newsletter!.id, list('events')],
+    });
+    await add('bert@example.org', {
+      name: 'Bert Presse',
+      regionKey: '15003',
+      listIds: [list('press')],
+    });
+    await add('carla@example.org', {
+      language: 'en',
+      listIds: [list('events'), list('press')],
+    });
+    const dora = await add('dora@example.org', { listIds: [newsletter!.id, list('press')] });
+    // Dora leaves the press list: only the lists a person is still on are exported.
+    f.service.manage.update(byFirst, dora, { listIds: [newsletter!.id] });
+    const before = await exportedRows();
+    expect(before).toEqual(expectedRows());
+    expect(before.find((r) => r[0] === 'anna@example.org')![7]).toBe('Newsletter; Veranstaltungen');
+
+    expect(first).toBe(1);
+    f.service.manage.erase(byFirst, first);
+    const after = await exportedRows();
+    expect(after).toEqual(expectedRows());
+    expect(after.map((r) => [r[0], r[7]])).toEqual([
+      ['anna@example.org', 'Newsletter; Veranstaltungen'],
+      ['bert@example.org', 'Presse'],
+      ['carla@example.org', 'Presse; Veranstaltungen'],
+      ['dora@example.org', 'Newsletter'],
+    ]);
+    expect(after.find((r) => r[0] === 'anna@example.org')).toEqual(
+      expect.arrayContaining(['Anna Zwei', 'confirmed', 'Harz', 'staff; volunteer', 'funding']),
+    );
+  });
+});

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../../../db/schema.js';
 import { Secrets } from '../../../../server/infra/security.js';
 import { createServices } from '../../../../server/services/index.js';
-import type { PageQuery } from '../../../../server/services/subscribers/index.js';
+import type { Cursor, PageQuery } from '../../../../server/services/subscribers/index.js';
 import { startServiceTest, type ServiceTest } from './_service.js';
 
 let t: ServiceTest;
@@ -122,6 +122,20 @@ describe('profilePage', () => {
       expect(large).toBeLessThanOrEqual(6);
     } finally {
       sqlite.close();
+    }
+  });
+
+  it('a cursor of the wrong shape for the sort gives the first page, not an SQL error', () => {
+    const first = t.service.lookup.page(query(5)).rows.map((r) => r.id);
+    const tampered = [
+      { key: { a: 1 }, id: 1 },
+      { key: true, id: 1 },
+      { id: 5 },
+      { key: 'yesterday', id: 3 },
+      { key: Date.now(), id: 1.5 },
+    ] as unknown as Cursor[];
+    for (const after of tampered) {
+      expect(t.service.lookup.page({ ...query(5), after }).rows.map((r) => r.id)).toEqual(first);
     }
   });
 });

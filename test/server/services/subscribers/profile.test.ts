@@ -8,6 +8,7 @@ import {
   PROFILE_LIMITS,
   problemMessage,
   profileFromForm,
+  normaliseEmail,
   profileJsonSchema,
   validateProfile,
   type ProfileChoices,
@@ -109,6 +110,15 @@ describe('validateProfile', () => {
     expect(check({ email: 'nope' }, { fallbackLanguage: 'de', email: false }).errors).toEqual({});
   });
 
+  it('takes internationalised domains; a non-ASCII local part gets its own problem', () => {
+    for (const email of ['anna@bücher.de', 'Anna@XN--BCHER-KVA.DE', 'a@straße.de', 'a@köln.de'])
+      expect(check({ email }).errors, email).toEqual({});
+    for (const email of ['jürgen@example.de', 'müller@bücher.de'])
+      expect(check({ email }).errors.email?.key, email).toBe('signup.errors.emailUnicodeLocal');
+    for (const email of ['a@ex%41mple.org', 'a@xn--zz.de', 'a@bü cher.de', 'ü@b', 'a@[::1]'])
+      expect(check({ email }).errors.email?.key, email).toBe('signup.errors.email');
+  });
+
   it('wants a list where the form asks for one', () => {
     const result = check({ email: 'a@example.org' }, { ...rules, listsRequired: true });
     expect(result.errors.lists?.key).toBe('signup.errors.lists');
@@ -149,8 +159,32 @@ describe("the API's JSON schema", () => {
   });
 
   it("refuses a name exactly when the validator's plain-text rule does", () => {
-    const pattern = new RegExp(profileJsonSchema.name.pattern);
-    for (const name of ['Erika', 'a\rb', 'a\nb', 'a<b', 'a>b', 'Zoë & Ali', ''])
+    const pattern = new RegExp(profileJsonSchema.name.pattern, 'u');
+    const controls = ['\u0000', '\u001b', '\u000b', '\t', '\u007f', '\u0085', '\u2028', '\u202e'];
+    for (const name of [
+      'Erika',
+      'a\rb',
+      'a\nb',
+      'a<b',
+      'a>b',
+      'Zoë & Ali',
+      '',
+      ...controls.map((c) => `a${c}b`),
+    ])
       expect(pattern.test(name), JSON.stringify(name)).toBe(isPlainText(name, 1000));
+  });
+});
+
+describe('normaliseEmail', () => {
+  it('gives one form per address: trimmed, lower-case, NFC, the domain in Unicode', () => {
+    for (const [given, stored] of [
+      ['  Erika@Example.org ', 'erika@example.org'],
+      ['Anna@Bücher.DE', 'anna@bücher.de'],
+      ['anna@XN--BCHER-KVA.DE', 'anna@bücher.de'],
+      ['anna@bu\u0308cher.de', 'anna@bücher.de'],
+      ['a@xn--strae-oqa.de', 'a@straße.de'],
+      ['not an address', 'not an address'],
+    ])
+      expect(normaliseEmail(given!), given).toBe(stored);
   });
 });

@@ -16,6 +16,7 @@ import {
   sha256,
   UNSUBSCRIBE_LINK_DAYS,
 } from '../../infra/security.js';
+import { countHit, WindowCounters } from '../../infra/counters.js';
 import type { ServiceContext } from '../context.js';
 import { MailOutbox, type OwedMail } from '../mail-outbox/index.js';
 import { profileChoices } from './choices.js';
@@ -30,6 +31,8 @@ import {
 
 /** Sign-ups from one address within an hour before further ones are silently dropped. */
 const ADDRESS_LIMIT_PER_HOUR = 5;
+/** Per-address counts while Redis is unreachable. */
+const addressCounters = new WindowCounters();
 /** The longest a sign-up form may stay open before it is sent. */
 const FORM_MAX_AGE_SECONDS = 2 * 3600;
 
@@ -140,18 +143,12 @@ export class SignUpService {
 
   /**
    * Per address: a few attempts an hour. False means "answer as usual and store nothing".
-   * When Redis cannot count, the sign-up goes through.
+   * While Redis cannot count, this process counts (the limit never fails open).
    */
   async allowAttempt(email: string): Promise<boolean> {
-    const key = `${this.config.queuePrefix}:signup-address:${this.secrets.emailHash(email)}`;
-    const attempts = await this.queues.connection
-      .multi()
-      .incr(key)
-      .expire(key, 3600, 'NX')
-      .exec()
-      .then((r) => Number(r?.[0]?.[1] ?? 0))
-      .catch(() => 0);
-    return attempts <= ADDRESS_LIMIT_PER_HOUR;
+    const key = `${this.config.queuePrefix}:signup-address:${this.secrets.emailHash(normaliseEmail(email))}`;
+    const { current } = await countHit(this.queues.connection, key, 3_600_000, addressCounters);
+    return current <= ADDRESS_LIMIT_PER_HOUR;
   }
 
   async signUp(input: SignUpInput): Promise<SignUpOutcome> {

@@ -211,8 +211,19 @@ describe('the person by their links', () => {
 });
 
 describe('without Redis', () => {
-  it('lets a sign-up through when the per-address count cannot be kept', async () => {
+  it('still limits sign-ups per address, counted in the process, and one address in either form', async () => {
     t.queues.connection.disconnect();
-    expect(await t.service.signup.allowAttempt('limit@example.org')).toBe(true);
+    const answers: boolean[] = [];
+    for (const address of [
+      'down@bücher.de',
+      'DOWN@xn--bcher-kva.de',
+      'down@bücher.de',
+      ' down@BÜCHER.de ',
+      'down@xn--bcher-kva.de',
+      'down@bücher.de',
+    ])
+      answers.push(await t.service.signup.allowAttempt(address));
+    expect(answers).toEqual([true, true, true, true, true, false]);
+    expect(await t.service.signup.allowAttempt('else@example.org')).toBe(true);
   });
 });

@@ -184,6 +184,15 @@ describe('POST /api/v1/subscribers', () => {
       { email: 'x4@example.org', consent: { mode: 'paper', event: 'x' } },
       { email: 'x5@example.org', consent: { mode: 'confirmation' }, nmae: 'typo' },
       { email: 'x6@example.org' },
+      // The paper-consent event follows the admin form's rule: plain text, no markup.
+      {
+        email: 'x7@example.org',
+        consent: { mode: 'paper', event: '<b>Fachtag</b>', eventDate: '2026-11-12' },
+      },
+      {
+        email: 'x8@example.org',
+        consent: { mode: 'paper', event: 'Fachtag\nHalle', eventDate: '2026-11-12' },
+      },
     ];
     for (const body of cases) {
       const res = await api('POST', '/subscribers', editor, body);

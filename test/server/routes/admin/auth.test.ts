@@ -432,6 +432,27 @@ describe('API tokens in the UI', () => {
     });
     expect(after.statusCode).toBe(401);
   });
+  it('the API accepts the Bearer scheme in any letter case', async () => {
+    const admin = await loginAs(t, 'admin');
+    await admin.get('/admin/tokens');
+    const res = await admin.post('/admin/tokens', { name: 'any case', role: 'viewer' });
+    const token = /<code class="secret" id="new-token">([^<]+)<\/code>/.exec(res.body)?.[1];
+    expect(token).toMatch(/^lp_/);
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const api = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/subscribers?email=a@b.org',
+        headers: { authorization: `${scheme} ${token}` },
+      });
+      expect(api.statusCode, scheme).toBe(200);
+    }
+    const basic = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/subscribers?email=a@b.org',
+      headers: { authorization: `Basic ${token}` },
+    });
+    expect(basic.statusCode).toBe(401);
+  });
 });
 
 describe('login rate limit', () => {

@@ -3,11 +3,25 @@ import { SESSION_COOKIE, SESSION_IDLE_MS, type UserActor } from '../../services/
 import { fieldErrors, sessionCookieOptions } from '../../plugins/admin.js';
 import { field, type FormBody } from '../../http/form.js';
 
-/** Only relative admin paths are followed after login (never an open redirect). */
+const SAME_SITE = 'http://landpost.invalid';
+
+/**
+ * Where to go after login: only a path of the admin area on this site (never an open
+ * redirect), percent-encoded so it is a valid Location header; anything else goes to /admin.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/admin(\/[^/\\]|$|\?)/.test(next) && !next.includes('//')
-    ? next
-    : '/admin';
+  // Control characters would end the header; a backslash is read as a slash by browsers.
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\p{Cc}\\]/u.test(next))
+    return '/admin';
+  let url: URL;
+  try {
+    url = new URL(next, SAME_SITE);
+  } catch {
+    return '/admin';
+  }
+  const adminPath = url.pathname === '/admin' || url.pathname.startsWith('/admin/');
+  if (url.origin !== SAME_SITE || !adminPath || url.pathname.includes('//')) return '/admin';
+  return url.pathname + url.search;
 }
 
 /** The signed-in user, as the actor of changes to their own account. */

@@ -114,6 +114,46 @@ describe('login', () => {
     expect(login.headers.location).toBe('/admin');
   });
 
+  it('after a right password, a `next` that is not a plain admin path leads to /admin, never to an error or a forged header', async () => {
+    await loginAs(t, 'viewer', 'next@landpost.test');
+    const loginWith = async (next: string) => {
+      const c = new AdminClient(t, 'next@landpost.test');
+      await c.get('/admin/login');
+      return c.post('/admin/login', { email: 'next@landpost.test', password: PASSWORD, next });
+    };
+    for (const next of [
+      '/admin?\r\nSet-Cookie: x=1',
+      '/admin/subscribers\nX-Injected: 1',
+      '/admin\t',
+      '//evil.example',
+      '//evil.example/admin',
+      'https://evil.example',
+      'https://evil.example/admin',
+      '/\\evil.example',
+      '/admin/../login',
+      '/administrator',
+      'javascript:alert(1)',
+    ]) {
+      const res = await loginWith(next);
+      expect(res.statusCode, JSON.stringify(next)).toBe(303);
+      expect(res.headers.location, JSON.stringify(next)).toBe('/admin');
+      expect(res.headers['x-injected']).toBeUndefined();
+      expect([res.headers['set-cookie']].flat().join('\n')).not.toMatch(/(^|\n)x=1/);
+    }
+    // An admin path with a query is kept, its non-ASCII characters percent-encoded.
+    const kept = await loginWith('/admin/subscribers?q=Müller straße');
+    expect(kept.statusCode).toBe(303);
+    expect(kept.headers.location).toBe('/admin/subscribers?q=M%C3%BCller%20stra%C3%9Fe');
+    const plain = await loginWith('/admin/subscribers?status=active');
+    expect(plain.headers.location).toBe('/admin/subscribers?status=active');
+    // The login page carries the same cleaned value into its form.
+    const page = await new AdminClient(t, 'x@landpost.test').get(
+      '/admin/login?next=%2Fadmin%3F%0d%0aSet-Cookie%3A%20x%3D1',
+    );
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('name="next" value="/admin"');
+  });
+
   it('a wrong password is refused; five in a row lock the account, even for the right password', async () => {
     await loginAs(t, 'editor', 'locked@landpost.test');
     const c = new AdminClient(t, 'locked@landpost.test');

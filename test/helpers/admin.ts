@@ -123,9 +123,16 @@ abstract class BrowserLikeClient<R extends PageResponse> {
     return res;
   }
 
+  /**
+   * Log in through the form and, like a browser, follow the redirect: the page it leads to
+   * holds the form token of the new session. Answers the login form's response.
+   */
   async login(password = PASSWORD): Promise<R> {
     await this.get('/admin/login');
-    return this.post('/admin/login', { email: this.email, password });
+    const res = await this.post('/admin/login', { email: this.email, password });
+    const location = res.headers.location;
+    if (res.statusCode === 303 && typeof location === 'string') await this.get(location);
+    return res;
   }
 }
 

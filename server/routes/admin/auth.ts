@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, SESSION_IDLE_MS, type UserActor } from '../../services/accounts/index.js';
-import { fieldErrors, sessionCookieOptions } from '../../plugins/admin.js';
+import {
+  CSRF_COOKIE,
+  csrfCookieOptions,
+  fieldErrors,
+  sessionCookieOptions,
+} from '../../plugins/admin.js';
 import { field, type FormBody } from '../../http/form.js';
 
 const SAME_SITE = 'http://landpost.invalid';
@@ -33,12 +38,16 @@ function self(request: FastifyRequest): UserActor {
 /** Login, second factor, logout, the first admin's set-up, and the own account. */
 export default async function authRoutes(app: FastifyInstance) {
   const accounts = app.services.accounts;
-  const cookie = sessionCookieOptions(app.config.publicUrl.startsWith('https:'));
+  const secure = app.config.publicUrl.startsWith('https:');
+  const cookie = sessionCookieOptions(secure);
+  // A new session gets a new CSRF secret too: the next page makes it.
   const setSession = (reply: FastifyReply, token: string) =>
-    reply.setCookie(SESSION_COOKIE, token, {
-      ...cookie,
-      maxAge: Math.floor(SESSION_IDLE_MS / 1000) * 3,
-    });
+    reply
+      .setCookie(SESSION_COOKIE, token, {
+        ...cookie,
+        maxAge: Math.floor(SESSION_IDLE_MS / 1000) * 3,
+      })
+      .clearCookie(CSRF_COOKIE, csrfCookieOptions(secure));
 
   app.get('/login', { config: { public: true } }, async (request, reply) => {
     if (request.user) return reply.redirect('/admin', 303);

@@ -255,6 +255,76 @@ describe('CSRF', () => {
   });
 });
 
+describe('CSRF tokens belong to a session', () => {
+  const postRaw = (cookie: string, fields: Record<string, string>) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/admin/tokens',
+      headers: {
+        cookie,
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams(fields).toString(),
+    });
+
+  it("a visitor's token and cookie from the login page are refused with an admin's session", async () => {
+    const visitor = new AdminClient(t, 'visitor@landpost.test');
+    await visitor.get('/admin/login');
+    const tossed = { cookie: visitor.jar.get('lp_csrf')!, token: visitor.csrf };
+    expect(tossed.cookie).toBeTruthy();
+    expect(tossed.token).toBeTruthy();
+
+    const admin = await loginAs(t, 'admin');
+    await admin.get('/admin/tokens');
+    const forged = await postRaw(
+      `lp_admin=${admin.jar.get('lp_admin')}; lp_csrf=${tossed.cookie}`,
+      {
+        name: 'tossed cookie',
+        role: 'admin',
+        _csrf: tossed.token,
+      },
+    );
+    expect(forged.statusCode).toBe(403);
+    expect(sql("select * from api_tokens where name = 'tossed cookie'")).toHaveLength(0);
+
+    const own = await admin.post('/admin/tokens', { name: 'own form token', role: 'viewer' });
+    expect(own.statusCode).toBe(200);
+    expect(sql("select * from api_tokens where name = 'own form token'")).toHaveLength(1);
+  });
+
+  it('the token from before login no longer works after login', async () => {
+    const email = 'renew@landpost.test';
+    await loginAs(t, 'admin', email);
+    const c = new AdminClient(t, email);
+    await c.get('/admin/login');
+    const before = { cookie: c.jar.get('lp_csrf')!, token: c.csrf };
+    expect((await c.post('/admin/login', { email, password: PASSWORD })).statusCode).toBe(303);
+
+    const withOldCookie = await postRaw(
+      `lp_admin=${c.jar.get('lp_admin')}; lp_csrf=${before.cookie}`,
+      {
+        name: 'pre-login token',
+        role: 'viewer',
+        _csrf: before.token,
+      },
+    );
+    expect(withOldCookie.statusCode).toBe(403);
+    const asTheBrowserHasIt = await c.post(
+      '/admin/tokens',
+      { name: 'pre-login token', role: 'viewer' },
+      before.token,
+    );
+    expect(asTheBrowserHasIt.statusCode).toBe(403);
+    expect(sql("select * from api_tokens where name = 'pre-login token'")).toHaveLength(0);
+
+    await c.get('/admin/tokens');
+    expect(c.csrf).not.toBe(before.token);
+    const fresh = await c.post('/admin/tokens', { name: 'post-login token', role: 'viewer' });
+    expect(fresh.statusCode).toBe(200);
+  });
+});
+
 describe('roles', () => {
   it('viewer and editor cannot reach admin-only pages; admin can', async () => {
     const viewer = await loginAs(t, 'viewer');

@@ -136,17 +136,18 @@ abstract class BrowserLikeClient<R extends PageResponse> {
   }
 }
 
-/** An admin UI user of a test app in this process (app.inject()). */
+/** An admin UI user of a test app in this process (app.inject()), optionally from a given IP. */
 export class AdminClient extends BrowserLikeClient<LightMyRequestResponse> {
   constructor(
     private readonly t: Pick<TestApp, 'app'>,
     email: string,
+    readonly ip?: string,
   ) {
     super(email);
   }
 
   protected send(request: PageRequest): Promise<LightMyRequestResponse> {
-    return this.t.app.inject(request);
+    return this.t.app.inject(this.ip ? { ...request, remoteAddress: this.ip } : request);
   }
 }
 

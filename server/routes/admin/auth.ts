@@ -78,20 +78,14 @@ export default async function authRoutes(app: FastifyInstance) {
         userAgent: request.headers['user-agent'],
       });
       if (result.kind !== 'ok') {
-        const message =
-          result.kind === 'locked'
-            ? request.at('auth.locked', {
-                minutes: Math.ceil((result.until - Date.now()) / 60_000),
-              })
-            : request.at('auth.invalid');
-        request.log.warn({ kind: result.kind }, 'admin login refused');
+        request.log.warn('admin login refused');
         return reply.adminPage(
           'login',
           {
             title: request.at('auth.loginTitle'),
             next,
             values: { email },
-            errors: { form: message },
+            errors: { form: request.at('auth.invalid') },
           },
           401,
         );

@@ -7,6 +7,7 @@ import { ADMIN_LANGUAGES } from '../../i18n/admin.js';
 import { randomToken, sha256, type Secrets } from '../../infra/security.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { hashPassword, passwordMatches, verifyAgainstNothing } from './passwords.js';
+import { clientNetwork, FORGET_FAILURES_MS, waitAfter } from './throttle.js';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
 import {
   newPasswordProblems,
@@ -21,14 +22,13 @@ export { userRoles, type UserRole } from '../../../db/schema.js';
 export type User = users.User;
 export * from './passwords.js';
 export { currentTotp } from './totp.js';
+export { FIRST_WAIT_MS, FREE_FAILURES, MAX_WAIT_MS } from './throttle.js';
 export * from './validation.js';
 export { ApiTokenService, type ApiToken } from './api-tokens.js';
 
 export const SESSION_COOKIE = 'lp_admin';
 /** Sliding idle timeout of an admin session. */
 export const SESSION_IDLE_MS = 8 * 3600 * 1000;
-export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MS = 15 * 60 * 1000;
 
 /** Roles are ordered: an admin may do what an editor may, an editor what a viewer may. */
 const rank: Record<UserRole, number> = { viewer: 0, editor: 1, admin: 2 };
@@ -42,10 +42,12 @@ export interface SessionMeta {
   userAgent?: string;
 }
 
+/**
+ * A refused login is one answer whatever the reason (unknown address, wrong password, disabled
+ * account, a client that must wait): the form must not tell which addresses have accounts.
+ */
 export type LoginResult =
-  | { kind: 'ok'; user: User; sessionToken: string; pendingTotp: boolean }
-  | { kind: 'invalid' }
-  | { kind: 'locked'; until: number };
+  { kind: 'ok'; user: User; sessionToken: string; pendingTotp: boolean } | { kind: 'invalid' };
 
 export type CreateUserResult =
   | { kind: 'created'; user: User }
@@ -73,8 +75,9 @@ const asActor = (user: User, ip?: string | null): UserActor => ({
 });
 
 /**
- * The people who log in to the admin UI: their accounts and roles, login with lock-out,
- * sessions, and the second factor. Routes, the admin guard and the CLI call these.
+ * The people who log in to the admin UI: their accounts and roles, login with a throttle per
+ * account and client, sessions, and the second factor. Routes, the admin guard and the CLI call
+ * these.
  */
 export class AccountService {
   private readonly db: Db;
@@ -190,7 +193,10 @@ export class AccountService {
     });
   }
 
-  /** Check e-mail and password; count failures and lock the account after too many. */
+  /**
+   * Check e-mail and password. Wrong passwords are counted per account and client: after a few,
+   * that client waits longer after each, while the account stays open from anywhere else.
+   */
   async login(
     input: {
       email: string;
@@ -200,10 +206,20 @@ export class AccountService {
     } & SessionMeta,
     now = Date.now(),
   ): Promise<LoginResult> {
-    const checked = await this.authenticate(input.email, input.password, now);
-    if (checked.kind !== 'ok') return checked;
-    const { user } = checked;
+    const account = input.email.trim().toLowerCase().slice(0, 320);
+    const client = clientNetwork(input.ip);
+    if (this.waiting(account, client, now)) return { kind: 'invalid' };
+    const user = users.findUserByEmail(account, this.db);
+    const known = !!user && !user.disabledAt;
+    const matches = known
+      ? await passwordMatches(user.passwordHash, input.password)
+      : await verifyAgainstNothing(input.password).then(() => false);
+    if (!known || !matches) {
+      this.countFailure(account, client, now);
+      return { kind: 'invalid' };
+    }
     const sessionToken = transaction(this.db, (tx) => {
+      users.clearLoginThrottle(account, client, tx);
       users.recordLogin(user.id, now, tx);
       if (input.replaces) users.deleteSession(input.replaces, tx);
       const token = this.startSession(user.id, user.totpEnabled, input, now, tx);
@@ -215,26 +231,29 @@ export class AccountService {
     return { kind: 'ok', user, sessionToken, pendingTotp: user.totpEnabled };
   }
 
-  /** The credentials alone: a wrong password counts towards the lock-out. */
-  private async authenticate(
-    email: string,
-    password: string,
-    now: number,
-  ): Promise<{ kind: 'ok'; user: User } | Exclude<LoginResult, { kind: 'ok' }>> {
-    const user = users.findUserByEmail(email.trim().toLowerCase(), this.db);
-    if (!user || user.disabledAt) {
-      await verifyAgainstNothing(password);
-      return { kind: 'invalid' };
-    }
-    if (user.lockedUntil && user.lockedUntil > now)
-      return { kind: 'locked', until: user.lockedUntil };
-    if (await passwordMatches(user.passwordHash, password)) return { kind: 'ok', user };
-    const after = transaction(this.db, (tx) =>
-      users.recordFailedLogin(user.id, MAX_FAILED_LOGINS, LOCK_MS, now, tx),
-    );
-    if (after.lockedUntil && after.lockedUntil > now)
-      return { kind: 'locked', until: after.lockedUntil };
-    return { kind: 'invalid' };
+  /** Whether this client must still wait before it may try this account's password again. */
+  private waiting(account: string, client: string, now: number): boolean {
+    const throttle = users.findLoginThrottle(account, client, this.db);
+    return !!throttle?.blockedUntil && throttle.blockedUntil > now;
+  }
+
+  /** One more wrong password from this client for this account; old failures are forgotten. */
+  private countFailure(account: string, client: string, now: number): void {
+    transaction(this.db, (tx) => {
+      users.purgeLoginThrottles(now - FORGET_FAILURES_MS, tx);
+      const failures = (users.findLoginThrottle(account, client, tx)?.failures ?? 0) + 1;
+      const wait = waitAfter(failures);
+      users.saveLoginThrottle(
+        {
+          account,
+          ip: client,
+          failures,
+          blockedUntil: wait ? now + wait : null,
+          lastFailureAt: now,
+        },
+        tx,
+      );
+    });
   }
 
   /**

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountService,
   currentTotp,
-  LOCK_MS,
+  FIRST_WAIT_MS,
+  MAX_WAIT_MS,
   SESSION_IDLE_MS,
   type User,
   type UserActor,
@@ -40,10 +41,12 @@ const actorOf = (user: User): UserActor => ({
 });
 
 const userRow = (id: number) =>
-  ctx.sql<{ failed_logins: number; locked_until: number | null; last_login_at: number | null }>(
-    'select failed_logins, locked_until, last_login_at from users where id = ?',
-    id,
-  )[0]!;
+  ctx.sql<{ last_login_at: number | null }>('select last_login_at from users where id = ?', id)[0]!;
+const throttleOf = (email: string) =>
+  ctx.sql<{ ip: string; failures: number; blocked_until: number | null }>(
+    'select ip, failures, blocked_until from login_throttles where account = ? order by ip',
+    email,
+  );
 const sessionsOf = (id: number) =>
   ctx.sql<{ pending_totp: number; expires_at: number }>(
     'select pending_totp, expires_at from sessions where user_id = ?',
@@ -175,16 +178,21 @@ describe('login', () => {
     });
   });
 
-  it('a wrong password is refused and counted; an unknown address is refused', async () => {
+  it('a wrong password is refused and counted for its client; an unknown address just the same', async () => {
     const user = await newUser('login.wrong@example.org');
-    expect(await accounts.login({ email: user.email, password: 'not the password' })).toEqual({
+    const ip = '192.0.2.20';
+    expect(await accounts.login({ email: user.email, password: 'not the password', ip })).toEqual({
       kind: 'invalid',
     });
-    expect(userRow(user.id).failed_logins).toBe(1);
+    expect(throttleOf(user.email)).toEqual([{ ip, failures: 1, blocked_until: null }]);
     expect(sessionsOf(user.id)).toHaveLength(0);
-    expect(await accounts.login({ email: 'nobody@example.org', password: PASSWORD })).toEqual({
+    expect(await accounts.login({ email: 'Nobody@example.org', password: PASSWORD, ip })).toEqual({
       kind: 'invalid',
     });
+    expect(throttleOf('nobody@example.org')).toEqual([{ ip, failures: 1, blocked_until: null }]);
+    // The right password clears the count of this client.
+    expect((await accounts.login({ email: user.email, password: PASSWORD, ip })).kind).toBe('ok');
+    expect(throttleOf(user.email)).toEqual([]);
   });
 
   it('a disabled account cannot log in, even with the right password', async () => {
@@ -198,24 +206,69 @@ describe('login', () => {
     });
   });
 
-  it('five wrong passwords in a row lock the account, even against the right one', async () => {
-    const user = await newUser('login.locked@example.org');
-    const now = Date.now();
-    for (let i = 0; i < 4; i++) {
-      const r = await accounts.login({ email: user.email, password: 'wrong password' }, now);
-      expect(r.kind).toBe('invalid');
+  it('after five wrong passwords a client waits 1, 2, 4 … minutes, up to an hour; others are not held up', async () => {
+    const user = await newUser('login.throttled@example.org');
+    const stranger = { email: 'no.account@example.org' };
+    const attacker = '203.0.113.9';
+    const wrong = (email: string, at: number, ip = attacker) =>
+      accounts.login({ email, password: 'wrong password', ip }, at);
+    let now = Date.now();
+    for (let i = 0; i < 5; i++) {
+      expect(await wrong(user.email, now)).toEqual({ kind: 'invalid' });
+      expect(await wrong(stranger.email, now)).toEqual({ kind: 'invalid' });
     }
-    const fifth = await accounts.login({ email: user.email, password: 'wrong password' }, now);
-    expect(fifth).toEqual({ kind: 'locked', until: now + LOCK_MS });
-    const right = await accounts.login({ email: user.email, password: PASSWORD }, now + 1000);
-    expect(right.kind).toBe('locked');
-    expect(sessionsOf(user.id)).toHaveLength(0);
-    // After the lock has run out the right password works again.
-    const later = await accounts.login(
-      { email: user.email, password: PASSWORD },
-      now + LOCK_MS + 1,
-    );
-    expect(later.kind).toBe('ok');
+    expect(throttleOf(user.email)).toEqual([
+      { ip: attacker, failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    // Unknown and existing accounts are throttled alike.
+    expect(throttleOf(stranger.email)).toEqual([
+      { ip: attacker, failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    // While waiting, even the right password is refused, with the same answer, and not counted.
+    const during = { email: user.email, password: PASSWORD, ip: attacker };
+    expect(await accounts.login(during, now + FIRST_WAIT_MS - 1)).toEqual({ kind: 'invalid' });
+    expect(throttleOf(user.email)[0]!.failures).toBe(5);
+    // Another client logs in at once.
+    const owner = await accounts.login({ ...during, ip: '192.0.2.30' }, now + 1);
+    expect(owner.kind).toBe('ok');
+
+    // Each miss after a wait doubles the next wait: 2, 4, 8, 16, 32 minutes, then an hour at most.
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      now = throttleOf(user.email)[0]!.blocked_until!;
+      await wrong(user.email, now);
+      waits.push(throttleOf(user.email)[0]!.blocked_until! - now);
+    }
+    expect(waits.map((w) => w / 60_000)).toEqual([2, 4, 8, 16, 32, 60, 60]);
+    expect(MAX_WAIT_MS).toBe(60 * 60_000);
+    // The right password after the wait lets the client in and clears its count.
+    now = throttleOf(user.email)[0]!.blocked_until!;
+    expect((await accounts.login(during, now)).kind).toBe('ok');
+    expect(throttleOf(user.email)).toEqual([]);
+  });
+
+  it('an IPv6 client is counted by its /64 network; failures a day old are forgotten', async () => {
+    const user = await newUser('login.ipv6@example.org');
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      await accounts.login(
+        { email: user.email, password: 'wrong password', ip: `2001:db8:1:2::${i + 1}` },
+        now,
+      );
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '2001:db8:1:2::/64', failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    const sameNetwork = { email: user.email, password: PASSWORD, ip: '2001:db8:1:2::99' };
+    expect((await accounts.login(sameNetwork, now + 1)).kind).toBe('invalid');
+    const otherNetwork = { ...sameNetwork, ip: '2001:db8:1:3::1' };
+    expect((await accounts.login(otherNetwork, now + 1)).kind).toBe('ok');
+
+    // A day later the old failures no longer count: one miss is just one.
+    const later = now + 24 * 3600_000 + 1;
+    await accounts.login({ ...sameNetwork, password: 'wrong again' }, later);
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '2001:db8:1:2::/64', failures: 1, blocked_until: null },
+    ]);
   });
 });
 
@@ -273,7 +326,7 @@ describe('changing the password', () => {
       expect(result).toEqual({ kind: 'invalid', errors: { current: 'auth.password.wrong' } });
     }
     expect(sessionsOf(user.id)).toHaveLength(1);
-    expect(userRow(user.id)).toMatchObject({ failed_logins: 0, locked_until: null });
+    expect(throttleOf(user.email)).toEqual([]);
     expect(await accounts.checkPassword(user.id, 'not my password')).toBe(false);
     expect(await accounts.checkPassword(user.id, PASSWORD)).toBe(true);
     expect(sessionsOf(user.id)).toHaveLength(1);

@@ -212,26 +212,39 @@ export default async function authRoutes(app: FastifyInstance) {
     });
   });
 
-  app.post('/account/password', { config: { role: 'viewer' } }, async (request, reply) => {
-    const body = (request.body ?? {}) as FormBody;
-    const result = await accounts.changePassword(
-      {
-        current: field(body, 'current'),
-        password: field(body, 'password'),
-        passwordRepeat: field(body, 'password2'),
+  // The current password is asked again: limited like the login, wrong entries counted alike.
+  app.post(
+    '/account/password',
+    {
+      config: {
+        role: 'viewer',
+        rateLimit: { max: app.config.loginRateLimit, timeWindow: '5 minutes' },
       },
-      self(request),
-      request.sessionIdHash,
-    );
-    if (result.kind === 'invalid') {
-      return reply.adminPage(
-        'account',
-        { title: request.at('auth.accountTitle'), errors: fieldErrors(request.at, result.errors) },
-        400,
+    },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as FormBody;
+      const result = await accounts.changePassword(
+        {
+          current: field(body, 'current'),
+          password: field(body, 'password'),
+          passwordRepeat: field(body, 'password2'),
+        },
+        self(request),
+        request.sessionIdHash,
       );
-    }
-    return reply.redirect('/admin/account?notice=passwordChanged', 303);
-  });
+      if (result.kind === 'invalid') {
+        return reply.adminPage(
+          'account',
+          {
+            title: request.at('auth.accountTitle'),
+            errors: fieldErrors(request.at, result.errors),
+          },
+          400,
+        );
+      }
+      return reply.redirect('/admin/account?notice=passwordChanged', 303);
+    },
+  );
 
   app.post('/account/language', { config: { role: 'viewer' } }, async (request, reply) => {
     accounts.setLanguage(request.user!.id, field((request.body ?? {}) as FormBody, 'language'));

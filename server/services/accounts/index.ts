@@ -257,12 +257,25 @@ export class AccountService {
   }
 
   /**
-   * The current password of a signed-in user, checked without signing in: no session starts
-   * and a wrong entry does not count towards the lock-out.
+   * The current password of a signed-in user, asked again before a change to the account. A
+   * wrong entry counts like a wrong login from that client, so a taken-over session cannot
+   * guess on and on; while the client must wait, nothing is checked.
    */
-  async checkPassword(userId: number, password: string): Promise<boolean> {
-    const user = users.findUser(userId, this.db);
-    return !!user && passwordMatches(user.passwordHash, password);
+  private async confirmPassword(
+    actor: UserActor,
+    password: string,
+    now: number,
+  ): Promise<'ok' | 'wrong' | 'wait'> {
+    const user = users.findUser(actor.userId, this.db);
+    if (!user) return 'wrong';
+    const client = clientNetwork(actor.ip);
+    if (this.waiting(user.email, client, now)) return 'wait';
+    if (!(await passwordMatches(user.passwordHash, password))) {
+      this.countFailure(user.email, client, now);
+      return 'wrong';
+    }
+    users.clearLoginThrottle(user.email, client, this.db);
+    return 'ok';
   }
 
   /** A new password, given the current one; the user's other sessions end. */
@@ -270,15 +283,16 @@ export class AccountService {
     input: { current: string; password: string; passwordRepeat: string },
     actor: UserActor,
     keepSession?: string,
+    now = Date.now(),
   ): Promise<{ kind: 'changed' } | { kind: 'invalid'; errors: Problems }> {
     const errors: Problems = {};
-    if (!(await this.checkPassword(actor.userId, input.current)))
-      errors.current = 'auth.password.wrong';
+    const current = await this.confirmPassword(actor, input.current, now);
+    if (current !== 'ok') errors.current = `auth.password.${current}`;
     Object.assign(errors, newPasswordProblems(input.password, input.passwordRepeat));
     if (Object.keys(errors).length) return { kind: 'invalid', errors };
     const passwordHash = await hashPassword(input.password);
     transaction(this.db, (tx) => {
-      users.updateUser(actor.userId, { passwordHash, passwordChangedAt: Date.now() }, tx);
+      users.updateUser(actor.userId, { passwordHash, passwordChangedAt: now }, tx);
       users.deleteUserSessions(actor.userId, tx, keepSession);
       recordAction(auditWho(actor), 'change-password', 'user', actor.userId, undefined, tx);
     });

@@ -471,33 +471,47 @@ describe('account', () => {
     expect((await fresh.login('a brand new password')).statusCode).toBe(303);
   });
 
-  it('a wrong current password on the change form starts no session and counts no failed login', async () => {
-    const a = await loginAs(t, 'editor', 'pw.check@landpost.test');
+  it('a taken-over session cannot guess the current password on and on: misses count like wrong logins', async () => {
+    const owner = await loginAs(t, 'editor', 'pw.check@landpost.test');
     const sessions = () =>
-      sql('select * from sessions where user_id = (select id from users where email = ?)', a.email);
-    const failed = () => sql('select * from login_throttles where account = ?', a.email);
-    expect(sessions()).toHaveLength(1);
-    await a.get('/admin/account');
-    for (let i = 0; i < 6; i++) {
-      const wrong = await a.post('/admin/account/password', {
-        current: 'not my password',
-        password: 'a brand new password',
-        password2: 'a brand new password',
+      sql(
+        'select * from sessions where user_id = (select id from users where email = ?)',
+        owner.email,
+      );
+    // Somebody else uses the owner's session cookie from another address.
+    const thief = new AdminClient(t, owner.email, '203.0.113.50');
+    thief.jar.store({ cookies: [{ name: 'lp_admin', value: owner.jar.get('lp_admin')! }] });
+    expect((await thief.get('/admin/account')).statusCode).toBe(200);
+    const change = { password: 'a brand new password', password2: 'a brand new password' };
+    for (let i = 0; i < 5; i++) {
+      const wrong = await thief.post('/admin/account/password', {
+        ...change,
+        current: `guess number ${i}`,
       });
       expect(wrong.statusCode).toBe(400);
-      expect(wrong.body).toContain('id="current-error"');
+      expect(wrong.body).toContain('Das aktuelle Passwort stimmt nicht.');
     }
+    expect(
+      sql<{ failures: number }>(
+        "select failures from login_throttles where account = ? and ip = '203.0.113.50'",
+        owner.email,
+      ),
+    ).toEqual([{ failures: 5 }]);
+    // From there even the right password is no longer checked, on this form or at the login.
+    const right = await thief.post('/admin/account/password', { ...change, current: PASSWORD });
+    expect(right.statusCode).toBe(400);
+    expect(right.body).toContain('Zu viele falsche Eingaben.');
+    expect((await new AdminClient(t, owner.email, '203.0.113.50').login()).statusCode).toBe(401);
     expect(sessions()).toHaveLength(1);
-    expect(failed()).toEqual([]);
-    const ok = await a.post('/admin/account/password', {
-      current: PASSWORD,
-      password: 'a brand new password',
-      password2: 'a brand new password',
-    });
+    // The owner, from their own address, is not held up.
+    await owner.get('/admin/account');
+    const ok = await owner.post('/admin/account/password', { ...change, current: PASSWORD });
     expect(ok.statusCode).toBe(303);
     expect(sessions()).toHaveLength(1);
-    expect((await new AdminClient(t, a.email).login()).statusCode).toBe(401);
-    expect((await new AdminClient(t, a.email).login('a brand new password')).statusCode).toBe(303);
+    expect((await new AdminClient(t, owner.email).login()).statusCode).toBe(401);
+    expect((await new AdminClient(t, owner.email).login('a brand new password')).statusCode).toBe(
+      303,
+    );
   });
 
   it('TOTP: set up with a code, then login needs the second factor', async () => {
@@ -609,6 +623,26 @@ describe('login rate limit', () => {
         );
       }
       expect(codes).toEqual([401, 401, 401, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('the password change form is limited the same way (LOGIN_RATE_LIMIT=3)', async () => {
+    const limited = await startTestApp({ env: { LOGIN_RATE_LIMIT: '3' } });
+    try {
+      const c = await loginAs(limited, 'viewer');
+      await c.get('/admin/account');
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await c.post('/admin/account/password', {
+          current: `guess number ${i}`,
+          password: 'a brand new password',
+          password2: 'a brand new password',
+        });
+        codes.push(res.statusCode);
+      }
+      expect(codes).toEqual([400, 400, 400, 429]);
     } finally {
       await limited.close();
     }

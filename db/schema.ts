@@ -259,6 +259,8 @@ export const users = sqliteTable('users', {
   language: text('language').notNull().default('de'),
   totpSecret: text('totp_secret'),
   totpEnabled: integer('totp_enabled', { mode: 'boolean' }).notNull().default(false),
+  /** The 30-second time step of the last second-factor code used: a code counts once. */
+  totpLastStep: integer('totp_last_step'),
   createdAt: ms('created_at').notNull().default(now),
   lastLoginAt: ms('last_login_at'),
   passwordChangedAt: ms('password_changed_at'),

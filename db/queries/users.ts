@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, lt, ne } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { loginThrottles, sessions, users, type UserRole } from '../schema.js';
 
@@ -71,6 +71,21 @@ export function clearLoginThrottle(account: string, ip: string, tx: Tx): void {
 /** Forget failures older than `before`. */
 export function purgeLoginThrottles(before: number, tx: Tx): void {
   tx.delete(loginThrottles).where(lt(loginThrottles.lastFailureAt, before)).run();
+}
+
+/**
+ * Record the time step of a second-factor code being used; false when that step or a later one
+ * was used before (the code was used already, or an older one is replayed).
+ */
+export function useTotpStep(id: number, step: number, tx: Tx): boolean {
+  return (
+    tx
+      .update(users)
+      .set({ totpLastStep: step })
+      .where(and(eq(users.id, id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+      .returning({ id: users.id })
+      .all().length > 0
+  );
 }
 
 export function countActiveAdmins(tx: Tx, exceptId?: number): number {

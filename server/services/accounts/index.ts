@@ -8,7 +8,7 @@ import { randomToken, sha256, type Secrets } from '../../infra/security.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { hashPassword, passwordMatches, verifyAgainstNothing } from './passwords.js';
 import { clientNetwork, FORGET_FAILURES_MS, waitAfter } from './throttle.js';
-import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+import { newTotpSecret, totpStep, totpUri } from './totp.js';
 import {
   newPasswordProblems,
   newUserProblems,
@@ -336,16 +336,26 @@ export class AccountService {
     return { idHash, user: found.user, pendingTotp: found.session.pendingTotp };
   }
 
-  /** The second step of a login with a second factor: a right code completes the session. */
-  completeTotpLogin(session: { idHash: string; user: User }, code: string, ip?: string): boolean {
+  /**
+   * The second step of a login with a second factor: a right code completes the session. Each
+   * code counts once: one seen by somebody else cannot complete another login in its 30 seconds.
+   */
+  completeTotpLogin(
+    session: { idHash: string; user: User },
+    code: string,
+    ip?: string,
+    now = Date.now(),
+  ): boolean {
     const secret = this.totpSecretOf(session.user);
-    if (!secret || !verifyTotp(secret, code)) return false;
-    transaction(this.db, (tx) => {
+    const step = secret ? totpStep(secret, code, now) : undefined;
+    if (step === undefined) return false;
+    return transaction(this.db, (tx) => {
+      if (!users.useTotpStep(session.user.id, step, tx)) return false;
       users.completeTotp(session.idHash, tx);
       const who = auditWho(asActor(session.user, ip));
       recordAction(who, 'login', 'user', session.user.id, { totp: true }, tx);
+      return true;
     });
-    return true;
   }
 
   logout(idHash: string, actor: UserActor): void {
@@ -372,22 +382,29 @@ export class AccountService {
   /** Begin setting up a second factor: a new secret, off until a code confirms it. */
   startTotp(userId: number): void {
     const totpSecret = this.secrets.seal(newTotpSecret());
-    users.updateUser(userId, { totpSecret, totpEnabled: false }, this.db);
+    users.updateUser(userId, { totpSecret, totpEnabled: false, totpLastStep: null }, this.db);
   }
 
   /** Switch the second factor on with a code from the authenticator. */
   enableTotp(
     code: string,
     actor: UserActor,
+    now = Date.now(),
   ): { kind: 'enabled' } | { kind: 'invalid'; enrolment?: TotpEnrolment } {
     const user = users.findUser(actor.userId, this.db);
     const secret = user && this.totpSecretOf(user);
-    if (!user || !secret || !verifyTotp(secret, code))
-      return { kind: 'invalid', enrolment: user && this.enrolmentOf(user, secret) };
-    transaction(this.db, (tx) => {
-      users.updateUser(user.id, { totpEnabled: true }, tx);
-      recordAction(auditWho(actor), 'enable-totp', 'user', user.id, undefined, tx);
-    });
+    const step = secret ? totpStep(secret, code, now) : undefined;
+    const enabled =
+      !!user &&
+      step !== undefined &&
+      transaction(this.db, (tx) => {
+        // The code that switches it on cannot also complete a login.
+        if (!users.useTotpStep(user.id, step, tx)) return false;
+        users.updateUser(user.id, { totpEnabled: true }, tx);
+        recordAction(auditWho(actor), 'enable-totp', 'user', user.id, undefined, tx);
+        return true;
+      });
+    if (!enabled) return { kind: 'invalid', enrolment: user && this.enrolmentOf(user, secret) };
     return { kind: 'enabled' };
   }
 

@@ -539,9 +539,22 @@ describe('account', () => {
     expect((await b.get('/admin/subscribers')).headers.location).toBe('/admin/login/totp');
     await b.get('/admin/login/totp');
     expect((await b.post('/admin/login/totp', { code: '123456' })).statusCode).toBe(401);
-    const done = await b.post('/admin/login/totp', { code: currentTotp(secret!) });
+    // The code that switched it on is used up; the app's next code (30 seconds on) is accepted.
+    expect((await b.post('/admin/login/totp', { code: currentTotp(secret!) })).statusCode).toBe(
+      401,
+    );
+    const next = currentTotp(secret!, Date.now() + 30_000);
+    const done = await b.post('/admin/login/totp', { code: next });
     expect(done.statusCode).toBe(303);
     expect((await b.get('/admin')).statusCode).toBe(200);
+
+    // The same code, seen over the shoulder, does not complete a second login.
+    const replay = new AdminClient(t, 'totp@landpost.test', '203.0.113.77');
+    expect((await replay.login()).headers.location).toContain('/admin/login/totp');
+    const again = await replay.post('/admin/login/totp', { code: next });
+    expect(again.statusCode).toBe(401);
+    expect(again.body).toContain('id="code-error"');
+    expect((await replay.get('/admin')).headers.location).toBe('/admin/login/totp');
 
     // The phone is lost: an admin switches the second factor off; the password alone works again.
     const admin = await loginAs(t, 'admin');

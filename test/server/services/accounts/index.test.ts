@@ -400,8 +400,9 @@ describe('second factor', () => {
     const enrolment = accounts.totpEnrolment(accounts.findUser(user.id)!);
     expect(enrolment?.uri).toContain('otpauth://totp/');
     const secret = enrolment!.secret;
+    const t0 = Date.now();
     expect(accounts.enableTotp('000000', self)).toEqual({ kind: 'invalid', enrolment });
-    expect(accounts.enableTotp(currentTotp(secret), self)).toEqual({ kind: 'enabled' });
+    expect(accounts.enableTotp(currentTotp(secret, t0), self, t0)).toEqual({ kind: 'enabled' });
     expect(accounts.totpEnrolment(accounts.findUser(user.id)!)).toBeUndefined();
 
     const login = await accounts.login({ email: user.email, password: PASSWORD, ip: '192.0.2.1' });
@@ -412,7 +413,14 @@ describe('second factor', () => {
     const before = auditOf(user.id).filter((a) => a.action === 'login');
     expect(before).toHaveLength(0);
     expect(accounts.completeTotpLogin(session, '123456')).toBe(false);
-    expect(accounts.completeTotpLogin(session, currentTotp(secret), '192.0.2.1')).toBe(true);
+    // The code that switched it on is used up; the next one (30 seconds on) completes the login.
+    const t1 = t0 + 30_000;
+    expect(accounts.completeTotpLogin(session, currentTotp(secret, t0), '192.0.2.1', t1)).toBe(
+      false,
+    );
+    expect(accounts.completeTotpLogin(session, currentTotp(secret, t1), '192.0.2.1', t1)).toBe(
+      true,
+    );
     expect(accounts.session(login.sessionToken)!.pendingTotp).toBe(false);
     expect(auditOf(user.id).map((a) => [a.action, a.details])).toEqual([
       ['create', '{"role":"editor"}'],
@@ -421,12 +429,46 @@ describe('second factor', () => {
     ]);
   });
 
+  it('a code counts once: the same code cannot complete a second login, nor an older one', async () => {
+    const user = await newUser('totp.replay@example.org');
+    accounts.startTotp(user.id);
+    const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    // One second into a 30-second step, so that the times below fall into known steps.
+    const t0 = Math.floor(Date.now() / 30_000) * 30_000 + 1000;
+    expect(accounts.enableTotp(currentTotp(secret, t0), actorOf(user), t0).kind).toBe('enabled');
+    const pending = async () => {
+      const login = await accounts.login({ email: user.email, password: PASSWORD });
+      if (login.kind !== 'ok') throw new Error(login.kind);
+      return { token: login.sessionToken, session: accounts.session(login.sessionToken)! };
+    };
+    const first = await pending();
+    const second = await pending();
+    const t1 = t0 + 30_000;
+    const code = currentTotp(secret, t1);
+    expect(accounts.completeTotpLogin(first.session, code, undefined, t1)).toBe(true);
+    // Seen over the shoulder or caught on the way: within its window the code is used up.
+    expect(accounts.completeTotpLogin(second.session, code, undefined, t1 + 10_000)).toBe(false);
+    expect(accounts.session(second.token)!.pendingTotp).toBe(true);
+    // A code of an earlier step, still inside the drift window, is refused as well.
+    const t2 = t1 + 30_000;
+    expect(
+      accounts.completeTotpLogin(second.session, currentTotp(secret, t0), undefined, t2 - 1),
+    ).toBe(false);
+    // The next code works.
+    expect(accounts.completeTotpLogin(second.session, currentTotp(secret, t2), undefined, t2)).toBe(
+      true,
+    );
+    expect(ctx.sql('select totp_last_step from users where id = ?', user.id)).toEqual([
+      { totp_last_step: Math.floor(t2 / 30_000) },
+    ]);
+  });
+
   it('an admin resets a lost second factor; the user is logged out everywhere', async () => {
     const admin = await newUser('totp.admin@example.org', 'admin');
     const user = await newUser('totp.lost@example.org');
     accounts.startTotp(user.id);
     const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
-    accounts.enableTotp(currentTotp(secret), actorOf(user));
+    expect(accounts.enableTotp(currentTotp(secret), actorOf(user)).kind).toBe('enabled');
     await accounts.login({ email: user.email, password: PASSWORD });
     expect(accounts.resetTotp(user.id, actorOf(admin))).toBe(true);
     expect(accounts.findUser(user.id)).toMatchObject({ totpEnabled: false, totpSecret: null });

@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE, SESSION_IDLE_MS, type UserActor } from '../../services/accounts/index.js';
+import {
+  SESSION_COOKIE,
+  SESSION_IDLE_MS,
+  type Problems,
+  type UserActor,
+} from '../../services/accounts/index.js';
 import {
   CSRF_COOKIE,
   csrfCookieOptions,
@@ -213,14 +218,10 @@ export default async function authRoutes(app: FastifyInstance) {
   });
 
   // The current password is asked again: limited like the login, wrong entries counted alike.
+  const passwordRateLimit = { max: app.config.loginRateLimit, timeWindow: '5 minutes' };
   app.post(
     '/account/password',
-    {
-      config: {
-        role: 'viewer',
-        rateLimit: { max: app.config.loginRateLimit, timeWindow: '5 minutes' },
-      },
-    },
+    { config: { role: 'viewer', rateLimit: passwordRateLimit } },
     async (request, reply) => {
       const body = (request.body ?? {}) as FormBody;
       const result = await accounts.changePassword(
@@ -251,8 +252,30 @@ export default async function authRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/account?notice=saved', 303);
   });
 
-  app.post('/account/totp/start', { config: { role: 'viewer' } }, async (request, reply) => {
-    accounts.startTotp(request.user!.id);
+  // Setting up anew and switching off ask for the password (or a current code) again.
+  const confirmed = { role: 'viewer' as const, rateLimit: passwordRateLimit };
+  const confirmationRefused = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    problems: Problems,
+  ) => {
+    const enrolment = accounts.totpEnrolment(request.user!);
+    return reply.adminPage(
+      'account',
+      {
+        title: request.at('auth.accountTitle'),
+        totpUri: enrolment?.uri,
+        totpSecret: enrolment?.secret,
+        errors: fieldErrors(request.at, problems),
+      },
+      400,
+    );
+  };
+
+  app.post('/account/totp/start', { config: confirmed }, async (request, reply) => {
+    const confirmation = field((request.body ?? {}) as FormBody, 'confirm');
+    const result = await accounts.startTotp(self(request), confirmation);
+    if (result.kind === 'invalid') return confirmationRefused(request, reply, result.errors);
     return reply.redirect('/admin/account#totp', 303);
   });
 
@@ -274,8 +297,10 @@ export default async function authRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/account?notice=totpEnabled', 303);
   });
 
-  app.post('/account/totp/disable', { config: { role: 'viewer' } }, async (request, reply) => {
-    accounts.disableTotp(self(request));
+  app.post('/account/totp/disable', { config: confirmed }, async (request, reply) => {
+    const confirmation = field((request.body ?? {}) as FormBody, 'confirm');
+    const result = await accounts.disableTotp(self(request), confirmation);
+    if (result.kind === 'invalid') return confirmationRefused(request, reply, result.errors);
     return reply.redirect('/admin/account?notice=totpDisabled', 303);
   });
 }

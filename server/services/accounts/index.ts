@@ -257,25 +257,38 @@ export class AccountService {
   }
 
   /**
-   * The current password of a signed-in user, asked again before a change to the account. A
-   * wrong entry counts like a wrong login from that client, so a taken-over session cannot
-   * guess on and on; while the client must wait, nothing is checked.
+   * The signed-in user shows it is them before a change to the account: with the password or,
+   * where `orCode` and the second factor is on, a current code. A wrong entry counts like a wrong
+   * login from that client, so a taken-over session cannot guess on and on; while the client must
+   * wait, nothing is checked. Answers the problem's message key, or undefined when confirmed.
    */
-  private async confirmPassword(
+  private async confirmIdentity(
     actor: UserActor,
-    password: string,
+    answer: string,
     now: number,
-  ): Promise<'ok' | 'wrong' | 'wait'> {
+    orCode = false,
+  ): Promise<string | undefined> {
     const user = users.findUser(actor.userId, this.db);
-    if (!user) return 'wrong';
+    const wrong = orCode && user?.totpEnabled ? 'auth.totpConfirmWrong' : 'auth.password.wrong';
+    if (!user) return wrong;
     const client = clientNetwork(actor.ip);
-    if (this.waiting(user.email, client, now)) return 'wait';
-    if (!(await passwordMatches(user.passwordHash, password))) {
+    if (this.waiting(user.email, client, now)) return 'auth.password.wait';
+    const secret = orCode && user.totpEnabled ? this.totpSecretOf(user) : undefined;
+    // A password has at least 12 characters, so six digits can only be meant as a code.
+    const isCode = !!secret && /^\d{6}$/.test(answer.replace(/\s+/g, ''));
+    let right: boolean;
+    if (isCode) {
+      const step = totpStep(secret, answer, now);
+      right = step !== undefined && users.useTotpStep(user.id, step, this.db);
+    } else {
+      right = await passwordMatches(user.passwordHash, answer);
+    }
+    if (!right) {
       this.countFailure(user.email, client, now);
-      return 'wrong';
+      return wrong;
     }
     users.clearLoginThrottle(user.email, client, this.db);
-    return 'ok';
+    return undefined;
   }
 
   /** A new password, given the current one; the user's other sessions end. */
@@ -286,8 +299,8 @@ export class AccountService {
     now = Date.now(),
   ): Promise<{ kind: 'changed' } | { kind: 'invalid'; errors: Problems }> {
     const errors: Problems = {};
-    const current = await this.confirmPassword(actor, input.current, now);
-    if (current !== 'ok') errors.current = `auth.password.${current}`;
+    const current = await this.confirmIdentity(actor, input.current, now);
+    if (current) errors.current = current;
     Object.assign(errors, newPasswordProblems(input.password, input.passwordRepeat));
     if (Object.keys(errors).length) return { kind: 'invalid', errors };
     const passwordHash = await hashPassword(input.password);
@@ -379,10 +392,26 @@ export class AccountService {
     return user.totpEnabled ? undefined : this.enrolmentOf(user);
   }
 
-  /** Begin setting up a second factor: a new secret, off until a code confirms it. */
-  startTotp(userId: number): void {
+  /**
+   * Begin setting up a second factor: a new secret, off until a code confirms it. It needs the
+   * password (or, replacing a second factor that is on, a current code): a taken-over session
+   * must neither switch the owner's factor off this way nor set up its own.
+   */
+  async startTotp(
+    actor: UserActor,
+    confirmation: string,
+    now = Date.now(),
+  ): Promise<{ kind: 'started' } | { kind: 'invalid'; errors: Problems }> {
+    const problem = await this.confirmIdentity(actor, confirmation, now, true);
+    if (problem) return { kind: 'invalid', errors: { confirm: problem } };
     const totpSecret = this.secrets.seal(newTotpSecret());
-    users.updateUser(userId, { totpSecret, totpEnabled: false, totpLastStep: null }, this.db);
+    transaction(this.db, (tx) => {
+      const replaced = users.findUser(actor.userId, tx)?.totpEnabled;
+      users.updateUser(actor.userId, { totpSecret, totpEnabled: false, totpLastStep: null }, tx);
+      if (replaced)
+        recordAction(auditWho(actor), 'disable-totp', 'user', actor.userId, { renew: true }, tx);
+    });
+    return { kind: 'started' };
   }
 
   /** Switch the second factor on with a code from the authenticator. */
@@ -408,11 +437,19 @@ export class AccountService {
     return { kind: 'enabled' };
   }
 
-  disableTotp(actor: UserActor): void {
+  /** Switch the own second factor off, confirmed with the password or a current code. */
+  async disableTotp(
+    actor: UserActor,
+    confirmation: string,
+    now = Date.now(),
+  ): Promise<{ kind: 'disabled' } | { kind: 'invalid'; errors: Problems }> {
+    const problem = await this.confirmIdentity(actor, confirmation, now, true);
+    if (problem) return { kind: 'invalid', errors: { confirm: problem } };
     transaction(this.db, (tx) => {
       users.updateUser(actor.userId, { totpEnabled: false, totpSecret: null }, tx);
       recordAction(auditWho(actor), 'disable-totp', 'user', actor.userId, undefined, tx);
     });
+    return { kind: 'disabled' };
   }
 
   /** A lost authenticator: an admin switches another user's second factor off and logs them out. */

@@ -517,7 +517,12 @@ describe('account', () => {
   it('TOTP: set up with a code, then login needs the second factor', async () => {
     const a = await loginAs(t, 'editor', 'totp@landpost.test');
     await a.get('/admin/account');
-    await a.post('/admin/account/totp/start');
+    const unconfirmed = await a.post('/admin/account/totp/start', { confirm: 'not my password' });
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(unconfirmed.body).toContain('id="confirm-error"');
+    expect(await a.post('/admin/account/totp/start', { confirm: PASSWORD })).toMatchObject({
+      statusCode: 303,
+    });
     const page = await a.get('/admin/account');
     const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(page.body)?.[1];
     expect(secret).toBeTruthy();
@@ -565,6 +570,57 @@ describe('account', () => {
     expect((await b.get('/admin')).statusCode).toBe(303);
     const c = new AdminClient(t, 'totp@landpost.test');
     expect((await c.login()).headers.location).toBe('/admin');
+  });
+});
+
+describe('second factor under a taken-over session', () => {
+  it('switching it off or setting it up anew needs the password or a current code', async () => {
+    const owner = await loginAs(t, 'editor', 'totp.keep@landpost.test');
+    await owner.get('/admin/account');
+    await owner.post('/admin/account/totp/start', { confirm: PASSWORD });
+    const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(
+      (await owner.get('/admin/account')).body,
+    )![1]!;
+    expect(
+      (await owner.post('/admin/account/totp/enable', { code: currentTotp(secret) })).statusCode,
+    ).toBe(303);
+    const state = () =>
+      sql<{ totp_enabled: number; totp_secret: string }>(
+        'select totp_enabled, totp_secret from users where email = ?',
+        owner.email,
+      )[0]!;
+    const before = state();
+    expect(before.totp_enabled).toBe(1);
+
+    // Somebody else has the session cookie, but neither the password nor the phone.
+    const thief = new AdminClient(t, owner.email, '203.0.113.88');
+    thief.jar.store({ cookies: [{ name: 'lp_admin', value: owner.jar.get('lp_admin')! }] });
+    expect((await thief.get('/admin/account')).statusCode).toBe(200);
+    for (const [path, fields] of [
+      ['/admin/account/totp/disable', {}],
+      ['/admin/account/totp/disable', { confirm: 'a guessed password' }],
+      ['/admin/account/totp/disable', { confirm: '123456' }],
+      ['/admin/account/totp/start', {}],
+      ['/admin/account/totp/start', { confirm: 'another guess at it' }],
+    ] as const) {
+      const res = await thief.post(path, fields);
+      expect(res.statusCode, `${path} ${JSON.stringify(fields)}`).toBe(400);
+      expect(res.body).toContain('id="confirm-error"');
+    }
+    expect(state()).toEqual(before);
+    // Those were five misses from that address: now it must wait, even with the password.
+    const waiting = await thief.post('/admin/account/totp/disable', { confirm: PASSWORD });
+    expect(waiting.statusCode).toBe(400);
+    expect(waiting.body).toContain('Zu viele falsche Eingaben.');
+    expect(state()).toEqual(before);
+
+    // The owner switches it off with a current code.
+    expect((await owner.get('/admin/account')).body).toContain('name="confirm"');
+    const off = await owner.post('/admin/account/totp/disable', {
+      confirm: currentTotp(secret, Date.now() + 30_000),
+    });
+    expect(off.statusCode).toBe(303);
+    expect(state()).toMatchObject({ totp_enabled: 0, totp_secret: null });
   });
 });
 

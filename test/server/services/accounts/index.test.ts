@@ -396,7 +396,7 @@ describe('second factor', () => {
   it('is enabled with a code; then a login waits for the code before it counts', async () => {
     const user = await newUser('totp@example.org');
     const self = actorOf(user);
-    accounts.startTotp(user.id);
+    expect((await accounts.startTotp(actorOf(user), PASSWORD)).kind).toBe('started');
     const enrolment = accounts.totpEnrolment(accounts.findUser(user.id)!);
     expect(enrolment?.uri).toContain('otpauth://totp/');
     const secret = enrolment!.secret;
@@ -431,7 +431,7 @@ describe('second factor', () => {
 
   it('a code counts once: the same code cannot complete a second login, nor an older one', async () => {
     const user = await newUser('totp.replay@example.org');
-    accounts.startTotp(user.id);
+    expect((await accounts.startTotp(actorOf(user), PASSWORD)).kind).toBe('started');
     const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
     // One second into a 30-second step, so that the times below fall into known steps.
     const t0 = Math.floor(Date.now() / 30_000) * 30_000 + 1000;
@@ -463,10 +463,70 @@ describe('second factor', () => {
     ]);
   });
 
+  it('is set up only with the password, and switched off or set up anew only with it or a current code', async () => {
+    const user = await newUser('totp.confirm@example.org');
+    const self = actorOf(user);
+    const row = () =>
+      ctx.sql<{ totp_enabled: number; totp_secret: string | null }>(
+        'select totp_enabled, totp_secret from users where id = ?',
+        user.id,
+      )[0]!;
+    expect(await accounts.startTotp(self, 'not my password')).toEqual({
+      kind: 'invalid',
+      errors: { confirm: 'auth.password.wrong' },
+    });
+    expect(row()).toEqual({ totp_enabled: 0, totp_secret: null });
+    expect((await accounts.startTotp(self, PASSWORD)).kind).toBe('started');
+    const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    const t0 = Math.floor(Date.now() / 30_000) * 30_000 + 1000;
+    expect(accounts.enableTotp(currentTotp(secret, t0), self, t0).kind).toBe('enabled');
+    const on = row();
+
+    const refused = { kind: 'invalid', errors: { confirm: 'auth.totpConfirmWrong' } };
+    expect(await accounts.disableTotp(self, 'not my password', t0)).toEqual(refused);
+    expect(await accounts.disableTotp(self, '', t0)).toEqual(refused);
+    // The code that switched it on is used up.
+    expect(await accounts.disableTotp(self, currentTotp(secret, t0), t0)).toEqual(refused);
+    expect(await accounts.startTotp(self, 'not my password', t0)).toEqual(refused);
+    expect(row()).toEqual(on);
+    // With a current code it can be set up anew; the old factor is then off until confirmed.
+    const t1 = t0 + 30_000;
+    expect((await accounts.startTotp(self, currentTotp(secret, t1), t1)).kind).toBe('started');
+    expect(row().totp_enabled).toBe(0);
+    expect(row().totp_secret).not.toBe(on.totp_secret);
+    expect(auditOf(user.id).at(-1)).toMatchObject({
+      action: 'disable-totp',
+      details: '{"renew":true}',
+    });
+    const renewed = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    expect(accounts.enableTotp(currentTotp(renewed, t1), self, t1).kind).toBe('enabled');
+    // … and switched off with the password.
+    expect(await accounts.disableTotp(self, PASSWORD, t1)).toEqual({ kind: 'disabled' });
+    expect(row()).toEqual({ totp_enabled: 0, totp_secret: null });
+    // The right confirmation cleared the wrong ones counted before.
+    expect(throttleOf(user.email)).toEqual([]);
+  });
+
+  it('wrong confirmations count like wrong logins: after five the client waits', async () => {
+    const user = await newUser('totp.guess@example.org');
+    const self = actorOf(user);
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      expect((await accounts.startTotp(self, `guess number ${i}`, now)).kind).toBe('invalid');
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '192.0.2.1', failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    expect(await accounts.startTotp(self, PASSWORD, now + 1)).toEqual({
+      kind: 'invalid',
+      errors: { confirm: 'auth.password.wait' },
+    });
+    expect((await accounts.startTotp(self, PASSWORD, now + FIRST_WAIT_MS)).kind).toBe('started');
+  });
+
   it('an admin resets a lost second factor; the user is logged out everywhere', async () => {
     const admin = await newUser('totp.admin@example.org', 'admin');
     const user = await newUser('totp.lost@example.org');
-    accounts.startTotp(user.id);
+    expect((await accounts.startTotp(actorOf(user), PASSWORD)).kind).toBe('started');
     const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
     expect(accounts.enableTotp(currentTotp(secret), actorOf(user)).kind).toBe('enabled');
     await accounts.login({ email: user.email, password: PASSWORD });

@@ -298,13 +298,33 @@ export const users = sqliteTable('users', {
   language: text('language').notNull().default('de'),
   totpSecret: text('totp_secret'),
   totpEnabled: integer('totp_enabled', { mode: 'boolean' }).notNull().default(false),
-  failedLogins: integer('failed_logins').notNull().default(0),
-  lockedUntil: ms('locked_until'),
+  /** The 30-second time step of the last second-factor code used: a code counts once. */
+  totpLastStep: integer('totp_last_step'),
   createdAt: ms('created_at').notNull().default(now),
   lastLoginAt: ms('last_login_at'),
   passwordChangedAt: ms('password_changed_at'),
   disabledAt: ms('disabled_at'),
 });
+
+/**
+ * Wrong passwords per account and client address (an IPv6 client by its /64 network): after a
+ * few, that pair waits longer and longer, while the account stays open from anywhere else. The
+ * account is the address as typed, so unknown addresses are throttled just like real ones.
+ */
+export const loginThrottles = sqliteTable(
+  'login_throttles',
+  {
+    account: text('account').notNull(),
+    ip: text('ip').notNull(),
+    failures: integer('failures').notNull(),
+    blockedUntil: ms('blocked_until'),
+    lastFailureAt: ms('last_failure_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.account, t.ip] }),
+    index('login_throttles_last_failure').on(t.lastFailureAt),
+  ],
+);
 
 /** Admin sessions: the cookie holds a random id, the table only its SHA-256. */
 export const sessions = sqliteTable(

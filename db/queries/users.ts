@@ -1,6 +1,6 @@
-import { and, asc, count, eq, gt, isNull, lt, ne } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Tx } from '../client.js';
-import { sessions, users, type UserRole } from '../schema.js';
+import { loginThrottles, sessions, users, type UserRole } from '../schema.js';
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
@@ -40,29 +40,52 @@ export function updateUser(
   tx.update(users).set(fields).where(eq(users.id, id)).run();
 }
 
-/** Count a failed login; lock the account after `maxFailures` for `lockMs`. */
-export function recordFailedLogin(
-  id: number,
-  maxFailures: number,
-  lockMs: number,
-  now: number,
-  tx: Tx,
-): User {
-  const user = findUser(id, tx)!;
-  const failed = user.failedLogins + 1;
-  const lockedUntil = failed >= maxFailures ? now + lockMs : user.lockedUntil;
-  tx.update(users)
-    .set({ failedLogins: failed >= maxFailures ? 0 : failed, lockedUntil })
-    .where(eq(users.id, id))
-    .run();
-  return findUser(id, tx)!;
+export function recordLogin(id: number, now: number, tx: Tx): void {
+  tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, id)).run();
 }
 
-export function recordLogin(id: number, now: number, tx: Tx): void {
-  tx.update(users)
-    .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
-    .where(eq(users.id, id))
+export type LoginThrottle = typeof loginThrottles.$inferSelect;
+
+const throttleOf = (account: string, ip: string) =>
+  and(eq(loginThrottles.account, account), eq(loginThrottles.ip, ip));
+
+export function findLoginThrottle(account: string, ip: string, tx: Tx): LoginThrottle | undefined {
+  return tx.select().from(loginThrottles).where(throttleOf(account, ip)).get();
+}
+
+export function saveLoginThrottle(row: LoginThrottle, tx: Tx): void {
+  const { failures, blockedUntil, lastFailureAt } = row;
+  tx.insert(loginThrottles)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [loginThrottles.account, loginThrottles.ip],
+      set: { failures, blockedUntil, lastFailureAt },
+    })
     .run();
+}
+
+export function clearLoginThrottle(account: string, ip: string, tx: Tx): void {
+  tx.delete(loginThrottles).where(throttleOf(account, ip)).run();
+}
+
+/** Forget failures older than `before`. */
+export function purgeLoginThrottles(before: number, tx: Tx): void {
+  tx.delete(loginThrottles).where(lt(loginThrottles.lastFailureAt, before)).run();
+}
+
+/**
+ * Record the time step of a second-factor code being used; false when that step or a later one
+ * was used before (the code was used already, or an older one is replayed).
+ */
+export function useTotpStep(id: number, step: number, tx: Tx): boolean {
+  return (
+    tx
+      .update(users)
+      .set({ totpLastStep: step })
+      .where(and(eq(users.id, id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+      .returning({ id: users.id })
+      .all().length > 0
+  );
 }
 
 export function countActiveAdmins(tx: Tx, exceptId?: number): number {

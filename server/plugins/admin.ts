@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import csrf from '@fastify/csrf-protection';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -21,6 +22,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user?: User;
+    /** The stored id of the live session cookie, also while the second factor is pending. */
     sessionIdHash?: string;
     at: Translate;
     /** Record an action of this request's user in the audit log (for routes whose service does not). */
@@ -64,6 +66,19 @@ export function sessionCookieOptions(secure: boolean) {
   return { path: '/admin', httpOnly: true, sameSite: 'lax' as const, secure, signed: false };
 }
 
+/** The cookie with the secret that the admin forms' CSRF tokens are made from. */
+export const CSRF_COOKIE = 'lp_csrf';
+
+export function csrfCookieOptions(secure: boolean) {
+  return { path: '/admin', httpOnly: true, sameSite: 'strict' as const, secure, signed: true };
+}
+
+/**
+ * What a form token is bound to: the session, so a token (and cookie) obtained by anybody else,
+ * e.g. from the login page before signing in, is worthless with this session.
+ */
+const csrfUserInfo = (request: FastifyRequest) => request.sessionIdHash ?? 'no session';
+
 /**
  * The admin area's guard: a session cookie (random id, stored hashed, sliding idle timeout),
  * a role check on every route, CSRF tokens on every state-changing request, and the audit log.
@@ -75,8 +90,14 @@ export default fp(
 
     await app.register(csrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: 'lp_csrf',
-      cookieOpts: { path: '/admin', httpOnly: true, sameSite: 'strict', secure, signed: true },
+      cookieKey: CSRF_COOKIE,
+      cookieOpts: csrfCookieOptions(secure),
+      getUserInfo: csrfUserInfo,
+      // The tokens' MAC gets a key of its own, derived from the cookie secret.
+      csrfOpts: {
+        userInfo: true,
+        hmacKey: createHmac('sha256', app.secrets.cookieSecret()).update('csrf').digest(),
+      },
       getToken: (request: FastifyRequest) => {
         const body = request.body as Record<string, unknown> | undefined;
         const query = request.query as Record<string, unknown> | undefined;
@@ -100,6 +121,7 @@ export default fp(
       const token = request.cookies[SESSION_COOKIE];
       const found = token ? accounts.session(token) : undefined;
       if (found) {
+        request.sessionIdHash = found.idHash;
         if (!found.pendingTotp || config.pendingTotpOk) {
           request.user = found.user;
           request.actor = {
@@ -108,7 +130,6 @@ export default fp(
             email: found.user.email,
             ip: request.ip,
           };
-          request.sessionIdHash = found.idHash;
         } else if (!config.public) {
           request.at = adminTranslator(adminLanguage(request));
           return reply.redirect('/admin/login/totp', 303);
@@ -158,7 +179,7 @@ export default fp(
           at: request.at ?? adminTranslator('de'),
           adminLang: request.user?.language ?? adminLanguage(request),
           user: request.user,
-          csrf: this.generateCsrf(),
+          csrf: this.generateCsrf({ userInfo: csrfUserInfo(request) }),
           path: request.url.split('?')[0],
           can: (role: UserRole) => !!request.user && roleAllows(request.user.role, role),
           production: app.config.production,

@@ -123,23 +123,31 @@ abstract class BrowserLikeClient<R extends PageResponse> {
     return res;
   }
 
+  /**
+   * Log in through the form and, like a browser, follow the redirect: the page it leads to
+   * holds the form token of the new session. Answers the login form's response.
+   */
   async login(password = PASSWORD): Promise<R> {
     await this.get('/admin/login');
-    return this.post('/admin/login', { email: this.email, password });
+    const res = await this.post('/admin/login', { email: this.email, password });
+    const location = res.headers.location;
+    if (res.statusCode === 303 && typeof location === 'string') await this.get(location);
+    return res;
   }
 }
 
-/** An admin UI user of a test app in this process (app.inject()). */
+/** An admin UI user of a test app in this process (app.inject()), optionally from a given IP. */
 export class AdminClient extends BrowserLikeClient<LightMyRequestResponse> {
   constructor(
     private readonly t: Pick<TestApp, 'app'>,
     email: string,
+    readonly ip?: string,
   ) {
     super(email);
   }
 
   protected send(request: PageRequest): Promise<LightMyRequestResponse> {
-    return this.t.app.inject(request);
+    return this.t.app.inject(this.ip ? { ...request, remoteAddress: this.ip } : request);
   }
 }
 

@@ -1,13 +1,37 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE, SESSION_IDLE_MS, type UserActor } from '../../services/accounts/index.js';
-import { fieldErrors, sessionCookieOptions } from '../../plugins/admin.js';
+import {
+  SESSION_COOKIE,
+  SESSION_IDLE_MS,
+  type Problems,
+  type UserActor,
+} from '../../services/accounts/index.js';
+import {
+  CSRF_COOKIE,
+  csrfCookieOptions,
+  fieldErrors,
+  sessionCookieOptions,
+} from '../../plugins/admin.js';
 import { field, type FormBody } from '../../http/form.js';
 
-/** Only relative admin paths are followed after login (never an open redirect). */
+const SAME_SITE = 'http://landpost.invalid';
+
+/**
+ * Where to go after login: only a path of the admin area on this site (never an open
+ * redirect), percent-encoded so it is a valid Location header; anything else goes to /admin.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/admin(\/[^/\\]|$|\?)/.test(next) && !next.includes('//')
-    ? next
-    : '/admin';
+  // Control characters would end the header; a backslash is read as a slash by browsers.
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\p{Cc}\\]/u.test(next))
+    return '/admin';
+  let url: URL;
+  try {
+    url = new URL(next, SAME_SITE);
+  } catch {
+    return '/admin';
+  }
+  const adminPath = url.pathname === '/admin' || url.pathname.startsWith('/admin/');
+  if (url.origin !== SAME_SITE || !adminPath || url.pathname.includes('//')) return '/admin';
+  return url.pathname + url.search;
 }
 
 /** The signed-in user, as the actor of changes to their own account. */
@@ -19,12 +43,16 @@ function self(request: FastifyRequest): UserActor {
 /** Login, second factor, logout, the first admin's set-up, and the own account. */
 export default async function authRoutes(app: FastifyInstance) {
   const accounts = app.services.accounts;
-  const cookie = sessionCookieOptions(app.config.publicUrl.startsWith('https:'));
+  const secure = app.config.publicUrl.startsWith('https:');
+  const cookie = sessionCookieOptions(secure);
+  // A new session gets a new CSRF secret too: the next page makes it.
   const setSession = (reply: FastifyReply, token: string) =>
-    reply.setCookie(SESSION_COOKIE, token, {
-      ...cookie,
-      maxAge: Math.floor(SESSION_IDLE_MS / 1000) * 3,
-    });
+    reply
+      .setCookie(SESSION_COOKIE, token, {
+        ...cookie,
+        maxAge: Math.floor(SESSION_IDLE_MS / 1000) * 3,
+      })
+      .clearCookie(CSRF_COOKIE, csrfCookieOptions(secure));
 
   app.get('/login', { config: { public: true } }, async (request, reply) => {
     if (request.user) return reply.redirect('/admin', 303);
@@ -55,20 +83,14 @@ export default async function authRoutes(app: FastifyInstance) {
         userAgent: request.headers['user-agent'],
       });
       if (result.kind !== 'ok') {
-        const message =
-          result.kind === 'locked'
-            ? request.at('auth.locked', {
-                minutes: Math.ceil((result.until - Date.now()) / 60_000),
-              })
-            : request.at('auth.invalid');
-        request.log.warn({ kind: result.kind }, 'admin login refused');
+        request.log.warn('admin login refused');
         return reply.adminPage(
           'login',
           {
             title: request.at('auth.loginTitle'),
             next,
             values: { email },
-            errors: { form: message },
+            errors: { form: request.at('auth.invalid') },
           },
           401,
         );
@@ -195,34 +217,65 @@ export default async function authRoutes(app: FastifyInstance) {
     });
   });
 
-  app.post('/account/password', { config: { role: 'viewer' } }, async (request, reply) => {
-    const body = (request.body ?? {}) as FormBody;
-    const result = await accounts.changePassword(
-      {
-        current: field(body, 'current'),
-        password: field(body, 'password'),
-        passwordRepeat: field(body, 'password2'),
-      },
-      self(request),
-      request.sessionIdHash,
-    );
-    if (result.kind === 'invalid') {
-      return reply.adminPage(
-        'account',
-        { title: request.at('auth.accountTitle'), errors: fieldErrors(request.at, result.errors) },
-        400,
+  // The current password is asked again: limited like the login, wrong entries counted alike.
+  const passwordRateLimit = { max: app.config.loginRateLimit, timeWindow: '5 minutes' };
+  app.post(
+    '/account/password',
+    { config: { role: 'viewer', rateLimit: passwordRateLimit } },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as FormBody;
+      const result = await accounts.changePassword(
+        {
+          current: field(body, 'current'),
+          password: field(body, 'password'),
+          passwordRepeat: field(body, 'password2'),
+        },
+        self(request),
+        request.sessionIdHash,
       );
-    }
-    return reply.redirect('/admin/account?notice=passwordChanged', 303);
-  });
+      if (result.kind === 'invalid') {
+        return reply.adminPage(
+          'account',
+          {
+            title: request.at('auth.accountTitle'),
+            errors: fieldErrors(request.at, result.errors),
+          },
+          400,
+        );
+      }
+      return reply.redirect('/admin/account?notice=passwordChanged', 303);
+    },
+  );
 
   app.post('/account/language', { config: { role: 'viewer' } }, async (request, reply) => {
     accounts.setLanguage(request.user!.id, field((request.body ?? {}) as FormBody, 'language'));
     return reply.redirect('/admin/account?notice=saved', 303);
   });
 
-  app.post('/account/totp/start', { config: { role: 'viewer' } }, async (request, reply) => {
-    accounts.startTotp(request.user!.id);
+  // Setting up anew and switching off ask for the password (or a current code) again.
+  const confirmed = { role: 'viewer' as const, rateLimit: passwordRateLimit };
+  const confirmationRefused = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    problems: Problems,
+  ) => {
+    const enrolment = accounts.totpEnrolment(request.user!);
+    return reply.adminPage(
+      'account',
+      {
+        title: request.at('auth.accountTitle'),
+        totpUri: enrolment?.uri,
+        totpSecret: enrolment?.secret,
+        errors: fieldErrors(request.at, problems),
+      },
+      400,
+    );
+  };
+
+  app.post('/account/totp/start', { config: confirmed }, async (request, reply) => {
+    const confirmation = field((request.body ?? {}) as FormBody, 'confirm');
+    const result = await accounts.startTotp(self(request), confirmation);
+    if (result.kind === 'invalid') return confirmationRefused(request, reply, result.errors);
     return reply.redirect('/admin/account#totp', 303);
   });
 
@@ -244,8 +297,10 @@ export default async function authRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/account?notice=totpEnabled', 303);
   });
 
-  app.post('/account/totp/disable', { config: { role: 'viewer' } }, async (request, reply) => {
-    accounts.disableTotp(self(request));
+  app.post('/account/totp/disable', { config: confirmed }, async (request, reply) => {
+    const confirmation = field((request.body ?? {}) as FormBody, 'confirm');
+    const result = await accounts.disableTotp(self(request), confirmation);
+    if (result.kind === 'invalid') return confirmationRefused(request, reply, result.errors);
     return reply.redirect('/admin/account?notice=totpDisabled', 303);
   });
 }

@@ -7,7 +7,8 @@ import { ADMIN_LANGUAGES } from '../../i18n/admin.js';
 import { randomToken, sha256, type Secrets } from '../../infra/security.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { hashPassword, passwordMatches, verifyAgainstNothing } from './passwords.js';
-import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+import { clientNetwork, FORGET_FAILURES_MS, waitAfter } from './throttle.js';
+import { newTotpSecret, totpStep, totpUri } from './totp.js';
 import {
   newPasswordProblems,
   newUserProblems,
@@ -21,14 +22,13 @@ export { userRoles, type UserRole } from '../../../db/schema.js';
 export type User = users.User;
 export * from './passwords.js';
 export { currentTotp } from './totp.js';
+export { FIRST_WAIT_MS, FREE_FAILURES, MAX_WAIT_MS } from './throttle.js';
 export * from './validation.js';
 export { ApiTokenService, type ApiToken } from './api-tokens.js';
 
 export const SESSION_COOKIE = 'lp_admin';
 /** Sliding idle timeout of an admin session. */
 export const SESSION_IDLE_MS = 8 * 3600 * 1000;
-export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MS = 15 * 60 * 1000;
 
 /** Roles are ordered: an admin may do what an editor may, an editor what a viewer may. */
 const rank: Record<UserRole, number> = { viewer: 0, editor: 1, admin: 2 };
@@ -42,10 +42,12 @@ export interface SessionMeta {
   userAgent?: string;
 }
 
+/**
+ * A refused login is one answer whatever the reason (unknown address, wrong password, disabled
+ * account, a client that must wait): the form must not tell which addresses have accounts.
+ */
 export type LoginResult =
-  | { kind: 'ok'; user: User; sessionToken: string; pendingTotp: boolean }
-  | { kind: 'invalid' }
-  | { kind: 'locked'; until: number };
+  { kind: 'ok'; user: User; sessionToken: string; pendingTotp: boolean } | { kind: 'invalid' };
 
 export type CreateUserResult =
   | { kind: 'created'; user: User }
@@ -73,8 +75,9 @@ const asActor = (user: User, ip?: string | null): UserActor => ({
 });
 
 /**
- * The people who log in to the admin UI: their accounts and roles, login with lock-out,
- * sessions, and the second factor. Routes, the admin guard and the CLI call these.
+ * The people who log in to the admin UI: their accounts and roles, login with a throttle per
+ * account and client, sessions, and the second factor. Routes, the admin guard and the CLI call
+ * these.
  */
 export class AccountService {
   private readonly db: Db;
@@ -190,7 +193,10 @@ export class AccountService {
     });
   }
 
-  /** Check e-mail and password; count failures and lock the account after too many. */
+  /**
+   * Check e-mail and password. Wrong passwords are counted per account and client: after a few,
+   * that client waits longer after each, while the account stays open from anywhere else.
+   */
   async login(
     input: {
       email: string;
@@ -200,10 +206,20 @@ export class AccountService {
     } & SessionMeta,
     now = Date.now(),
   ): Promise<LoginResult> {
-    const checked = await this.authenticate(input.email, input.password, now);
-    if (checked.kind !== 'ok') return checked;
-    const { user } = checked;
+    const account = input.email.trim().toLowerCase().slice(0, 320);
+    const client = clientNetwork(input.ip);
+    if (this.waiting(account, client, now)) return { kind: 'invalid' };
+    const user = users.findUserByEmail(account, this.db);
+    const known = !!user && !user.disabledAt;
+    const matches = known
+      ? await passwordMatches(user.passwordHash, input.password)
+      : await verifyAgainstNothing(input.password).then(() => false);
+    if (!known || !matches) {
+      this.countFailure(account, client, now);
+      return { kind: 'invalid' };
+    }
     const sessionToken = transaction(this.db, (tx) => {
+      users.clearLoginThrottle(account, client, tx);
       users.recordLogin(user.id, now, tx);
       if (input.replaces) users.deleteSession(input.replaces, tx);
       const token = this.startSession(user.id, user.totpEnabled, input, now, tx);
@@ -215,35 +231,64 @@ export class AccountService {
     return { kind: 'ok', user, sessionToken, pendingTotp: user.totpEnabled };
   }
 
-  /** The credentials alone: a wrong password counts towards the lock-out. */
-  private async authenticate(
-    email: string,
-    password: string,
-    now: number,
-  ): Promise<{ kind: 'ok'; user: User } | Exclude<LoginResult, { kind: 'ok' }>> {
-    const user = users.findUserByEmail(email.trim().toLowerCase(), this.db);
-    if (!user || user.disabledAt) {
-      await verifyAgainstNothing(password);
-      return { kind: 'invalid' };
-    }
-    if (user.lockedUntil && user.lockedUntil > now)
-      return { kind: 'locked', until: user.lockedUntil };
-    if (await passwordMatches(user.passwordHash, password)) return { kind: 'ok', user };
-    const after = transaction(this.db, (tx) =>
-      users.recordFailedLogin(user.id, MAX_FAILED_LOGINS, LOCK_MS, now, tx),
-    );
-    if (after.lockedUntil && after.lockedUntil > now)
-      return { kind: 'locked', until: after.lockedUntil };
-    return { kind: 'invalid' };
+  /** Whether this client must still wait before it may try this account's password again. */
+  private waiting(account: string, client: string, now: number): boolean {
+    const throttle = users.findLoginThrottle(account, client, this.db);
+    return !!throttle?.blockedUntil && throttle.blockedUntil > now;
+  }
+
+  /** One more wrong password from this client for this account; old failures are forgotten. */
+  private countFailure(account: string, client: string, now: number): void {
+    transaction(this.db, (tx) => {
+      users.purgeLoginThrottles(now - FORGET_FAILURES_MS, tx);
+      const failures = (users.findLoginThrottle(account, client, tx)?.failures ?? 0) + 1;
+      const wait = waitAfter(failures);
+      users.saveLoginThrottle(
+        {
+          account,
+          ip: client,
+          failures,
+          blockedUntil: wait ? now + wait : null,
+          lastFailureAt: now,
+        },
+        tx,
+      );
+    });
   }
 
   /**
-   * The current password of a signed-in user, checked without signing in: no session starts
-   * and a wrong entry does not count towards the lock-out.
+   * The signed-in user shows it is them before a change to the account: with the password or,
+   * where `orCode` and the second factor is on, a current code. A wrong entry counts like a wrong
+   * login from that client, so a taken-over session cannot guess on and on; while the client must
+   * wait, nothing is checked. Answers the problem's message key, or undefined when confirmed.
    */
-  async checkPassword(userId: number, password: string): Promise<boolean> {
-    const user = users.findUser(userId, this.db);
-    return !!user && passwordMatches(user.passwordHash, password);
+  private async confirmIdentity(
+    actor: UserActor,
+    answer: string,
+    now: number,
+    orCode = false,
+  ): Promise<string | undefined> {
+    const user = users.findUser(actor.userId, this.db);
+    const wrong = orCode && user?.totpEnabled ? 'auth.totpConfirmWrong' : 'auth.password.wrong';
+    if (!user) return wrong;
+    const client = clientNetwork(actor.ip);
+    if (this.waiting(user.email, client, now)) return 'auth.password.wait';
+    const secret = orCode && user.totpEnabled ? this.totpSecretOf(user) : undefined;
+    // A password has at least 12 characters, so six digits can only be meant as a code.
+    const isCode = !!secret && /^\d{6}$/.test(answer.replace(/\s+/g, ''));
+    let right: boolean;
+    if (isCode) {
+      const step = totpStep(secret, answer, now);
+      right = step !== undefined && users.useTotpStep(user.id, step, this.db);
+    } else {
+      right = await passwordMatches(user.passwordHash, answer);
+    }
+    if (!right) {
+      this.countFailure(user.email, client, now);
+      return wrong;
+    }
+    users.clearLoginThrottle(user.email, client, this.db);
+    return undefined;
   }
 
   /** A new password, given the current one; the user's other sessions end. */
@@ -251,15 +296,16 @@ export class AccountService {
     input: { current: string; password: string; passwordRepeat: string },
     actor: UserActor,
     keepSession?: string,
+    now = Date.now(),
   ): Promise<{ kind: 'changed' } | { kind: 'invalid'; errors: Problems }> {
     const errors: Problems = {};
-    if (!(await this.checkPassword(actor.userId, input.current)))
-      errors.current = 'auth.password.wrong';
+    const current = await this.confirmIdentity(actor, input.current, now);
+    if (current) errors.current = current;
     Object.assign(errors, newPasswordProblems(input.password, input.passwordRepeat));
     if (Object.keys(errors).length) return { kind: 'invalid', errors };
     const passwordHash = await hashPassword(input.password);
     transaction(this.db, (tx) => {
-      users.updateUser(actor.userId, { passwordHash, passwordChangedAt: Date.now() }, tx);
+      users.updateUser(actor.userId, { passwordHash, passwordChangedAt: now }, tx);
       users.deleteUserSessions(actor.userId, tx, keepSession);
       recordAction(auditWho(actor), 'change-password', 'user', actor.userId, undefined, tx);
     });
@@ -303,16 +349,26 @@ export class AccountService {
     return { idHash, user: found.user, pendingTotp: found.session.pendingTotp };
   }
 
-  /** The second step of a login with a second factor: a right code completes the session. */
-  completeTotpLogin(session: { idHash: string; user: User }, code: string, ip?: string): boolean {
+  /**
+   * The second step of a login with a second factor: a right code completes the session. Each
+   * code counts once: one seen by somebody else cannot complete another login in its 30 seconds.
+   */
+  completeTotpLogin(
+    session: { idHash: string; user: User },
+    code: string,
+    ip?: string,
+    now = Date.now(),
+  ): boolean {
     const secret = this.totpSecretOf(session.user);
-    if (!secret || !verifyTotp(secret, code)) return false;
-    transaction(this.db, (tx) => {
+    const step = secret ? totpStep(secret, code, now) : undefined;
+    if (step === undefined) return false;
+    return transaction(this.db, (tx) => {
+      if (!users.useTotpStep(session.user.id, step, tx)) return false;
       users.completeTotp(session.idHash, tx);
       const who = auditWho(asActor(session.user, ip));
       recordAction(who, 'login', 'user', session.user.id, { totp: true }, tx);
+      return true;
     });
-    return true;
   }
 
   logout(idHash: string, actor: UserActor): void {
@@ -336,33 +392,64 @@ export class AccountService {
     return user.totpEnabled ? undefined : this.enrolmentOf(user);
   }
 
-  /** Begin setting up a second factor: a new secret, off until a code confirms it. */
-  startTotp(userId: number): void {
+  /**
+   * Begin setting up a second factor: a new secret, off until a code confirms it. It needs the
+   * password (or, replacing a second factor that is on, a current code): a taken-over session
+   * must neither switch the owner's factor off this way nor set up its own.
+   */
+  async startTotp(
+    actor: UserActor,
+    confirmation: string,
+    now = Date.now(),
+  ): Promise<{ kind: 'started' } | { kind: 'invalid'; errors: Problems }> {
+    const problem = await this.confirmIdentity(actor, confirmation, now, true);
+    if (problem) return { kind: 'invalid', errors: { confirm: problem } };
     const totpSecret = this.secrets.seal(newTotpSecret());
-    users.updateUser(userId, { totpSecret, totpEnabled: false }, this.db);
+    transaction(this.db, (tx) => {
+      const replaced = users.findUser(actor.userId, tx)?.totpEnabled;
+      users.updateUser(actor.userId, { totpSecret, totpEnabled: false, totpLastStep: null }, tx);
+      if (replaced)
+        recordAction(auditWho(actor), 'disable-totp', 'user', actor.userId, { renew: true }, tx);
+    });
+    return { kind: 'started' };
   }
 
   /** Switch the second factor on with a code from the authenticator. */
   enableTotp(
     code: string,
     actor: UserActor,
+    now = Date.now(),
   ): { kind: 'enabled' } | { kind: 'invalid'; enrolment?: TotpEnrolment } {
     const user = users.findUser(actor.userId, this.db);
     const secret = user && this.totpSecretOf(user);
-    if (!user || !secret || !verifyTotp(secret, code))
-      return { kind: 'invalid', enrolment: user && this.enrolmentOf(user, secret) };
-    transaction(this.db, (tx) => {
-      users.updateUser(user.id, { totpEnabled: true }, tx);
-      recordAction(auditWho(actor), 'enable-totp', 'user', user.id, undefined, tx);
-    });
+    const step = secret ? totpStep(secret, code, now) : undefined;
+    const enabled =
+      !!user &&
+      step !== undefined &&
+      transaction(this.db, (tx) => {
+        // The code that switches it on cannot also complete a login.
+        if (!users.useTotpStep(user.id, step, tx)) return false;
+        users.updateUser(user.id, { totpEnabled: true }, tx);
+        recordAction(auditWho(actor), 'enable-totp', 'user', user.id, undefined, tx);
+        return true;
+      });
+    if (!enabled) return { kind: 'invalid', enrolment: user && this.enrolmentOf(user, secret) };
     return { kind: 'enabled' };
   }
 
-  disableTotp(actor: UserActor): void {
+  /** Switch the own second factor off, confirmed with the password or a current code. */
+  async disableTotp(
+    actor: UserActor,
+    confirmation: string,
+    now = Date.now(),
+  ): Promise<{ kind: 'disabled' } | { kind: 'invalid'; errors: Problems }> {
+    const problem = await this.confirmIdentity(actor, confirmation, now, true);
+    if (problem) return { kind: 'invalid', errors: { confirm: problem } };
     transaction(this.db, (tx) => {
       users.updateUser(actor.userId, { totpEnabled: false, totpSecret: null }, tx);
       recordAction(auditWho(actor), 'disable-totp', 'user', actor.userId, undefined, tx);
     });
+    return { kind: 'disabled' };
   }
 
   /** A lost authenticator: an admin switches another user's second factor off and logs them out. */

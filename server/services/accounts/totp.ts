@@ -12,14 +12,21 @@ export function totpUri(secret: string, account: string, issuer: string): string
   }).toString();
 }
 
-export function verifyTotp(secret: string, code: string): boolean {
+/**
+ * The 30-second time step a right code belongs to (one step of clock drift either way), or
+ * undefined for a wrong code. A code may be used only once: the caller keeps the last step.
+ */
+export function totpStep(secret: string, code: string, now = Date.now()): number | undefined {
   const token = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(token)) return false;
+  if (!/^\d{6}$/.test(token)) return undefined;
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
-  return totp.validate({ token, window: 1 }) !== null;
+  const delta = totp.validate({ token, timestamp: now, window: 1 });
+  return delta === null ? undefined : totp.counter({ timestamp: now }) + delta;
 }
 
-/** For tests and the CLI: the current code of a secret. */
-export function currentTotp(secret: string): string {
-  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
+/** For tests and the CLI: the code of a secret now, or at another time. */
+export function currentTotp(secret: string, at = Date.now()): string {
+  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({
+    timestamp: at,
+  });
 }

@@ -43,7 +43,8 @@ export default async function apiRoutes(app: FastifyInstance) {
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/api/v1/openapi.json')) return;
     const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
+    // The scheme name is case-insensitive (RFC 7235): "bearer" and "BEARER" are the same.
+    const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/i.exec(header);
     const token = match ? app.services.apiTokens.verify(match[1]!) : undefined;
     if (!token) {
       return reply.code(401).header('WWW-Authenticate', 'Bearer').send({

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountService,
   currentTotp,
-  LOCK_MS,
+  FIRST_WAIT_MS,
+  MAX_WAIT_MS,
   SESSION_IDLE_MS,
   type User,
   type UserActor,
@@ -40,10 +41,12 @@ const actorOf = (user: User): UserActor => ({
 });
 
 const userRow = (id: number) =>
-  ctx.sql<{ failed_logins: number; locked_until: number | null; last_login_at: number | null }>(
-    'select failed_logins, locked_until, last_login_at from users where id = ?',
-    id,
-  )[0]!;
+  ctx.sql<{ last_login_at: number | null }>('select last_login_at from users where id = ?', id)[0]!;
+const throttleOf = (email: string) =>
+  ctx.sql<{ ip: string; failures: number; blocked_until: number | null }>(
+    'select ip, failures, blocked_until from login_throttles where account = ? order by ip',
+    email,
+  );
 const sessionsOf = (id: number) =>
   ctx.sql<{ pending_totp: number; expires_at: number }>(
     'select pending_totp, expires_at from sessions where user_id = ?',
@@ -175,16 +178,21 @@ describe('login', () => {
     });
   });
 
-  it('a wrong password is refused and counted; an unknown address is refused', async () => {
+  it('a wrong password is refused and counted for its client; an unknown address just the same', async () => {
     const user = await newUser('login.wrong@example.org');
-    expect(await accounts.login({ email: user.email, password: 'not the password' })).toEqual({
+    const ip = '192.0.2.20';
+    expect(await accounts.login({ email: user.email, password: 'not the password', ip })).toEqual({
       kind: 'invalid',
     });
-    expect(userRow(user.id).failed_logins).toBe(1);
+    expect(throttleOf(user.email)).toEqual([{ ip, failures: 1, blocked_until: null }]);
     expect(sessionsOf(user.id)).toHaveLength(0);
-    expect(await accounts.login({ email: 'nobody@example.org', password: PASSWORD })).toEqual({
+    expect(await accounts.login({ email: 'Nobody@example.org', password: PASSWORD, ip })).toEqual({
       kind: 'invalid',
     });
+    expect(throttleOf('nobody@example.org')).toEqual([{ ip, failures: 1, blocked_until: null }]);
+    // The right password clears the count of this client.
+    expect((await accounts.login({ email: user.email, password: PASSWORD, ip })).kind).toBe('ok');
+    expect(throttleOf(user.email)).toEqual([]);
   });
 
   it('a disabled account cannot log in, even with the right password', async () => {
@@ -198,24 +206,69 @@ describe('login', () => {
     });
   });
 
-  it('five wrong passwords in a row lock the account, even against the right one', async () => {
-    const user = await newUser('login.locked@example.org');
-    const now = Date.now();
-    for (let i = 0; i < 4; i++) {
-      const r = await accounts.login({ email: user.email, password: 'wrong password' }, now);
-      expect(r.kind).toBe('invalid');
+  it('after five wrong passwords a client waits 1, 2, 4 … minutes, up to an hour; others are not held up', async () => {
+    const user = await newUser('login.throttled@example.org');
+    const stranger = { email: 'no.account@example.org' };
+    const attacker = '203.0.113.9';
+    const wrong = (email: string, at: number, ip = attacker) =>
+      accounts.login({ email, password: 'wrong password', ip }, at);
+    let now = Date.now();
+    for (let i = 0; i < 5; i++) {
+      expect(await wrong(user.email, now)).toEqual({ kind: 'invalid' });
+      expect(await wrong(stranger.email, now)).toEqual({ kind: 'invalid' });
     }
-    const fifth = await accounts.login({ email: user.email, password: 'wrong password' }, now);
-    expect(fifth).toEqual({ kind: 'locked', until: now + LOCK_MS });
-    const right = await accounts.login({ email: user.email, password: PASSWORD }, now + 1000);
-    expect(right.kind).toBe('locked');
-    expect(sessionsOf(user.id)).toHaveLength(0);
-    // After the lock has run out the right password works again.
-    const later = await accounts.login(
-      { email: user.email, password: PASSWORD },
-      now + LOCK_MS + 1,
-    );
-    expect(later.kind).toBe('ok');
+    expect(throttleOf(user.email)).toEqual([
+      { ip: attacker, failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    // Unknown and existing accounts are throttled alike.
+    expect(throttleOf(stranger.email)).toEqual([
+      { ip: attacker, failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    // While waiting, even the right password is refused, with the same answer, and not counted.
+    const during = { email: user.email, password: PASSWORD, ip: attacker };
+    expect(await accounts.login(during, now + FIRST_WAIT_MS - 1)).toEqual({ kind: 'invalid' });
+    expect(throttleOf(user.email)[0]!.failures).toBe(5);
+    // Another client logs in at once.
+    const owner = await accounts.login({ ...during, ip: '192.0.2.30' }, now + 1);
+    expect(owner.kind).toBe('ok');
+
+    // Each miss after a wait doubles the next wait: 2, 4, 8, 16, 32 minutes, then an hour at most.
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      now = throttleOf(user.email)[0]!.blocked_until!;
+      await wrong(user.email, now);
+      waits.push(throttleOf(user.email)[0]!.blocked_until! - now);
+    }
+    expect(waits.map((w) => w / 60_000)).toEqual([2, 4, 8, 16, 32, 60, 60]);
+    expect(MAX_WAIT_MS).toBe(60 * 60_000);
+    // The right password after the wait lets the client in and clears its count.
+    now = throttleOf(user.email)[0]!.blocked_until!;
+    expect((await accounts.login(during, now)).kind).toBe('ok');
+    expect(throttleOf(user.email)).toEqual([]);
+  });
+
+  it('an IPv6 client is counted by its /64 network; failures a day old are forgotten', async () => {
+    const user = await newUser('login.ipv6@example.org');
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      await accounts.login(
+        { email: user.email, password: 'wrong password', ip: `2001:db8:1:2::${i + 1}` },
+        now,
+      );
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '2001:db8:1:2::/64', failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    const sameNetwork = { email: user.email, password: PASSWORD, ip: '2001:db8:1:2::99' };
+    expect((await accounts.login(sameNetwork, now + 1)).kind).toBe('invalid');
+    const otherNetwork = { ...sameNetwork, ip: '2001:db8:1:3::1' };
+    expect((await accounts.login(otherNetwork, now + 1)).kind).toBe('ok');
+
+    // A day later the old failures no longer count: one miss is just one.
+    const later = now + 24 * 3600_000 + 1;
+    await accounts.login({ ...sameNetwork, password: 'wrong again' }, later);
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '2001:db8:1:2::/64', failures: 1, blocked_until: null },
+    ]);
   });
 });
 
@@ -257,27 +310,41 @@ describe('sessions', () => {
 });
 
 describe('changing the password', () => {
-  it('a wrong current password starts no session and does not count towards the lock-out', async () => {
+  it('wrong current passwords count like wrong logins from that client: after five it must wait', async () => {
     const user = await newUser('pw.wrong@example.org');
-    const login = await accounts.login({ email: user.email, password: PASSWORD });
+    const login = await accounts.login({ email: user.email, password: PASSWORD, ip: '192.0.2.1' });
     if (login.kind !== 'ok') throw new Error(login.kind);
     const keep = accounts.session(login.sessionToken)!.idHash;
     const change = { password: 'a brand new password', passwordRepeat: 'a brand new password' };
-    // More wrong entries than the lock-out allows at the login form.
-    for (let i = 0; i < 6; i++) {
+    const now = Date.now();
+    // actorOf() speaks from 192.0.2.1.
+    for (let i = 0; i < 5; i++) {
       const result = await accounts.changePassword(
         { ...change, current: 'not my password' },
         actorOf(user),
         keep,
+        now,
       );
       expect(result).toEqual({ kind: 'invalid', errors: { current: 'auth.password.wrong' } });
     }
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '192.0.2.1', failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    // Now even the right password is not checked from there, on this form or at the login.
+    const right = { ...change, current: PASSWORD };
+    expect(await accounts.changePassword(right, actorOf(user), keep, now + 1)).toEqual({
+      kind: 'invalid',
+      errors: { current: 'auth.password.wait' },
+    });
+    const again = { email: user.email, password: PASSWORD, ip: '192.0.2.1' };
+    expect((await accounts.login(again, now + 1)).kind).toBe('invalid');
     expect(sessionsOf(user.id)).toHaveLength(1);
-    expect(userRow(user.id)).toMatchObject({ failed_logins: 0, locked_until: null });
-    expect(await accounts.checkPassword(user.id, 'not my password')).toBe(false);
-    expect(await accounts.checkPassword(user.id, PASSWORD)).toBe(true);
-    expect(sessionsOf(user.id)).toHaveLength(1);
-    expect((await accounts.login({ email: user.email, password: PASSWORD })).kind).toBe('ok');
+    // After the wait the right password changes it.
+    const later = now + FIRST_WAIT_MS;
+    expect(await accounts.changePassword(right, actorOf(user), keep, later)).toEqual({
+      kind: 'changed',
+    });
+    expect(throttleOf(user.email)).toEqual([]);
   });
 
   it('the right current password changes it and ends the other sessions', async () => {
@@ -329,12 +396,13 @@ describe('second factor', () => {
   it('is enabled with a code; then a login waits for the code before it counts', async () => {
     const user = await newUser('totp@example.org');
     const self = actorOf(user);
-    accounts.startTotp(user.id);
+    expect((await accounts.startTotp(actorOf(user), PASSWORD)).kind).toBe('started');
     const enrolment = accounts.totpEnrolment(accounts.findUser(user.id)!);
     expect(enrolment?.uri).toContain('otpauth://totp/');
     const secret = enrolment!.secret;
+    const t0 = Date.now();
     expect(accounts.enableTotp('000000', self)).toEqual({ kind: 'invalid', enrolment });
-    expect(accounts.enableTotp(currentTotp(secret), self)).toEqual({ kind: 'enabled' });
+    expect(accounts.enableTotp(currentTotp(secret, t0), self, t0)).toEqual({ kind: 'enabled' });
     expect(accounts.totpEnrolment(accounts.findUser(user.id)!)).toBeUndefined();
 
     const login = await accounts.login({ email: user.email, password: PASSWORD, ip: '192.0.2.1' });
@@ -345,7 +413,14 @@ describe('second factor', () => {
     const before = auditOf(user.id).filter((a) => a.action === 'login');
     expect(before).toHaveLength(0);
     expect(accounts.completeTotpLogin(session, '123456')).toBe(false);
-    expect(accounts.completeTotpLogin(session, currentTotp(secret), '192.0.2.1')).toBe(true);
+    // The code that switched it on is used up; the next one (30 seconds on) completes the login.
+    const t1 = t0 + 30_000;
+    expect(accounts.completeTotpLogin(session, currentTotp(secret, t0), '192.0.2.1', t1)).toBe(
+      false,
+    );
+    expect(accounts.completeTotpLogin(session, currentTotp(secret, t1), '192.0.2.1', t1)).toBe(
+      true,
+    );
     expect(accounts.session(login.sessionToken)!.pendingTotp).toBe(false);
     expect(auditOf(user.id).map((a) => [a.action, a.details])).toEqual([
       ['create', '{"role":"editor"}'],
@@ -354,12 +429,106 @@ describe('second factor', () => {
     ]);
   });
 
+  it('a code counts once: the same code cannot complete a second login, nor an older one', async () => {
+    const user = await newUser('totp.replay@example.org');
+    expect((await accounts.startTotp(actorOf(user), PASSWORD)).kind).toBe('started');
+    const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    // One second into a 30-second step, so that the times below fall into known steps.
+    const t0 = Math.floor(Date.now() / 30_000) * 30_000 + 1000;
+    expect(accounts.enableTotp(currentTotp(secret, t0), actorOf(user), t0).kind).toBe('enabled');
+    const pending = async () => {
+      const login = await accounts.login({ email: user.email, password: PASSWORD });
+      if (login.kind !== 'ok') throw new Error(login.kind);
+      return { token: login.sessionToken, session: accounts.session(login.sessionToken)! };
+    };
+    const first = await pending();
+    const second = await pending();
+    const t1 = t0 + 30_000;
+    const code = currentTotp(secret, t1);
+    expect(accounts.completeTotpLogin(first.session, code, undefined, t1)).toBe(true);
+    // Seen over the shoulder or caught on the way: within its window the code is used up.
+    expect(accounts.completeTotpLogin(second.session, code, undefined, t1 + 10_000)).toBe(false);
+    expect(accounts.session(second.token)!.pendingTotp).toBe(true);
+    // A code of an earlier step, still inside the drift window, is refused as well.
+    const t2 = t1 + 30_000;
+    expect(
+      accounts.completeTotpLogin(second.session, currentTotp(secret, t0), undefined, t2 - 1),
+    ).toBe(false);
+    // The next code works.
+    expect(accounts.completeTotpLogin(second.session, currentTotp(secret, t2), undefined, t2)).toBe(
+      true,
+    );
+    expect(ctx.sql('select totp_last_step from users where id = ?', user.id)).toEqual([
+      { totp_last_step: Math.floor(t2 / 30_000) },
+    ]);
+  });
+
+  it('is set up only with the password, and switched off or set up anew only with it or a current code', async () => {
+    const user = await newUser('totp.confirm@example.org');
+    const self = actorOf(user);
+    const row = () =>
+      ctx.sql<{ totp_enabled: number; totp_secret: string | null }>(
+        'select totp_enabled, totp_secret from users where id = ?',
+        user.id,
+      )[0]!;
+    expect(await accounts.startTotp(self, 'not my password')).toEqual({
+      kind: 'invalid',
+      errors: { confirm: 'auth.password.wrong' },
+    });
+    expect(row()).toEqual({ totp_enabled: 0, totp_secret: null });
+    expect((await accounts.startTotp(self, PASSWORD)).kind).toBe('started');
+    const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    const t0 = Math.floor(Date.now() / 30_000) * 30_000 + 1000;
+    expect(accounts.enableTotp(currentTotp(secret, t0), self, t0).kind).toBe('enabled');
+    const on = row();
+
+    const refused = { kind: 'invalid', errors: { confirm: 'auth.totpConfirmWrong' } };
+    expect(await accounts.disableTotp(self, 'not my password', t0)).toEqual(refused);
+    expect(await accounts.disableTotp(self, '', t0)).toEqual(refused);
+    // The code that switched it on is used up.
+    expect(await accounts.disableTotp(self, currentTotp(secret, t0), t0)).toEqual(refused);
+    expect(await accounts.startTotp(self, 'not my password', t0)).toEqual(refused);
+    expect(row()).toEqual(on);
+    // With a current code it can be set up anew; the old factor is then off until confirmed.
+    const t1 = t0 + 30_000;
+    expect((await accounts.startTotp(self, currentTotp(secret, t1), t1)).kind).toBe('started');
+    expect(row().totp_enabled).toBe(0);
+    expect(row().totp_secret).not.toBe(on.totp_secret);
+    expect(auditOf(user.id).at(-1)).toMatchObject({
+      action: 'disable-totp',
+      details: '{"renew":true}',
+    });
+    const renewed = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
+    expect(accounts.enableTotp(currentTotp(renewed, t1), self, t1).kind).toBe('enabled');
+    // … and switched off with the password.
+    expect(await accounts.disableTotp(self, PASSWORD, t1)).toEqual({ kind: 'disabled' });
+    expect(row()).toEqual({ totp_enabled: 0, totp_secret: null });
+    // The right confirmation cleared the wrong ones counted before.
+    expect(throttleOf(user.email)).toEqual([]);
+  });
+
+  it('wrong confirmations count like wrong logins: after five the client waits', async () => {
+    const user = await newUser('totp.guess@example.org');
+    const self = actorOf(user);
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      expect((await accounts.startTotp(self, `guess number ${i}`, now)).kind).toBe('invalid');
+    expect(throttleOf(user.email)).toEqual([
+      { ip: '192.0.2.1', failures: 5, blocked_until: now + FIRST_WAIT_MS },
+    ]);
+    expect(await accounts.startTotp(self, PASSWORD, now + 1)).toEqual({
+      kind: 'invalid',
+      errors: { confirm: 'auth.password.wait' },
+    });
+    expect((await accounts.startTotp(self, PASSWORD, now + FIRST_WAIT_MS)).kind).toBe('started');
+  });
+
   it('an admin resets a lost second factor; the user is logged out everywhere', async () => {
     const admin = await newUser('totp.admin@example.org', 'admin');
     const user = await newUser('totp.lost@example.org');
-    accounts.startTotp(user.id);
+    expect((await accounts.startTotp(actorOf(user), PASSWORD)).kind).toBe('started');
     const secret = accounts.totpEnrolment(accounts.findUser(user.id)!)!.secret;
-    accounts.enableTotp(currentTotp(secret), actorOf(user));
+    expect(accounts.enableTotp(currentTotp(secret), actorOf(user)).kind).toBe('enabled');
     await accounts.login({ email: user.email, password: PASSWORD });
     expect(accounts.resetTotp(user.id, actorOf(admin))).toBe(true);
     expect(accounts.findUser(user.id)).toMatchObject({ totpEnabled: false, totpSecret: null });

@@ -25,13 +25,6 @@ declare module 'fastify' {
     /** The stored id of the live session cookie, also while the second factor is pending. */
     sessionIdHash?: string;
     at: Translate;
-    /** Record an action of this request's user in the audit log (for routes whose service does not). */
-    audit(
-      action: string,
-      entity: string,
-      entityId?: string | number | null,
-      details?: Record<string, unknown>,
-    ): void;
   }
   interface FastifyReply {
     adminPage(
@@ -81,7 +74,8 @@ const csrfUserInfo = (request: FastifyRequest) => request.sessionIdHash ?? 'no s
 
 /**
  * The admin area's guard: a session cookie (random id, stored hashed, sliding idle timeout),
- * a role check on every route, CSRF tokens on every state-changing request, and the audit log.
+ * a role check on every route, CSRF tokens on every state-changing request, and `request.actor`
+ * for the services' audit entries.
  */
 export default fp(
   async (app) => {
@@ -108,13 +102,6 @@ export default fp(
     });
 
     app.decorateRequest('at', null as unknown as Translate);
-    app.decorateRequest(
-      'audit',
-      function (this: FastifyRequest, action, entity, entityId, details) {
-        if (!this.actor) throw new Error('an audited admin action needs a signed-in user');
-        app.services.audit.record(this.actor, action, entity, entityId, details);
-      },
-    );
 
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;

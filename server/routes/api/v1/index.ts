@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
 import listApi from './lists.js';
 import segmentApi from './segments.js';
@@ -32,12 +32,6 @@ export default async function apiRoutes(app: FastifyInstance) {
       },
       security: [{ bearer: [] }],
     },
-  });
-
-  // Changes through the API land in the audit log under the token's name.
-  app.decorateRequest('audit', function (this: FastifyRequest, action, entity, entityId, details) {
-    if (!this.actor) throw new Error('an audited API call needs a token');
-    app.services.audit.record(this.actor, action, entity, entityId, details);
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -4,9 +4,9 @@
  * the consent log each step leaves behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
-import { Secrets } from '../../../server/infra/security.js';
-import { linkFrom, startTestApp, type TestApp } from '../../helpers/app.js';
+import { CONSENT_TEXT_VERSION } from '../../../../db/seed.js';
+import { Secrets } from '../../../../server/infra/security.js';
+import { linkFrom, startTestApp, type TestApp } from '../../../helpers/app.js';
 import {
   FORM,
   HTML,
@@ -23,7 +23,7 @@ import {
   startedAt,
   subscriberByEmail,
   waitForMailTo,
-} from './_flow.js';
+} from '../_flow.js';
 
 let t: TestApp;
 

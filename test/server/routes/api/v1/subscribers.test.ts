@@ -3,9 +3,9 @@
  * mail or paper consent, change, block, erase — with roles, validation and the audit log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, makeToken as makeRoleToken } from '../helpers/api.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { seedSubscribers } from '../helpers/admin-segments.js';
+import { apiClient, makeToken as makeRoleToken } from '../../../../helpers/api.js';
+import { startTestApp, type TestApp } from '../../../../helpers/app.js';
+import { seedSubscribers } from '../../../../helpers/admin-segments.js';
 
 let t: TestApp;
 let editor: string;

@@ -3,7 +3,7 @@
  * answer, nothing is stored that should not be, and no mail goes out twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkFrom, startTestApp, type TestApp } from '../../helpers/app.js';
+import { linkFrom, startTestApp, type TestApp } from '../../../helpers/app.js';
 import {
   FORM,
   HTML,
@@ -19,7 +19,7 @@ import {
   signUpAndConfirm,
   subscriberByEmail,
   waitForMailTo,
-} from './_flow.js';
+} from '../_flow.js';
 
 let t: TestApp;
 

@@ -3,10 +3,10 @@
  * (audited under the token's name), count; a viewer token may not create; no token, 401.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listLimits, segmentLimits } from '../../server/services/reference/index.js';
-import { apiClient, makeToken as makeRoleToken } from '../helpers/api.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { seedSubscribers } from '../helpers/admin-segments.js';
+import { listLimits, segmentLimits } from '../../../../../server/services/reference/index.js';
+import { apiClient, makeToken as makeRoleToken } from '../../../../helpers/api.js';
+import { startTestApp, type TestApp } from '../../../../helpers/app.js';
+import { seedSubscribers } from '../../../../helpers/admin-segments.js';
 
 let t: TestApp;
 let editorToken: string;

@@ -3,9 +3,9 @@
  * then look-ups of subscribers and their consent history; revoking the token shuts it out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../server/cli.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { consentEvents, postSignup, subscriberByEmail, waitForMailTo } from './routes/_flow.js';
+import { runCli } from '../../../../../server/cli.js';
+import { startTestApp, type TestApp } from '../../../../helpers/app.js';
+import { consentEvents, postSignup, subscriberByEmail, waitForMailTo } from '../../_flow.js';
 
 let t: TestApp;
 let token: string;

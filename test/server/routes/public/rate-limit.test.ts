@@ -3,8 +3,8 @@
  * of a puzzle CAPTCHA.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { FORM, formBody, postSignup, subscriberByEmail } from './_flow.js';
+import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { FORM, formBody, postSignup, subscriberByEmail } from '../_flow.js';
 
 let t: TestApp;
 

@@ -5,14 +5,19 @@
  * connection was closed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase, transaction, type Database_ } from '../../../db/client.js';
-import { Secrets } from '../../../server/infra/security.js';
-import type { Actor } from '../../../server/services/context.js';
-import { createServices, type Services } from '../../../server/services/index.js';
-import { DAY_MS } from '../../../server/infra/security.js';
-import { createQueues, type Queues } from '../../../workers/queues.js';
-import { testConfig, type TestConfig } from '../../helpers/env.js';
-import { fixture } from './imports/_setup.js';
+import {
+  migrateDatabase,
+  openDatabase,
+  transaction,
+  type Database_,
+} from '../../../../db/client.js';
+import { Secrets } from '../../../../server/infra/security.js';
+import type { Actor } from '../../../../server/services/context.js';
+import { createServices, type Services } from '../../../../server/services/index.js';
+import { DAY_MS } from '../../../../server/infra/security.js';
+import { createQueues, type Queues } from '../../../../workers/queues.js';
+import { testConfig, type TestConfig } from '../../../helpers/env.js';
+import { fixture } from '../imports/_setup.js';
 
 let config: TestConfig;
 let database: Database_;

@@ -1,7 +1,7 @@
 /** With more than one public list the sign-up form lets a person choose; private lists never show. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { postSignup, rows } from './_flow.js';
+import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { postSignup, rows } from '../_flow.js';
 
 let t: TestApp;
 let harzId: number;

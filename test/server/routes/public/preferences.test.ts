@@ -3,7 +3,7 @@
  * address), changing the profile, downloading one's data, erasing it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkFrom, startTestApp, type TestApp } from '../../helpers/app.js';
+import { linkFrom, startTestApp, type TestApp } from '../../../helpers/app.js';
 import {
   FORM,
   HTML,
@@ -18,7 +18,7 @@ import {
   subscriberByEmail,
   waitForMailTo,
   type SubscriberRow,
-} from './_flow.js';
+} from '../_flow.js';
 
 let t: TestApp;
 

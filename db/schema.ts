@@ -7,6 +7,8 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+// Types only: the item's shape is defined once, where its rules live.
+import type { ItemFields, ItemTranslation, ItemType } from '../server/services/items/types.js';
 
 /** Unix epoch milliseconds; every time column uses it. */
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -468,3 +470,28 @@ export const imports = sqliteTable('imports', {
   finishedAt: ms('finished_at'),
   error: text('error'),
 });
+
+/**
+ * The item library: what editions are composed of, saved once and picked into several
+ * editions. Soft-deleted (`deleted_at`) so an edition that used an item can still name it.
+ */
+export const items = sqliteTable(
+  'items',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type').$type<ItemType>().notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    regions: text('regions', { mode: 'json' }).$type<string[]>().notNull(),
+    roles: text('roles', { mode: 'json' }).$type<string[]>().notNull(),
+    fields: text('fields', { mode: 'json' }).$type<ItemFields>().notNull(),
+    translations: text('translations', { mode: 'json' })
+      .$type<Record<string, ItemTranslation>>()
+      .notNull(),
+    createdAt: ms('created_at').notNull().default(now),
+    updatedAt: ms('updated_at').notNull().default(now),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    deletedAt: ms('deleted_at'),
+  },
+  (t) => [index('items_type').on(t.type, t.id)],
+);

@@ -3,6 +3,7 @@ import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
 import { ImportService } from './imports/index.js';
+import { ItemService } from './items/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
 import { MailOutbox } from './mail-outbox/index.js';
 import { MailTextService } from './mail-texts/index.js';
@@ -15,6 +16,7 @@ export interface Services {
   subscribers: SubscriberService;
   imports: ImportService;
   reference: ReferenceService;
+  items: ItemService;
   accounts: AccountService;
   apiTokens: ApiTokenService;
   audit: AuditService;
@@ -30,6 +32,7 @@ export function createServices(ctx: ServiceContext): Services {
     subscribers: new SubscriberService(ctx),
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
+    items: new ItemService(ctx),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),

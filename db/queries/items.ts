@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { items } from '../schema.js';
-import type { Item, ItemType } from '../../server/services/items/types.js';
+import type { Item, ItemType } from '../schema.js';
 
 /** An item as it is stored (the service has checked it). */
 export type ItemInput = Omit<Item, 'id' | 'createdAt' | 'updatedAt'>;

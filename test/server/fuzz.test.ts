@@ -36,6 +36,8 @@ const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom(
+    'funding',
+    'training',
     '\u0000',
     'a\u0000b',
     '\u001b[31m',
@@ -110,6 +112,12 @@ const jsonBody = fc.dictionary(
       'public',
       'rule',
       'match',
+      'type',
+      'title',
+      'fields',
+      'translations',
+      'regions',
+      'roles',
     ),
     nasty,
   ),
@@ -134,8 +142,9 @@ const apiWrites = () =>
     ['POST', '/api/v1/lists'],
     ['POST', '/api/v1/segments'],
     ['POST', '/api/v1/segments/count'],
+    ['POST', '/api/v1/items'],
   ] as const;
-const apiQueries = ['/api/v1/subscribers', '/api/v1/lists', '/api/v1/segments'];
+const apiQueries = ['/api/v1/subscribers', '/api/v1/lists', '/api/v1/segments', '/api/v1/items'];
 
 function storedControlCharacters(): string[] {
   const found: string[] = [];
@@ -150,6 +159,7 @@ function storedControlCharacters(): string[] {
   check('subscribers', ['email', 'name', 'language']);
   check('lists', ['name']);
   check('segments', ['name']);
+  check('items', ['title']);
   return found;
 }
 
@@ -250,7 +260,7 @@ describe('whatever arrives', () => {
 
   it('API bodies: random JSON never gives a 5xx and stores no control character', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), jsonBody, async (i, body) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: 5 }), jsonBody, async (i, body) => {
         const [method, url] = apiWrites()[i]!;
         const res = await t.app.inject({
           method,
@@ -291,7 +301,7 @@ describe('whatever arrives', () => {
       { maxKeys: 4 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 2 }), params, async (i, query) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 }), params, async (i, query) => {
         const url = `${apiQueries[i]!}?${new URLSearchParams(query).toString()}`;
         const res = await t.app.inject({ url, headers: { authorization: `Bearer ${editor}` } });
         never5xx(`GET ${url}`, res.statusCode);

@@ -4,6 +4,7 @@ import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
 import dashboardRoutes from './dashboard.js';
 import importRoutes from './imports.js';
+import itemRoutes from './items.js';
 import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
 import mailTextRoutes from './mail-texts.js';
@@ -22,6 +23,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(tokenRoutes);
   await app.register(auditRoutes);
   await app.register(mailTextRoutes);
+  await app.register(itemRoutes);
   await app.register(importRoutes);
   await app.register(subscriberRoutes);
   await app.register(listRoutes);

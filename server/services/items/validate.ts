@@ -151,6 +151,29 @@ export function dateTimeInstant(value: string): number | undefined {
   return wall - berlinOffset(first);
 }
 
+/**
+ * A date-time as Berlin wall-clock time `YYYY-MM-DDTHH:MM`, the value of a datetime-local
+ * input; undefined when it is not a valid date-time.
+ */
+export function berlinWallClock(value: string): string | undefined {
+  const at = dateTimeInstant(value);
+  if (at === undefined) return undefined;
+  return new Date(at + berlinOffset(at)).toISOString().slice(0, 16);
+}
+
+/**
+ * A Berlin wall-clock time (a datetime-local input's value) as ISO 8601 with the offset that
+ * holds then (`2026-05-04T10:00+02:00`); undefined when it is not a valid date-time.
+ */
+export function berlinDateTime(wallClock: string): string | undefined {
+  const at = dateTimeInstant(wallClock);
+  if (at === undefined) return undefined;
+  const minutes = berlinOffset(at) / 60_000;
+  const abs = Math.abs(minutes);
+  const offset = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${berlinWallClock(wallClock)!}${offset}`;
+}
+
 /** Today's date in Berlin, `YYYY-MM-DD`. */
 function berlinDate(now: number): string {
   return new Intl.DateTimeFormat('en-CA', {

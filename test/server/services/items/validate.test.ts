@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  berlinDateTime,
+  berlinWallClock,
   dateTimeInstant,
   itemWarnings,
   markdownProblem,
@@ -281,5 +283,23 @@ describe('itemWarnings', () => {
     expect(
       itemWarnings({ type: 'meeting', fields: { startsAt: '2026-06-10T18:00' } }, now),
     ).toEqual([]);
+  });
+});
+
+describe("Berlin wall-clock times (the admin form's datetime-local inputs)", () => {
+  it('shows any stored date-time as Berlin wall-clock time', () => {
+    expect(berlinWallClock('2026-05-04T10:00')).toBe('2026-05-04T10:00');
+    expect(berlinWallClock('2026-05-04T08:00:00Z')).toBe('2026-05-04T10:00');
+    expect(berlinWallClock('2026-01-04T10:00+01:00')).toBe('2026-01-04T10:00');
+    expect(berlinWallClock('04.05.2026 10:00')).toBeUndefined();
+  });
+
+  it('saves a wall-clock time with the offset that holds then, summer or winter', () => {
+    expect(berlinDateTime('2026-05-04T10:00')).toBe('2026-05-04T10:00+02:00');
+    expect(berlinDateTime('2026-12-04T10:00')).toBe('2026-12-04T10:00+01:00');
+    expect(dateTimeInstant(berlinDateTime('2026-10-25T01:30')!)).toBe(
+      dateTimeInstant('2026-10-25T01:30'),
+    );
+    expect(berlinDateTime('2026-02-30T10:00')).toBeUndefined();
   });
 });

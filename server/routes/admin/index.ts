@@ -7,6 +7,7 @@ import importRoutes from './imports.js';
 import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
 import mailTextRoutes from './mail-texts.js';
+import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
 import taxonomyRoutes from './taxonomy.js';
@@ -22,6 +23,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(tokenRoutes);
   await app.register(auditRoutes);
   await app.register(mailTextRoutes);
+  await app.register(organisationRoutes);
   await app.register(importRoutes);
   await app.register(subscriberRoutes);
   await app.register(listRoutes);

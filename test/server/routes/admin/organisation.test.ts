@@ -172,6 +172,16 @@ describe('organisation settings in the admin UI', () => {
     expect(res.statusCode).toBe(400);
   });
 
+  it('changes only the text alternative when no file is chosen', async () => {
+    await admin.get(PAGE);
+    const res = await uploadLogo(Buffer.alloc(0), '', 'Arbeit und Leben Sachsen-Anhalt');
+    expect(res.statusCode, res.body).toBe(303);
+    const page = await admin.get(PAGE);
+    expect(page.body).toMatch(
+      /<img src="\/media\/[0-9a-f]{32}\.png" alt="Arbeit und Leben Sachsen-Anhalt"/,
+    );
+  });
+
   it('removes the logo', async () => {
     await admin.get(PAGE);
     const res = await admin.post(`${PAGE}/logo/remove`);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  check,
   index,
   integer,
   primaryKey,
@@ -267,6 +268,33 @@ export const mailTexts = sqliteTable(
     updatedAt: ms('updated_at').notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.key, t.language] })],
+);
+
+/**
+ * The organisation's own settings, one row at most. A null column was never saved: the
+ * environment's value (ORG_NAME, MAIL_FROM …) or the built-in default applies.
+ */
+export const organisationSettings = sqliteTable(
+  'organisation_settings',
+  {
+    id: integer('id').primaryKey(),
+    name: text('name'),
+    tagline: text('tagline'),
+    /** The logo's file name under DATA_DIR/uploads, served at /media/<name>. */
+    logoFile: text('logo_file'),
+    logoAlt: text('logo_alt'),
+    primaryColour: text('primary_colour'),
+    textColour: text('text_colour'),
+    imprint: text('imprint'),
+    postalAddress: text('postal_address'),
+    funderAttribution: text('funder_attribution'),
+    senderName: text('sender_name'),
+    senderAddress: text('sender_address'),
+    replyTo: text('reply_to'),
+    privacyUrl: text('privacy_url'),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [check('organisation_settings_one_row', sql`${t.id} = 1`)],
 );
 
 /** Messages received by the built-in development mail catcher. */

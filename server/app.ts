@@ -10,6 +10,7 @@ import adminRoutes from './routes/admin/index.js';
 import apiRoutes from './routes/api/v1/index.js';
 import healthRoutes from './routes/health.js';
 import confirmRoutes from './routes/public/confirm.js';
+import mediaRoutes from './routes/public/media.js';
 import preferencesRoutes from './routes/public/preferences.js';
 import signupRoutes from './routes/public/signup.js';
 import unsubscribeRoutes from './routes/public/unsubscribe.js';
@@ -151,6 +152,7 @@ export async function buildApp(
   await app.register(confirmRoutes);
   await app.register(unsubscribeRoutes);
   await app.register(preferencesRoutes);
+  await app.register(mediaRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;

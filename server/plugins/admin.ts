@@ -170,7 +170,7 @@ export default fp(
           path: request.url.split('?')[0],
           can: (role: UserRole) => !!request.user && roleAllows(request.user.role, role),
           production: app.config.production,
-          orgName: app.config.orgName,
+          orgName: app.services.organisation.get().name,
           notice: (request.query as Record<string, string> | undefined)?.notice,
           errors: {},
           values: {},

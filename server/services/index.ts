@@ -8,6 +8,7 @@ import { MailCatcherService } from './mail-catcher/index.js';
 import { MailOutbox } from './mail-outbox/index.js';
 import { MailTextService } from './mail-texts/index.js';
 import { HealthService } from './operations/health.js';
+import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
 import { SubscriberService } from './subscribers/index.js';
 
@@ -21,6 +22,7 @@ export interface Services {
   apiTokens: ApiTokenService;
   audit: AuditService;
   mailTexts: MailTextService;
+  organisation: OrganisationService;
   mailCatcher: MailCatcherService;
   mailOutbox: MailOutbox;
   dashboard: DashboardService;
@@ -37,6 +39,7 @@ export function createServices(ctx: ServiceContext): Services {
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),
     mailTexts: new MailTextService(ctx),
+    organisation: new OrganisationService(ctx),
     mailCatcher: new MailCatcherService(ctx),
     mailOutbox: new MailOutbox(ctx),
     dashboard: new DashboardService(ctx),

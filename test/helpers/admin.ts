@@ -92,17 +92,26 @@ abstract class BrowserLikeClient<R extends PageResponse> {
     return res;
   }
 
-  /** Upload a file as the browser's multipart form does; the CSRF token rides in the query. */
+  /**
+   * Upload a file as the browser's multipart form does; the CSRF token rides in the query.
+   * `form`: the file input's name and type (default `file`, text/csv) and text fields sent first.
+   */
   async upload(
     url: string,
     fileName: string,
     bytes: Uint8Array,
     csrf: string | null = this.csrf,
+    form: { field?: string; type?: string; fields?: Record<string, string> } = {},
   ): Promise<R> {
     const boundary = `----landpost${Math.random().toString(16).slice(2)}`;
     const payload = Buffer.concat([
+      ...Object.entries(form.fields ?? {}).map(([name, value]) =>
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+        ),
+      ),
       Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="${form.field ?? 'file'}"; filename="${fileName}"\r\nContent-Type: ${form.type ?? 'text/csv'}\r\n\r\n`,
       ),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),

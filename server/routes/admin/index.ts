@@ -8,6 +8,7 @@ import itemRoutes from './items.js';
 import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
 import mailTextRoutes from './mail-texts.js';
+import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
 import taxonomyRoutes from './taxonomy.js';
@@ -24,6 +25,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(auditRoutes);
   await app.register(mailTextRoutes);
   await app.register(itemRoutes);
+  await app.register(organisationRoutes);
   await app.register(importRoutes);
   await app.register(subscriberRoutes);
   await app.register(listRoutes);

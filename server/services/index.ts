@@ -2,6 +2,7 @@ import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
+import { EditionService } from './editions/index.js';
 import { ImportService } from './imports/index.js';
 import { ItemService } from './items/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
@@ -17,6 +18,7 @@ export interface Services {
   imports: ImportService;
   reference: ReferenceService;
   items: ItemService;
+  editions: EditionService;
   accounts: AccountService;
   apiTokens: ApiTokenService;
   audit: AuditService;
@@ -33,6 +35,7 @@ export function createServices(ctx: ServiceContext): Services {
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
+    editions: new EditionService(ctx),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),

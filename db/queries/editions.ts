@@ -1,4 +1,4 @@
-import { asc, count, eq, inArray, max } from 'drizzle-orm';
+import { asc, count, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { editionItems, editions, items } from '../schema.js';
 import type { Edition, Item } from '../schema.js';
@@ -47,14 +47,13 @@ export function listEditions(tx: Tx): Edition[] {
   return tx.select(columns).from(editions).orderBy(asc(editions.number)).all();
 }
 
-/** The highest number in the series, 0 when there is none. */
-export function highestNumber(tx: Tx): number {
-  return (
-    tx
-      .select({ n: max(editions.number) })
-      .from(editions)
-      .get()?.n ?? 0
-  );
+/** The numbers the editions hold. */
+export function listNumbers(tx: Tx): number[] {
+  return tx
+    .select({ number: editions.number })
+    .from(editions)
+    .all()
+    .map((r) => r.number);
 }
 
 export function updateEdition(

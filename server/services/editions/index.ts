@@ -87,10 +87,10 @@ export class EditionService {
     return all.map((e) => ({ ...e, itemCount: counts.get(e.id) ?? 0 }));
   }
 
-  /** A new draft; without a number it takes the next one in the series. */
+  /** A new draft; without a number it takes the first one no edition holds. */
   create(draft: EditionDraft, actor: Actor): EditionSaved {
     return transaction(this.db, (tx) => {
-      const number = draft.number ?? editions.highestNumber(tx) + 1;
+      const number = draft.number ?? firstFreeNumber(editions.listNumbers(tx));
       const { input, errors } = validateEdition(
         { ...draft, number },
         this.vocabulary(tx, draft.items ?? [], []),
@@ -197,13 +197,20 @@ export class EditionService {
     const ids = given.filter(
       (id): id is number => typeof id === 'number' && Number.isSafeInteger(id),
     );
-    const takenNumbers = new Set(editions.listEditions(tx).map((e) => e.number));
+    const takenNumbers = new Set(editions.listNumbers(tx));
     if (ownNumber !== undefined) takenNumbers.delete(ownNumber);
     return {
       items: new Set([...items.existingItemIds(ids, tx), ...current]),
       takenNumbers,
     };
   }
+}
+
+function firstFreeNumber(taken: readonly number[]): number {
+  const held = new Set(taken);
+  let number = 1;
+  while (held.has(number)) number++;
+  return number;
 }
 
 const userOf = (actor: Actor) => (actor.kind === 'user' ? actor.userId : null);

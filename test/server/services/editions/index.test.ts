@@ -178,6 +178,16 @@ describe('EditionService', () => {
     );
   });
 
+  it('gives a new edition the first number no edition holds', () => {
+    const fourth = editions.create({ number: 4, title: 'Herbst', subject: 'Nr. 4' }, editor);
+    const third = editions.create({ title: 'Sommerende', subject: 'Nr. 3' }, editor);
+    const fifth = editions.create({ title: 'Winter', subject: 'Nr. 5' }, editor);
+    expect([fourth, third, fifth].map((r) => r.kind === 'saved' && r.edition.number)).toEqual([
+      4, 3, 5,
+    ]);
+    ctx.database.sqlite.prepare('delete from editions where number > 2').run();
+  });
+
   it('lists the series in order with item counts', () => {
     expect(editions.list().map((e) => [e.number, e.itemCount])).toEqual([
       [1, 2],

@@ -583,3 +583,83 @@ export const items = sqliteTable(
   },
   (t) => [index('items_type').on(t.type, t.id)],
 );
+
+export const editionStatuses = ['planned', 'draft', 'scheduled', 'sent'] as const;
+export type EditionStatus = (typeof editionStatuses)[number];
+
+/** One section of an edition: the items of one type under a heading, in display order. */
+export interface EditionSection {
+  type: ItemType;
+  heading: string;
+  /** Whether the section's items show in the "elsewhere" part for readers outside its regions. */
+  elsewhere: 'show' | 'hide';
+}
+
+/** A translation of an edition's texts; what is missing falls back to German. */
+export interface EditionTranslation {
+  subject?: string;
+  preheader?: string;
+  intro?: string;
+  headings?: Partial<Record<ItemType, string>>;
+}
+
+export interface Edition {
+  id: number;
+  /** The number in the series (1, 2, …), unique. */
+  number: number;
+  title: string;
+  subject: string;
+  preheader: string;
+  /** Short Markdown (the same rule as an item's description). */
+  intro: string;
+  status: EditionStatus;
+  /** `YYYY-MM-DD`, or null when the series plan spreads it. */
+  targetDate: string | null;
+  inArchive: boolean;
+  slug: string;
+  sections: EditionSection[];
+  /** Per language code (en, ar, uk …). */
+  translations: Record<string, EditionTranslation>;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: number | null;
+}
+
+/** One number of the newsletter: its texts, its sections and (in `edition_items`) its items. */
+export const editions = sqliteTable('editions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  number: integer('number').notNull().unique(),
+  title: text('title').notNull(),
+  subject: text('subject').notNull(),
+  preheader: text('preheader').notNull().default(''),
+  intro: text('intro').notNull().default(''),
+  status: text('status').$type<EditionStatus>().notNull().default('draft'),
+  targetDate: text('target_date'),
+  inArchive: integer('in_archive', { mode: 'boolean' }).notNull().default(true),
+  slug: text('slug').notNull(),
+  sections: text('sections', { mode: 'json' }).$type<EditionSection[]>().notNull(),
+  translations: text('translations', { mode: 'json' })
+    .$type<Record<string, EditionTranslation>>()
+    .notNull(),
+  createdAt: ms('created_at').notNull().default(now),
+  updatedAt: ms('updated_at').notNull().default(now),
+  updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+});
+
+/** The items of an edition, in order. */
+export const editionItems = sqliteTable(
+  'edition_items',
+  {
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    itemId: integer('item_id')
+      .notNull()
+      .references(() => items.id),
+    position: integer('position').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.editionId, t.itemId] }),
+    index('edition_items_item').on(t.itemId),
+  ],
+);

@@ -17,6 +17,16 @@ interface LabelledFile {
   topics?: { key: string; de: string; en: string }[];
 }
 
+/** The shipped indicator targets of the project period (`seed/indicators.json`). */
+export interface SeededIndicators {
+  period: { from: string; to: string };
+  targets: { key: string; de: string; target: number; unit: string }[];
+}
+
+export function seededIndicators(): SeededIndicators {
+  return readJson<SeededIndicators>('indicators.json');
+}
+
 /** The consent text version shown on the form; bump it when the wording in i18n changes. */
 export const CONSENT_TEXT_VERSION = '2026-11-26';
 

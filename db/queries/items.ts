@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { items } from '../schema.js';
 import type { Item, ItemType } from '../schema.js';
@@ -75,5 +75,18 @@ export function deleteItem(id: number, tx: Tx): boolean {
       .where(and(eq(items.id, id), live))
       .returning({ id: items.id })
       .all().length > 0
+  );
+}
+
+/** Which of the given ids name an item in the library (not deleted). */
+export function existingItemIds(ids: number[], tx: Tx): Set<number> {
+  if (ids.length === 0) return new Set();
+  return new Set(
+    tx
+      .select({ id: items.id })
+      .from(items)
+      .where(and(inArray(items.id, ids), live))
+      .all()
+      .map((r) => r.id),
   );
 }

@@ -2,6 +2,7 @@ import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
+import { EditionService } from './editions/index.js';
 import { ImportService } from './imports/index.js';
 import { ItemService } from './items/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
@@ -18,6 +19,7 @@ export interface Services {
   imports: ImportService;
   reference: ReferenceService;
   items: ItemService;
+  editions: EditionService;
   accounts: AccountService;
   apiTokens: ApiTokenService;
   audit: AuditService;
@@ -35,6 +37,7 @@ export function createServices(ctx: ServiceContext): Services {
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
+    editions: new EditionService(ctx),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),

@@ -118,6 +118,14 @@ const jsonBody = fc.dictionary(
       'translations',
       'regions',
       'roles',
+      'number',
+      'subject',
+      'preheader',
+      'intro',
+      'targetDate',
+      'inArchive',
+      'items',
+      'sections',
     ),
     nasty,
   ),
@@ -143,8 +151,16 @@ const apiWrites = () =>
     ['POST', '/api/v1/segments'],
     ['POST', '/api/v1/segments/count'],
     ['POST', '/api/v1/items'],
+    ['POST', '/api/v1/editions'],
   ] as const;
-const apiQueries = ['/api/v1/subscribers', '/api/v1/lists', '/api/v1/segments', '/api/v1/items'];
+const apiQueries = [
+  '/api/v1/subscribers',
+  '/api/v1/lists',
+  '/api/v1/segments',
+  '/api/v1/items',
+  '/api/v1/editions',
+  '/api/v1/editions/plan',
+];
 
 function storedControlCharacters(): string[] {
   const found: string[] = [];
@@ -160,6 +176,7 @@ function storedControlCharacters(): string[] {
   check('lists', ['name']);
   check('segments', ['name']);
   check('items', ['title']);
+  check('editions', ['title', 'subject', 'preheader']);
   return found;
 }
 
@@ -260,16 +277,20 @@ describe('whatever arrives', () => {
 
   it('API bodies: random JSON never gives a 5xx and stores no control character', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 5 }), jsonBody, async (i, body) => {
-        const [method, url] = apiWrites()[i]!;
-        const res = await t.app.inject({
-          method,
-          url,
-          headers: { authorization: `Bearer ${editor}` },
-          payload: body as object,
-        });
-        never5xx(`${method} ${url}`, res.statusCode);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: apiWrites().length - 1 }),
+        jsonBody,
+        async (i, body) => {
+          const [method, url] = apiWrites()[i]!;
+          const res = await t.app.inject({
+            method,
+            url,
+            headers: { authorization: `Bearer ${editor}` },
+            payload: body as object,
+          });
+          never5xx(`${method} ${url}`, res.statusCode);
+        },
+      ),
       { numRuns: 400 },
     );
     expect(storedControlCharacters()).toEqual([]);
@@ -301,11 +322,15 @@ describe('whatever arrives', () => {
       { maxKeys: 4 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 3 }), params, async (i, query) => {
-        const url = `${apiQueries[i]!}?${new URLSearchParams(query).toString()}`;
-        const res = await t.app.inject({ url, headers: { authorization: `Bearer ${editor}` } });
-        never5xx(`GET ${url}`, res.statusCode);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: apiQueries.length - 1 }),
+        params,
+        async (i, query) => {
+          const url = `${apiQueries[i]!}?${new URLSearchParams(query).toString()}`;
+          const res = await t.app.inject({ url, headers: { authorization: `Bearer ${editor}` } });
+          never5xx(`GET ${url}`, res.statusCode);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
+import editionApi from './editions.js';
 import itemApi from './items.js';
 import listApi from './lists.js';
 import segmentApi from './segments.js';
@@ -67,4 +68,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(listApi);
   await app.register(segmentApi);
   await app.register(itemApi);
+  await app.register(editionApi);
 }

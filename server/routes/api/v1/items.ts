@@ -71,7 +71,7 @@ export const itemBodySchema = {
   additionalProperties: false,
 } as const;
 
-const itemSchema = {
+export const itemSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },

@@ -1,0 +1,326 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  editionLimits,
+  editionStatuses,
+  type Edition,
+  type EditionDetail,
+  type EditionDraft,
+  type EditionPatch,
+} from '../../../services/editions/index.js';
+import { itemTypes } from '../../../services/items/index.js';
+import { plainTextPattern } from '../../../services/plain-text.js';
+import { itemSchema } from './items.js';
+import { fieldProblems, problemsSchema } from './problems.js';
+import { error, idParams, iso } from './schemas.js';
+
+const plain = (maxLength: number) =>
+  ({ type: 'string', maxLength, pattern: plainTextPattern }) as const;
+
+const markdown = {
+  type: 'string',
+  maxLength: editionLimits.intro,
+  description:
+    'Markdown without raw HTML; link targets (autolinks too) only http://, https://, mailto:, tel:',
+} as const;
+
+const headings = {
+  type: 'object',
+  properties: Object.fromEntries(itemTypes.map((type) => [type, plain(editionLimits.heading)])),
+  additionalProperties: false,
+} as const;
+
+const translationSchema = {
+  type: 'object',
+  properties: {
+    subject: plain(editionLimits.subject),
+    preheader: plain(editionLimits.preheader),
+    intro: markdown,
+    headings,
+  },
+  additionalProperties: false,
+} as const;
+
+const sectionSchema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: [...itemTypes] },
+    heading: { ...plain(editionLimits.heading), minLength: 1 },
+    elsewhere: {
+      type: 'string',
+      enum: ['show', 'hide'],
+      description: "whether the section's items show to readers outside their regions",
+    },
+  },
+  required: ['type', 'heading', 'elsewhere'],
+  additionalProperties: false,
+} as const;
+
+/** The properties of an edition body: the limits are the service's (validateEdition checks the same). */
+const editionBodyProperties = {
+  number: {
+    type: 'integer',
+    minimum: 1,
+    maximum: editionLimits.number,
+    description: 'the number in the series; missing: the next free one; taken: 409',
+  },
+  title: { ...plain(editionLimits.title), minLength: 1 },
+  subject: { ...plain(editionLimits.subject), minLength: 1 },
+  preheader: plain(editionLimits.preheader),
+  intro: markdown,
+  targetDate: {
+    type: ['string', 'null'],
+    pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+    description: 'YYYY-MM-DD; null: spread over the period by the series plan',
+  },
+  inArchive: { type: 'boolean', description: 'shown in the public archive once sent' },
+  items: {
+    type: 'array',
+    maxItems: editionLimits.items,
+    items: { type: 'integer', minimum: 1 },
+    description:
+      'item ids from the library in display order, each once (an unknown or repeated id is a 400 naming it); none: allowed for a draft, reported as the warning no-items',
+  },
+  sections: {
+    type: 'array',
+    maxItems: itemTypes.length,
+    items: sectionSchema,
+    description: `one per item type (${itemTypes.join(', ')}) in display order; missing: German defaults`,
+  },
+  translations: {
+    type: 'object',
+    maxProperties: 20,
+    additionalProperties: translationSchema,
+    description:
+      'subject, preheader, intro and section headings per language code (en, ar, uk …); missing: German',
+  },
+} as const;
+
+const { warnings: itemWarningsSchema, ...itemProperties } = itemSchema.properties;
+
+const editionProperties = {
+  id: { type: 'integer' },
+  number: { type: 'integer' },
+  title: { type: 'string' },
+  subject: { type: 'string' },
+  preheader: { type: 'string' },
+  intro: { type: 'string' },
+  status: { type: 'string', enum: [...editionStatuses] },
+  targetDate: { type: ['string', 'null'] },
+  inArchive: { type: 'boolean' },
+  slug: { type: 'string' },
+  sections: { type: 'array', items: sectionSchema },
+  translations: {
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      properties: {
+        subject: { type: 'string' },
+        preheader: { type: 'string' },
+        intro: { type: 'string' },
+        headings: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+  },
+  createdAt: { type: 'string', format: 'date-time' },
+  updatedAt: { type: 'string', format: 'date-time' },
+} as const;
+
+const editionSchema = {
+  type: 'object',
+  properties: {
+    ...editionProperties,
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { ...itemProperties, itemWarnings: itemWarningsSchema },
+      },
+    },
+    warnings: {
+      type: 'array',
+      description: 'what an editor should know: no-items (an edition without items)',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string', enum: ['no-items'] },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
+const summarySchema = {
+  type: 'object',
+  properties: { ...editionProperties, itemCount: { type: 'integer' } },
+} as const;
+
+const planSchema = {
+  type: 'object',
+  properties: {
+    period: {
+      type: 'object',
+      properties: { from: { type: 'string' }, to: { type: 'string' } },
+    },
+    target: { type: 'integer', description: 'the editions the indicators plan (newsletters)' },
+    editions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          number: { type: 'integer' },
+          status: { type: 'string', enum: [...editionStatuses] },
+          editionId: { type: ['integer', 'null'] },
+          title: { type: ['string', 'null'] },
+          targetDate: { type: 'string' },
+          dateSet: {
+            type: 'boolean',
+            description: "true: the edition's own date; false: spread over the period",
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const times = <T extends Edition>(edition: T) => ({
+  ...edition,
+  createdAt: iso(edition.createdAt),
+  updatedAt: iso(edition.updatedAt),
+});
+
+const present = (edition: EditionDetail) => ({
+  ...times(edition),
+  items: edition.items.map((item) => ({
+    ...item,
+    createdAt: iso(item.createdAt),
+    updatedAt: iso(item.updatedAt),
+  })),
+});
+
+const notFound = (reply: FastifyReply) =>
+  reply.code(404).send({ error: 'Not Found', message: 'no such edition', statusCode: 404 });
+
+const sent = (reply: FastifyReply) =>
+  reply.code(409).send({
+    error: 'Conflict',
+    message: 'this edition has been sent and can no longer be changed',
+    statusCode: 409,
+  });
+
+/** Editions in the API: read them and the series plan (viewer tokens), create and change (editor tokens). */
+export default async function editionApi(app: FastifyInstance) {
+  const service = app.services.editions;
+
+  app.get(
+    '/editions',
+    {
+      schema: {
+        summary: 'List the editions in the order of the series',
+        response: {
+          200: {
+            type: 'object',
+            properties: { editions: { type: 'array', items: summarySchema } },
+          },
+          401: error,
+        },
+      },
+    },
+    async () => ({ editions: service.list().map(times) }),
+  );
+
+  app.get(
+    '/editions/plan',
+    {
+      schema: {
+        summary: 'The series plan: the planned editions with their state and target dates',
+        description:
+          'Numbers 1 to the seeded target (and any edition beyond it); an edition without its own date gets one spread evenly over the indicators\u2019 period.',
+        response: { 200: planSchema, 401: error },
+      },
+    },
+    async () => service.plan(),
+  );
+
+  app.post<{ Body: EditionDraft }>(
+    '/editions',
+    {
+      schema: {
+        summary: 'Create an edition (a draft)',
+        body: {
+          type: 'object',
+          properties: editionBodyProperties,
+          required: ['title', 'subject', 'items'],
+          additionalProperties: false,
+        },
+        response: {
+          201: editionSchema,
+          400: problemsSchema,
+          401: error,
+          403: error,
+          409: problemsSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = service.create(request.body, request.actor!);
+      if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
+      if (result.kind === 'conflict')
+        return reply.code(409).send(fieldProblems(409, result.errors));
+      return reply
+        .code(201)
+        .header('Location', `/api/v1/editions/${result.edition.id}`)
+        .send(present(result.edition));
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/editions/:id',
+    {
+      schema: {
+        summary: 'One edition with its items in order',
+        params: idParams,
+        response: { 200: editionSchema, 401: error, 404: error },
+      },
+    },
+    async (request, reply) => {
+      const edition = service.find(request.params.id);
+      if (!edition) return notFound(reply);
+      return present(edition);
+    },
+  );
+
+  app.patch<{ Params: { id: number }; Body: EditionPatch }>(
+    '/editions/:id',
+    {
+      schema: {
+        summary:
+          'Change an edition: only the given properties change (items, sections and translations as a whole); a sent edition is a 409',
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: editionBodyProperties,
+          minProperties: 1,
+          additionalProperties: false,
+        },
+        response: {
+          200: editionSchema,
+          400: problemsSchema,
+          401: error,
+          403: error,
+          404: error,
+          409: problemsSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = service.update(request.params.id, request.body, request.actor!);
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'sent') return sent(reply);
+      if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
+      if (result.kind === 'conflict')
+        return reply.code(409).send(fieldProblems(409, result.errors));
+      return present(result.edition);
+    },
+  );
+}

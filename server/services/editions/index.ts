@@ -1,0 +1,222 @@
+import { transaction, type Db, type Tx } from '../../../db/client.js';
+import { recordAction } from '../../../db/queries/audit.js';
+import * as editions from '../../../db/queries/editions.js';
+import * as items from '../../../db/queries/items.js';
+import { seededIndicators } from '../../../db/seed.js';
+import { auditWho, type Actor, type ServiceContext } from '../context.js';
+import { itemWarnings, type Item, type ItemWarning } from '../items/index.js';
+import { hasProblems, type Problems } from '../reference/problems.js';
+import type { Edition, EditionStatus } from './types.js';
+import {
+  editionConflicts,
+  editionWarnings,
+  validateEdition,
+  type EditionDraft,
+  type EditionVocabulary,
+  type EditionWarning,
+} from './validate.js';
+
+export type { EditionInput } from '../../../db/queries/editions.js';
+export * from './types.js';
+export * from './validate.js';
+
+/** An edition with its items in order, and what an editor should know about both. */
+export interface EditionDetail extends Edition {
+  items: (Item & { itemWarnings: ItemWarning[] })[];
+  warnings: EditionWarning[];
+}
+
+/** An edition in a list: its texts and how many items it holds. */
+export interface EditionSummary extends Edition {
+  itemCount: number;
+}
+
+export type EditionSaved =
+  | { kind: 'saved'; edition: EditionDetail }
+  | { kind: 'invalid'; errors: Problems }
+  | { kind: 'conflict'; errors: Problems };
+
+/** A change of some of an edition's properties; what is not given stays. */
+export type EditionPatch = Partial<EditionDraft>;
+
+/** One number of the series plan. */
+export interface PlannedEdition {
+  number: number;
+  /** The edition's status, or 'planned' while there is no edition with this number. */
+  status: EditionStatus;
+  editionId: number | null;
+  title: string | null;
+  targetDate: string;
+  /** Whether the date is the edition's own (true) or spread over the period (false). */
+  dateSet: boolean;
+}
+
+export interface SeriesPlan {
+  period: { from: string; to: string };
+  target: number;
+  editions: PlannedEdition[];
+}
+
+const DAY = 86_400_000;
+const dayOf = (date: string) => Date.parse(`${date}T00:00:00Z`);
+const dateOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+
+/**
+ * The editions of the newsletter: numbered in the series, composed of items from the library
+ * in sections, and planned against the indicators' target.
+ */
+export class EditionService {
+  private readonly db: Db;
+
+  constructor(ctx: Pick<ServiceContext, 'db'>) {
+    this.db = ctx.db;
+  }
+
+  find(id: number): EditionDetail | undefined {
+    const edition = editions.findEdition(id, this.db);
+    return edition && this.detail(edition, this.db);
+  }
+
+  /** In the order of the series. */
+  list(): EditionSummary[] {
+    const all = editions.listEditions(this.db);
+    const counts = editions.countEditionItems(
+      all.map((e) => e.id),
+      this.db,
+    );
+    return all.map((e) => ({ ...e, itemCount: counts.get(e.id) ?? 0 }));
+  }
+
+  /** A new draft; without a number it takes the first one no edition holds. */
+  create(draft: EditionDraft, actor: Actor): EditionSaved {
+    return transaction(this.db, (tx) => {
+      const number = draft.number ?? firstFreeNumber(editions.listNumbers(tx));
+      const { input, errors } = validateEdition(
+        { ...draft, number },
+        this.vocabulary(tx, draft.items ?? [], []),
+      );
+      if (hasProblems(errors)) return refused(errors);
+      const { items: itemIds, ...fields } = input;
+      const edition = editions.createEdition(fields, userOf(actor), tx);
+      editions.replaceEditionItems(edition.id, itemIds, tx);
+      recordAction(auditWho(actor), 'create', 'edition', edition.id, { ...input }, tx);
+      return { kind: 'saved', edition: this.detail(edition, tx) };
+    });
+  }
+
+  /**
+   * Only the given properties change; the item list is replaced as a whole, in the given
+   * order. The whole edition is checked again. A sent edition stays as it was sent.
+   */
+  update(
+    id: number,
+    patch: EditionPatch,
+    actor: Actor,
+  ): EditionSaved | { kind: 'missing' } | { kind: 'sent' } {
+    return transaction(this.db, (tx) => {
+      const current = editions.findEdition(id, tx);
+      if (!current) return { kind: 'missing' as const };
+      if (current.status === 'sent') return { kind: 'sent' as const };
+      const currentItems = editions.listEditionItemIds(id, tx);
+      const draft: EditionDraft = {
+        number: current.number,
+        title: current.title,
+        subject: current.subject,
+        preheader: current.preheader,
+        intro: current.intro,
+        targetDate: current.targetDate,
+        inArchive: current.inArchive,
+        items: currentItems,
+        sections: current.sections,
+        translations: current.translations,
+      };
+      for (const [key, value] of Object.entries(patch))
+        if (value !== undefined) Object.assign(draft, { [key]: value });
+      const { input, errors } = validateEdition(
+        draft,
+        this.vocabulary(tx, draft.items ?? [], currentItems, current.number),
+      );
+      if (hasProblems(errors)) return refused(errors);
+      const { items: itemIds, ...fields } = input;
+      editions.updateEdition(id, { ...fields, status: current.status }, userOf(actor), tx);
+      if (patch.items !== undefined) editions.replaceEditionItems(id, itemIds, tx);
+      const changed = Object.keys(patch).filter(
+        (k) => patch[k as keyof EditionPatch] !== undefined,
+      );
+      recordAction(auditWho(actor), 'update', 'edition', id, { changed, ...input }, tx);
+      return { kind: 'saved' as const, edition: this.detail(editions.findEdition(id, tx)!, tx) };
+    });
+  }
+
+  /**
+   * The series as the indicators plan it: numbers 1 to the seeded target (`newsletters`),
+   * and any edition beyond it, each with its state and target date. An edition's own date
+   * wins; the others are spread evenly over the period, the last at its end.
+   */
+  plan(): SeriesPlan {
+    const seeded = seededIndicators();
+    const target = seeded.targets.find((t) => t.key === 'newsletters')?.target ?? 0;
+    const { period } = seeded;
+    const byNumber = new Map(editions.listEditions(this.db).map((e) => [e.number, e]));
+    const last = Math.max(target, ...byNumber.keys());
+    const from = dayOf(period.from);
+    const span = dayOf(period.to) - from;
+    const planned: PlannedEdition[] = [];
+    for (let number = 1; number <= last; number++) {
+      const edition = byNumber.get(number);
+      const spread = dateOf(from + Math.round((span * number) / Math.max(target, 1) / DAY) * DAY);
+      planned.push({
+        number,
+        status: edition?.status ?? 'planned',
+        editionId: edition?.id ?? null,
+        title: edition?.title ?? null,
+        targetDate: edition?.targetDate ?? spread,
+        dateSet: edition?.targetDate != null,
+      });
+    }
+    return { period, target, editions: planned };
+  }
+
+  private detail(edition: Edition, tx: Tx): EditionDetail {
+    const list = editions
+      .listEditionItems(edition.id, tx)
+      .map((item) => ({ ...item, itemWarnings: itemWarnings(item) }));
+    return { ...edition, items: list, warnings: editionWarnings({ items: list }) };
+  }
+
+  /**
+   * The items in the library and the numbers other editions hold; an edition being changed may
+   * keep the items it already has (an item deleted from the library since does not block it).
+   */
+  private vocabulary(
+    tx: Tx,
+    given: readonly unknown[],
+    current: readonly number[],
+    ownNumber?: number,
+  ): EditionVocabulary {
+    const ids = given.filter(
+      (id): id is number => typeof id === 'number' && Number.isSafeInteger(id),
+    );
+    const takenNumbers = new Set(editions.listNumbers(tx));
+    if (ownNumber !== undefined) takenNumbers.delete(ownNumber);
+    return {
+      items: new Set([...items.existingItemIds(ids, tx), ...current]),
+      takenNumbers,
+    };
+  }
+}
+
+function firstFreeNumber(taken: readonly number[]): number {
+  const held = new Set(taken);
+  let number = 1;
+  while (held.has(number)) number++;
+  return number;
+}
+
+const userOf = (actor: Actor) => (actor.kind === 'user' ? actor.userId : null);
+
+/** Conflicts alone are a 409; any other problem makes the body wrong (400) and lists all. */
+function refused(errors: Problems): { kind: 'invalid' | 'conflict'; errors: Problems } {
+  const conflict = Object.values(errors).every((code) => editionConflicts.has(code));
+  return { kind: conflict ? 'conflict' : 'invalid', errors };
+}

@@ -38,6 +38,8 @@ const schema = z
       .default('')
       .transform((v) => v.replace(/\\n/g, '\n')),
     PRIVACY_URL: z.string().optional(),
+    // `low` makes argon2 cheap for test suites; never in production.
+    PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
@@ -46,6 +48,13 @@ const schema = z
         path: ['SMTP_URL'],
         message:
           'SMTP_URL is required in production (e.g. smtps://user:pass@relay.example.org:465); the built-in mail catcher only runs outside production',
+      });
+    }
+    if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_COST !== 'standard') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PASSWORD_HASH_COST'],
+        message: 'PASSWORD_HASH_COST=low is for test suites only, never in production',
       });
     }
   });
@@ -78,6 +87,7 @@ export interface Config {
   orgName: string;
   orgImprint: string;
   privacyUrl: string;
+  passwordHashCost: Env['PASSWORD_HASH_COST'];
 }
 
 export class ConfigError extends Error {}
@@ -126,6 +136,7 @@ export function loadConfig(
     orgName: env.ORG_NAME,
     orgImprint: env.ORG_IMPRINT,
     privacyUrl: env.PRIVACY_URL ?? `${publicUrl}/privacy`,
+    passwordHashCost: env.PASSWORD_HASH_COST,
   };
   const config = { ...base, ...overrides };
   if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);

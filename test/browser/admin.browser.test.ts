@@ -55,7 +55,7 @@ const people = [
 
 async function createUser(email: string, role: UserRole): Promise<void> {
   users.createUser(
-    { email, name: `Test ${role}`, role, passwordHash: await hashPassword(PASSWORD) },
+    { email, name: `Test ${role}`, role, passwordHash: await hashPassword(PASSWORD, 'low') },
     testApp.runtime.database.db,
   );
 }

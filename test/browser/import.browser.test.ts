@@ -24,7 +24,7 @@ beforeAll(async () => {
       email: 'editor@landpost.test',
       name: 'Eda',
       role: 'editor',
-      passwordHash: await hashPassword(PASSWORD),
+      passwordHash: await hashPassword(PASSWORD, 'low'),
     },
     t.runtime.database.db,
   );

@@ -30,7 +30,7 @@ beforeAll(async () => {
       email: editorEmail,
       name: 'Test Redaktion',
       role: 'editor',
-      passwordHash: await hashPassword(PASSWORD),
+      passwordHash: await hashPassword(PASSWORD, 'low'),
     },
     testApp.runtime.database.db,
   );

@@ -213,7 +213,7 @@ export async function loginAs(
   email = `${role}-${Math.random().toString(36).slice(2, 8)}@landpost.test`,
 ) {
   users.createUser(
-    { email, name: `Test ${role}`, role, passwordHash: await hashPassword(PASSWORD) },
+    { email, name: `Test ${role}`, role, passwordHash: await hashPassword(PASSWORD, 'low') },
     t.runtime.database.db,
   );
   const client = new AdminClient(t, email);

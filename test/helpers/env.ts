@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, string> = {}): TestConfig {
     REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: `lp-test-${randomBytes(6).toString('hex')}`,
     MIN_FILL_SECONDS: '0',
+    // Cheap argon2: the suite logs in hundreds of times (stored hashes carry their parameters).
+    PASSWORD_HASH_COST: 'low',
     // Tests log in many times from one address; the limit itself is tested with its own value.
     LOGIN_RATE_LIMIT: '1000',
     PUBLIC_URL: 'http://localhost:3000',

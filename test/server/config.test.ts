@@ -49,6 +49,16 @@ describe('loadConfig', () => {
     expect(error.message).toContain('required in production');
   });
 
+  it('refuses cheap password hashing in production and names PASSWORD_HASH_COST', () => {
+    const error = configError({
+      SECRET_KEY,
+      NODE_ENV: 'production',
+      SMTP_URL: 'smtp://relay.example.org',
+      PASSWORD_HASH_COST: 'low',
+    });
+    expect(error.message).toMatch(/^\s*PASSWORD_HASH_COST:/m);
+  });
+
   it('generates SECRET_KEY into DATA_DIR/secret.key, readable only by the owner, and reuses it', () => {
     const dataDir = tempDir();
     const first = loadConfig({ DATA_DIR: dataDir });

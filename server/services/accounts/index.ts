@@ -149,7 +149,7 @@ export class AccountService {
     if (!errors.email && users.findUserByEmail(values.email, this.db))
       errors.email = 'users.exists';
     if (Object.keys(errors).length) return { kind: 'invalid', errors, values };
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await hashPassword(input.password, this.config.passwordHashCost);
     return transaction(this.db, (tx): CreateUserResult => {
       if (!allowed(tx)) throw new SetupClosed();
       // Created by somebody else while the password was being hashed.
@@ -213,7 +213,7 @@ export class AccountService {
     const known = !!user && !user.disabledAt;
     const matches = known
       ? await passwordMatches(user.passwordHash, input.password)
-      : await verifyAgainstNothing(input.password).then(() => false);
+      : await verifyAgainstNothing(input.password, this.config.passwordHashCost).then(() => false);
     if (!known || !matches) {
       this.countFailure(account, client, now);
       return { kind: 'invalid' };
@@ -303,7 +303,7 @@ export class AccountService {
     if (current) errors.current = current;
     Object.assign(errors, newPasswordProblems(input.password, input.passwordRepeat));
     if (Object.keys(errors).length) return { kind: 'invalid', errors };
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await hashPassword(input.password, this.config.passwordHashCost);
     transaction(this.db, (tx) => {
       users.updateUser(actor.userId, { passwordHash, passwordChangedAt: now }, tx);
       users.deleteUserSessions(actor.userId, tx, keepSession);

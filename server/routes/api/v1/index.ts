@@ -20,7 +20,8 @@ export default async function apiRoutes(app: FastifyInstance) {
       info: {
         title: 'Landpost API',
         version: '1.0.0',
-        description: 'Subscribers and consent records.',
+        description:
+          'Subscribers and their consent records, lists, segments, the item library and editions.',
       },
       servers: [{ url: app.config.publicUrl }],
       components: {

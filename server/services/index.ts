@@ -32,17 +32,18 @@ export interface Services {
 }
 
 export function createServices(ctx: ServiceContext): Services {
+  const organisation = new OrganisationService(ctx);
   return {
     subscribers: new SubscriberService(ctx),
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
-    editions: new EditionService(ctx),
+    editions: new EditionService(ctx, organisation),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),
     mailTexts: new MailTextService(ctx),
-    organisation: new OrganisationService(ctx),
+    organisation,
     mailCatcher: new MailCatcherService(ctx),
     mailOutbox: new MailOutbox(ctx),
     dashboard: new DashboardService(ctx),

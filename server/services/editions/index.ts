@@ -2,10 +2,20 @@ import { transaction, type Db, type Tx } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as editions from '../../../db/queries/editions.js';
 import * as items from '../../../db/queries/items.js';
+import * as reference from '../../../db/queries/reference.js';
 import { seededIndicators } from '../../../db/seed.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { itemWarnings, type Item, type ItemWarning } from '../items/index.js';
+import type { OrganisationService } from '../organisation/index.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
+import {
+  editionContent,
+  organisationForMail,
+  previewVariant,
+  renderPreview,
+  type EditionPreview,
+  type PreviewRequest,
+} from './preview.js';
 import type { Edition, EditionStatus } from './types.js';
 import {
   editionConflicts,
@@ -17,6 +27,8 @@ import {
 } from './validate.js';
 
 export type { EditionInput } from '../../../db/queries/editions.js';
+export type { Check } from './checks.js';
+export type { EditionPreview, PreviewRequest } from './preview.js';
 export * from './types.js';
 export * from './validate.js';
 
@@ -30,6 +42,11 @@ export interface EditionDetail extends Edition {
 export interface EditionSummary extends Edition {
   itemCount: number;
 }
+
+export type PreviewResult =
+  | { kind: 'preview'; preview: EditionPreview }
+  | { kind: 'missing' }
+  | { kind: 'invalid'; errors: Problems };
 
 export type EditionSaved =
   | { kind: 'saved'; edition: EditionDetail }
@@ -67,14 +84,41 @@ const dateOf = (at: number) => new Date(at).toISOString().slice(0, 10);
  */
 export class EditionService {
   private readonly db: Db;
+  private readonly config: ServiceContext['config'];
+  private readonly organisation: OrganisationService;
 
-  constructor(ctx: Pick<ServiceContext, 'db'>) {
-    this.db = ctx.db;
+  constructor(ctx: Pick<ServiceContext, 'db' | 'config'>, organisation: OrganisationService) {
+    ({ db: this.db, config: this.config } = ctx);
+    this.organisation = organisation;
   }
 
   find(id: number): EditionDetail | undefined {
     const edition = editions.findEdition(id, this.db);
     return edition && this.detail(edition, this.db);
+  }
+
+  /**
+   * One variant of the edition as the sample recipient "Erika Mustermann" would get it (links
+   * to `/u/preview` and `/p/preview`, never a real token), with the pre-send checks over every
+   * variant the edition goes out in. The spam score takes a second: only the explicit check
+   * asks for it.
+   */
+  async preview(
+    id: number,
+    request: PreviewRequest = {},
+    opts: { spamScore?: boolean } = {},
+  ): Promise<PreviewResult> {
+    const edition = editions.findEdition(id, this.db);
+    if (!edition) return { kind: 'missing' };
+    const { variant, errors } = previewVariant(request, {
+      regions: new Set(reference.listRegions(this.db).map((region) => region.key)),
+      roles: new Set(reference.listRoles(this.db).map((role) => role.key)),
+    });
+    if (hasProblems(errors)) return { kind: 'invalid', errors };
+    const content = editionContent(edition, editions.listEditionItems(id, this.db));
+    const org = organisationForMail(this.organisation.get(), this.config);
+    const preview = await renderPreview(content, variant, org, opts);
+    return { kind: 'preview', preview };
   }
 
   /** In the order of the series. */

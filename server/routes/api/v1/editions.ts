@@ -6,6 +6,7 @@ import {
   type EditionDetail,
   type EditionDraft,
   type EditionPatch,
+  type PreviewRequest,
 } from '../../../services/editions/index.js';
 import { itemTypes } from '../../../services/items/index.js';
 import { plainTextPattern } from '../../../services/plain-text.js';
@@ -183,6 +184,58 @@ const planSchema = {
   },
 } as const;
 
+const checksSchema = {
+  type: 'array',
+  description:
+    'the pre-send checks over every variant the edition goes out in; an error blocks the send',
+  items: {
+    type: 'object',
+    properties: {
+      level: { type: 'string', enum: ['error', 'warning', 'info'] },
+      code: {
+        type: 'string',
+        description:
+          'subject-missing, preheader-missing, no-items, render-failed, size-large, size-clipped, image-alt-missing, link-insecure, link-broken, deadline-past, training-past, variant-empty, unsubscribe-missing, imprint-missing, attribution-missing, spam-score, spam-score-unavailable',
+      },
+      message: { type: 'string' },
+    },
+  },
+} as const;
+
+const previewBody = {
+  type: 'object',
+  properties: {
+    language: {
+      type: 'string',
+      maxLength: 20,
+      description: 'a language code (de, en, ar, uk …); missing: de',
+    },
+    region: {
+      type: ['string', 'null'],
+      maxLength: 100,
+      description: 'a region key; missing or null: a reader without region',
+    },
+    role: {
+      type: ['string', 'null'],
+      maxLength: 100,
+      description: 'a role key; missing or null: a reader without role',
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+const previewSchema = {
+  type: 'object',
+  properties: {
+    subject: { type: 'string' },
+    preheader: { type: 'string' },
+    html: { type: 'string' },
+    text: { type: 'string' },
+    size: { type: 'integer', description: 'bytes of the HTML part (Gmail clips from 102 KB)' },
+    checks: checksSchema,
+  },
+} as const;
+
 const times = <T extends Edition>(edition: T) => ({
   ...edition,
   createdAt: iso(edition.createdAt),
@@ -321,6 +374,53 @@ export default async function editionApi(app: FastifyInstance) {
       if (result.kind === 'conflict')
         return reply.code(409).send(fieldProblems(409, result.errors));
       return present(result.edition);
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: PreviewRequest | undefined }>(
+    '/editions/:id/preview',
+    {
+      // Looking changes nothing: viewer tokens may preview.
+      config: { role: 'viewer' },
+      schema: {
+        summary:
+          'One variant of an edition as a sample recipient gets it, with the pre-send checks',
+        description:
+          'The sample recipient is "Erika Mustermann"; its unsubscribe and preferences links point to /u/preview and /p/preview, never to a real token. Without the spam score (see /check).',
+        params: idParams,
+        body: previewBody,
+        response: { 200: previewSchema, 400: problemsSchema, 401: error, 404: error },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.preview(request.params.id, request.body ?? {});
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
+      return result.preview;
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/editions/:id/check',
+    {
+      schema: {
+        summary: 'The pre-send checks of an edition, with the spam score',
+        description:
+          'Every variant the edition goes out in; the German variant is scored with SpamAssassin where it is installed (spam-score: warning from 3, error from 5), else spam-score-unavailable.',
+        params: idParams,
+        response: {
+          200: { type: 'object', properties: { checks: checksSchema } },
+          401: error,
+          403: error,
+          404: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.preview(request.params.id, {}, { spamScore: true });
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'invalid') throw new Error('the default variant was refused');
+      return { checks: result.preview.checks };
     },
   );
 }

@@ -52,8 +52,11 @@ export default async function apiRoutes(app: FastifyInstance) {
     }
     request.apiToken = token;
     request.actor = { kind: 'api-token', tokenId: token.id, name: token.name, ip: request.ip };
-    // Least privilege: reading needs a viewer token, changing an editor (or admin) token.
-    const needed = request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor';
+    // Least privilege: reading needs a viewer token, changing an editor (or admin) token; a
+    // route that changes nothing says so with its `role`.
+    const needed =
+      request.routeOptions.config.role ??
+      (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
     if (!roleAllows(token.role, needed)) {
       return reply.code(403).send({
         error: 'Forbidden',

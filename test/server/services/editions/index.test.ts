@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../../server/services/context.js';
 import { EditionService } from '../../../../server/services/editions/index.js';
 import { ItemService } from '../../../../server/services/items/index.js';
+import { OrganisationService } from '../../../../server/services/organisation/index.js';
 import { serviceTestContext, type ServiceTestContext } from '../../../helpers/service-context.js';
 
 let ctx: ServiceTestContext;
@@ -32,7 +33,7 @@ const count = (table: string) => ctx.sql<{ n: number }>(`select count(*) n from 
 
 beforeAll(() => {
   ctx = serviceTestContext();
-  editions = new EditionService(ctx);
+  editions = new EditionService(ctx, new OrganisationService(ctx));
   const userId = Number(
     ctx.database.sqlite
       .prepare("insert into users (email, password_hash) values ('editor@example.org', 'x')")

@@ -298,3 +298,94 @@ describe('editions API', () => {
     expect(body).toContain('"maxLength":100');
   });
 });
+
+describe('edition preview and check in the API', () => {
+  let id: number;
+
+  beforeAll(async () => {
+    const res = await api('POST', '/editions', editorToken, {
+      ...spring,
+      number: 50,
+      items: itemIds,
+    });
+    id = res.json<EditionBody>().id;
+  });
+
+  it('previews a variant for a viewer token: subject, HTML, text, size and checks', async () => {
+    const res = await api('POST', `/editions/${id}/preview`, viewerToken, { language: 'en' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{
+      subject: string;
+      preheader: string;
+      html: string;
+      text: string;
+      size: number;
+      checks: { level: string; code: string; message: string }[];
+    }>();
+    expect(Object.keys(body).sort()).toEqual([
+      'checks',
+      'html',
+      'preheader',
+      'size',
+      'subject',
+      'text',
+    ]);
+    expect(body.subject).toBe('Landpost no. 1');
+    expect(body.preheader).toBe(spring.preheader);
+    expect(body.html).toMatch(/<html[^>]*lang="en"/);
+    expect(body.html).toContain('Erika Mustermann');
+    expect(body.text).toContain('/u/preview');
+    expect(body.size).toBe(Buffer.byteLength(body.html));
+    // The item's deadline (2020) has passed.
+    expect(body.checks).toContainEqual({
+      level: 'warning',
+      code: 'deadline-past',
+      message: expect.stringContaining('2020-01-31') as string,
+    });
+    expect(body.checks.map((check) => check.code)).not.toContain('spam-score');
+  });
+
+  it('answers 404 for an edition that does not exist', async () => {
+    const res = await api('POST', '/editions/999999/preview', viewerToken, {});
+    expect(res.statusCode).toBe(404);
+    expect((await api('POST', '/editions/999999/check', editorToken)).statusCode).toBe(404);
+  });
+
+  it('refuses unknown fields and names an unknown language: 400', async () => {
+    const extra = await api('POST', `/editions/${id}/preview`, viewerToken, { colour: 'red' });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json<{ message: string }>().message).toMatch(/additional properties/);
+    const unknown = await api('POST', `/editions/${id}/preview`, viewerToken, {
+      language: 'xx',
+      region: 'Atlantis',
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({
+      statusCode: 400,
+      errors: { language: 'is not a known language', region: 'is not a region of this network' },
+    });
+  });
+
+  it('checks with the spam score (or says it is unavailable)', async () => {
+    const viewer = await api('POST', `/editions/${id}/check`, viewerToken);
+    expect(viewer.statusCode).toBe(403);
+    const res = await api('POST', `/editions/${id}/check`, editorToken);
+    expect(res.statusCode).toBe(200);
+    const { checks } = res.json<{ checks: { level: string; code: string; message: string }[] }>();
+    const spam = checks.find((check) => check.code.startsWith('spam-score'));
+    expect(spam).toBeDefined();
+    if (spam?.code === 'spam-score-unavailable') expect(spam.level).toBe('info');
+    else expect(spam?.message).toMatch(/^SpamAssassin score /);
+  }, 60_000);
+
+  it('describes the preview and check routes in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    }>();
+    expect(Object.keys(doc.paths['/api/v1/editions/{id}/preview']!)).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/v1/editions/{id}/check']!)).toEqual(['post']);
+    expect(JSON.stringify(doc.paths['/api/v1/editions/{id}/preview']!.post!.requestBody)).toContain(
+      '"additionalProperties":false',
+    );
+  });
+});

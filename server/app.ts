@@ -9,6 +9,7 @@ import viewPlugin from './plugins/view.js';
 import adminRoutes from './routes/admin/index.js';
 import apiRoutes from './routes/api/v1/index.js';
 import healthRoutes from './routes/health.js';
+import archiveRoutes from './routes/public/archive.js';
 import confirmRoutes from './routes/public/confirm.js';
 import mediaRoutes from './routes/public/media.js';
 import preferencesRoutes from './routes/public/preferences.js';
@@ -153,6 +154,7 @@ export async function buildApp(
   await app.register(unsubscribeRoutes);
   await app.register(preferencesRoutes);
   await app.register(mediaRoutes);
+  await app.register(archiveRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;

@@ -1,9 +1,11 @@
 import { transaction, type Db, type Tx } from '../../../db/client.js';
+import { compileVariant, personalise } from '../../../emails/newsletter/index.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as editions from '../../../db/queries/editions.js';
 import * as items from '../../../db/queries/items.js';
 import * as reference from '../../../db/queries/reference.js';
 import { seededIndicators } from '../../../db/seed.js';
+import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { itemWarnings, type Item, type ItemWarning } from '../items/index.js';
 import type { OrganisationService } from '../organisation/index.js';
@@ -42,6 +44,17 @@ export interface EditionDetail extends Edition {
 export interface EditionSummary extends Edition {
   itemCount: number;
 }
+
+/** An edition in the public archive, with the languages its web version is shown in. */
+export interface ArchivedEdition extends Edition {
+  /** German first, then each translated language. */
+  languages: string[];
+}
+
+export type ArchivePage =
+  | { kind: 'page'; edition: ArchivedEdition; language: string; html: string; preheader: string }
+  | { kind: 'moved'; slug: string }
+  | { kind: 'missing' };
 
 export type PreviewResult =
   | { kind: 'preview'; preview: EditionPreview }
@@ -119,6 +132,37 @@ export class EditionService {
     const org = organisationForMail(this.organisation.get(), this.config);
     const preview = await renderPreview(content, variant, org, opts);
     return { kind: 'preview', preview };
+  }
+
+  /** The sent editions kept in the public archive, newest number first. */
+  archive(): ArchivedEdition[] {
+    return editions
+      .listEditions(this.db)
+      .filter(archived)
+      .reverse()
+      .map((edition) => ({ ...edition, languages: languagesOf(edition) }));
+  }
+
+  /**
+   * The web version of an archived edition (`<number>-<slug>`) in German or one of its
+   * translations: everybody's view (no region, no role), greeting without a name, and the
+   * unsubscribe and preferences links pointing at the public sign-up page — no token, no
+   * tracking. A known number under an old slug is `moved`; an edition not sent, kept out of the
+   * archive, or asked for in a language it has no translation for is `missing`.
+   */
+  async archivePage(numberSlug: string, language = 'de'): Promise<ArchivePage> {
+    const number = /^([1-9][0-9]{0,8})(?:-|$)/.exec(numberSlug)?.[1];
+    const found = number ? editions.findEditionByNumber(Number(number), this.db) : undefined;
+    if (!found || !archived(found)) return { kind: 'missing' };
+    if (found.slug !== numberSlug) return { kind: 'moved', slug: found.slug };
+    const edition = { ...found, languages: languagesOf(found) };
+    if (!edition.languages.includes(language)) return { kind: 'missing' };
+    const content = editionContent(edition, editions.listEditionItems(edition.id, this.db));
+    const org = organisationForMail(this.organisation.get(), this.config);
+    const compiled = await compileVariant(content, { language, region: null, role: null }, org);
+    const signup = `${this.config.publicUrl}/`;
+    const { html } = personalise(compiled, { unsubscribeUrl: signup, preferencesUrl: signup });
+    return { kind: 'page', edition, language, html, preheader: compiled.preheader };
   }
 
   /** In the order of the series. */
@@ -249,6 +293,15 @@ export class EditionService {
     };
   }
 }
+
+const archived = (edition: Edition) => edition.status === 'sent' && edition.inArchive;
+
+const languagesOf = (edition: Edition) => [
+  'de',
+  ...Object.keys(edition.translations)
+    .filter((language) => language !== 'de' && isLanguage(language))
+    .sort(),
+];
 
 function firstFreeNumber(taken: readonly number[]): number {
   const held = new Set(taken);

@@ -2,6 +2,7 @@ import { asc, count, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { editionItems, editions, items } from '../schema.js';
 import type { Edition, Item } from '../schema.js';
+import { itemColumns } from './items.js';
 
 /** An edition as it is stored (the service has checked it). */
 export type EditionInput = Omit<Edition, 'id' | 'createdAt' | 'updatedAt' | 'updatedBy'>;
@@ -77,18 +78,7 @@ export function updateEdition(
 /** The items of an edition in order; an item deleted from the library since is still named. */
 export function listEditionItems(editionId: number, tx: Tx): Item[] {
   return tx
-    .select({
-      id: items.id,
-      type: items.type,
-      title: items.title,
-      description: items.description,
-      regions: items.regions,
-      roles: items.roles,
-      fields: items.fields,
-      translations: items.translations,
-      createdAt: items.createdAt,
-      updatedAt: items.updatedAt,
-    })
+    .select(itemColumns)
     .from(editionItems)
     .innerJoin(items, eq(items.id, editionItems.itemId))
     .where(eq(editionItems.editionId, editionId))

@@ -6,7 +6,8 @@ import type { Item, ItemType } from '../schema.js';
 /** An item as it is stored (the service has checked it). */
 export type ItemInput = Omit<Item, 'id' | 'createdAt' | 'updatedAt'>;
 
-const columns = {
+/** The columns of an item as the service sees it (also read through an edition). */
+export const itemColumns = {
   id: items.id,
   type: items.type,
   title: items.title,
@@ -25,14 +26,14 @@ export function createItem(input: ItemInput, createdBy: number | null, tx: Tx): 
   return tx
     .insert(items)
     .values({ ...input, createdBy })
-    .returning(columns)
+    .returning(itemColumns)
     .get();
 }
 
 /** An item that is not deleted. */
 export function findItem(id: number, tx: Tx): Item | undefined {
   return tx
-    .select(columns)
+    .select(itemColumns)
     .from(items)
     .where(and(eq(items.id, id), live))
     .get();
@@ -47,7 +48,7 @@ export function listItems(
   if (filter.type) where.push(eq(items.type, filter.type));
   if (filter.beforeId !== undefined) where.push(lt(items.id, filter.beforeId));
   return tx
-    .select(columns)
+    .select(itemColumns)
     .from(items)
     .where(and(...where))
     .orderBy(desc(items.id))

@@ -40,6 +40,14 @@ const schema = z
     PRIVACY_URL: z.string().optional(),
     // `low` makes argon2 cheap for test suites; never in production.
     PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
+    // Domain of the VERP bounce addresses (bounces+…@) and the mailto unsubscribe address.
+    BOUNCE_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, 'BOUNCE_DOMAIN must be a domain name')
+      .optional(),
+    SEND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // A campaign pauses itself once this share of its processed deliveries failed (at least 20).
+    CAMPAIGN_PAUSE_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
@@ -88,6 +96,10 @@ export interface Config {
   orgImprint: string;
   privacyUrl: string;
   passwordHashCost: Env['PASSWORD_HASH_COST'];
+  /** VERP and mailto-unsubscribe domain; unset: the newsletter sender's domain. */
+  bounceDomain?: string;
+  sendConcurrency: number;
+  campaignPauseFailureRate: number;
 }
 
 export class ConfigError extends Error {}
@@ -137,6 +149,9 @@ export function loadConfig(
     orgImprint: env.ORG_IMPRINT,
     privacyUrl: env.PRIVACY_URL ?? `${publicUrl}/privacy`,
     passwordHashCost: env.PASSWORD_HASH_COST,
+    bounceDomain: env.BOUNCE_DOMAIN,
+    sendConcurrency: env.SEND_CONCURRENCY,
+    campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
   };
   const config = { ...base, ...overrides };
   if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);

@@ -112,7 +112,13 @@ export async function startRuntime(
         createMailWorker({
           redisUrl,
           prefix: config.queuePrefix,
-          source: transactionalSource({ db: database.db, config, secrets, subscriptions }),
+          source: transactionalSource({
+            db: database.db,
+            config,
+            secrets,
+            subscriptions,
+            organisation: services.organisation,
+          }),
           mailer,
           log,
         }),

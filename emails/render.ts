@@ -25,6 +25,8 @@ export interface MailContext {
     postalAddress: string;
     /** The funder's attribution line, may be ''. */
     attribution: string;
+    /** Where replies go (the mail's Reply-To); '' when nobody reads them. */
+    replyTo: string;
     /** `#rrggbb` of buttons and links; one with too little contrast on white is not used. */
     primaryColour: string;
     publicUrl: string;
@@ -121,7 +123,11 @@ export async function renderTransactional(
   const custom = kind === 'welcome' ? oneLine(clean.custom?.subject ?? '') : '';
   const subject = custom || oneLine(ctx.t(`${keyPrefix[kind]}.subject`, { org: ctx.org.name }));
   const footer = {
-    automatic: ctx.t('mail.footer.automatic'),
+    automatic: ctx.org.replyTo
+      ? ctx.t('mail.footer.automaticReply', {
+          address: contentHelpers.isolate(ctx, ctx.org.replyTo),
+        })
+      : ctx.t('mail.footer.automatic'),
     links: [
       { label: ctx.t('mail.footer.website'), url: ctx.org.publicUrl },
       { label: ctx.t('mail.footer.privacy'), url: ctx.org.privacyUrl },

@@ -22,6 +22,7 @@ export function mailContext(
       imprint: org.imprint,
       postalAddress: org.postalAddress,
       attribution: org.funderAttribution,
+      replyTo: org.replyTo,
       primaryColour: org.primaryColour,
       publicUrl: config.publicUrl,
       privacyUrl: org.privacyUrl,

@@ -22,6 +22,7 @@ function context(lang: string): MailContext {
       imprint,
       postalAddress: '',
       attribution: '',
+      replyTo: '',
       primaryColour: '#1d4e89',
       publicUrl: 'https://news.example.org',
       privacyUrl: 'https://news.example.org/privacy',
@@ -157,6 +158,21 @@ describe('transactional mail content', () => {
       expect(mail.html).toContain('Gefördert vom Land Sachsen-Anhalt');
       expect(mail.text).toContain(`${imprint}\n\nLandnetz e. V.\nPostfach 12 34\n06002 Halle`);
       expect(mail.text.trimEnd().endsWith('Gefördert vom Land Sachsen-Anhalt')).toBe(true);
+    }
+  });
+
+  it('says where replies go when the organisation reads them, and not to reply otherwise', async () => {
+    const t = translator('de');
+    const silent = await renderTransactional('welcome', context('de'), data('welcome'));
+    expect(silent.text).toContain(t('mail.footer.automatic'));
+    const ctx = context('de');
+    ctx.org.replyTo = 'team@news.example.org';
+    for (const kind of kinds) {
+      const mail = await renderTransactional(kind, ctx, data(kind));
+      const line = t('mail.footer.automaticReply', { address: 'team@news.example.org' });
+      expect(mail.text).toContain(line);
+      expect(mail.html).toContain(line);
+      expect(mail.text).not.toContain(t('mail.footer.automatic'));
     }
   });
 

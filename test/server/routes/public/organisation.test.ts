@@ -43,6 +43,7 @@ describe("the organisation's settings in the confirmation mail", () => {
       { name: 'Landpost Test e.V.', address: 'noreply@landpost.test' },
     ]);
     expect(mail.headers.has('reply-to')).toBe(false);
+    expect(mail.text).toContain('Bitte antworten Sie nicht darauf.');
     expect(mail.text).toContain('Landpost Test e.V.\nMusterstraße 1\n39104 Magdeburg');
     expect(mail.text).toContain(`${t.config.publicUrl}/privacy`);
     expect(mail.html).toContain('bgcolor="#1d4e89"');
@@ -61,6 +62,11 @@ describe("the organisation's settings in the confirmation mail", () => {
       { name: 'Landnetz "Ost" e. V.', address: 'noreply@landpost.test' },
     ]);
     expect(mail.parsed.replyTo?.value).toEqual([{ name: '', address: 'team@landnetz.example' }]);
+    // Replies are read now, so the footer no longer asks not to reply.
+    expect(mail.text).toContain(
+      'Wenn Sie antworten, erreicht Ihre Nachricht uns unter team@landnetz.example.',
+    );
+    expect(mail.text).not.toContain('Bitte antworten Sie nicht darauf.');
 
     for (const part of [mail.text ?? '', mail.html ?? '']) {
       expect(part).toContain('Vertreten durch: Erika Beispiel');

@@ -1,11 +1,17 @@
 /**
  * The organisation's settings where a person meets them: the confirmation mail that arrives
- * after signing up. Nothing saved means the environment's values; a saved change shows in the
- * next mail, without a restart.
+ * after signing up, and the public pages. Nothing saved means the environment's values; a
+ * saved change shows in the next mail and on the next page, without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
-import { postSignup, waitForMailTo } from '../_flow.js';
+import { HTML, postSignup, waitForMailTo } from '../_flow.js';
+
+/** A real 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 let t: TestApp;
 
@@ -27,14 +33,28 @@ const saved = {
   privacyUrl: 'https://landnetz.example/datenschutz',
 };
 
+async function page(url: string) {
+  const res = await t.app.inject({ method: 'GET', url, headers: HTML });
+  expect(res.statusCode).toBe(200);
+  const body = res.body;
+  const element = (pattern: RegExp) => pattern.exec(body)?.[0] ?? '';
+  return {
+    body,
+    title: element(/<title>[^<]*<\/title>/),
+    header: element(/<header class="site">[\s\S]*?<\/header>/),
+    footer: element(/<footer class="site">[\s\S]*?<\/footer>/),
+    main: element(/<main[^>]*>[\s\S]*?<\/main>/),
+  };
+}
+
 async function confirmationMailTo(email: string) {
   const signup = await postSignup(t, { email });
   expect(signup.statusCode).toBe(200);
   return waitForMailTo(t, email);
 }
 
-describe("the organisation's settings in the confirmation mail", () => {
-  it('without saved settings: the name, imprint and privacy link from the environment', async () => {
+describe('nothing saved: the values from the environment', () => {
+  it('in the confirmation mail: name, sender, imprint, privacy link, no Reply-To', async () => {
     const mail = await confirmationMailTo('before@example.org');
     expect(mail.subject).toBe(
       'Bitte bestätigen Sie Ihre Anmeldung zum Newsletter von Landpost Test e.V.',
@@ -49,10 +69,32 @@ describe("the organisation's settings in the confirmation mail", () => {
     expect(mail.html).toContain('bgcolor="#1d4e89"');
   });
 
-  it('after saving: the saved name, imprint, address, funder line, colour and Reply-To', async () => {
-    const result = t.app.services.organisation.update(saved, { kind: 'cli' });
-    expect(result.kind).toBe('saved');
+  it('on the public pages: name, imprint, privacy link, no logo, no funder line', async () => {
+    const shown = await page('/imprint');
+    expect(shown.title).toMatch(/– Landpost Test e\.V\.<\/title>$/);
+    expect(shown.header).toContain(
+      '<p class="brand"><a href="/"><bdi>Landpost Test e.V.</bdi></a></p>',
+    );
+    expect(shown.main).toContain(
+      '<p class="imprint" dir="auto">Landpost Test e.V.\nMusterstraße 1\n39104 Magdeburg</p>',
+    );
+    expect(shown.footer).toContain('<a href="http://localhost:3000/privacy">');
+    expect(shown.footer).not.toContain('class="attribution"');
+    expect(shown.body).toContain('<body style="--accent:#1d4e89">');
+  });
+});
 
+describe('saved settings: the next mail and page show them, without a restart', () => {
+  let logoUrl = '';
+
+  beforeAll(() => {
+    expect(t.app.services.organisation.update(saved, { kind: 'cli' }).kind).toBe('saved');
+    const withLogo = t.app.services.organisation.setLogo(PNG, 'Landnetz Ost', { kind: 'cli' });
+    logoUrl = withLogo.kind === 'saved' ? (withLogo.settings.logo?.url ?? '') : '';
+    expect(logoUrl).toMatch(/^\/media\/[0-9a-f]+\.png$/);
+  });
+
+  it('in the confirmation mail: name, imprint, address, funder line, colour, Reply-To', async () => {
     const mail = await confirmationMailTo('after@example.org');
     expect(mail.subject).toBe(
       'Bitte bestätigen Sie Ihre Anmeldung zum Newsletter von Landnetz "Ost" e. V.',
@@ -79,9 +121,39 @@ describe("the organisation's settings in the confirmation mail", () => {
     expect(mail.text).toContain(
       'Landnetz Ost e. V.\nVertreten durch: Erika Beispiel\nVereinsregister Halle VR 1234',
     );
-    expect(mail.html).toContain('<h1');
     expect(mail.html).toContain('Landnetz &quot;Ost&quot; e. V.</span></h1>');
     expect(mail.html).toContain('bgcolor="#7a1f5c"');
     expect(mail.html).not.toContain('bgcolor="#1d4e89"');
+  });
+
+  it('on the public pages: name, logo, funder line, privacy link, colour', async () => {
+    for (const url of ['/', '/privacy', '/imprint', '/archive']) {
+      const shown = await page(url);
+      expect(shown.title).toMatch(/– Landnetz &quot;Ost&quot; e\. V\.<\/title>$/);
+      expect(shown.header).toContain(
+        `<img src="${logoUrl}" alt="Landnetz Ost" height="48"> <bdi>Landnetz &quot;Ost&quot; e. V.</bdi>`,
+      );
+      expect(shown.footer).toContain('<a href="https://landnetz.example/datenschutz">');
+      expect(shown.footer).toContain(
+        '<p class="attribution"><bdi>Gefördert vom Land Sachsen-Anhalt</bdi></p>',
+      );
+      expect(shown.body).toContain('<body style="--accent:#7a1f5c">');
+      expect(shown.body).not.toContain('Landpost Test e.V.');
+    }
+    const signup = await page('/');
+    expect(signup.main).toContain('<a href="https://landnetz.example/datenschutz">');
+
+    // The logo is served where the header points.
+    const logo = await t.app.inject({ method: 'GET', url: logoUrl });
+    expect(logo.statusCode).toBe(200);
+    expect(logo.headers['content-type']).toBe('image/png');
+  });
+
+  it('on the imprint page: the saved imprint and the postal address', async () => {
+    const shown = await page('/imprint');
+    expect(shown.main).toContain(
+      '<p class="imprint" dir="auto">Landnetz Ost e. V.\nVertreten durch: Erika Beispiel\nVereinsregister Halle VR 1234</p>',
+    );
+    expect(shown.main).toContain('<p class="imprint" dir="auto">Markt 1\n06108 Halle (Saale)</p>');
   });
 });

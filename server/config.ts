@@ -81,6 +81,8 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   mailFromTransactional: string;
+  /** MAIL_FROM_TRANSACTIONAL was set: used as written; else the organisation's name is shown. */
+  mailFromTransactionalSet: boolean;
   secretKey: string;
   logLevel: Env['LOG_LEVEL'];
   queuePrefix: string;
@@ -134,6 +136,7 @@ export function loadConfig(
     smtpUrl: env.SMTP_URL,
     mailFrom,
     mailFromTransactional: env.MAIL_FROM_TRANSACTIONAL ?? transactionalFrom(mailFrom),
+    mailFromTransactionalSet: env.MAIL_FROM_TRANSACTIONAL !== undefined,
     secretKey: env.SECRET_KEY ?? '',
     logLevel: env.LOG_LEVEL,
     queuePrefix: env.QUEUE_PREFIX,

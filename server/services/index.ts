@@ -46,7 +46,7 @@ export function createServices(ctx: ServiceContext): Services {
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),
-    mailTexts: new MailTextService(ctx),
+    mailTexts: new MailTextService(ctx, organisation),
     organisation,
     mailCatcher: new MailCatcherService(ctx),
     mailOutbox: new MailOutbox(ctx),

@@ -5,8 +5,8 @@ import type { CompiledVariant } from '../emails/newsletter/index.js';
 export interface CampaignSending {
   campaignId: number;
   editionNumber: number;
-  /** The From header, `"Name" <address>`. */
-  from: string;
+  /** The From header's name and address (the mailer encodes the name as the header needs). */
+  from: { name: string; address: string };
   replyTo: string | null;
   /** `List-Id` value, e.g. `Landnetz <newsletter.landnetz.example>`. */
   listId: string;

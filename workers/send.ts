@@ -71,9 +71,9 @@ export function buildMessage(
     Precedence: 'bulk',
     'Feedback-ID': sending.feedbackId,
   };
-  if (sending.replyTo) headers['Reply-To'] = sending.replyTo;
   return {
     from: sending.from,
+    ...(sending.replyTo ? { replyTo: sending.replyTo } : {}),
     to: recipient.email,
     subject: variant.subject,
     html,

@@ -12,7 +12,6 @@ import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { Check, EditionService } from '../editions/index.js';
 import { editionContent, organisationForMail } from '../editions/preview.js';
-import { formatMailbox } from '../editions/test-send.js';
 import type { OrganisationService } from '../organisation/index.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
 
@@ -470,7 +469,7 @@ export class CampaignService {
       {
         campaignId: campaign.id,
         editionNumber: edition.number,
-        from: formatMailbox(settings.senderName || settings.name, settings.senderAddress),
+        from: { name: settings.senderName || settings.name, address: settings.senderAddress },
         replyTo: settings.replyTo || null,
         listId: `${headerWord(settings.name) || 'Newsletter'} <newsletter.${senderDomain}>`,
         feedbackId: `${campaign.id}:${edition.number}:newsletter:${senderDomain}`,

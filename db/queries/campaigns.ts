@@ -319,3 +319,20 @@ export function listDeliveries(
     .limit(limit)
     .all();
 }
+
+/** How many deliveries of a campaign were sent since `since` (the sending rate). */
+export function sentSince(campaignId: number, since: number, tx: Tx): number {
+  return (
+    tx
+      .select({ n: count() })
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.campaignId, campaignId),
+          eq(deliveries.status, 'sent'),
+          sql`${deliveries.sentAt} >= ${since}`,
+        ),
+      )
+      .get()?.n ?? 0
+  );
+}

@@ -24,6 +24,14 @@ export interface CampaignDetail extends campaigns.Campaign {
   counts: Record<DeliveryStatus, number> & { uncertain: number };
 }
 
+/** A campaign's progress as the admin UI and the CLI show it while it sends. */
+export interface CampaignProgress extends CampaignDetail {
+  /** Deliveries sent in the last minute. */
+  perMinute: number;
+  /** At the current rate, until nothing is queued; null when not sending or no rate yet. */
+  secondsLeft: number | null;
+}
+
 /** What a form or an API body gives to create a campaign; not yet checked. */
 export interface CampaignDraft {
   editionId: unknown;
@@ -90,6 +98,18 @@ export class CampaignService {
   find(id: number): CampaignDetail | undefined {
     const campaign = campaigns.findCampaign(id, this.db);
     return campaign && { ...campaign, counts: campaigns.deliveryCounts(id, this.db) };
+  }
+
+  /** Counts, the rate of the last minute and the time left at that rate. */
+  progress(id: number, now = Date.now()): CampaignProgress | undefined {
+    const detail = this.find(id);
+    if (!detail) return undefined;
+    const perMinute = campaigns.sentSince(id, now - 60_000, this.db);
+    const secondsLeft =
+      detail.status === 'sending' && perMinute > 0
+        ? Math.ceil((detail.counts.queued / perMinute) * 60)
+        : null;
+    return { ...detail, perMinute, secondsLeft };
   }
 
   list(editionId?: number): campaigns.Campaign[] {

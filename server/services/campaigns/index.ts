@@ -112,6 +112,18 @@ export class CampaignService {
     return { ...detail, perMinute, secondsLeft };
   }
 
+  /** A page of the ledger; `next` is the cursor of the following page. */
+  deliveries(
+    id: number,
+    page: { status?: DeliveryStatus; after: number; limit: number },
+  ): { deliveries: ReturnType<typeof campaigns.listDeliveries>; next: number | null } | undefined {
+    if (!campaigns.findCampaign(id, this.db)) return undefined;
+    const rows = campaigns.listDeliveries(id, page.status, page.after, page.limit + 1, this.db);
+    const more = rows.length > page.limit;
+    const shown = rows.slice(0, page.limit);
+    return { deliveries: shown, next: more ? shown.at(-1)!.id : null };
+  }
+
   list(editionId?: number): campaigns.Campaign[] {
     return campaigns.listCampaigns(this.db, editionId);
   }

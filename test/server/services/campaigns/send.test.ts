@@ -6,6 +6,7 @@
  * take effect; two clicks on "send" start one campaign.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../../server/cli.js';
 import type { Actor } from '../../../../server/services/context.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
 import { boerde, harz } from '../../../helpers/edition.js';
@@ -253,5 +254,72 @@ describe('a campaign', () => {
     expect((sql().prepare('select count(*) n from campaigns').get() as { n: number }).n).toBe(
       before,
     );
+  });
+});
+
+describe('npx landpost campaign', () => {
+  const savedEnv = { ...process.env };
+  afterAll(() => {
+    process.env = savedEnv;
+  });
+
+  async function landpost(...argv: string[]) {
+    // The CLI reads the environment: the same data directory, Redis and queues as the app.
+    Object.assign(process.env, {
+      DATA_DIR: t.config.dataDir,
+      REDIS_URL: t.config.redisUrl,
+      QUEUE_PREFIX: t.config.queuePrefix,
+      SECRET_KEY: t.config.secretKey,
+      PUBLIC_URL: t.config.publicUrl,
+      LOG_LEVEL: 'silent',
+    });
+    const lines: string[] = [];
+    const code = await runCli(argv, (line) => lines.push(line));
+    return { code, lines };
+  }
+
+  it('send starts a campaign and prints its progress until it is sent; status prints it', async () => {
+    const edition = t.runtime.services.editions.create(
+      {
+        title: 'Dritte Ausgabe',
+        subject: 'Landnetz Nr. 3',
+        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
+      },
+      cli,
+    );
+    if (edition.kind !== 'saved') throw new Error('edition');
+    const created = campaigns().create(
+      { editionId: edition.edition.id, segmentIds: [segmentHarz] },
+      cli,
+    );
+    if (created.kind !== 'saved') throw new Error('campaign');
+    const id = created.campaign.id;
+    const audience = campaigns().audience(id)!.total;
+    t.smtp.clear();
+    const sent = await landpost('campaign', 'send', String(id), '--poll-ms', '100');
+    expect(sent.code).toBe(0);
+    expect(sent.lines[0]).toBe(`campaign #${id} started: ${audience} deliveries`);
+    expect(sent.lines.at(-1)).toMatch(
+      new RegExp(`^campaign #${id} sent: \\[#{24}\\] 100% ${audience}/${audience} sent, 0 failed`),
+    );
+    expect(t.smtp.messages).toHaveLength(audience);
+
+    const status = await landpost('campaign', 'status', String(id));
+    expect(status).toEqual({ code: 0, lines: [sent.lines.at(-1)] });
+    // Sending it again starts nothing: it says what it is.
+    const again = await landpost('campaign', 'send', String(id));
+    expect(again.lines[0]).toBe(`campaign #${id} is sent: showing its progress`);
+    expect(t.smtp.messages).toHaveLength(audience);
+  }, 60_000);
+
+  it('names a wrong or unknown id', async () => {
+    expect(await landpost('campaign', 'status', 'abc')).toEqual({
+      code: 2,
+      lines: ['campaign status needs a campaign id: npx landpost campaign status ID'],
+    });
+    expect(await landpost('campaign', 'status', '99999')).toEqual({
+      code: 1,
+      lines: ['no campaign #99999'],
+    });
   });
 });

@@ -806,9 +806,10 @@ export const deliveries = sqliteTable(
     editionId: integer('edition_id')
       .notNull()
       .references(() => editions.id),
-    subscriberId: integer('subscriber_id')
-      .notNull()
-      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    /** Null once the person was erased: the row stays, so the campaign's counts stay true. */
+    subscriberId: integer('subscriber_id').references(() => subscribers.id, {
+      onDelete: 'set null',
+    }),
     status: text('status', { enum: deliveryStatuses }).notNull().default('queued'),
     /** Sent again after a crash left it open between DATA and the relay's answer. */
     uncertain: integer('uncertain', { mode: 'boolean' }).notNull().default(false),

@@ -66,7 +66,10 @@ export class CampaignStore {
     return `${this.prefix}:send-results`;
   }
 
-  /** Store the campaign's sending details and compiled variants before its first batch. */
+  /**
+   * Store the campaign's sending details and compiled variants before its first batch, and its
+   * state unless one is set.
+   */
   async prepare(
     sending: CampaignSending,
     variants: Map<string, StoredVariant>,
@@ -82,7 +85,8 @@ export class CampaignStore {
       );
       multi.expire(this.key(id, 'variants'), KEEP_SECONDS);
     }
-    multi.set(this.key(id, 'state'), state, 'EX', KEEP_SECONDS);
+    // A pause or cancel made meanwhile has set the state already: it wins.
+    multi.set(this.key(id, 'state'), state, 'EX', KEEP_SECONDS, 'NX');
     await multi.exec();
   }
 
@@ -116,15 +120,18 @@ export class CampaignStore {
     return variant;
   }
 
-  /** People who must get nothing more from this campaign (unsubscribed, bounced, blocked). */
-  async stop(campaignId: number, subscriberIds: number[]): Promise<void> {
-    if (!subscriberIds.length) return;
-    await this.redis.sadd(this.key(campaignId, 'stop'), ...subscriberIds.map(String));
-    await this.redis.expire(this.key(campaignId, 'stop'), KEEP_SECONDS);
+  /** Deliveries that must not go out any more (the person unsubscribed, bounced, was erased). */
+  async stop(campaignId: number, deliveryIds: number[]): Promise<void> {
+    for (let i = 0; i < deliveryIds.length; i += 1000)
+      await this.redis.sadd(
+        this.key(campaignId, 'stop'),
+        ...deliveryIds.slice(i, i + 1000).map(String),
+      );
+    if (deliveryIds.length) await this.redis.expire(this.key(campaignId, 'stop'), KEEP_SECONDS);
   }
 
-  async stopped(campaignId: number, subscriberId: number): Promise<boolean> {
-    return (await this.redis.sismember(this.key(campaignId, 'stop'), String(subscriberId))) === 1;
+  async stopped(campaignId: number, deliveryId: number): Promise<boolean> {
+    return (await this.redis.sismember(this.key(campaignId, 'stop'), String(deliveryId))) === 1;
   }
 
   async isDone(campaignId: number, deliveryId: number): Promise<boolean> {

@@ -116,7 +116,7 @@ export function createSendWorker(opts: {
         await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
         throw new DelayedError();
       }
-      const { deliveryId, subscriberId } = recipient;
+      const { deliveryId } = recipient;
       if (await store.isDone(campaignId, deliveryId)) continue;
       const report = (result: Omit<SendResult, 'deliveryId' | 'at' | 'attempts'>) =>
         store.finish(campaignId, {
@@ -125,8 +125,8 @@ export function createSendWorker(opts: {
           at: Date.now(),
           ...result,
         });
-      if (await store.stopped(campaignId, subscriberId)) {
-        await report({ status: 'skipped', reason: 'unsubscribed, bounced or blocked meanwhile' });
+      if (await store.stopped(campaignId, deliveryId)) {
+        await report({ status: 'skipped', reason: 'unsubscribed, blocked or erased meanwhile' });
         continue;
       }
       const sending = await store.sending(campaignId);

@@ -25,7 +25,7 @@ CREATE TABLE `deliveries` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`campaign_id` integer NOT NULL,
 	`edition_id` integer NOT NULL,
-	`subscriber_id` integer NOT NULL,
+	`subscriber_id` integer,
 	`status` text DEFAULT 'queued' NOT NULL,
 	`uncertain` integer DEFAULT false NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE `deliveries` (
 	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`edition_id`) REFERENCES `editions`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE cascade
+	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE set null
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `deliveries_edition_subscriber` ON `deliveries` (`edition_id`,`subscriber_id`);--> statement-breakpoint

@@ -196,7 +196,7 @@ export function queuedDeliveries(campaignId: number, afterId: number, limit: num
   return tx
     .select({
       id: deliveries.id,
-      subscriberId: deliveries.subscriberId,
+      subscriberId: subscribers.id,
       email: subscribers.email,
       name: subscribers.name,
       language: deliveries.language,
@@ -307,7 +307,7 @@ export function listDeliveries(
       sentAt: deliveries.sentAt,
     })
     .from(deliveries)
-    .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
+    .leftJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
     .where(
       and(
         eq(deliveries.campaignId, campaignId),
@@ -335,4 +335,37 @@ export function sentSince(campaignId: number, since: number, tx: Tx): number {
       )
       .get()?.n ?? 0
   );
+}
+
+/**
+ * Queued deliveries of people who are no longer confirmed (unsubscribed, blocked, or erased: no
+ * subscriber any more): mark them skipped; returns their delivery ids.
+ */
+export function skipLeavers(campaignId: number, tx: Tx): number[] {
+  const leavers = tx
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .leftJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
+    .where(
+      and(
+        eq(deliveries.campaignId, campaignId),
+        eq(deliveries.status, 'queued'),
+        sql`(${subscribers.id} is null or ${subscribers.status} <> 'confirmed')`,
+      ),
+    )
+    .all()
+    .map((l) => l.id);
+  const now = Date.now();
+  for (let i = 0; i < leavers.length; i += 500)
+    tx.update(deliveries)
+      .set({
+        status: 'skipped',
+        reason: 'unsubscribed, blocked or erased meanwhile',
+        updatedAt: now,
+      })
+      .where(
+        and(inArray(deliveries.id, leavers.slice(i, i + 500)), eq(deliveries.status, 'queued')),
+      )
+      .run();
+  return leavers;
 }

@@ -381,10 +381,22 @@ export class CampaignService {
         continue;
       }
       await this.syncState(campaign.id, campaign.status === 'paused' ? 'paused' : 'sending');
+      await this.stopLeavers(campaign.id);
       if (campaigns.queuedDeliveries(campaign.id, campaign.fanoutCursor, 1, this.db).length)
         await this.queueFanout(campaign.id, campaign.fanoutCursor);
       await this.settle(campaign.id);
     }
+  }
+
+  /**
+   * People who unsubscribed, were blocked, bounced or were erased since the campaign started
+   * get nothing more from it: their queued deliveries are skipped, and the send workers are
+   * told (a batch already in a worker's hands checks each recipient before sending).
+   */
+  async stopLeavers(id: number): Promise<number> {
+    const leavers = transaction(this.db, (tx) => campaigns.skipLeavers(id, tx));
+    if (leavers.length) await this.store.stop(id, leavers);
+    return leavers.length;
   }
 
   /** Finish a campaign with nothing queued; pause one whose failures pile up. */

@@ -316,8 +316,11 @@ export default async function campaignApi(app: FastifyInstance) {
                   type: 'object',
                   properties: {
                     id: { type: 'integer' },
-                    subscriberId: { type: 'integer' },
-                    email: { type: 'string' },
+                    subscriberId: {
+                      type: ['integer', 'null'],
+                      description: 'null once the person was erased',
+                    },
+                    email: { type: ['string', 'null'] },
                     status: { type: 'string', enum: [...deliveryStatuses] },
                     uncertain: {
                       type: 'boolean',

@@ -237,6 +237,67 @@ describe('a campaign', () => {
     expect((await campaigns().cancel(id, cli)).kind).toBe('state');
   }, 60_000);
 
+  it('skips people who unsubscribe, are blocked or erased while it sends', async () => {
+    const edition = t.runtime.services.editions.create(
+      {
+        title: 'Vierte Ausgabe',
+        subject: 'Landnetz Nr. 4',
+        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
+      },
+      cli,
+    );
+    if (edition.kind !== 'saved') throw new Error('edition');
+    const created = campaigns().create(
+      { editionId: edition.edition.id, segmentIds: [segmentAll] },
+      cli,
+    );
+    if (created.kind !== 'saved') throw new Error('campaign');
+    const id = created.campaign.id;
+    t.smtp.clear();
+    expect((await campaigns().start(id, cli)).kind).toBe('started');
+    expect((await campaigns().pause(id, cli)).kind).toBe('saved');
+    // Fanned out while paused: the batches are in the send queue, waiting.
+    await expect
+      .poll(() => campaigns().find(id)!.fanoutCursor, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    const origin = { actor: cli };
+    const id3 = (
+      sql().prepare("select id from subscribers where email = 'person3@example.org'").get() as {
+        id: number;
+      }
+    ).id;
+    const id4 = (
+      sql().prepare("select id from subscribers where email = 'person4@example.org'").get() as {
+        id: number;
+      }
+    ).id;
+    const manage = t.runtime.services.subscribers.manage;
+    expect(manage.block(origin, id3)).toBe(true);
+    expect(manage.erase(origin, id4)).toBe(true);
+    await campaigns().tick();
+    expect((await campaigns().resume(id, cli)).kind).toBe('saved');
+    await waitForStatus(id, 'sent');
+    const got = t.smtp.messages.flatMap((m) => m.envelopeTo);
+    expect(got).not.toContain('person3@example.org');
+    expect(got).not.toContain('person4@example.org');
+    const detail = campaigns().find(id)!;
+    expect(detail.counts.skipped).toBe(2);
+    expect(detail.counts.sent).toBe(detail.audienceCount - 2);
+    expect(got).toHaveLength(detail.audienceCount - 2);
+    const erased = sql()
+      .prepare(
+        'select subscriber_id, status, reason from deliveries where campaign_id = ? and subscriber_id is null',
+      )
+      .all(id);
+    expect(erased).toEqual([
+      {
+        subscriber_id: null,
+        status: 'skipped',
+        reason: 'unsubscribed, blocked or erased meanwhile',
+      },
+    ]);
+  }, 60_000);
+
   it('refuses a campaign without an audience or with unknown segments, and saves nothing', () => {
     const before = (sql().prepare('select count(*) n from campaigns').get() as { n: number }).n;
     expect(campaigns().create({ editionId, segmentIds: [] }, cli)).toEqual({

@@ -64,10 +64,9 @@ function prepareHeaders(
 
 /** A nodemailer SMTP transport (pooled) from an smtp:// or smtps:// URL. */
 export function createSmtpMailer(smtpUrl: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl, {
-    pool: true,
-    maxConnections: 3,
-  } as object);
+  // The URL goes inside the options: as a first argument of its own, the options after it would
+  // be message defaults, and the transport would open a new connection per message.
+  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 3 });
   return {
     async send(message) {
       const to = asciiRecipient(message.to);

@@ -46,6 +46,8 @@ const schema = z
       .regex(/^[a-z0-9.-]+$/i, 'BOUNCE_DOMAIN must be a domain name')
       .optional(),
     SEND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // How long the batch of a send worker that died waits before another worker takes it.
+    SEND_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     // A campaign pauses itself once this share of its processed deliveries failed (at least 20).
     CAMPAIGN_PAUSE_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
   })
@@ -101,6 +103,7 @@ export interface Config {
   /** VERP and mailto-unsubscribe domain; unset: the newsletter sender's domain. */
   bounceDomain?: string;
   sendConcurrency: number;
+  sendLockMs: number;
   campaignPauseFailureRate: number;
 }
 
@@ -154,6 +157,7 @@ export function loadConfig(
     passwordHashCost: env.PASSWORD_HASH_COST,
     bounceDomain: env.BOUNCE_DOMAIN,
     sendConcurrency: env.SEND_CONCURRENCY,
+    sendLockMs: env.SEND_LOCK_MS,
     campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
   };
   const config = { ...base, ...overrides };

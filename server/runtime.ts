@@ -140,6 +140,7 @@ export async function startRuntime(
           prefix: config.queuePrefix,
           runner: services.campaigns,
           log,
+          lockMs: config.sendLockMs,
         }),
         createSendWorker({
           redisUrl,
@@ -149,6 +150,7 @@ export async function startRuntime(
           secrets,
           log,
           concurrency: config.sendConcurrency,
+          lockMs: config.sendLockMs,
         }),
         startCampaignLedger({ runner: services.campaigns, log }),
       );

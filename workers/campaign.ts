@@ -20,6 +20,7 @@ export function createFanoutWorker(opts: {
   prefix: string;
   runner: CampaignRunner;
   log: WorkerLog;
+  lockMs?: number;
 }): Worker<CampaignJobData, unknown, CampaignJobName> {
   const connection = redisConnection(opts.redisUrl, 'worker');
   const worker = new Worker<CampaignJobData, unknown, CampaignJobName>(
@@ -29,7 +30,14 @@ export function createFanoutWorker(opts: {
       opts.log.info({ campaign: job.data.campaignId, queued }, 'campaign fanned out');
       return { queued };
     },
-    { connection, prefix: opts.prefix, concurrency: 1 },
+    {
+      connection,
+      prefix: opts.prefix,
+      concurrency: 1,
+      lockDuration: opts.lockMs ?? 30_000,
+      stalledInterval: opts.lockMs ?? 30_000,
+      maxStalledCount: 1000,
+    },
   );
   worker.on('error', (err) => opts.log.error({ err }, 'campaign worker error'));
   worker.on('failed', (job, err) =>

@@ -102,6 +102,8 @@ export function createSendWorker(opts: {
   concurrency?: number;
   /** The relay's name in the ledger. */
   relay?: string;
+  /** How long a dead worker's batch stays locked before another worker takes it again. */
+  lockMs?: number;
 }): Worker<SendJobData, unknown, SendJobName> {
   const { store, mailer, secrets, log } = opts;
   const connection = redisConnection(opts.redisUrl, 'worker');
@@ -166,6 +168,11 @@ export function createSendWorker(opts: {
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 4,
     autorun: true,
+    lockDuration: opts.lockMs ?? 30_000,
+    stalledInterval: opts.lockMs ?? 30_000,
+    // A batch whose worker died is taken again, however often: the attempt marks in Redis keep
+    // what was sent from going out twice unmarked.
+    maxStalledCount: 1000,
   });
   worker.on('error', (err) => log.error({ err }, 'send worker error'));
   // Retries used up: what is still not done is reported failed, so the campaign can finish.

@@ -115,13 +115,21 @@ export interface SendJobData {
 export const variantKey = (language: string, region: string | null, role: string | null) =>
   `${language}|${region ?? ''}|${role ?? ''}`;
 
-/** Queue a campaign's fan-out from its cursor; the same cursor is queued once. */
+/**
+ * Queue a campaign's fan-out from its cursor; the same round and cursor is queued once (a
+ * retry of failed deliveries starts a new round from the beginning).
+ */
 export async function queueFanout(
   queues: Pick<Queues, 'campaign'>,
   campaignId: number,
+  round: number,
   cursor: number,
 ): Promise<void> {
-  await queues.campaign.add('fanout', { campaignId }, { jobId: `fanout-${campaignId}-${cursor}` });
+  await queues.campaign.add(
+    'fanout',
+    { campaignId },
+    { jobId: `fanout-${campaignId}-${round}-${cursor}` },
+  );
 }
 
 /** Sending attempts: temporary failures are retried with exponential backoff and jitter. */

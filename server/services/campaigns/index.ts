@@ -231,7 +231,7 @@ export class CampaignService {
       recordAction(auditWho(actor), 'start', 'campaign', id, { audience }, tx);
       return { kind: 'started', audience };
     });
-    if (started.kind === 'started') await this.queueFanout(id, 0);
+    if (started.kind === 'started') await this.queueFanout(id);
     return started;
   }
 
@@ -250,7 +250,7 @@ export class CampaignService {
       'resume',
       'sending',
     );
-    if (result.kind === 'saved') await this.queueFanout(id, result.campaign.fanoutCursor);
+    if (result.kind === 'saved') await this.queueFanout(id);
     return result;
   }
 
@@ -302,7 +302,7 @@ export class CampaignService {
     if (result.kind === 'saved' && result.requeued) {
       await this.store.undo(id, failed);
       await this.syncState(id, result.campaign.status === 'paused' ? 'paused' : 'sending');
-      await this.queueFanout(id, 0);
+      await this.queueFanout(id);
     }
     return result;
   }
@@ -383,7 +383,7 @@ export class CampaignService {
       await this.syncState(campaign.id, campaign.status === 'paused' ? 'paused' : 'sending');
       await this.stopLeavers(campaign.id);
       if (campaigns.queuedDeliveries(campaign.id, campaign.fanoutCursor, 1, this.db).length)
-        await this.queueFanout(campaign.id, campaign.fanoutCursor);
+        await this.queueFanout(campaign.id);
       await this.settle(campaign.id);
     }
   }
@@ -472,9 +472,12 @@ export class CampaignService {
     }
   }
 
-  private async queueFanout(id: number, cursor: number): Promise<void> {
+  /** Queue the fan-out from the campaign's cursor in its current round. */
+  private async queueFanout(id: number): Promise<void> {
+    const campaign = campaigns.findCampaign(id, this.db);
+    if (!campaign) return;
     try {
-      await queueFanout(this.ctx.queues, id, cursor);
+      await queueFanout(this.ctx.queues, id, campaign.fanoutRound, campaign.fanoutCursor);
     } catch (err) {
       this.ctx.log.warn(
         { campaign: id, err: (err as Error).message },

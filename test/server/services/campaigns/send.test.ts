@@ -298,6 +298,44 @@ describe('a campaign', () => {
     ]);
   }, 60_000);
 
+  it('records recipients the relay refuses (550) as failed, sends the rest, and retries them', async () => {
+    const edition = t.runtime.services.editions.create(
+      {
+        title: 'Fünfte Ausgabe',
+        subject: 'Landnetz Nr. 5',
+        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
+      },
+      cli,
+    );
+    if (edition.kind !== 'saved') throw new Error('edition');
+    const created = campaigns().create(
+      { editionId: edition.edition.id, segmentIds: [segmentHarz] },
+      cli,
+    );
+    if (created.kind !== 'saved') throw new Error('campaign');
+    const id = created.campaign.id;
+    t.smtp.clear();
+    t.smtp.failNext(550, '550 5.1.1 No such user');
+    t.smtp.failNext(550, '550 5.1.1 No such user');
+    expect((await campaigns().start(id, cli)).kind).toBe('started');
+    await waitForStatus(id, 'sent');
+    const audience = campaigns().find(id)!.audienceCount;
+    expect(campaigns().find(id)!.counts).toMatchObject({ failed: 2, sent: audience - 2 });
+    const failed = sql()
+      .prepare("select reason from deliveries where campaign_id = ? and status = 'failed'")
+      .all(id) as { reason: string }[];
+    expect(failed).toHaveLength(2);
+    expect(failed[0]!.reason).toMatch(/550/);
+    expect(t.smtp.messages).toHaveLength(audience - 2);
+
+    const retried = await campaigns().retryFailed(id, cli);
+    expect(retried).toMatchObject({ kind: 'saved', requeued: 2 });
+    await waitForStatus(id, 'sent');
+    await t.smtp.waitForCount(audience);
+    expect(campaigns().find(id)!.counts).toMatchObject({ failed: 0, sent: audience });
+    expect(new Set(t.smtp.messages.flatMap((m) => m.envelopeTo)).size).toBe(audience);
+  }, 60_000);
+
   it('refuses a campaign without an audience or with unknown segments, and saves nothing', () => {
     const before = (sql().prepare('select count(*) n from campaigns').get() as { n: number }).n;
     expect(campaigns().create({ editionId, segmentIds: [] }, cli)).toEqual({

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   AccountService,
@@ -6,6 +7,7 @@ import {
   MIN_PASSWORD_LENGTH,
   type Problems,
 } from './services/accounts/index.js';
+import { classifyBounce } from './services/bounces/index.js';
 import type { Actor } from './services/context.js';
 import { OperatorDatabase } from './services/operations/index.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -23,6 +25,8 @@ Commands:
   backup [--out FILE]                   online copy of the SQLite database
   admin create --email E --password P [--name N] [--role R]
                                         create an admin UI account (R: admin|editor|viewer; default admin)
+  bounce classify FILE…                 classify returned mails: one JSON line per file (hard, soft,
+                                        complaint, auto-reply, delivered or unknown, with the reason)
   --help                                this text
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
@@ -56,11 +60,21 @@ export async function runCli(
     out(HELP);
     return command || values.help ? 0 : 2;
   }
-  const known = ['migrate', 'token create', 'token list', 'token revoke', 'backup', 'admin create'];
+  const known = [
+    'migrate',
+    'token create',
+    'token list',
+    'token revoke',
+    'backup',
+    'admin create',
+    'bounce classify',
+  ];
   if (!known.includes(`${command}${sub ? ` ${sub}` : ''}`)) {
     out(`unknown command "${positionals.join(' ')}"\n\n${HELP}`);
     return 2;
   }
+  // Reads mail files only: no configuration, no database.
+  if (command === 'bounce') return classifyBounceFiles(positionals.slice(2), out);
   const config = loadConfig();
   const database = OperatorDatabase.open(config);
   try {
@@ -143,6 +157,47 @@ export async function runCli(
   } finally {
     database.close();
   }
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+};
+
+/**
+ * `bounce classify FILE…`: one JSON line per file. A file that cannot be read gets a line of kind
+ * "unknown" with the error, and the exit code is 1 once all files are done.
+ */
+async function classifyBounceFiles(files: string[], out: (line: string) => void): Promise<number> {
+  if (files.length === 0) {
+    out(`bounce classify needs at least one FILE\n\n${HELP}`);
+    return 2;
+  }
+  let failed = false;
+  for (const file of files) {
+    let raw: Buffer;
+    try {
+      raw = await readFile(file);
+    } catch (err) {
+      failed = true;
+      const { code, message } = err as NodeJS.ErrnoException;
+      out(
+        JSON.stringify({
+          file,
+          kind: 'unknown',
+          reason: null,
+          status: null,
+          recipient: null,
+          error: READ_ERRORS[code ?? ''] ?? message,
+        }),
+      );
+      continue;
+    }
+    const { kind, reason, status, recipient } = await classifyBounce(raw);
+    out(JSON.stringify({ file, kind, reason, status, recipient }));
+  }
+  return failed ? 1 : 0;
 }
 
 /** A service's field problems as the CLI's options name them. */

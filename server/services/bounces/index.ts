@@ -203,15 +203,15 @@ function preferredStatus(field: string | null, diagnostic: string, human: string
 }
 
 /**
- * The lines of a plain-text bounce about the failed recipient: from its address up to the next
- * line that starts with another address, or the whole text.
+ * The lines of a plain-text bounce about the failed recipient: from the line with its address up
+ * to the next line that starts with another address, or the whole text.
  */
 function diagnosticNear(text: string, recipient: string | null): string {
   if (!recipient) return text;
-  const at = text.toLowerCase().indexOf(recipient);
-  if (at < 0) return text;
-  const rest = text.slice(at);
-  const firstLineEnd = rest.indexOf('\n');
+  const found = text.toLowerCase().indexOf(recipient);
+  if (found < 0) return text;
+  const rest = text.slice(text.lastIndexOf('\n', found) + 1);
+  const firstLineEnd = rest.indexOf('\n', found - (text.length - rest.length));
   if (firstLineEnd < 0) return rest;
   const next = /\n[ \t"<]*([^\s@<>"]+@[^\s<>":]+)/g;
   next.lastIndex = firstLineEnd;

@@ -43,7 +43,7 @@ export type BounceReason = (typeof BOUNCE_REASONS)[number];
 /** Phrases of receiving servers, one list per cause; matched on lower-cased, single-spaced text. */
 const SAYS = {
   mailboxFull:
-    /mailbox (is |was )?full|full mailbox|mailbox.{0,30}(over|exceed\w*) (its |the |their )?(disk |storage |local )?(quota|space|limit)|over ?(the )?(allowed |disk )?quota|quota (exceeded|violation|usage exceeded)|exceed\w* (its |their |the |storage |disk |mailbox )*(quota|storage allocation)|(insufficient|not enough|not sufficient) (disk |storage )?space|no space left|disk ?quota|(mailfolder|mailbox|inbox) is full|boite du destinataire pleine|too much mail data|too many messages (on the server|in (this|the) mailbox)|space has been used up|would exceed (the )?maximum allowed storage|mailbox size limit exceeded|reached (its |the )?(disk )?quota|postfach (ist )?voll/,
+    /mailbox (is |was )?full|mailbox (size )?exceeds|full mailbox|mailbox.{0,30}(over|exceed\w*) (its |the |their )?(disk |storage |local )?(quota|space|limit)|over ?(the )?(allowed |disk )?quota|quota (exceeded|violation|usage exceeded)|exceed\w* (its |their |the |storage |disk |mailbox )*(quota|storage allocation)|(insufficient|not enough|not sufficient) (disk |storage )?space|no space left|disk ?quota|(mailfolder|mailbox|inbox) is full|boite du destinataire pleine|too much mail data|too many messages (on the server|in (this|the) mailbox)|space has been used up|would exceed (the )?maximum allowed storage|mailbox size limit exceeded|reached (its |the )?(disk )?quota|postfach (ist )?voll/,
   tooBig:
     /message (size |length |file )?(exceeds|too (big|large))|(size|length) exceeds|max(imum)? (inbound |incoming )?message size|message size limit|size limit exceeded|exceeded (the )?(maximum |max )?(incoming |inbound )?(message )?size|line limit exceeded|taille limite/,
   suspended:
@@ -68,23 +68,23 @@ const SAYS = {
   senderRejected:
     /sender (address )?(rejected|verify failed|was rejected|is in my black list|not pre-approved)|invalid sender|domain of sender address|sender domain|bogus mail from|null sender|empty envelope sender|unroutable sender|administrative prohibition|not allowed to post|not a registered gateway user|batv|backscatter|sender address rejected|access denied|mail from .{0,60}(rejected|refused)|sender is spammer|send mail as|different address or alias/,
   hostUnknown:
-    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)/,
+    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)(?!, try again)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)|couldn.t find any host named|no such host|non-?existent ?domain|mx records point to non-?existent hosts|domain name in the e-?mail address is incorrect|bad destination system address|domain .{1,60} does not exist/,
   spam: /spam(?!haus|cop)|mail rejete\. mail rejected\. \S*506|unsolicited|bulk ?e-?mail|bulk mail|phish|content (filter|rejected|denied)|unacceptable content|banned content|mail content|blacklisted url|uribl/,
   rate: /too many (connections|concurrent|smtp sessions|errors from your ip|recipients)|rate limit|rate that prevents|try again slower|per hour|throttl|connection limit|trop de connexions|frequency limited/,
   blocklist:
-    /blacklist|blocklist|block ?list|black list|blocked using|\b(rbl|dnsbl|rbls)\b|spamhaus|spamcop|barracudacentral|abuseat|sorbs|your ip|sending ip|invalid ip|ip address .{0,40}(blocked|rejected|listed|banned)|client host .{0,60}(rejected|blocked)|helo command rejected|refused to talk to me|go away|not accepting connections|blocked by|(ip|host|address|server|network)\S* (\S+ )?(is|was|has been) blocked|host network not allowed|dynamic ip|messages from .{0,40} weren.t sent|banned|my name was rejected/,
+    /blacklist|blocklist|block ?list|black list|blocked using|\b(rbl|dnsbl|rbls)\b|spamhaus|spamcop|barracudacentral|abuseat|sorbs|your ip|sending ip|invalid ip|ip address .{0,40}(blocked|rejected|listed|banned)|client host .{0,60}(rejected|blocked)|helo command rejected|refused to talk to me|go away|not accepting connections|service refused|blocked by|(ip|address|host)\S* (is )?listed (on|in|at|as)|(ip|host|address|server|network)\S* (\S+ )?(is|was|has been) blocked|host network not allowed|dynamic ip|messages from .{0,40} weren.t sent|banned|my name was rejected/,
   virus: /virus|malware|executable|potentially dangerous|infected/,
   policy:
     /polic(y|ies)|members-only|closed mailing list|not subscribed to|organi[sz]ation(al)? settings|mass mailer|illegal attachment|protocol violation|header (error|are not accepted)|low priority/,
   system:
-    /system (config(uration)? )?error|configuration error|local error|temporary (local )?problem|internal (server )?error|service (currently )?unavailable|write error|misconfigured|loops back to myself|would create a mail loop|interrupted system call|error while being processed|server error|system error|ldap|transaction failed|try again later|please try later/,
+    /system (config(uration)? )?error|configuration error|local error|temporary (local )?problem|internal (server )?error|service (currently )?unavailable|write error|misconfigured|loops back to myself|would create a mail loop|interrupted system call|error while being processed|server error|system error|ldap|transaction failed/,
   network:
     /no route to host|host (is )?unreachable|host name lookup failure|name server|dns (records|lookup|query|failure|error)|(mail|routing|forwarding) loop|too many hops|hop count|unable to resolve|unrouteable mail domain|could not connect|connection (refused|reset|dropped|lost|closed)|lost connection|network/,
   systemFull: /mail system full|system congestion|insufficient system storage/,
   notAccept:
     /does not accept mail|null ?mx|no mx record|mail receiving disabled|no smtp service|host not found(?!, try again)|doesn.t receive e?mail|no mx (record )?found/,
   expired:
-    /expired|timed? ?out|giving up|has been delayed|for more than \d+ (days?|hours?)|in the queue too long|retry time not reached|not reachable within|could not be delivered for|unable to deliver message after|delivery attempts will continue|continue trying|did not respond|have been failing for a long time|did not accept our requests to connect/,
+    /expired|timed? ?out|giving up|has been delayed|for more than \d+ (days?|hours?)|in the queue too long|retry time not reached|not reachable within|could not be delivered for|unable to deliver message after|delivery attempts will continue|continue trying|did not respond|have been failing for a long time|retry timeout exceeded|could not be delivered within|in queue too long|maximum (queue|delivery) time|did not accept our requests to connect/,
   starttls: /starttls|\btls (is )?required|requiretls|tls required but not supported/,
   security:
     /not authori[sz]ed|authentication (required|failed|failure|credentials)|unauthenticated|verification failure/,
@@ -94,15 +94,26 @@ const SAYS = {
     /syntax error|bad syntax|command unrecognized|unrecognized command|malformed address|syntax/,
 };
 
+/**
+ * Lower-cased, single-spaced, without the reply codes that multi-line SMTP replies repeat at the
+ * start of every line ("550-5.2.1 …"), so that phrases read across lines.
+ */
+function normalised(text: string): string {
+  return text
+    .replace(/(^|\s)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s)?/g, ' ')
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
+}
+
 /** The SMTP command a server's reply answered, as bounces write it. */
 export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 
 export function commandIn(text: string): SmtpCommand | null {
   const match =
-    /(?:in reply to|after|our|>>>|while sending|error in reply to|response to|\[)\s*(?:the\s+)?(rcpt|mail from|mail|data|end of data|helo|ehlo|initial connection|connect)\b/i.exec(
+    /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
       text,
     );
-  if (!match) return /\brcpt[ _]to\b/i.test(text) ? 'RCPT' : null;
+  if (!match) return null;
   const word = match[1]!.toLowerCase();
   if (word === 'rcpt') return 'RCPT';
   if (word.startsWith('mail')) return 'MAIL';
@@ -129,7 +140,7 @@ export interface Evidence {
  * the status code when the words say nothing.
  */
 export function reasonOf(e: Evidence): BounceReason {
-  const t = e.text.toLowerCase().replace(/\s+/g, ' ');
+  const t = normalised(e.text);
   const byStatus = e.status ? reasonOfStatus(e.status) : null;
   if (e.status && DECISIVE.test(e.status)) return byStatus!;
   if (SAYS.mailboxFull.test(t)) return 'mailbox-full';
@@ -168,7 +179,8 @@ export function reasonOf(e: Evidence): BounceReason {
   if (SAYS.spam.test(t)) return 'spam-content';
   if (SAYS.rate.test(t)) return 'blocked';
   if (SAYS.blocklist.test(t)) return 'blocked';
-  if (!byStatus || RETRY.test(e.status ?? '')) {
+  const general = !byStatus || RETRY.test(e.status ?? '');
+  if (general) {
     const rest: [RegExp, BounceReason][] = [
       [SAYS.virus, 'spam-content'],
       [SAYS.policy, 'policy'],
@@ -182,12 +194,14 @@ export function reasonOf(e: Evidence): BounceReason {
       [SAYS.mailer, 'system'],
     ];
     for (const [pattern, reason] of rest) if (pattern.test(t)) return reason;
+    // Still retrying, and nothing more specific said: the queue lifetime is what counts.
+    if (e.action === 'delayed' || /\baction: delayed\b/.test(t)) return 'expired';
   }
   if (byStatus) return byStatus;
   if (e.status && /^\d\.6\./.test(e.status)) return 'spam-content';
   if (e.status && /^\d\.7\./.test(e.status)) return 'policy';
   if (SAYS.syntax.test(t)) return 'syntax';
-  if (e.action === 'delayed' || /delay/i.test(e.subject)) return 'expired';
+  if (/delay/i.test(e.subject)) return 'expired';
   if (e.command === 'HELO') return 'blocked';
   return reasonOfText(e.subject) ?? 'other';
 }
@@ -251,7 +265,7 @@ export function reasonOfStatus(status: string): BounceReason | null {
 
 /** The reason named by words alone (a subject line, for instance), if any. */
 export function reasonOfText(text: string): BounceReason | null {
-  const t = text.toLowerCase().replace(/\s+/g, ' ');
+  const t = normalised(text);
   const order: [RegExp, BounceReason][] = [
     [SAYS.mailboxFull, 'mailbox-full'],
     [SAYS.tooBig, 'message-too-big'],

@@ -57,8 +57,14 @@ const BOUNCE_SUBJECT =
 const VACATION_SUBJECT =
   /out of (the )?office|vacation|auto(matic)?[ -]?(reply|response|answer|antwort)|autoreply|autoresponse|abwesen|urlaub|away from (my|the) (desk|office)|absence|absent|auto:|réponse automatique|respuesta automática|on leave|holiday/i;
 
-/** Classifies one raw mail (the bytes as received, headers included). Never throws. */
-export async function classifyBounce(raw: Buffer | string): Promise<BounceClassification> {
+/**
+ * Classifies one raw mail (the bytes as received, headers included). Never throws. `nested`
+ * counts the levels of bounces forwarded inside bounces.
+ */
+export async function classifyBounce(
+  raw: Buffer | string,
+  nested = 0,
+): Promise<BounceClassification> {
   let mail: ParsedMail;
   try {
     mail = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true });
@@ -158,6 +164,11 @@ export async function classifyBounce(raw: Buffer | string): Promise<BounceClassi
   );
   const recipient =
     record.recipient ?? addressIn(failedRecipients) ?? recipientInText(human, notThese);
+  // A gateway that forwards the bounce it got as an attachment: the attached one tells.
+  if (!recipient && records.length === 0 && nested < 2) {
+    const inner = originals.find((o) => /^Final-Recipient:|report-type=delivery-status/im.test(o));
+    if (inner) return classifyBounce(inner, nested + 1);
+  }
 
   const diagnostic = (record.diagnostic ?? diagnosticNear(human, recipient)).trim();
   const status = preferredStatus(record.status, diagnostic, human);

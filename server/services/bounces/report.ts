@@ -79,7 +79,7 @@ export function replyCodeIn(text: string): string | null {
  * the sender's own mail and must not be read as the server's answer.
  */
 const ORIGINAL_MESSAGE =
-  /^[\s>*=-]*(?:-+ ?)?(?:original message|this is a copy of the (?:original )?message|below this line is a copy of the message|the original message (?:was|follows|is)|unsent message below|original message follows|returned message|message headers? follows?|a copy of the original message|header of the original message|headers? of (?:the )?(?:original |returned )?message|(?:the )?(?:original|returned) message (?:headers|header)|your message reads|--- the header of|original-message|message\/rfc822|received: from|return-path: <)/im;
+  /^[\s>*=-]*(?:-+ ?)?(?:original message|this is a copy of the (?:original )?message|below this line is a copy of the message|the original message (?:follows|is (?:attached|included|below|as follows))|unsent message below|original message follows|returned message|message headers? follows?|a copy of the original message|header of the original message|headers? of (?:the )?(?:original |returned )?message|(?:the )?(?:original|returned) message (?:headers|header)|your message reads|--- the header of|original-message|message\/rfc822|received: from|return-path: <)/im;
 
 /** The text of a bounce up to the quoted original message. */
 export function withoutOriginal(text: string): string {
@@ -98,11 +98,12 @@ const NOT_A_RECIPIENT =
 export function recipientInText(text: string, notThese: Set<string>): string | null {
   const accept = (value: string | undefined) => {
     const address = addressIn(value);
-    return address && !notThese.has(address) && !NOT_A_RECIPIENT.test(address) ? address : null;
+    return address && !notThese.has(address) ? address : null;
   };
   const listed = [
     /^\s*<([^<>\s]+@[^<>\s]+)>:?/gm,
     /^[ \t]+<?([^<>\s:]+@[^<>\s:]+?)>?:?[ \t]*$/gm,
+    /^<?([^<>\s:]+@[^<>\s:]+?)>?:[ \t]*$/gm,
     /<([^<>\s]+@[^<>\s]+)>\.\.\./g,
     /RCPT TO:\s*<?([^<>\s]+@[^<>\s]+?)>?(?:\s|$)/gi,
     /(?:recipient|address|to|user|mailbox)[^@\n]{0,40}?<([^<>\s]+@[^<>\s]+)>/gi,
@@ -117,7 +118,8 @@ export function recipientInText(text: string, notThese: Set<string>): string | n
     const before = text.slice(Math.max(0, match.index - 8), match.index);
     if (/(?:https?:\/\/\S*|mailto:)$/i.test(before)) continue;
     const address = accept(match[0]);
-    if (address) return address;
+    // Anywhere in the text, the reporting system's own addresses are no recipients.
+    if (address && !NOT_A_RECIPIENT.test(address)) return address;
   }
   return null;
 }

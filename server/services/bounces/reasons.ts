@@ -56,10 +56,11 @@ const SAYS = {
   userUnknown:
     /user(name)? (is )?unknown|unknown (user|recipient|mailbox|local ?-?part|e-?mail address|address|alias)|no such (user|recipient|mailbox|person|address|local user|account)|(user|recipient|mailbox|address|account|addressee)( \S+)? (does not|doesn't|did not|not) exist|(user|recipient|mailbox|address|account)( \S+)? (was )?not found|not a valid (mailbox|recipient|user|address)|invalid (recipient|mailbox|address|user|e-?mail address)|(mailbox|recipient) (is )?(currently )?unavailable|mailbox not (present|available)|is not a known user|no mailbox|address unknown|no account by that name|bad (destination )?(mailbox )?address|bad ?rcpt ?to|validrcptto|not a local address|no one at this address|utilisateur inconnu|unbekannt|existiert nicht|user not (known|active)|mailbox invalid|recipient not ok|non-?existent (user|recipient|address)|recipient ?not ?found|recipient name is not recognized|undeliverable address|does not exist\.|address (rejected: (user|invalid|unknown))|recipient address rejected: (user|unknown|invalid|access denied)|not listed in|no mail ?box available|is not an active address|address not present|no valid recipients|doesn't have an? .{0,30} account|wasn.t found at|address rejected\.|recipientnotfound|invalid address/,
   /** Providers' own unambiguous words for a mailbox that does not exist. */
-  noSuchAccount: /doesn.t have an? \S+ account|recipientnotfound|address couldn.t be found/,
+  noSuchAccount:
+    /doesn.t have an? \S+ account|recipientnotfound|address couldn.t be found|invalid final delivery userid|requested action not taken: mailbox unavailable/,
   filtered:
     /(user|recipient) refuses? to (receive|accept)|reject\w* (by|due to) (user|recipient)|user rules|recipient preferences|only accepting mail from|not accepting (any )?mail|blocked by the recipient|protected by|message filtered|\bfiltered\b|user reject/,
-  ptr: /ptr record|reverse dns|\brdns\b|cannot find your hostname|reverse lookup|ip name lookup failed|cannot resolve your (address|hostname)|unresolvable relay host name|generic dns/,
+  ptr: /ptr record|mismatches client ip|reverse dns|\brdns\b|cannot find your hostname|reverse lookup|ip name lookup failed|cannot resolve your (address|hostname)|unresolvable relay host name|generic dns/,
   notRfc:
     /rfc ?5322|rfc ?2822|not rfc|rfc compliant|rfcmessagenoncompliant|(duplicate|multiple) .{0,30}(header|from:)/,
   reputation: /reputation|unexpected volume|user complaints/,
@@ -79,7 +80,7 @@ const SAYS = {
   system:
     /system (config(uration)? )?error|configuration error|local error|temporary (local )?problem|internal (server )?error|service (currently )?unavailable|write error|misconfigured|loops back to myself|would create a mail loop|interrupted system call|error while being processed|server error|system error|ldap|transaction failed/,
   network:
-    /no route to host|host (is )?unreachable|host name lookup failure|name server|dns (records|lookup|query|failure|error)|(mail|routing|forwarding) loop|too many hops|hop count|unable to resolve|unrouteable mail domain|could not connect|connection (refused|reset|dropped|lost|closed)|lost connection|network/,
+    /no route to host|not found, try again|host (is )?unreachable|host name lookup failure|name server|dns (records|lookup|query|failure|error)|(mail|routing|forwarding) loop|too many hops|hop count|unable to resolve|unrouteable mail domain|could not connect|connection (refused|reset|dropped|lost|closed)|lost connection|network/,
   systemFull: /mail system full|system congestion|insufficient system storage/,
   notAccept:
     /does not accept mail|null ?mx|no mx record|mail receiving disabled|no smtp service|host not found(?!, try again)|doesn.t receive e?mail|no mx (record )?found/,
@@ -202,7 +203,8 @@ export function reasonOf(e: Evidence): BounceReason {
   if (e.status && /^\d\.7\./.test(e.status)) return 'policy';
   if (SAYS.syntax.test(t)) return 'syntax';
   if (/delay/i.test(e.subject)) return 'expired';
-  if (e.command === 'HELO') return 'blocked';
+  // Refused before any mail was offered: the receiver does not want our sending server.
+  if (e.command === 'HELO' || e.command === 'CONN') return 'blocked';
   return reasonOfText(e.subject) ?? 'other';
 }
 

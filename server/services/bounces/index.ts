@@ -190,6 +190,8 @@ export async function classifyBounce(
   if (reason === 'other' && human.trim() !== diagnostic) {
     reason = reasonOf({ ...evidence, text: human, remoteReply: replyCodeIn(human) !== null });
   }
+  // Google Groups refuses posts (unknown group, no permission to post) in the poster's language.
+  if (reason === 'other' && recipient?.endsWith('@googlegroups.com')) reason = 'policy';
   return {
     kind: isHardReason(reason, temporary) ? 'hard' : 'soft',
     reason,

@@ -182,6 +182,127 @@ Subject: Ausgabe 3
   });
 });
 
+describe('provider formats', () => {
+  it('qmail: the recipient line, the remote reply, and "user unknown" after DATA is a filter, not a dead address', async () => {
+    const bounce = (command: string) =>
+      mail(`
+From: MAILER-DAEMON@mx.landpost.example
+To: news@landpost.example
+Subject: failure notice
+
+Hi. This is the qmail-send program at mx.landpost.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<frieda@example.net>:
+192.0.2.30 does not like recipient.
+Remote host said: 550 Unknown user frieda@example.net
+Giving up on 192.0.2.30.
+${command}
+
+--- Below this line is a copy of the message.
+
+Subject: Ausgabe 9
+`);
+    expect(await classifyBounce(bounce('(in reply to RCPT TO command)'))).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'frieda@example.net',
+    });
+    expect(await classifyBounce(bounce('(in reply to end of DATA command)'))).toMatchObject({
+      kind: 'soft',
+      reason: 'policy',
+      recipient: 'frieda@example.net',
+    });
+  });
+
+  it('Amazon SES: a JSON bounce notification, hard for an unknown user', async () => {
+    const notification = {
+      notificationType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [
+          {
+            emailAddress: 'gustav@example.org',
+            action: 'failed',
+            status: '5.1.1',
+            diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+          },
+        ],
+      },
+    };
+    const result = await classifyBounce(
+      mail(`
+From: no-reply@sns.amazonaws.com
+To: news@landpost.example
+Subject: AWS Notification Message
+Content-Type: text/plain; charset=UTF-8
+
+${JSON.stringify(notification)}
+--
+If you wish to stop receiving notifications from this topic, unsubscribe.
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      status: '5.1.1',
+      recipient: 'gustav@example.org',
+    });
+  });
+
+  it('a bounce forwarded by a gateway as an attachment is read from the attachment', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: gateway@relay.example.org
+To: news@landpost.example
+Subject: Returned mail: User unknown
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="outer"
+
+--outer
+Content-Type: text/plain
+
+----- The following addresses had permanent delivery errors -----
+
+--outer
+Content-Type: message/rfc822
+
+From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>
+To: news@landpost.example
+Subject: Returned mail: User unknown
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="inner"
+
+--inner
+Content-Type: text/plain
+
+The original message was received at Mon, 1 Jun 2026 10:00:00 +0200
+
+--inner
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: RFC822; hanna@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: SMTP; 550 5.1.1 <hanna@example.org>... User unknown
+
+--inner--
+
+--outer--
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'hanna@example.org',
+    });
+  });
+});
+
 describe('complaints and auto-replies', () => {
   it('an ARF feedback report is a complaint naming the complaining recipient', async () => {
     const result = await classifyBounce(

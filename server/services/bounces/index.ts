@@ -65,6 +65,11 @@ export async function classifyBounce(
   raw: Buffer | string,
   nested = 0,
 ): Promise<BounceClassification> {
+  // Old Mac mail ends lines with CR alone, which MIME parsers do not take for line ends.
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  if (bytes.includes(13) && !bytes.includes(10)) {
+    raw = Buffer.from(bytes.toString('latin1').replace(/\r/g, '\n'), 'latin1');
+  }
   let mail: ParsedMail;
   try {
     mail = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true });

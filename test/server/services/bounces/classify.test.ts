@@ -150,6 +150,27 @@ Subject: mailbox full, no such user, spam
     });
   });
 
+  it('the same bounce with LF, CRLF or old-Mac CR line ends gives the same answer', async () => {
+    const lines = [
+      'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
+      'To: news@landpost.example',
+      'Subject: Returned mail: see transcript for details',
+      '',
+      '   ----- The following addresses had permanent fatal errors -----',
+      '<ida@example.org>',
+      '    (reason: 550 5.1.1 <ida@example.org>... User unknown)',
+      '',
+    ];
+    for (const end of ['\n', '\r\n', '\r']) {
+      expect(await classifyBounce(lines.join(end)), JSON.stringify(end)).toMatchObject({
+        kind: 'hard',
+        reason: 'user-unknown',
+        status: '5.1.1',
+        recipient: 'ida@example.org',
+      });
+    }
+  });
+
   it('Exim: X-Failed-Recipients and a full mailbox after the SMTP transcript', async () => {
     const result = await classifyBounce(
       mail(`

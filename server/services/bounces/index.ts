@@ -49,10 +49,10 @@ const NOTHING: BounceClassification = {
 };
 
 const BOUNCE_SENDER =
-  /mailer-?daemon|post_?master|mail ?delivery|delivery ?(subsystem|status|system)|mail ?administrator|nicht zustellbar|mail system|notification|returned mail|mailer_daemon|mdaemon|bounce/i;
+  /mailer[-_]?daemon|post_?master|mail ?delivery (subsystem|system)|delivery ?(subsystem|status)|mail ?administrator|mdaemon/i;
 
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|not (be )?delivered|delivery (status|failure|failed|notification|problem|report|incomplete|has failed)|returned mail|failure notice|mail delivery|could not (be )?(send|deliver)|nondeliverable|non-?delivery|rejected|returned to sender|delivery error|unzustellbar|nicht zustellbar|warning: (message|delay)|delayed mail|message (delayed|not delivered|failure)|permanent error|mail system error|failed mail|fehler|erreur|no se pudo|bounce|error sending|retorno|mail failure|mailer error|エラー|不達/i;
+  /undeliver|not (be )?delivered|delivery (status|failure|failed|notification|problem|report|incomplete|has failed)|returned mail|failure notice|mail delivery|could not (be )?(sent|delivered)|nondeliverable|non-?delivery|returned to sender|delivery error|unzustellbar|nicht zustellbar|warning: (message|delay)|delayed mail|message (delayed|not delivered|failure)|permanent error|mail system error|failed mail|mail failure|mailer error|メールエラー|不達/i;
 
 const VACATION_SUBJECT =
   /out of (the )?office|vacation|auto(matic)?[ -]?(reply|response|answer|antwort)|autoreply|autoresponse|abwesen|urlaub|away from (my|the) (desk|office)|absence|absent|auto:|réponse automatique|respuesta automática|on leave|holiday/i;
@@ -278,7 +278,13 @@ function amazonSesNotification(text: string): BounceClassification | null {
   if (start < 0) return null;
   let json: unknown;
   const tail = text.slice(start);
-  for (let end = tail.lastIndexOf('}'); end > 0; end = tail.lastIndexOf('}', end - 1)) {
+  // The JSON ends at one of the last closing braces (a signature or a footer may follow).
+  let tries = 0;
+  for (
+    let end = tail.lastIndexOf('}');
+    end > 0 && tries < 20;
+    end = tail.lastIndexOf('}', end - 1), tries++
+  ) {
     try {
       json = JSON.parse(tail.slice(0, end + 1).replace(/\r?\n/g, ''));
       break;

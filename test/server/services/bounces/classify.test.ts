@@ -394,6 +394,21 @@ Subject: Lunch?
 
 Shall we meet at noon?
 `),
+      // A reader's reply about a mistake is no bounce, nor is a service's notification.
+      mail(`
+From: Reader <reader@example.com>
+To: news@landpost.example
+Subject: Fehler im Newsletter: Link rejected by my browser
+
+The link to the event in issue 12 is broken.
+`),
+      mail(`
+From: Notifications <notifications@service.example>
+To: news@landpost.example
+Subject: Your export is ready
+
+Download it within 24 hours.
+`),
     ]) {
       const result = await classifyBounce(input);
       expect(result).toMatchObject({ kind: 'unknown', reason: null, recipient: null });

@@ -167,7 +167,6 @@ export function reasonOf(e: Evidence): BounceReason {
     return 'policy';
   }
   if (SAYS.ptr.test(t)) return 'blocked';
-  if (SAYS.notRfc.test(t)) return 'spam-content';
   if (SAYS.reputation.test(t)) return 'blocked';
   if (SAYS.contentError.test(t)) return 'spam-content';
   if (e.status && /^\d\.1\.[78]$/.test(e.status)) return 'policy';
@@ -281,7 +280,11 @@ export function reasonOfText(text: string): BounceReason | null {
   return null;
 }
 
-/** Reasons after which the address will not work again. */
+/**
+ * Reasons after which the address will not work again: an unknown or moved mailbox even when a
+ * server says so with a temporary code (as Sisimai counts it), a domain without mail only when
+ * the answer is final.
+ */
 export function isHardReason(reason: BounceReason, temporary: boolean): boolean {
   if (reason === 'user-unknown' || reason === 'moved') return true;
   return reason === 'host-unknown' && !temporary;

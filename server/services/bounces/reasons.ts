@@ -152,6 +152,7 @@ export function reasonOf(e: Evidence): BounceReason {
   if (SAYS.notRfc.test(t)) return 'spam-content';
   if (SAYS.auth.test(t)) return 'auth';
   if (SAYS.mailer.test(t)) return 'system';
+  if (SAYS.ptr.test(t)) return 'blocked';
   if (SAYS.notAccept.test(t)) return 'host-unknown';
   const unknown = SAYS.userUnknown.test(t);
   if (SAYS.noSuchAccount.test(t)) return 'user-unknown';

@@ -11,7 +11,9 @@ export interface DeliveryStatusRecord {
   diagnostic: string | null;
 }
 
-const ADDRESS = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/;
+// Bounded parts keep the scan linear on long runs of address characters without an "@".
+const ADDRESS =
+  /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/;
 
 /** The address in a field value such as "rfc822; <a@example.org>", lower-cased. */
 export function addressIn(value: string | null | undefined): string | null {
@@ -79,7 +81,7 @@ export function replyCodeIn(text: string): string | null {
  * the sender's own mail and must not be read as the server's answer.
  */
 const ORIGINAL_MESSAGE =
-  /^[\s>*=-]*(?:-+ ?)?(?:original message|this is a copy of the (?:original )?message|below this line is a copy of the message|the original message (?:follows|is (?:attached|included|below|as follows))|unsent message below|original message follows|returned message|message headers? follows?|a copy of the original message|header of the original message|headers? of (?:the )?(?:original |returned )?message|(?:the )?(?:original|returned) message (?:headers|header)|your message reads|--- the header of|original-message|message\/rfc822|received: from|return-path: <)/im;
+  /^[ \t>*=-]*(?:-+ ?)?(?:original message|this is a copy of the (?:original )?message|below this line is a copy of the message|the original message (?:follows|is (?:attached|included|below|as follows))|unsent message below|original message follows|returned message|message headers? follows?|a copy of the original message|header of the original message|headers? of (?:the )?(?:original |returned )?message|(?:the )?(?:original|returned) message (?:headers|header)|your message reads|--- the header of|original-message|message\/rfc822|received: from|return-path: <)/im;
 
 /** The text of a bounce up to the quoted original message. */
 export function withoutOriginal(text: string): string {
@@ -101,7 +103,7 @@ export function recipientInText(text: string, notThese: Set<string>): string | n
     return address && !notThese.has(address) ? address : null;
   };
   const listed = [
-    /^\s*<([^<>\s]+@[^<>\s]+)>:?/gm,
+    /^[ \t]*<([^<>\s]+@[^<>\s]+)>:?/gm,
     /^[ \t]+<?([^<>\s:]+@[^<>\s:]+?)>?:?[ \t]*$/gm,
     /^<?([^<>\s:]+@[^<>\s:]+?)>?:[ \t]*$/gm,
     /<([^<>\s]+@[^<>\s]+)>\.\.\./g,

@@ -382,6 +382,21 @@ the user unknown to me will get an answer later.
 });
 
 describe('anything else', () => {
+  it('long runs of address characters, braces or indented blank lines take milliseconds, not minutes', async () => {
+    const head =
+      'From: MAILER-DAEMON@mx.example.org\nTo: news@landpost.example\nSubject: Undelivered Mail\n\n';
+    for (const body of [
+      '5.1.'.repeat(100_000),
+      '{"Type": ' + '}'.repeat(100_000),
+      '\n  '.repeat(100_000),
+    ]) {
+      const started = performance.now();
+      const result = await classifyBounce(head + body);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(result).toMatchObject({ kind: 'soft', reason: 'other', recipient: null });
+    }
+  });
+
   it('garbage, an empty input and an ordinary mail are "unknown", without an exception', async () => {
     for (const input of [
       '',

@@ -2,9 +2,13 @@
  * Bounce classification: the 240 real bounce mails of expected.json against Sisimai's own
  * expectations, and one small hand-written mail per format family.
  */
+import fc from 'fast-check';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyBounce } from '../../../../server/services/bounces/index.js';
-import { agreement, measure } from '../../../bench/bounce-corpus.js';
+import { agreement, CORPUS, measure } from '../../../bench/bounce-corpus.js';
+import { BOUNCE_REASONS } from '../../../../server/services/bounces/index.js';
 
 /** A mail with CRLF line ends, as it arrives. */
 const mail = (lines: string) => lines.replace(/^\n/, '').replace(/\n/g, '\r\n');
@@ -382,6 +386,32 @@ the user unknown to me will get an answer later.
 });
 
 describe('anything else', () => {
+  it('random bytes and real bounces cut off anywhere give an answer, never an exception', async () => {
+    const kinds = ['hard', 'soft', 'complaint', 'auto-reply', 'delivered', 'unknown'];
+    const real = await Promise.all(
+      ['0123', '0001', '0056', '0022', '0236'].map((n) =>
+        readFile(join(CORPUS, 'mails', `${n}.eml`)),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes)),
+          fc.string({ maxLength: 2000 }),
+          fc
+            .tuple(fc.integer({ min: 0, max: real.length - 1 }), fc.double({ min: 0, max: 1 }))
+            .map(([i, cut]) => real[i]!.subarray(0, Math.floor(real[i]!.length * cut))),
+        ),
+        async (input) => {
+          const result = await classifyBounce(input);
+          expect(kinds).toContain(result.kind);
+          if (result.reason !== null) expect(BOUNCE_REASONS).toContain(result.reason);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('long runs of address characters, braces or indented blank lines take milliseconds, not minutes', async () => {
     const head =
       'From: MAILER-DAEMON@mx.example.org\nTo: news@landpost.example\nSubject: Undelivered Mail\n\n';

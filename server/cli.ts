@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createQueues } from '../workers/queues.js';
 import {
@@ -9,6 +10,7 @@ import {
   type Problems,
 } from './services/accounts/index.js';
 import { CampaignService, type CampaignProgress } from './services/campaigns/index.js';
+import { classifyBounce } from './services/bounces/index.js';
 import type { Actor } from './services/context.js';
 import { EditionService } from './services/editions/index.js';
 import { OrganisationService } from './services/organisation/index.js';
@@ -32,6 +34,8 @@ Commands:
   campaign send ID                      start a campaign and show its progress until it is done
                                         (the app or a worker must be running: npm start)
   campaign status ID                    print a campaign's state and its deliveries by status
+  bounce classify FILE…                 classify returned mails: one JSON line per file (hard, soft,
+                                        complaint, auto-reply, delivered or unknown, with the reason)
   --help                                this text
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
@@ -75,11 +79,14 @@ export async function runCli(
     'admin create',
     'campaign send',
     'campaign status',
+    'bounce classify',
   ];
   if (!known.includes(`${command}${sub ? ` ${sub}` : ''}`)) {
     out(`unknown command "${positionals.join(' ')}"\n\n${HELP}`);
     return 2;
   }
+  // Reads mail files only: no configuration, no database.
+  if (command === 'bounce') return classifyBounceFiles(positionals.slice(2), out);
   const config = loadConfig();
   const database = OperatorDatabase.open(config);
   try {
@@ -170,6 +177,47 @@ export async function runCli(
   } finally {
     database.close();
   }
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+};
+
+/**
+ * `bounce classify FILE…`: one JSON line per file. A file that cannot be read gets a line of kind
+ * "unknown" with the error, and the exit code is 1 once all files are done.
+ */
+async function classifyBounceFiles(files: string[], out: (line: string) => void): Promise<number> {
+  if (files.length === 0) {
+    out(`bounce classify needs at least one FILE\n\n${HELP}`);
+    return 2;
+  }
+  let failed = false;
+  for (const file of files) {
+    let raw: Buffer;
+    try {
+      raw = await readFile(file);
+    } catch (err) {
+      failed = true;
+      const { code, message } = err as NodeJS.ErrnoException;
+      out(
+        JSON.stringify({
+          file,
+          kind: 'unknown',
+          reason: null,
+          status: null,
+          recipient: null,
+          error: READ_ERRORS[code ?? ''] ?? message,
+        }),
+      );
+      continue;
+    }
+    const { kind, reason, status, recipient } = await classifyBounce(raw);
+    out(JSON.stringify({ file, kind, reason, status, recipient }));
+  }
+  return failed ? 1 : 0;
 }
 
 /** A service's field problems as the CLI's options name them. */

@@ -459,6 +459,16 @@ describe('campaigns in the admin UI', () => {
     expect(page.body).not.toContain('>Pausieren</button>');
     expect(page.body).toContain('<script src="/assets/admin-campaigns.js" defer></script>');
     expect(page.body).toContain(`<a href="/admin/campaigns/${id}" id="refresh">Aktualisieren</a>`);
+    const json = await editor.get(`/admin/campaigns/${id}/progress`, {
+      accept: 'application/json',
+    });
+    expect(JSON.parse(json.body)).toMatchObject({
+      status: 'paused',
+      statusText: 'Pausiert',
+      finished: false,
+      timeLeft: '–',
+      total,
+    });
 
     expect((await editor.post(`/admin/campaigns/${id}/resume`)).headers.location).toBe(
       `/admin/campaigns/${id}?notice=campaigns.resumed`,
@@ -478,6 +488,35 @@ describe('campaigns in the admin UI', () => {
     expect(new Set(t.smtp.messages.flatMap((m) => m.envelopeTo)).size).toBe(total);
     expect(campaignRow(id)?.pause_reason).toBeNull();
   }, 90_000);
+
+  it('schedules a campaign for a Berlin wall-clock time and shows when it will go out', async () => {
+    const id = await createCampaign({
+      editionId: String(newEdition('Geplant')),
+      segmentIds: String(segmentHarz),
+      scheduledAt: '2030-07-01T10:00',
+    });
+    // Summer time in Berlin: 10:00 there is 08:00 UTC.
+    expect(
+      sql<{ scheduled_at: number }>('select scheduled_at from campaigns where id = ?', id)[0]!
+        .scheduled_at,
+    ).toBe(Date.UTC(2030, 6, 1, 8, 0));
+    const page = await editor.get(`/admin/campaigns/${id}`);
+    expect(page.body).toContain('<h2 id="start-heading">Zeitversand planen</h2>');
+    expect(page.body).toContain('>Für 01.07.2030, 10:00 planen</button>');
+    t.smtp.clear();
+    const res = await editor.post(`/admin/campaigns/${id}/start`, { confirm: 'yes' });
+    expect(res.headers.location).toBe(`/admin/campaigns/${id}?notice=campaigns.scheduled`);
+    expect(campaignRow(id)?.status).toBe('scheduled');
+    const scheduled = await editor.get(res.headers.location as string);
+    expect(scheduled.body).toContain('Der Zeitversand ist geplant.');
+    expect(scheduled.body).toMatch(
+      /Status: <strong>Geplant<\/strong> – geplant für 01\.07\.2030, 10:00/,
+    );
+    expect(scheduled.body).not.toContain(`action="/admin/campaigns/${id}/start"`);
+    await editor.post(`/admin/campaigns/${id}/cancel`);
+    expect(campaignRow(id)?.status).toBe('cancelled');
+    expect(t.smtp.messages).toHaveLength(0);
+  });
 
   it('answers 404 for a campaign that does not exist', async () => {
     expect((await editor.get('/admin/campaigns/99999')).statusCode).toBe(404);

@@ -191,7 +191,7 @@ export default async function campaignRoutes(app: FastifyInstance) {
     }
     if (extra.blocked) checks = extra.blocked;
     const errorsFound = checks.some((c) => c.level === 'error');
-    const progress = service.progress(campaign.id)!;
+    const progress = progressView(service.progress(campaign.id)!, at, language);
     const described = describe(campaign);
     const newcomers =
       campaign.status === 'sent' && campaign.startedAt !== null
@@ -222,7 +222,7 @@ export default async function campaignRoutes(app: FastifyInstance) {
               ? at('campaigns.startEmpty')
               : ''),
         scheduledFuture: campaign.scheduledAt !== null && campaign.scheduledAt > Date.now(),
-        progress: progressView(progress, at, language),
+        progress,
         newcomers,
         times: {
           scheduledAt: when(campaign.scheduledAt, language),
@@ -231,7 +231,8 @@ export default async function campaignRoutes(app: FastifyInstance) {
           finishedAt: when(campaign.finishedAt, language),
         },
         errors: extra.errors ?? {},
-        scripts: finished.includes(campaign.status) ? [] : ['/assets/admin-campaigns.js'],
+        // Only a sending or paused campaign changes by itself: its page polls.
+        scripts: waiting || progress.finished ? [] : ['/assets/admin-campaigns.js'],
       },
       status,
     );

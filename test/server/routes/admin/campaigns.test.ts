@@ -283,6 +283,7 @@ describe('campaigns in the admin UI', () => {
     expect(page.body).toContain('Prüfung vor dem Versand');
     expect(page.body).toContain(`Ich habe Anzahl (${harzPeople}) und Prüfung gesehen`);
     expect(page.body).toContain(`An ${harzPeople} Personen senden</button>`);
+    expect(page.body).not.toContain('admin-campaigns.js');
 
     // Without the confirmation nothing starts; the problem stands next to the box.
     t.smtp.clear();

@@ -65,7 +65,7 @@ describe('the item library', () => {
     expect(res.statusCode).toBe(200);
     const nav = /<ul class="admin-nav">([\s\S]*?)<\/ul>/.exec(res.body)![1]!;
     const links = [...nav.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
-    expect(links.slice(0, 3)).toEqual(['/admin', '/admin/items', '/admin/subscribers']);
+    expect(links.slice(0, 3)).toEqual(['/admin', '/admin/items', '/admin/campaigns']);
     expect(nav).toContain('<a href="/admin/items" aria-current="page">Beiträge</a>');
   });
 

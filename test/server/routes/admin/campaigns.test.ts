@@ -417,6 +417,11 @@ describe('campaigns in the admin UI', () => {
     expect(shown(again.body, 'failed')).toBe('0');
     expect(again.body).toMatch(/Status: <strong[^>]*>Wird versendet<\/strong>/);
     expect(again.body).not.toContain('Fehlgeschlagene erneut senden');
+    // The retry delivers it: everybody has the mail once, nothing failed any more.
+    await waitForStatus(id, 'sent');
+    await t.smtp.waitForCount(total);
+    expect(new Set(t.smtp.messages.flatMap((m) => m.envelopeTo)).size).toBe(total);
+    expect(shown((await editor.get(`/admin/campaigns/${id}`)).body, 'failed')).toBe('0');
 
     // Cancel a draft through its confirm page.
     const draft = await createCampaign({

@@ -112,6 +112,11 @@ export class CampaignService {
     return { ...detail, perMinute, secondsLeft };
   }
 
+  /** Whether this process leads the ledger now (see CampaignStore.leadLedger). */
+  leadLedger(owner: string, ttlMs: number): Promise<boolean> {
+    return this.store.leadLedger(owner, ttlMs);
+  }
+
   /** A page of the ledger; `next` is the cursor of the following page. */
   deliveries(
     id: number,

@@ -134,6 +134,23 @@ export class CampaignStore {
     return (await this.redis.sismember(this.key(campaignId, 'stop'), String(deliveryId))) === 1;
   }
 
+  /** Which of these deliveries are stopped (one round trip for a whole batch). */
+  async stoppedAmong(campaignId: number, deliveryIds: number[]): Promise<Set<number>> {
+    if (!deliveryIds.length) return new Set();
+    const flags = await this.redis.smismember(
+      this.key(campaignId, 'stop'),
+      ...deliveryIds.map(String),
+    );
+    return new Set(deliveryIds.filter((_, i) => flags[i] === 1));
+  }
+
+  /** Which of these deliveries have an outcome already (one round trip for a whole batch). */
+  async doneAmong(campaignId: number, deliveryIds: number[]): Promise<Set<number>> {
+    if (!deliveryIds.length) return new Set();
+    const values = await this.redis.hmget(this.key(campaignId, 'done'), ...deliveryIds.map(String));
+    return new Set(deliveryIds.filter((_, i) => values[i] !== null));
+  }
+
   async isDone(campaignId: number, deliveryId: number): Promise<boolean> {
     return (await this.redis.hexists(this.key(campaignId, 'done'), String(deliveryId))) === 1;
   }
@@ -143,12 +160,13 @@ export class CampaignStore {
    * attempt died between DATA and the relay's answer, so this one may be a second copy.
    */
   async open(campaignId: number, deliveryId: number, now = Date.now()): Promise<boolean> {
-    const added = await this.redis.hsetnx(
-      this.key(campaignId, 'open'),
-      String(deliveryId),
-      String(now),
-    );
-    await this.redis.expire(this.key(campaignId, 'open'), KEEP_SECONDS);
+    const replies = await this.redis
+      .multi()
+      .hsetnx(this.key(campaignId, 'open'), String(deliveryId), String(now))
+      .expire(this.key(campaignId, 'open'), KEEP_SECONDS)
+      .exec();
+    const [error, added] = replies?.[0] ?? [new Error('the attempt mark was not written'), null];
+    if (error) throw error;
     return added === 0;
   }
 

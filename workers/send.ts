@@ -16,6 +16,8 @@ import {
 
 /** How long a batch of a paused campaign waits before it looks again. */
 export const PAUSED_RECHECK_MS = 5_000;
+/** How often a batch looks at its campaign's state and stop marks while it sends. */
+const STATE_RECHECK_MS = 1_000;
 
 /** A short keyed tag that makes Message-IDs and VERP addresses unguessable and unforgeable. */
 function tag(secrets: Secrets, value: string): string {
@@ -126,16 +128,30 @@ export function createSendWorker(opts: {
 
   async function deliver(job: Job<SendJobData, unknown, SendJobName>, token?: string) {
     const { campaignId, recipients } = job.data;
+    const ids = recipients.map((r) => r.deliveryId);
+    // What is done and what is stopped, for the whole batch in two round trips; the state and
+    // the stop marks are read again at most every second, so a pause or an unsubscribe takes
+    // effect within seconds.
+    const done = await store.doneAmong(campaignId, ids);
+    let stopped = new Set<number>();
+    let state: Awaited<ReturnType<typeof store.state>> = null;
+    let checkedAt = 0;
     let sent = 0;
     for (const recipient of recipients) {
-      const state = await store.state(campaignId);
+      if (Date.now() - checkedAt >= STATE_RECHECK_MS) {
+        [state, stopped] = await Promise.all([
+          store.state(campaignId),
+          store.stoppedAmong(campaignId, ids),
+        ]);
+        checkedAt = Date.now();
+      }
       if (state === 'cancelled' || state === null) return { sent, stoppedBy: state };
       if (state === 'paused') {
         await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
         throw new DelayedError();
       }
       const { deliveryId } = recipient;
-      if (await store.isDone(campaignId, deliveryId)) continue;
+      if (done.has(deliveryId)) continue;
       const report = (result: Omit<SendResult, 'deliveryId' | 'at' | 'attempts'>) =>
         untilRedisAnswers(() =>
           store.finish(campaignId, {
@@ -145,7 +161,7 @@ export function createSendWorker(opts: {
             ...result,
           }),
         );
-      if (await store.stopped(campaignId, deliveryId)) {
+      if (stopped.has(deliveryId)) {
         await report({ status: 'skipped', reason: 'unsubscribed, blocked or erased meanwhile' });
         continue;
       }

@@ -154,6 +154,19 @@ describe('a campaign', () => {
     expect(h.get('feedback-id')).toMatch(/^\d+:\d+:newsletter:landnetz\.example$/);
     expect(h.get('message-id')).toMatch(/^<lp\.\d+\.\d+\.[0-9a-f]{12}@landnetz\.example>$/);
     expect(harzMail.envelopeFrom).toMatch(/^bounces\+\d+\.[0-9a-f]{12}@landnetz\.example$/);
+    // Valid RFC 5322 for every variant: CRLF only, no line over 998 octets, headers in ASCII
+    // (the Arabic subject as an encoded word), a text part beside the HTML.
+    for (const mail of [harzMail, boerdeMail, arabicMail]) {
+      expect(mail.raw).not.toMatch(/[^\r]\n/);
+      expect(
+        Math.max(...mail.raw.split('\r\n').map((l) => Buffer.byteLength(l))),
+      ).toBeLessThanOrEqual(998);
+      expect(mail.rawHeaders).not.toMatch(/[^\t\r\n -~]/);
+      for (const name of ['message-id', 'date', 'mime-version'])
+        expect(mail.headers.has(name), name).toBe(true);
+      expect(mail.headers.get('content-type')).toMatch(/^multipart\/alternative/);
+      expect(mail.text).toBeTruthy();
+    }
 
     // The ledger: one sent row per person, with the Message-ID that went out.
     const rows = sql()

@@ -7,7 +7,7 @@ import type {
   CampaignProgress,
   CampaignStatus,
 } from '../../services/campaigns/index.js';
-import type { Check } from '../../services/editions/index.js';
+import { checkText, type Check } from '../../services/editions/index.js';
 import { berlinDateTime, berlinWallClock, dateTimeInstant } from '../../services/items/index.js';
 import { problemTexts } from '../../services/reference/index.js';
 
@@ -213,7 +213,7 @@ export default async function campaignRoutes(app: FastifyInstance) {
         ...described,
         waiting,
         audience,
-        checks,
+        checks: checks.map((check) => ({ ...check, text: checkText(check, request.at) })),
         startProblem:
           extra.startProblem ??
           (waiting && errorsFound

@@ -16,7 +16,20 @@ import { itemWarnings } from '../items/validate.js';
 export interface Check {
   level: 'error' | 'warning' | 'info';
   code: string;
+  /** In English (the API's language). */
   message: string;
+  /** The values in the message, for the admin UI's own wording (`checks.<code>`). */
+  params: Record<string, string>;
+}
+
+/** A check in the admin UI's language: its text with its values, or the English message. */
+export function checkText(
+  check: Check,
+  t: (key: string, vars?: Record<string, string>) => string,
+): string {
+  const key = `checks.${check.code}`;
+  const text = t(key, check.params);
+  return text === key ? check.message : text;
 }
 
 export interface PresendInput {
@@ -46,8 +59,12 @@ export async function presendChecks(input: PresendInput): Promise<Check[]> {
   const { edition, org } = input;
   const compile = input.compile ?? ((variant: Variant) => compileVariant(edition, variant, org));
   const checks: Check[] = [];
-  const add = (level: Check['level'], code: string, message: string) =>
-    checks.push({ level, code, message });
+  const add = (
+    level: Check['level'],
+    code: string,
+    message: string,
+    params: Record<string, string> = {},
+  ) => checks.push({ level, code, message, params });
 
   if (!edition.subject.trim()) add('error', 'subject-missing', 'The edition has no subject.');
   if (!edition.preheader.trim())
@@ -57,7 +74,10 @@ export async function presendChecks(input: PresendInput): Promise<Check[]> {
 
   for (const item of items)
     for (const warning of itemWarnings(item, input.now))
-      add('warning', warning.code, `“${item.title}”: ${warning.message}`);
+      add('warning', warning.code, `“${item.title}”: ${warning.message}`, {
+        title: item.title,
+        ...warning.params,
+      });
 
   const seenLinks = new Set<string>();
   const checkLink = (href: string) => {
@@ -65,8 +85,9 @@ export async function presendChecks(input: PresendInput): Promise<Check[]> {
     seenLinks.add(href);
     const problem = linkProblem(href);
     if (problem === 'insecure')
-      add('warning', 'link-insecure', `The link ${href} is not encrypted (http:).`);
-    else if (problem === 'broken') add('error', 'link-broken', `The link “${href}” is broken.`);
+      add('warning', 'link-insecure', `The link ${href} is not encrypted (http:).`, { href });
+    else if (problem === 'broken')
+      add('error', 'link-broken', `The link “${href}” is broken.`, { href });
   };
   // The renderer leaves out what it cannot link, so the editors' own links are checked too.
   for (const href of markdownLinks(edition.intro)) checkLink(href);
@@ -78,28 +99,43 @@ export async function presendChecks(input: PresendInput): Promise<Check[]> {
     }
     for (const href of markdownLinks(item.description)) checkLink(href);
     if (fields.imageUrl && !fields.imageAlt?.trim())
-      add('error', 'image-alt-missing', `The image of “${item.title}” has no alt text.`);
+      add('error', 'image-alt-missing', `The image of “${item.title}” has no alt text.`, {
+        what: item.title,
+      });
   }
   for (const variant of input.variants) {
     const name = variantName(variant);
     if (items.length > 0 && !items.some((item) => reaches(item, variant)))
-      add('warning', 'variant-empty', `The variant ${name} has no items of its own.`);
+      add('warning', 'variant-empty', `The variant ${name} has no items of its own.`, {
+        variant: name,
+      });
     let compiled: CompiledVariant;
     try {
       compiled = await compile(variant);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      add('error', 'render-failed', `The variant ${name} does not render: ${reason}`);
+      add('error', 'render-failed', `The variant ${name} does not render: ${reason}`, {
+        variant: name,
+        reason,
+      });
       continue;
     }
     const kb = (compiled.size / 1024).toFixed(1);
     if (compiled.size >= CLIP_BYTES)
-      add('error', 'size-clipped', `The variant ${name} is ${kb} KB: Gmail clips it (102 KB).`);
+      add('error', 'size-clipped', `The variant ${name} is ${kb} KB: Gmail clips it (102 KB).`, {
+        variant: name,
+        kb,
+      });
     else if (compiled.size >= SIZE_WARNING_BYTES)
-      add('warning', 'size-large', `The variant ${name} is ${kb} KB, close to Gmail's 102 KB.`);
+      add('warning', 'size-large', `The variant ${name} is ${kb} KB, close to Gmail's 102 KB.`, {
+        variant: name,
+        kb,
+      });
     for (const img of compiled.html.match(/<img\b[^>]*>/gi) ?? []) {
       if (!/\balt="[^"]*\S[^"]*"/i.test(img))
-        add('error', 'image-alt-missing', `An image in ${name} has no alt text: ${srcOf(img)}`);
+        add('error', 'image-alt-missing', `An image in ${name} has no alt text: ${srcOf(img)}`, {
+          what: srcOf(img),
+        });
     }
     for (const href of linksOf(compiled)) checkLink(href);
     for (const [code, what, value] of [
@@ -110,7 +146,14 @@ export async function presendChecks(input: PresendInput): Promise<Check[]> {
       const inHtml = value !== '' && compiled.html.includes(escapeHtml(value));
       const inText = value !== '' && compiled.text.includes(value);
       if (!inHtml || !inText)
-        add('error', code, `The variant ${name} lacks ${what} in ${missingParts(inHtml, inText)}.`);
+        add(
+          'error',
+          code,
+          `The variant ${name} lacks ${what} in ${missingParts(inHtml, inText)}.`,
+          {
+            variant: name,
+          },
+        );
     }
   }
 
@@ -128,13 +171,19 @@ async function spamCheck(
       level: 'info',
       code: 'spam-score-unavailable',
       message: 'SpamAssassin is not installed: no spam score.',
+      params: { reason: 'SpamAssassin is not installed' },
     };
   const { org, recipient } = input;
   let compiled: CompiledVariant;
   try {
     compiled = await compile(germanDefault);
   } catch {
-    return { level: 'info', code: 'spam-score-unavailable', message: 'The mail does not render.' };
+    return {
+      level: 'info',
+      code: 'spam-score-unavailable',
+      message: 'The mail does not render.',
+      params: { reason: 'the mail does not render' },
+    };
   }
   const { html, text } = personalise(compiled, recipient);
   const host = hostOf(org.publicUrl) ?? 'localhost';
@@ -165,10 +214,16 @@ async function spamCheck(
       level,
       code: 'spam-score',
       message: `SpamAssassin score ${result.score} (spam from ${result.required})${top ? `; top rules: ${top}` : ''}.`,
+      params: { score: String(result.score), required: String(result.required), rules: top || '–' },
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { level: 'info', code: 'spam-score-unavailable', message: `No spam score: ${reason}` };
+    return {
+      level: 'info',
+      code: 'spam-score-unavailable',
+      message: `No spam score: ${reason}`,
+      params: { reason },
+    };
   }
 }
 

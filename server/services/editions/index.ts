@@ -38,7 +38,7 @@ import {
 } from './validate.js';
 
 export type { EditionInput } from '../../../db/queries/editions.js';
-export type { Check } from './checks.js';
+export { checkText, type Check } from './checks.js';
 export type { EditionPreview, PreviewRequest } from './preview.js';
 export type { EditionRevision } from './revisions.js';
 export { TEST_SEND_LIMITS, type TestSendRequest } from './test-send.js';

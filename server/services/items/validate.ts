@@ -310,6 +310,8 @@ export function validateItem(
 export interface ItemWarning {
   code: 'deadline-past' | 'training-past';
   message: string;
+  /** The values in the message (the admin UI words it itself). */
+  params: Record<string, string>;
 }
 
 /**
@@ -328,6 +330,7 @@ export function itemWarnings(
     warnings.push({
       code: 'deadline-past',
       message: `The application deadline (${deadline}) has passed.`,
+      params: { date: deadline },
     });
   const startsAt = fields.startsAt;
   const start = startsAt ? dateTimeInstant(startsAt) : undefined;
@@ -335,6 +338,7 @@ export function itemWarnings(
     warnings.push({
       code: 'training-past',
       message: `This ${item.type} starts in the past (${startsAt}).`,
+      params: { date: startsAt ?? '' },
     });
   return warnings;
 }

@@ -168,7 +168,10 @@ describe('campaigns in the admin UI', () => {
     });
     // The organisation has no funder's line yet: every variant lacks it.
     const page = await editor.get(`/admin/campaigns/${id}`);
-    expect(page.body).toMatch(/<li class="check-error"><strong>Fehler:<\/strong> [^<]*funder/);
+    // In German, with its values: the variant that lacks the funder line.
+    expect(page.body).toMatch(
+      /<li class="check-error"><strong>Fehler:<\/strong> Der Variante [^<]* fehlt der Hinweis auf die Förderung\.<\/li>/,
+    );
     expect(page.body).toContain(
       '<p class="error" id="start-problem">Senden ist nicht möglich: Die Prüfung hat Fehler gefunden.',
     );

@@ -6,7 +6,9 @@ import {
   type Variant,
 } from '../../../../emails/newsletter/index.js';
 import { ensureDebianPackage } from '../../../../server/infra/system-packages.js';
+import { adminTranslator } from '../../../../server/i18n/admin.js';
 import {
+  checkText,
   presendChecks,
   type Check,
   type PresendInput,
@@ -79,6 +81,7 @@ describe('presendChecks', () => {
         level: 'error',
         code: 'render-failed',
         message: 'The variant ar / all regions / all roles does not render: MJML failed',
+        params: { variant: 'ar / all regions / all roles', reason: 'MJML failed' },
       },
     ]);
   });
@@ -117,6 +120,7 @@ describe('presendChecks', () => {
       level: 'error',
       code: 'image-alt-missing',
       message: 'The image of “Rückblick: Fachtag Engagement” has no alt text.',
+      params: { what: 'Rückblick: Fachtag Engagement' },
     });
   });
 
@@ -165,6 +169,17 @@ describe('presendChecks', () => {
     expect(empty.every((check) => check.level === 'warning')).toBe(true);
   });
 
+  it('words a check in the admin UI language with its values', async () => {
+    const checks = await run({ org: { ...org, imprint: '' }, variants: [german] });
+    const imprint = checks.find((check) => check.code === 'imprint-missing')!;
+    expect(checkText(imprint, adminTranslator('de'))).toBe(
+      'Der Variante de / all regions / all roles fehlt das Impressum.',
+    );
+    expect(checkText({ ...imprint, code: 'not-worded' }, adminTranslator('de'))).toBe(
+      imprint.message,
+    );
+  });
+
   it('refuses a mail without imprint or funder line', async () => {
     const bare: Org = { ...org, imprint: '', attribution: '' };
     const checks = await run({ org: bare, variants: [german] });
@@ -172,6 +187,7 @@ describe('presendChecks', () => {
       level: 'error',
       code: 'imprint-missing',
       message: 'The variant de / all regions / all roles lacks the imprint in HTML and text.',
+      params: { variant: 'de / all regions / all roles' },
     });
     expect(checks).toContainEqual(
       expect.objectContaining({ level: 'error', code: 'attribution-missing' }),
@@ -196,6 +212,7 @@ describe('presendChecks', () => {
         code: 'unsubscribe-missing',
         message:
           'The variant de / all regions / all roles lacks the unsubscribe link in the text part.',
+        params: { variant: 'de / all regions / all roles' },
       },
     ]);
   });

@@ -91,7 +91,11 @@ describe('EditionService', () => {
     });
     expect(result.edition.items.map((i) => i.id)).toEqual([text, funding, counselling]);
     expect(result.edition.items[1]!.itemWarnings).toEqual([
-      { code: 'deadline-past', message: 'The application deadline (2020-01-31) has passed.' },
+      {
+        code: 'deadline-past',
+        message: 'The application deadline (2020-01-31) has passed.',
+        params: { date: '2020-01-31' },
+      },
     ]);
     expect(result.edition.sections.map((s) => s.heading)[0]).toBe('Fördermöglichkeiten');
     expect(

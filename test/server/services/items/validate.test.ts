@@ -265,7 +265,11 @@ describe('itemWarnings', () => {
 
   it('warns about a funding deadline that has passed, not on the day itself', () => {
     expect(itemWarnings({ type: 'funding', fields: { deadline: '2026-06-09' } }, now)).toEqual([
-      { code: 'deadline-past', message: 'The application deadline (2026-06-09) has passed.' },
+      {
+        code: 'deadline-past',
+        message: 'The application deadline (2026-06-09) has passed.',
+        params: { date: '2026-06-09' },
+      },
     ]);
     expect(itemWarnings({ type: 'funding', fields: { deadline: '2026-06-10' } }, now)).toEqual([]);
     expect(itemWarnings({ type: 'funding', fields: {} }, now)).toEqual([]);
@@ -275,7 +279,11 @@ describe('itemWarnings', () => {
     expect(
       itemWarnings({ type: 'training', fields: { startsAt: '2026-06-10T10:00' } }, now),
     ).toEqual([
-      { code: 'training-past', message: 'This training starts in the past (2026-06-10T10:00).' },
+      {
+        code: 'training-past',
+        message: 'This training starts in the past (2026-06-10T10:00).',
+        params: { date: '2026-06-10T10:00' },
+      },
     ]);
     expect(
       itemWarnings({ type: 'meeting', fields: { startsAt: '2026-06-01T18:00' } }, new Date(now)),

@@ -3,6 +3,7 @@ import adminPlugin from '../../plugins/admin.js';
 import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
 import dashboardRoutes from './dashboard.js';
+import editionRoutes from './editions.js';
 import importRoutes from './imports.js';
 import itemRoutes from './items.js';
 import listRoutes from './lists.js';
@@ -24,6 +25,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(tokenRoutes);
   await app.register(auditRoutes);
   await app.register(mailTextRoutes);
+  await app.register(editionRoutes);
   await app.register(itemRoutes);
   await app.register(organisationRoutes);
   await app.register(importRoutes);

@@ -10,6 +10,9 @@ const stylesheets: Record<string, Buffer> = {
   'style.css': readFileSync(join(viewsDir, 'style.css')),
   'admin.css': readFileSync(join(viewsDir, 'admin.css')),
 };
+const scripts: Record<string, Buffer> = {
+  'admin-editor.js': readFileSync(join(viewsDir, 'admin-editor.js')),
+};
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
 export default async function signupRoutes(app: FastifyInstance) {
@@ -22,9 +25,14 @@ export default async function signupRoutes(app: FastifyInstance) {
   );
 
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
-    const css = Object.hasOwn(stylesheets, request.params.file)
-      ? stylesheets[request.params.file]
-      : undefined;
+    const { file } = request.params;
+    const script = Object.hasOwn(scripts, file) ? scripts[file] : undefined;
+    if (script)
+      return reply
+        .type('text/javascript; charset=utf-8')
+        .header('Cache-Control', 'public, max-age=3600')
+        .send(script);
+    const css = Object.hasOwn(stylesheets, file) ? stylesheets[file] : undefined;
     if (!css) return reply.callNotFound();
     return reply
       .type('text/css; charset=utf-8')

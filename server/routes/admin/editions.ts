@@ -429,6 +429,7 @@ export default async function editionRoutes(app: FastifyInstance) {
         variant,
         choices: variantChoices(request, edition),
         query: variantQuery(variant).toString(),
+        dir: languageOf(variant.language)?.dir ?? 'ltr',
         spamScore,
       };
       if (result.kind === 'invalid')

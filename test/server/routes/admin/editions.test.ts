@@ -235,7 +235,7 @@ describe('creating and changing an edition', () => {
     expect(res.body).toMatch(/Größe des HTML-Teils: \d+,\d KB/);
     expect(res.body).toContain('data-check="preheader-missing"');
     expect(res.body).toMatch(
-      /<pre class="text-part" lang="de">[\s\S]*Migrationsberatung Halberstadt/,
+      /<pre class="text-part" lang="de" dir="ltr">[\s\S]*Migrationsberatung Halberstadt/,
     );
     expect(res.body).toMatch(new RegExp(`<option value="${HARZ}" selected>Harz</option>`));
     expect(res.body).toContain(

@@ -1,0 +1,178 @@
+import type { Browser, Frame, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as users from '../../db/queries/users.js';
+import { hashPassword } from '../../server/services/accounts/index.js';
+import type { Actor } from '../../server/services/context.js';
+import { PASSWORD } from '../helpers/admin.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { browserProfiles, launchBrowser } from '../helpers/browser.js';
+
+/*
+ * An editor composes an edition in a real browser: one item of each of the six types, picked
+ * from the library by their titles; then looks at the preview as a subscriber in Harz and one
+ * in Börde at phone width (the counselling contact in Harz is at the top for Harz and under "In
+ * anderen Regionen" for Börde), adds an Arabic subject and introduction, which the form saves
+ * by itself, and sees the Arabic preview right to left.
+ */
+
+const TIMEOUT = 120_000;
+const HARZ = '15085';
+const BOERDE = '15083';
+const editorEmail = 'redaktion@landpost.test';
+const actor: Actor = { kind: 'system', task: 'test' };
+
+const items: [type: string, title: string, extra?: Record<string, unknown>][] = [
+  ['funding', 'Mikroprojekte im ländlichen Raum', { fields: { deadline: '2099-03-31' } }],
+  [
+    'counselling',
+    'Migrationsberatung Halberstadt',
+    { regions: [HARZ], fields: { organisation: 'Caritas Harz', phone: '03941 123456' } },
+  ],
+  ['training', 'Fördermittel richtig beantragen', { fields: { place: 'online' } }],
+  ['meeting', 'Netzwerktreffen Ehrenamt', { fields: { place: 'Magdeburg' } }],
+  ['support', 'Hilfe beim Vereinsrecht', {}],
+  ['text', 'Aus dem Vorstand', { description: 'Ein Gruß zum Frühjahr.' }],
+];
+
+let browser: Browser;
+let testApp: TestApp;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  testApp = await startTestApp({ listen: true });
+  users.createUser(
+    {
+      email: editorEmail,
+      name: 'Test Redaktion',
+      role: 'editor',
+      passwordHash: await hashPassword(PASSWORD, 'low'),
+    },
+    testApp.runtime.database.db,
+  );
+  for (const [type, title, extra] of items) {
+    const result = testApp.app.services.items.create({ type, title, ...extra }, actor);
+    if (result.kind !== 'saved') throw new Error(`${title}: ${JSON.stringify(result)}`);
+  }
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await testApp?.close();
+});
+
+const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
+
+async function logIn(page: Page): Promise<void> {
+  await page.goto(`${testApp.baseUrl}/admin/login`);
+  await page.getByLabel('E-Mail-Adresse').fill(editorEmail);
+  await page.getByLabel('Passwort').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor();
+}
+
+/** The frame behind an iframe of the page, once it has loaded its document. */
+async function frameOf(page: Page, selector: string): Promise<Frame> {
+  const handle = await page.waitForSelector(selector);
+  const frame = await handle.contentFrame();
+  if (!frame) throw new Error(`no frame for ${selector}`);
+  await frame.waitForLoadState();
+  return frame;
+}
+
+/** Shows the preview for a language and region and answers the phone frame's text. */
+async function previewAs(page: Page, language: string, region: string): Promise<Frame> {
+  await page.getByLabel('Sprache', { exact: true }).selectOption(language);
+  await page.getByLabel('Region', { exact: true }).selectOption(region);
+  await page.getByRole('button', { name: 'Anzeigen' }).click();
+  await page.waitForURL(new RegExp(`language=${language}&region=${region}`));
+  return frameOf(page, 'iframe.preview.phone');
+}
+
+describe('edition editor in the browser', () => {
+  afterEach(closeContexts);
+
+  it(
+    'editor: composes an edition of all six types, previews it for Harz and Börde, adds Arabic',
+    async () => {
+      const page = await newPage({ viewport: { width: 1280, height: 900 } });
+      await logIn(page);
+      await page
+        .getByRole('navigation', { name: 'Hauptnavigation' })
+        .getByRole('link', { name: 'Ausgaben' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Ausgaben' }).waitFor();
+      await page.getByRole('link', { name: 'Neue Ausgabe (Nr. 1)' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Neue Ausgabe' }).waitFor();
+      expect(await page.getByLabel('Nummer', { exact: true }).inputValue()).toBe('1');
+
+      await page.getByLabel('Titel', { exact: true }).fill('Frühjahr im Landkreis');
+      await page.getByLabel('Betreff', { exact: true }).fill('Neues aus dem Landnetz');
+      await page.getByLabel('Vorschauzeile', { exact: true }).fill('Förderung, Beratung, Termine');
+      await page
+        .getByLabel('Einleitung', { exact: true })
+        .fill('Liebe Engagierte,\n\nhier ist **unser** Frühjahr.');
+      for (const [, title] of items) await page.getByLabel(title, { exact: true }).check();
+      await page.getByRole('button', { name: 'Ausgabe anlegen' }).click();
+      await page.getByText('Die Ausgabe ist angelegt.').waitFor();
+      await page.getByRole('heading', { level: 1, name: /Ausgabe bearbeiten/ }).waitFor();
+      for (const [, title] of items)
+        expect(await page.getByLabel(title, { exact: true }).isChecked()).toBe(true);
+
+      // The Arabic texts are saved by the form itself after a pause in typing.
+      await page.getByText('Übersetzung: العربية').click();
+      const subject = page.getByLabel('Betreff (العربية)', { exact: true });
+      expect(await subject.getAttribute('dir')).toBe('rtl');
+      await subject.fill('أخبار شبكة الريف');
+      await page
+        .getByLabel('Einleitung (العربية)', { exact: true })
+        .fill('أهلًا بكم في عدد الربيع.');
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Automatisch gespeichert \d\d:\d\d$/ })
+        .waitFor({ timeout: 15_000 });
+      await page
+        .getByRole('link', { name: 'Vorschau und Prüfung vor dem Versand' })
+        .first()
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Vorschau der Ausgabe 1' }).waitFor();
+      expect(await page.locator('.inbox-subject').textContent()).toBe('Neues aus dem Landnetz');
+
+      const harz = await previewAs(page, 'de', HARZ);
+      const harzText = await harz.locator('body').innerText();
+      expect(harzText).toContain('Migrationsberatung Halberstadt');
+      expect(harzText).not.toContain('In anderen Regionen');
+      // For Harz the contact comes before the sections that follow counselling.
+      expect(harzText.indexOf('Migrationsberatung Halberstadt')).toBeLessThan(
+        harzText.indexOf('Fördermittel richtig beantragen'),
+      );
+      await page.screenshot({ path: '/tmp/editions-preview-harz.png', fullPage: true });
+
+      const boerde = await previewAs(page, 'de', BOERDE);
+      const boerdeText = await boerde.locator('body').innerText();
+      const elsewhere = boerdeText.indexOf('In anderen Regionen');
+      expect(elsewhere).toBeGreaterThan(-1);
+      expect(boerdeText.indexOf('Migrationsberatung Halberstadt')).toBeGreaterThan(elsewhere);
+      // The phone frame is 375 px wide and the mail fits it without sideways scrolling.
+      expect(await boerde.evaluate('document.documentElement.clientWidth')).toBe(375);
+      expect(
+        await boerde.evaluate(
+          'document.documentElement.scrollWidth <= document.documentElement.clientWidth',
+        ),
+      ).toBe(true);
+      await page.screenshot({ path: '/tmp/editions-preview-boerde.png', fullPage: true });
+
+      const arabic = await previewAs(page, 'ar', HARZ);
+      expect(await arabic.locator('html').getAttribute('dir')).toBe('rtl');
+      expect(await arabic.locator('body').innerText()).toContain('أهلًا بكم في عدد الربيع.');
+      expect(await page.locator('.inbox-subject').textContent()).toBe('أخبار شبكة الريف');
+      expect(await page.locator('.inbox-line').getAttribute('dir')).toBe('rtl');
+      await page.screenshot({ path: '/tmp/editions-preview-ar.png', fullPage: true });
+
+      // Last, as a full-page screenshot of a page this tall leaves later clicks astray.
+      await page.getByRole('link', { name: 'Zurück zur Ausgabe 1' }).click();
+      await page.getByRole('heading', { level: 1, name: /Ausgabe bearbeiten/ }).waitFor();
+      await page.screenshot({ path: '/tmp/editions-form.png', fullPage: true });
+    },
+    TIMEOUT,
+  );
+});

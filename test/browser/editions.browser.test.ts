@@ -130,6 +130,17 @@ describe('edition editor in the browser', () => {
         .getByRole('status')
         .filter({ hasText: /^Automatisch gespeichert \d\d:\d\d$/ })
         .waitFor({ timeout: 15_000 });
+      // An invalid form is not saved; the status line says why.
+      await page.getByLabel('Titel', { exact: true }).fill('');
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Nicht automatisch gespeichert – Titel: ist nötig/ })
+        .waitFor({ timeout: 15_000 });
+      await page.getByLabel('Titel', { exact: true }).fill('Frühjahr im Landkreis');
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Automatisch gespeichert \d\d:\d\d$/ })
+        .waitFor({ timeout: 15_000 });
       await page
         .getByRole('link', { name: 'Vorschau und Prüfung vor dem Versand' })
         .first()

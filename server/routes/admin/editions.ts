@@ -170,6 +170,26 @@ function audience(item: Item, c: RuleChoices, at: FastifyRequest['at']): string 
   return parts.length ? parts.join(' · ') : at('items.forEverybody');
 }
 
+/** The form's name of a field a problem is keyed by, for the error summary and autosave. */
+function fieldLabel(
+  name: string,
+  at: FastifyRequest['at'],
+  itemTitle: (id: number) => string | undefined,
+): string {
+  const section = /^sections\.(\w+)\.(heading|elsewhere|type)$/.exec(name);
+  if (section)
+    return `${at('editions.section', { type: at(`items.types.${section[1]}`) })}, ${at(`editions.sectionFields.${section[2]}`)}`;
+  const tr = /^translations\.(\w+)\.(subject|preheader|intro|headings\.(\w+))$/.exec(name);
+  if (tr) {
+    const language = languageOf(tr[1]!)?.name ?? tr[1]!;
+    const what = tr[3] ? at(`items.types.${tr[3]}`) : at(`editions.fields.${tr[2]}`);
+    return `${at('editions.translation', { language })}, ${what}`;
+  }
+  const item = /^items\.(\d+)$/.exec(name);
+  if (item) return itemTitle(Number(item[1])) ?? name;
+  return at(`editions.fields.${name}`);
+}
+
 /** "31.03.2027" for an ISO date. */
 const germanDate = (iso: string) => iso.split('-').reverse().join('.');
 
@@ -262,19 +282,7 @@ export default async function editionRoutes(app: FastifyInstance) {
         ],
       };
     });
-    const translationLabel = (lang: string) =>
-      at('editions.translation', { language: languageOf(lang)?.name ?? lang });
-    const label = (name: string): string => {
-      const section = /^sections\.(\w+)\.(heading|elsewhere|type)$/.exec(name);
-      if (section)
-        return `${at('editions.section', { type: at(`items.types.${section[1]}`) })}, ${at(`editions.sectionFields.${section[2]}`)}`;
-      const tr = /^translations\.(\w+)\.(subject|preheader|intro|headings\.(\w+))$/.exec(name);
-      if (tr)
-        return `${translationLabel(tr[1]!)}, ${tr[3] ? at(`items.types.${tr[3]}`) : at(`editions.fields.${tr[2]}`)}`;
-      const item = /^items\.(\d+)$/.exec(name);
-      if (item) return known.get(Number(item[1]))?.title ?? name;
-      return at(`editions.fields.${name}`);
-    };
+    const label = (name: string) => fieldLabel(name, at, (id) => known.get(id)?.title);
     const readOnly = !roleAllows(request.user!.role, 'editor') || data.edition?.status === 'sent';
     return reply.adminPage(
       'editions/form',
@@ -383,11 +391,15 @@ export default async function editionRoutes(app: FastifyInstance) {
       });
     if (result.kind !== 'saved') {
       const errors = problemTexts(formProblems(result.errors, sectionFields), at);
+      const title = (id: number) => edition.items.find((item) => item.id === id)?.title;
+      const problems = Object.entries(errors)
+        .map(([name, message]) => `${fieldLabel(name, at, title)}: ${message}`)
+        .join('; ');
       return reply.code(result.kind === 'conflict' ? 409 : 400).send({
         ok: false,
         savedAt: null,
         errors,
-        status: at('editions.autosaveFailed', { count: Object.keys(errors).length }),
+        status: at('editions.autosaveFailed', { problems }),
       });
     }
     const savedAt = result.edition.updatedAt;

@@ -221,7 +221,7 @@ describe('creating and changing an edition', () => {
     const refused = bad.json();
     expect(refused.ok).toBe(false);
     expect(refused.errors.title).toMatch(/ist nötig/);
-    expect(refused.status).toContain('Nicht automatisch gespeichert');
+    expect(refused.status).toMatch(/^Nicht automatisch gespeichert – Titel: ist nötig/);
     expect(editionNumbered(2)!.subject).toBe('Automatisch gespeicherter Betreff');
     expect(itemsOf(id)).toEqual([ids.counselling]);
   });

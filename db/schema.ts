@@ -216,9 +216,12 @@ export const mailOutbox = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     /** The mail job's name (confirmation, welcome, preferences-link …). */
     name: text('name').notNull(),
-    subscriberId: integer('subscriber_id')
-      .notNull()
-      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    /** The subscriber a subscriber's mail goes to; null for a test send. */
+    subscriberId: integer('subscriber_id').references(() => subscribers.id, {
+      onDelete: 'cascade',
+    }),
+    /** The test send an edition's test mail is for; null for a subscriber's mail. */
+    testSendId: integer('test_send_id').references(() => testSends.id, { onDelete: 'cascade' }),
     /** The job id it is queued under: the same mail is never owed, nor queued, twice. */
     jobId: text('job_id').notNull().unique(),
     createdAt: ms('created_at').notNull(),
@@ -616,6 +619,7 @@ export interface Edition {
   /** `YYYY-MM-DD`, or null when the series plan spreads it. */
   targetDate: string | null;
   inArchive: boolean;
+  publishedAt: number | null;
   slug: string;
   sections: EditionSection[];
   /** Per language code (en, ar, uk …). */
@@ -636,6 +640,8 @@ export const editions = sqliteTable('editions', {
   status: text('status').$type<EditionStatus>().notNull().default('draft'),
   targetDate: text('target_date'),
   inArchive: integer('in_archive', { mode: 'boolean' }).notNull().default(true),
+  /** When an editor put it in the public archive without sending it; null otherwise. */
+  publishedAt: ms('published_at'),
   slug: text('slug').notNull(),
   sections: text('sections', { mode: 'json' }).$type<EditionSection[]>().notNull(),
   translations: text('translations', { mode: 'json' })
@@ -662,4 +668,79 @@ export const editionItems = sqliteTable(
     primaryKey({ columns: [t.editionId, t.itemId] }),
     index('edition_items_item').on(t.itemId),
   ],
+);
+
+/**
+ * Every saved state of an edition, numbered 1, 2, … per edition: what restore goes back to. An
+ * autosave replaces the editor's previous autosave of the last few minutes instead of piling up.
+ */
+export const editionRevisions = sqliteTable(
+  'edition_revisions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    /** The edition's texts, sections, translations and item ids as saved. */
+    snapshot: text('snapshot', { mode: 'json' }).$type<EditionSnapshot>().notNull(),
+    autosave: integer('autosave', { mode: 'boolean' }).notNull().default(false),
+    savedBy: integer('saved_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Who saved it as shown (user name or e-mail, API token name), kept when the user goes. */
+    savedByName: text('saved_by_name'),
+    savedAt: ms('saved_at').notNull(),
+  },
+  (t) => [uniqueIndex('edition_revisions_number').on(t.editionId, t.number)],
+);
+
+/** An edition's texts and item ids as a revision keeps them. */
+export interface EditionSnapshot {
+  number: number;
+  title: string;
+  subject: string;
+  preheader: string;
+  intro: string;
+  targetDate: string | null;
+  inArchive: boolean;
+  sections: EditionSection[];
+  translations: Record<string, EditionTranslation>;
+  items: number[];
+}
+
+/**
+ * The soft lock of an edition being edited: who has it open, renewed while the page is open. It
+ * warns a second editor; it does not stop them.
+ */
+export const editionLocks = sqliteTable('edition_locks', {
+  editionId: integer('edition_id')
+    .primaryKey()
+    .references(() => editions.id, { onDelete: 'cascade' }),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  since: ms('since').notNull(),
+  renewedAt: ms('renewed_at').notNull(),
+});
+
+/**
+ * A test mail of an edition to one address (not necessarily a subscriber), in one variant. The
+ * mail outbox owes it, so it is sent once Redis takes it, even after a restart.
+ */
+export const testSends = sqliteTable(
+  'test_sends',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    language: text('language').notNull(),
+    region: text('region'),
+    role: text('role'),
+    requestedBy: integer('requested_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ms('created_at').notNull(),
+    sentAt: ms('sent_at'),
+    messageId: text('message_id'),
+  },
+  (t) => [index('test_sends_edition').on(t.editionId, t.createdAt)],
 );

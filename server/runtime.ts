@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
 import { Secrets } from './infra/security.js';
 import { createServices, type Services } from './services/index.js';
-import { transactionalSource } from './services/subscribers/mails.js';
+import { mailSource } from './services/mail-source.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -112,7 +112,7 @@ export async function startRuntime(
         createMailWorker({
           redisUrl,
           prefix: config.queuePrefix,
-          source: transactionalSource({ db: database.db, config, secrets, subscriptions }),
+          source: mailSource({ db: database.db, config, secrets, services }),
           mailer,
           log,
         }),

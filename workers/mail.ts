@@ -1,6 +1,12 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Mailer, OutgoingMessage } from './mailer.js';
-import { QUEUE_NAMES, redisConnection, type MailJobData, type MailJobName } from './queues.js';
+import {
+  mailSubscriber,
+  QUEUE_NAMES,
+  redisConnection,
+  type MailJobData,
+  type MailJobName,
+} from './queues.js';
 
 export interface ComposedMail {
   message: OutgoingMessage;
@@ -36,7 +42,7 @@ export function createMailWorker(opts: {
       const sent = await opts.mailer.send(composed.message);
       composed.onSent(sent);
       opts.log.info(
-        { job: job.id, kind: job.name, subscriber: job.data.subscriberId },
+        { job: job.id, kind: job.name, subscriber: mailSubscriber(job.data) },
         'mail sent',
       );
       return { messageId: sent.messageId };

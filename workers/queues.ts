@@ -3,47 +3,48 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 export const QUEUE_NAMES = { mail: 'mail', maintenance: 'maintenance', import: 'import' } as const;
 
-/** Transactional mail jobs carry ids only; the processor loads the rest and mints tokens. */
-export type MailJobName = 'confirmation' | 'welcome' | 'preferences-link';
-export interface MailJobData {
-  subscriberId: number;
-}
+/** A subscriber's transactional mail: confirmation, welcome, preferences link. */
+export type SubscriberMailName = 'confirmation' | 'welcome' | 'preferences-link';
+/** Mail jobs carry ids only; the processor loads the rest and mints tokens. */
+export type MailJobName = SubscriberMailName | 'edition-test';
+/** A subscriber's mail names the subscriber; an edition's test mail its test send. */
+export type MailJobData = { subscriberId: number } | { testSendId: number };
+
+/** The subscriber a mail job is for; null for a test mail. */
+export const mailSubscriber = (data: MailJobData): number | null =>
+  'subscriberId' in data ? data.subscriberId : null;
 
 export type MaintenanceJobName =
   'purge-unconfirmed' | 'purge-import-files' | 'queue-owed-mails' | 'purge-mail-outbox';
 
 /**
  * The id of a mail job: one job per subscriber and claim time (`last_confirmation_at`) for
- * confirmation-type mails, one per subscriber for the welcome mail. The request and the sweep
- * for mails that never reached Redis queue under the same id, so BullMQ takes a mail only once.
+ * confirmation-type mails, one per subscriber for the welcome mail, one per test send. The
+ * request and the sweep for mails that never reached Redis queue under the same id, so BullMQ
+ * takes a mail only once.
  */
-export function mailJobId(name: MailJobName, subscriberId: number, at?: number): string {
+export function mailJobId(mail: MailRequest): string {
+  if (mail.name === 'edition-test') return `${mail.name}-${mail.testSendId}`;
+  const { name, subscriberId, at } = mail;
   return at === undefined ? `${name}-${subscriberId}` : `${name}-${subscriberId}-${at}`;
 }
 
-/** A transactional mail owed to a subscriber; `at` is the claim time (see mailJobId). */
-export interface MailRequest {
-  name: MailJobName;
-  subscriberId: number;
-  at?: number;
-}
+/**
+ * A mail owed: a subscriber's transactional mail (`at` is the claim time, see mailJobId), or
+ * the test mail of an edition.
+ */
+export type MailRequest =
+  | { name: SubscriberMailName; subscriberId: number; at?: number }
+  | { name: 'edition-test'; testSendId: number };
 
-/** A transactional mail job as it goes into the queue, under its own job id (see mailJobId). */
-export interface MailJob {
-  name: MailJobName;
-  subscriberId: number;
-  jobId: string;
-}
+/** A mail job as it goes into the queue, under its own job id (see mailJobId). */
+export type MailJob = { name: MailJobName; data: MailJobData; jobId: string };
 
-/** Queue transactional mail; a job id BullMQ already holds is not taken a second time. */
+/** Queue mail; a job id BullMQ already holds is not taken a second time. */
 export async function queueMails(queues: Pick<Queues, 'mail'>, mails: MailJob[]): Promise<void> {
   if (!mails.length) return;
   await queues.mail.addBulk(
-    mails.map(({ name, subscriberId, jobId }) => ({
-      name,
-      data: { subscriberId },
-      opts: { jobId },
-    })),
+    mails.map(({ name, data, jobId }) => ({ name, data, opts: { jobId } })),
   );
 }
 

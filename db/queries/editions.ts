@@ -1,11 +1,22 @@
-import { asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
-import { editionItems, editions, items } from '../schema.js';
-import type { Edition, Item } from '../schema.js';
+import {
+  editionItems,
+  editionLocks,
+  editionRevisions,
+  editions,
+  items,
+  testSends,
+  users,
+} from '../schema.js';
+import type { Edition, EditionSnapshot, Item } from '../schema.js';
 import { itemColumns } from './items.js';
 
 /** An edition as it is stored (the service has checked it). */
-export type EditionInput = Omit<Edition, 'id' | 'createdAt' | 'updatedAt' | 'updatedBy'>;
+export type EditionInput = Omit<
+  Edition,
+  'id' | 'createdAt' | 'updatedAt' | 'updatedBy' | 'publishedAt'
+>;
 
 // editions
 
@@ -19,6 +30,7 @@ const columns = {
   status: editions.status,
   targetDate: editions.targetDate,
   inArchive: editions.inArchive,
+  publishedAt: editions.publishedAt,
   slug: editions.slug,
   sections: editions.sections,
   translations: editions.translations,
@@ -66,11 +78,18 @@ export function updateEdition(
   return (
     tx
       .update(editions)
-      .set({ ...input, updatedBy, updatedAt: Date.now() })
+      // Strictly later than the last save, even within one millisecond: an editor's form names
+      // the `updatedAt` it was loaded with, and a save over a newer one must be told apart.
+      .set({ ...input, updatedBy, updatedAt: sql`max(${Date.now()}, ${editions.updatedAt} + 1)` })
       .where(eq(editions.id, id))
       .returning({ id: editions.id })
       .all().length > 0
   );
+}
+
+/** Put in the public archive without being sent (a time), or taken out again (null). */
+export function setPublished(id: number, publishedAt: number | null, tx: Tx): void {
+  tx.update(editions).set({ publishedAt }).where(eq(editions.id, id)).run();
 }
 
 // edition_items
@@ -116,4 +135,133 @@ export function replaceEditionItems(editionId: number, itemIds: number[], tx: Tx
   tx.insert(editionItems)
     .values(itemIds.map((itemId, position) => ({ editionId, itemId, position })))
     .run();
+}
+
+// edition_revisions
+
+export type EditionRevisionRow = typeof editionRevisions.$inferSelect;
+
+/** Newest first. */
+export function listRevisions(editionId: number, tx: Tx): EditionRevisionRow[] {
+  return tx
+    .select()
+    .from(editionRevisions)
+    .where(eq(editionRevisions.editionId, editionId))
+    .orderBy(desc(editionRevisions.number))
+    .all();
+}
+
+export function findRevision(
+  editionId: number,
+  number: number,
+  tx: Tx,
+): EditionRevisionRow | undefined {
+  return tx
+    .select()
+    .from(editionRevisions)
+    .where(and(eq(editionRevisions.editionId, editionId), eq(editionRevisions.number, number)))
+    .get();
+}
+
+export function latestRevision(editionId: number, tx: Tx): EditionRevisionRow | undefined {
+  return tx
+    .select()
+    .from(editionRevisions)
+    .where(eq(editionRevisions.editionId, editionId))
+    .orderBy(desc(editionRevisions.number))
+    .limit(1)
+    .get();
+}
+
+export function addRevision(
+  row: {
+    editionId: number;
+    number: number;
+    snapshot: EditionSnapshot;
+    autosave: boolean;
+    savedBy: number | null;
+    savedByName: string | null;
+    savedAt: number;
+  },
+  tx: Tx,
+): void {
+  tx.insert(editionRevisions).values(row).run();
+}
+
+/** An autosave that follows the same editor's autosave replaces it. */
+export function replaceRevision(
+  id: number,
+  snapshot: EditionSnapshot,
+  savedAt: number,
+  tx: Tx,
+): void {
+  tx.update(editionRevisions).set({ snapshot, savedAt }).where(eq(editionRevisions.id, id)).run();
+}
+
+// edition_locks
+
+/** The lock of an edition with its holder's name and e-mail. */
+export function findLock(editionId: number, tx: Tx) {
+  return tx
+    .select({
+      userId: editionLocks.userId,
+      since: editionLocks.since,
+      renewedAt: editionLocks.renewedAt,
+      name: users.name,
+      email: users.email,
+    })
+    .from(editionLocks)
+    .innerJoin(users, eq(users.id, editionLocks.userId))
+    .where(eq(editionLocks.editionId, editionId))
+    .get();
+}
+
+export function saveLock(
+  row: { editionId: number; userId: number; since: number; renewedAt: number },
+  tx: Tx,
+): void {
+  tx.insert(editionLocks)
+    .values(row)
+    .onConflictDoUpdate({
+      target: editionLocks.editionId,
+      set: { userId: row.userId, since: row.since, renewedAt: row.renewedAt },
+    })
+    .run();
+}
+
+export function deleteLock(editionId: number, userId: number, tx: Tx): void {
+  tx.delete(editionLocks)
+    .where(and(eq(editionLocks.editionId, editionId), eq(editionLocks.userId, userId)))
+    .run();
+}
+
+// test_sends
+
+export type TestSend = typeof testSends.$inferSelect;
+
+export function addTestSends(
+  rows: Omit<TestSend, 'id' | 'sentAt' | 'messageId'>[],
+  tx: Tx,
+): TestSend[] {
+  if (rows.length === 0) return [];
+  return tx.insert(testSends).values(rows).returning().all();
+}
+
+export function findTestSend(id: number, tx: Tx): TestSend | undefined {
+  return tx.select().from(testSends).where(eq(testSends.id, id)).get();
+}
+
+export function markTestSent(id: number, messageId: string, sentAt: number, tx: Tx): void {
+  tx.update(testSends).set({ sentAt, messageId }).where(eq(testSends.id, id)).run();
+}
+
+/** How many test mails of an edition were asked for since `since` (the throttle). */
+export function countTestSendsSince(editionId: number, since: number, tx: Tx): number {
+  return (
+    tx
+      .select({ n: count() })
+      .from(testSends)
+      .where(and(eq(testSends.editionId, editionId), gte(testSends.createdAt, since)))
+      .get()?.n ?? 0
+  );
 }

@@ -363,6 +363,8 @@ export default async function editionRoutes(app: FastifyInstance) {
     if (result.kind === 'missing') return reply.callNotFound();
     if (result.kind === 'sent')
       return reply.redirect(`/admin/editions/${edition.id}?notice=editions.alreadySent`, 303);
+    // Saved without `basedOn`, a save is never stale.
+    if (result.kind === 'stale') throw new Error('an update without basedOn cannot be stale');
     if (result.kind !== 'saved')
       return form(
         request,
@@ -389,6 +391,7 @@ export default async function editionRoutes(app: FastifyInstance) {
         errors: {},
         status: at('editions.alreadySent'),
       });
+    if (result.kind === 'stale') throw new Error('an update without basedOn cannot be stale');
     if (result.kind !== 'saved') {
       const errors = problemTexts(formProblems(result.errors, sectionFields), at);
       const title = (id: number) => edition.items.find((item) => item.id === id)?.title;

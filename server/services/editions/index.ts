@@ -9,6 +9,7 @@ import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { itemWarnings, type Item, type ItemWarning } from '../items/index.js';
 import type { OrganisationService } from '../organisation/index.js';
+import { MailOutbox } from '../mail-outbox/index.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
 import {
   editionContent,
@@ -18,6 +19,14 @@ import {
   type EditionPreview,
   type PreviewRequest,
 } from './preview.js';
+import { listRevisions, recordRevision, type EditionRevision } from './revisions.js';
+import {
+  composeTestMail,
+  TEST_SEND_LIMITS,
+  testAddresses,
+  type TestSendRequest,
+} from './test-send.js';
+import type { Check } from './checks.js';
 import type { Edition, EditionStatus } from './types.js';
 import {
   editionConflicts,
@@ -31,6 +40,8 @@ import {
 export type { EditionInput } from '../../../db/queries/editions.js';
 export type { Check } from './checks.js';
 export type { EditionPreview, PreviewRequest } from './preview.js';
+export type { EditionRevision } from './revisions.js';
+export { TEST_SEND_LIMITS, type TestSendRequest } from './test-send.js';
 export * from './types.js';
 export * from './validate.js';
 
@@ -69,6 +80,35 @@ export type EditionSaved =
 /** A change of some of an edition's properties; what is not given stays. */
 export type EditionPatch = Partial<EditionDraft>;
 
+/** Somebody else saved the edition after the form was loaded: nothing was changed. */
+export interface EditionStale {
+  kind: 'stale';
+  /** Who saved last (name or e-mail), when known. */
+  by: string | null;
+  at: number;
+}
+
+export type EditionChanged = EditionSaved | EditionStale | { kind: 'missing' } | { kind: 'sent' };
+
+/** Who has an edition open for editing (the soft lock), and whether it is the asker. */
+export interface EditionLock {
+  holder: string;
+  since: number;
+  mine: boolean;
+}
+
+/** A lock not renewed for this long is gone (the editor closed the page). */
+export const LOCK_TTL_MS = 2 * 60_000;
+
+export type TestSendResult =
+  { kind: 'queued'; count: number } | { kind: 'missing' } | { kind: 'invalid'; errors: Problems };
+
+export type PublishResult =
+  | { kind: 'saved'; edition: EditionDetail }
+  | { kind: 'blocked'; checks: Check[] }
+  | { kind: 'missing' }
+  | { kind: 'sent' };
+
 /** One number of the series plan. */
 export interface PlannedEdition {
   number: number;
@@ -99,10 +139,15 @@ export class EditionService {
   private readonly db: Db;
   private readonly config: ServiceContext['config'];
   private readonly organisation: OrganisationService;
+  private readonly outbox: MailOutbox;
 
-  constructor(ctx: Pick<ServiceContext, 'db' | 'config'>, organisation: OrganisationService) {
+  constructor(
+    ctx: Pick<ServiceContext, 'db' | 'config' | 'queues' | 'log'>,
+    organisation: OrganisationService,
+  ) {
     ({ db: this.db, config: this.config } = ctx);
     this.organisation = organisation;
+    this.outbox = new MailOutbox(ctx);
   }
 
   find(id: number): EditionDetail | undefined {
@@ -187,6 +232,7 @@ export class EditionService {
       const { items: itemIds, ...fields } = input;
       const edition = editions.createEdition(fields, userOf(actor), tx);
       editions.replaceEditionItems(edition.id, itemIds, tx);
+      recordRevision(edition, itemIds, actor, { autosave: false, now: edition.updatedAt }, tx);
       recordAction(auditWho(actor), 'create', 'edition', edition.id, { ...input }, tx);
       return { kind: 'saved', edition: this.detail(edition, tx) };
     });
@@ -194,17 +240,25 @@ export class EditionService {
 
   /**
    * Only the given properties change; the item list is replaced as a whole, in the given
-   * order. The whole edition is checked again. A sent edition stays as it was sent.
+   * order. The whole edition is checked again. A sent edition stays as it was sent. Every save
+   * is kept as a revision (an autosave replaces the same editor's recent autosave). With
+   * `basedOn` — the `updatedAt` the editor's form was loaded with — a save over somebody else's
+   * newer save is refused as `stale` instead of overwriting it.
    */
   update(
     id: number,
     patch: EditionPatch,
     actor: Actor,
-  ): EditionSaved | { kind: 'missing' } | { kind: 'sent' } {
+    opts: { autosave?: boolean; basedOn?: number } = {},
+  ): EditionChanged {
     return transaction(this.db, (tx) => {
       const current = editions.findEdition(id, tx);
       if (!current) return { kind: 'missing' as const };
       if (current.status === 'sent') return { kind: 'sent' as const };
+      if (opts.basedOn !== undefined && opts.basedOn !== current.updatedAt) {
+        const by = editions.latestRevision(id, tx)?.savedByName ?? null;
+        return { kind: 'stale' as const, by, at: current.updatedAt };
+      }
       const currentItems = editions.listEditionItemIds(id, tx);
       const draft: EditionDraft = {
         number: current.number,
@@ -228,11 +282,173 @@ export class EditionService {
       const { items: itemIds, ...fields } = input;
       editions.updateEdition(id, { ...fields, status: current.status }, userOf(actor), tx);
       if (patch.items !== undefined) editions.replaceEditionItems(id, itemIds, tx);
+      const saved = editions.findEdition(id, tx)!;
+      recordRevision(
+        saved,
+        editions.listEditionItemIds(id, tx),
+        actor,
+        { autosave: opts.autosave ?? false, now: saved.updatedAt },
+        tx,
+      );
       const changed = Object.keys(patch).filter(
         (k) => patch[k as keyof EditionPatch] !== undefined,
       );
-      recordAction(auditWho(actor), 'update', 'edition', id, { changed, ...input }, tx);
+      // Autosaves are kept in the revision history; the audit log names explicit saves only.
+      if (!opts.autosave)
+        recordAction(auditWho(actor), 'update', 'edition', id, { changed, ...input }, tx);
+      return { kind: 'saved' as const, edition: this.detail(saved, tx) };
+    });
+  }
+
+  /** The saved states of an edition, newest first; undefined for an unknown edition. */
+  revisions(id: number): EditionRevision[] | undefined {
+    if (!editions.findEdition(id, this.db)) return undefined;
+    return listRevisions(id, this.db);
+  }
+
+  /**
+   * Go back to a revision: its texts, sections, translations and items become the edition's
+   * (a new revision, so the restore itself can be undone). Items deleted from the library since
+   * are left out. A sent edition stays as it was sent.
+   */
+  restore(id: number, revision: number, actor: Actor): EditionChanged {
+    const found = editions.findRevision(id, revision, this.db);
+    if (!found) return { kind: 'missing' };
+    const { snapshot } = found;
+    const kept = new Set([
+      ...items.existingItemIds(snapshot.items, this.db),
+      ...editions.listEditionItemIds(id, this.db),
+    ]);
+    const result = this.update(
+      id,
+      { ...snapshot, items: snapshot.items.filter((itemId) => kept.has(itemId)) },
+      actor,
+    );
+    if (result.kind === 'saved')
+      recordAction(auditWho(actor), 'restore', 'edition', id, { revision }, this.db);
+    return result;
+  }
+
+  /**
+   * Take or renew the soft lock of an edition for a signed-in editor, and say who holds it: a
+   * second editor sees who is editing since when (and may still edit — it is a warning, the
+   * `basedOn` check keeps saves from overwriting each other). A lock not renewed for
+   * LOCK_TTL_MS is free again.
+   */
+  lock(id: number, actor: Actor, now = Date.now()): EditionLock | undefined {
+    if (actor.kind !== 'user') return undefined;
+    return transaction(this.db, (tx) => {
+      if (!editions.findEdition(id, tx)) return undefined;
+      const held = editions.findLock(id, tx);
+      const live = held && now - held.renewedAt < LOCK_TTL_MS;
+      if (live && held.userId !== actor.userId)
+        return { holder: held.name || held.email, since: held.since, mine: false };
+      const since = live ? held.since : now;
+      editions.saveLock({ editionId: id, userId: actor.userId, since, renewedAt: now }, tx);
+      return { holder: actor.email, since, mine: true };
+    });
+  }
+
+  /** Give the lock up (the editor left the page); only its holder can. */
+  unlock(id: number, actor: Actor): void {
+    if (actor.kind !== 'user') return;
+    transaction(this.db, (tx) => editions.deleteLock(id, actor.userId, tx));
+  }
+
+  /**
+   * Put an edition in the public archive without sending it (a web-only number), once the
+   * pre-send check has no blocking problem. It stays a draft: it can still be sent later.
+   */
+  async publish(id: number, actor: Actor): Promise<PublishResult> {
+    const edition = editions.findEdition(id, this.db);
+    if (!edition) return { kind: 'missing' };
+    if (edition.status === 'sent') return { kind: 'sent' };
+    const result = await this.preview(id);
+    if (result.kind !== 'preview') return { kind: 'missing' };
+    const blocking = result.preview.checks.filter((check) => check.level === 'error');
+    if (blocking.length) return { kind: 'blocked', checks: blocking };
+    return transaction(this.db, (tx) => {
+      const now = Date.now();
+      editions.setPublished(id, now, tx);
+      recordAction(auditWho(actor), 'publish', 'edition', id, undefined, tx);
       return { kind: 'saved' as const, edition: this.detail(editions.findEdition(id, tx)!, tx) };
+    });
+  }
+
+  /** Take a published (not sent) edition out of the archive again. */
+  unpublish(id: number, actor: Actor): PublishResult {
+    return transaction(this.db, (tx) => {
+      const edition = editions.findEdition(id, tx);
+      if (!edition) return { kind: 'missing' as const };
+      if (edition.status === 'sent') return { kind: 'sent' as const };
+      if (edition.publishedAt !== null) {
+        editions.setPublished(id, null, tx);
+        recordAction(auditWho(actor), 'unpublish', 'edition', id, undefined, tx);
+      }
+      return { kind: 'saved' as const, edition: this.detail(editions.findEdition(id, tx)!, tx) };
+    });
+  }
+
+  /**
+   * Send the edition as it is now to one or more addresses (not necessarily subscribers), in
+   * one variant, subject marked "[Test]". The mails are owed in the same transaction that
+   * notes the test send and go out through the mail queue like every mail; when Redis is down
+   * they are sent once it is back. At most TEST_SEND_LIMITS per request and per edition and hour.
+   */
+  async testSend(
+    id: number,
+    request: TestSendRequest,
+    actor: Actor,
+    now = Date.now(),
+  ): Promise<TestSendResult> {
+    if (!editions.findEdition(id, this.db)) return { kind: 'missing' };
+    const { emails, errors } = testAddresses(request.emails);
+    const { variant, errors: variantErrors } = previewVariant(request, {
+      regions: new Set(reference.listRegions(this.db).map((region) => region.key)),
+      roles: new Set(reference.listRoles(this.db).map((role) => role.key)),
+    });
+    Object.assign(errors, variantErrors);
+    if (hasProblems(errors)) return { kind: 'invalid', errors };
+    const owed = transaction(this.db, (tx) => {
+      const recent = editions.countTestSendsSince(id, now - 3_600_000, tx);
+      if (recent + emails.length > TEST_SEND_LIMITS.perHour) return undefined;
+      const rows = editions.addTestSends(
+        emails.map((email) => ({
+          editionId: id,
+          email,
+          language: variant.language,
+          region: variant.region,
+          role: variant.role,
+          requestedBy: userOf(actor),
+          createdAt: now,
+        })),
+        tx,
+      );
+      recordAction(
+        auditWho(actor),
+        'test-send',
+        'edition',
+        id,
+        { recipients: emails.length, ...variant },
+        tx,
+      );
+      return this.outbox.owe(
+        rows.map((row) => ({ name: 'edition-test' as const, testSendId: row.id })),
+        tx,
+        now,
+      );
+    });
+    if (!owed) return { kind: 'invalid', errors: { emails: 'editions.errors.testThrottled' } };
+    await this.outbox.send(owed);
+    return { kind: 'queued', count: emails.length };
+  }
+
+  /** The test mail the mail worker sends for a test send; null when there is nothing to send. */
+  composeTestMail(testSendId: number) {
+    return composeTestMail(testSendId, {
+      db: this.db,
+      config: this.config,
+      organisation: this.organisation,
     });
   }
 
@@ -294,7 +510,9 @@ export class EditionService {
   }
 }
 
-const archived = (edition: Edition) => edition.status === 'sent' && edition.inArchive;
+/** Sent, or published without sending, and not kept out of the archive. */
+const archived = (edition: Edition) =>
+  edition.inArchive && (edition.status === 'sent' || edition.publishedAt !== null);
 
 const languagesOf = (edition: Edition) => [
   'de',

@@ -38,8 +38,9 @@ export class MailOutbox {
     if (!mails.length) return [];
     const rows = mails.map((m) => ({
       name: m.name,
-      subscriberId: m.subscriberId,
-      jobId: mailJobId(m.name, m.subscriberId, m.at),
+      subscriberId: 'subscriberId' in m ? m.subscriberId : null,
+      testSendId: 'testSendId' in m ? m.testSendId : null,
+      jobId: mailJobId(m),
     }));
     return outbox.addMails(rows, now, tx).map(owedMail);
   }
@@ -85,6 +86,7 @@ export class MailOutbox {
 const owedMail = (row: outbox.OutboxMail): OwedMail => ({
   id: row.id,
   name: row.name as MailJobName,
-  subscriberId: row.subscriberId,
+  data:
+    row.testSendId !== null ? { testSendId: row.testSendId } : { subscriberId: row.subscriberId! },
   jobId: row.jobId,
 });

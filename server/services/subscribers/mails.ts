@@ -23,6 +23,7 @@ export function transactionalSource(deps: {
   const links = deps.subscriptions.signup;
   return {
     async compose(name: MailJobName, data: MailJobData): Promise<ComposedMail | null> {
+      if (name === 'edition-test' || !('subscriberId' in data)) return null;
       const subscriber = subscribers.findById(data.subscriberId, db);
       if (!subscriber) return null; // erased or purged meanwhile: nothing to send
       if (name === 'confirmation' && subscriber.status !== 'unconfirmed') return null;

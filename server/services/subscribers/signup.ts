@@ -8,14 +8,8 @@ import { CONSENT_TEXT_VERSION } from '../../../db/seed.js';
 import type { Queues } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { translator } from '../../i18n/index.js';
-import {
-  DAY_MS,
-  PREFERENCES_LINK_DAYS,
-  randomToken,
-  Secrets,
-  sha256,
-  UNSUBSCRIBE_LINK_DAYS,
-} from '../../infra/security.js';
+import { preferencesLink, unsubscribeLink } from '../../infra/links.js';
+import { DAY_MS, randomToken, Secrets, sha256 } from '../../infra/security.js';
 import { countHit, WindowCounters } from '../../infra/counters.js';
 import type { ServiceContext } from '../context.js';
 import { MailOutbox, type OwedMail } from '../mail-outbox/index.js';
@@ -275,20 +269,11 @@ export class SignUpService {
   }
 
   unsubscribeLink(subscriberId: number, listId: number | null): string {
-    const token = this.secrets.sign('unsubscribe', {
-      s: subscriberId,
-      ...(listId ? { l: listId } : {}),
-      e: Math.floor((Date.now() + UNSUBSCRIBE_LINK_DAYS * DAY_MS) / 1000),
-    });
-    return `${this.config.publicUrl}/u/${token}`;
+    return unsubscribeLink(this.secrets, this.config.publicUrl, subscriberId, listId);
   }
 
   preferencesLink(subscriberId: number): string {
-    const token = this.secrets.sign('preferences', {
-      s: subscriberId,
-      e: Math.floor((Date.now() + PREFERENCES_LINK_DAYS * DAY_MS) / 1000),
-    });
-    return `${this.config.publicUrl}/p/${token}`;
+    return preferencesLink(this.secrets, this.config.publicUrl, subscriberId);
   }
 
   /** The person a preferences link names, with their profile; none when blocked or gone. */

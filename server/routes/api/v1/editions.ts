@@ -7,6 +7,8 @@ import {
   type EditionDraft,
   type EditionPatch,
   type PreviewRequest,
+  type TestSendRequest,
+  TEST_SEND_LIMITS,
 } from '../../../services/editions/index.js';
 import { itemTypes } from '../../../services/items/index.js';
 import { plainTextPattern } from '../../../services/plain-text.js';
@@ -73,7 +75,10 @@ const editionBodyProperties = {
     pattern: '^\\d{4}-\\d{2}-\\d{2}$',
     description: 'YYYY-MM-DD; null: spread over the period by the series plan',
   },
-  inArchive: { type: 'boolean', description: 'shown in the public archive once sent' },
+  inArchive: {
+    type: 'boolean',
+    description: 'shown in the public archive once sent (or published); false keeps it out',
+  },
   items: {
     type: 'array',
     maxItems: editionLimits.items,
@@ -108,6 +113,11 @@ const editionProperties = {
   status: { type: 'string', enum: [...editionStatuses] },
   targetDate: { type: ['string', 'null'] },
   inArchive: { type: 'boolean' },
+  publishedAt: {
+    type: ['string', 'null'],
+    format: 'date-time',
+    description: 'when it was put in the public archive without being sent; null otherwise',
+  },
   slug: { type: 'string' },
   sections: { type: 'array', items: sectionSchema },
   translations: {
@@ -238,9 +248,48 @@ const previewSchema = {
 
 const times = <T extends Edition>(edition: T) => ({
   ...edition,
+  publishedAt: edition.publishedAt === null ? null : iso(edition.publishedAt),
   createdAt: iso(edition.createdAt),
   updatedAt: iso(edition.updatedAt),
 });
+
+const testBody = {
+  type: 'object',
+  properties: {
+    emails: {
+      type: 'array',
+      minItems: 1,
+      maxItems: TEST_SEND_LIMITS.addresses,
+      items: { type: 'string', maxLength: 254 },
+      description: `1 to ${TEST_SEND_LIMITS.addresses} addresses; they need not be subscribers`,
+    },
+    ...previewBody.properties,
+  },
+  required: ['emails'],
+  additionalProperties: false,
+} as const;
+
+const revisionSchema = {
+  type: 'object',
+  properties: {
+    number: { type: 'integer', description: '1, 2, … per edition; restore names it' },
+    savedAt: { type: 'string', format: 'date-time' },
+    savedBy: { type: ['string', 'null'], description: 'user e-mail, or "API: token name"' },
+    autosave: { type: 'boolean' },
+    title: { type: 'string' },
+    subject: { type: 'string' },
+    itemCount: { type: 'integer' },
+  },
+} as const;
+
+const revisionParams = {
+  type: 'object',
+  properties: {
+    id: idParams.properties.id,
+    number: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+  },
+  required: ['id', 'number'],
+} as const;
 
 const present = (edition: EditionDetail) => ({
   ...times(edition),
@@ -369,6 +418,7 @@ export default async function editionApi(app: FastifyInstance) {
     async (request, reply) => {
       const result = service.update(request.params.id, request.body, request.actor!);
       if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'stale') throw new Error('a PATCH without basedOn cannot be stale');
       if (result.kind === 'sent') return sent(reply);
       if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
       if (result.kind === 'conflict')
@@ -421,6 +471,140 @@ export default async function editionApi(app: FastifyInstance) {
       if (result.kind === 'missing') return notFound(reply);
       if (result.kind === 'invalid') throw new Error('the default variant was refused');
       return { checks: result.preview.checks };
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: TestSendRequest }>(
+    '/editions/:id/test',
+    {
+      schema: {
+        summary: 'Send a test mail of an edition to one or more addresses',
+        description: `The edition as it is now, in the chosen variant, for the sample recipient; the subject starts with "[Test]". Queued like every mail (202); it arrives within seconds. At most ${TEST_SEND_LIMITS.perHour} test mails per edition and hour.`,
+        params: idParams,
+        body: testBody,
+        response: {
+          202: { type: 'object', properties: { queued: { type: 'integer' } } },
+          400: problemsSchema,
+          401: error,
+          403: error,
+          404: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.testSend(request.params.id, request.body, request.actor!);
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'invalid') return reply.code(400).send(fieldProblems(400, result.errors));
+      return reply.code(202).send({ queued: result.count });
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/editions/:id/publish',
+    {
+      schema: {
+        summary: 'Put an edition in the public archive without sending it',
+        description:
+          'Refused (409, with the blocking checks) while the pre-send check finds an error. The edition stays a draft and can still be sent.',
+        params: idParams,
+        response: {
+          200: editionSchema,
+          401: error,
+          403: error,
+          404: error,
+          409: {
+            type: 'object',
+            properties: { ...error.properties, checks: checksSchema },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.publish(request.params.id, request.actor!);
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'sent') return sent(reply);
+      if (result.kind === 'blocked')
+        return reply.code(409).send({
+          error: 'Conflict',
+          message: result.checks.map((check) => check.message).join(' '),
+          statusCode: 409,
+          checks: result.checks,
+        });
+      return present(result.edition);
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    '/editions/:id/publish',
+    {
+      schema: {
+        summary: 'Take a published (unsent) edition out of the public archive',
+        params: idParams,
+        response: { 200: editionSchema, 401: error, 403: error, 404: error, 409: error },
+      },
+    },
+    async (request, reply) => {
+      const result = service.unpublish(request.params.id, request.actor!);
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'sent') return sent(reply);
+      if (result.kind === 'blocked') throw new Error('taking out is never blocked');
+      return present(result.edition);
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/editions/:id/revisions',
+    {
+      schema: {
+        summary: 'The saved states of an edition, newest first',
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { revisions: { type: 'array', items: revisionSchema } },
+          },
+          401: error,
+          404: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      const revisions = service.revisions(request.params.id);
+      if (!revisions) return notFound(reply);
+      return {
+        revisions: revisions.map((revision) => ({ ...revision, savedAt: iso(revision.savedAt) })),
+      };
+    },
+  );
+
+  app.post<{ Params: { id: number; number: number } }>(
+    '/editions/:id/revisions/:number/restore',
+    {
+      schema: {
+        summary: 'Go back to a saved state of an edition',
+        description:
+          'Its texts, sections, translations and items become the edition\u2019s again, as a new revision; items deleted from the library since are left out.',
+        params: revisionParams,
+        response: {
+          200: editionSchema,
+          400: problemsSchema,
+          401: error,
+          403: error,
+          404: error,
+          409: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = service.restore(request.params.id, request.params.number, request.actor!);
+      if (result.kind === 'missing') return notFound(reply);
+      if (result.kind === 'sent') return sent(reply);
+      if (result.kind === 'invalid' || result.kind === 'conflict')
+        return reply
+          .code(result.kind === 'invalid' ? 400 : 409)
+          .send(fieldProblems(result.kind === 'invalid' ? 400 : 409, result.errors));
+      if (result.kind === 'stale') throw new Error('a restore cannot be stale');
+      return present(result.edition);
     },
   );
 }

@@ -9,16 +9,19 @@ import { ItemService } from '../../../../server/services/items/index.js';
 import { OrganisationService } from '../../../../server/services/organisation/index.js';
 import { boerde, harz } from '../../../helpers/edition.js';
 import { serviceTestContext, type ServiceTestContext } from '../../../helpers/service-context.js';
+import { createQueues, type Queues } from '../../../../workers/queues.js';
 
 let ctx: ServiceTestContext;
 let editions: EditionService;
+let queues: Queues;
 let editionId: number;
 const admin: Actor = { kind: 'cli' };
 
 beforeAll(() => {
   ctx = serviceTestContext();
   const organisation = new OrganisationService(ctx);
-  editions = new EditionService(ctx, organisation);
+  queues = createQueues(ctx.config.redisUrl!, ctx.config.queuePrefix, () => {});
+  editions = new EditionService({ ...ctx, queues }, organisation);
   const saved = organisation.update(
     {
       imprint: 'Landnetz Sachsen-Anhalt e. V.\nVereinsregister Stendal VR 1234',
@@ -65,7 +68,10 @@ beforeAll(() => {
   editionId = created.edition.id;
 });
 
-afterAll(() => ctx.close());
+afterAll(async () => {
+  await queues?.close();
+  ctx?.close();
+});
 
 const preview = async (request: Parameters<EditionService['preview']>[1]) => {
   const result = await editions.preview(editionId, request);

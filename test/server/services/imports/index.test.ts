@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase, type Database_ } from '../../../../db/client.js';
 import { createUser } from '../../../../db/queries/users.js';
-import { createQueues, type Queues } from '../../../../workers/queues.js';
+import { createQueues, mailSubscriber, type Queues } from '../../../../workers/queues.js';
 import { Secrets } from '../../../../server/infra/security.js';
 import type { Actor, ServiceContext } from '../../../../server/services/context.js';
 import { ImportService } from '../../../../server/services/imports/index.js';
@@ -194,7 +194,9 @@ describe('starting and running', () => {
     ]);
     const mails = await queues.mail.getJobs(['waiting']);
     expect(
-      mails.map((m) => [m.name, m.data.subscriberId]).sort((a, b) => Number(a[1]) - Number(b[1])),
+      mails
+        .map((m) => [m.name, mailSubscriber(m.data)])
+        .sort((a, b) => Number(a[1]) - Number(b[1])),
     ).toEqual(people.map((p) => ['confirmation', p.id]));
     expect(status(id)).toBe('done');
     // Once the rows are in the database, the uploaded file is gone.

@@ -33,7 +33,7 @@ describe('the import job', () => {
           owe: (mails: MailRequest[]) => {
             // Something fails inside the second batch's transaction (say, the disk is full).
             if (++batches === 2) throw new Error('disk I/O error');
-            owed.push(...mails.map((m) => m.subscriberId));
+            owed.push(...mails.map((m) => ('subscriberId' in m ? m.subscriberId : 0)));
             return [];
           },
           send: async () => {},

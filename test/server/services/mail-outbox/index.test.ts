@@ -15,7 +15,7 @@ import { Secrets } from '../../../../server/infra/security.js';
 import type { Actor } from '../../../../server/services/context.js';
 import { createServices, type Services } from '../../../../server/services/index.js';
 import { DAY_MS } from '../../../../server/infra/security.js';
-import { createQueues, type Queues } from '../../../../workers/queues.js';
+import { createQueues, mailSubscriber, type Queues } from '../../../../workers/queues.js';
 import { testConfig, type TestConfig } from '../../../helpers/env.js';
 import { fixture } from '../imports/_setup.js';
 
@@ -41,7 +41,7 @@ const queuedJobs = async () =>
   (await queues.mail.getJobs(['waiting'])).map((j) => ({
     id: j.id,
     name: j.name,
-    subscriberId: j.data.subscriberId,
+    subscriberId: mailSubscriber(j.data),
   }));
 const later = () => Date.now() + 2 * 60_000;
 

@@ -3,7 +3,7 @@
  * under a queue prefix of its own, no HTTP. Mails are looked at as the jobs that were queued.
  */
 import { migrateDatabase, openDatabase, type Database_ } from '../../../../db/client.js';
-import { createQueues, type Queues } from '../../../../workers/queues.js';
+import { createQueues, mailSubscriber, type Queues } from '../../../../workers/queues.js';
 import { Secrets } from '../../../../server/infra/security.js';
 import { createServices, type Actor } from '../../../../server/services/index.js';
 import type { SubscriberService } from '../../../../server/services/subscribers/index.js';
@@ -21,7 +21,7 @@ export interface ServiceTest {
   sql<T = Record<string, unknown>>(query: string, ...params: unknown[]): T[];
   run(query: string, ...params: unknown[]): void;
   /** The mails queued so far: job name and subscriber. */
-  queuedMails(): Promise<{ name: string; subscriberId: number }[]>;
+  queuedMails(): Promise<{ name: string; subscriberId: number | null }[]>;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function startServiceTest(env: Record<string, string> = {}): Promis
       const jobs = await queues.mail.getJobs(['waiting', 'delayed', 'prioritized']);
       return jobs
         .sort((a, b) => a.timestamp - b.timestamp)
-        .map((j) => ({ name: j.name, subscriberId: j.data.subscriberId }));
+        .map((j) => ({ name: j.name, subscriberId: mailSubscriber(j.data) }));
     },
     async close() {
       await queues.mail.obliterate({ force: true }).catch(() => {});

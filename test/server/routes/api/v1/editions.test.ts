@@ -293,6 +293,15 @@ describe('editions API', () => {
     expect(Object.keys(doc.paths['/api/v1/editions']!).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/v1/editions/plan']!)).toEqual(['get']);
     expect(Object.keys(doc.paths['/api/v1/editions/{id}']!).sort()).toEqual(['get', 'patch']);
+    expect(Object.keys(doc.paths['/api/v1/editions/{id}/test']!)).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/v1/editions/{id}/publish']!).sort()).toEqual([
+      'delete',
+      'post',
+    ]);
+    expect(Object.keys(doc.paths['/api/v1/editions/{id}/revisions']!)).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/editions/{id}/revisions/{number}/restore']!)).toEqual([
+      'post',
+    ]);
     const body = JSON.stringify(doc.paths['/api/v1/editions']!.post!.requestBody);
     expect(body).toContain('"maxLength":2000');
     expect(body).toContain('"maxLength":100');
@@ -386,6 +395,167 @@ describe('edition preview and check in the API', () => {
     expect(Object.keys(doc.paths['/api/v1/editions/{id}/check']!)).toEqual(['post']);
     expect(JSON.stringify(doc.paths['/api/v1/editions/{id}/preview']!.post!.requestBody)).toContain(
       '"additionalProperties":false',
+    );
+  });
+});
+
+describe('test send, publishing and revisions in the API', () => {
+  let id: number;
+
+  beforeAll(async () => {
+    const saved = t.runtime.services.organisation.update(
+      {
+        name: 'Landnetz Sachsen-Anhalt',
+        senderName: 'Landnetz Newsletter',
+        senderAddress: 'newsletter@landnetz.example',
+        replyTo: 'redaktion@landnetz.example',
+        imprint: 'Landnetz e. V.\nMarkt 1, 06108 Halle',
+        funderAttribution: 'Gefördert von der Bundeszentrale für politische Bildung',
+      },
+      { kind: 'cli' },
+    );
+    if (saved.kind !== 'saved') throw new Error(JSON.stringify(saved.errors));
+    const res = await api('POST', '/editions', editorToken, {
+      ...spring,
+      number: 60,
+      title: 'Testversand',
+      items: itemIds,
+    });
+    id = res.json<EditionBody>().id;
+  });
+
+  it('test-sends an edition: 202, and the mail arrives marked as a test from the newsletter sender', async () => {
+    t.smtp.clear();
+    const res = await api('POST', `/editions/${id}/test`, editorToken, {
+      emails: ['redaktion@example.org', 'kollegin@example.net'],
+      language: 'en',
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ queued: 2 });
+    const mails = await t.smtp.waitForCount(2);
+    expect(mails.flatMap((m) => m.envelopeTo).sort()).toEqual([
+      'kollegin@example.net',
+      'redaktion@example.org',
+    ]);
+    for (const mail of mails) {
+      expect(mail.subject).toBe('[Test] Landpost no. 1');
+      expect(mail.from).toBe('"Landnetz Newsletter" <newsletter@landnetz.example>');
+      expect(mail.headers.get('reply-to')).toBe('redaktion@landnetz.example');
+      expect(mail.html).toContain('lang="en"');
+      // The sample recipient's links, never a real subscriber's token.
+      expect(mail.text).toContain('/u/preview');
+    }
+    const rows = t.runtime.database.sqlite
+      .prepare('select email, language, sent_at from test_sends where edition_id = ? order by id')
+      .all(id) as { email: string; language: string; sent_at: number | null }[];
+    expect(rows.map((r) => [r.email, r.language])).toEqual([
+      ['redaktion@example.org', 'en'],
+      ['kollegin@example.net', 'en'],
+    ]);
+    await expect
+      .poll(() => {
+        const unsent = t.runtime.database.sqlite
+          .prepare('select count(*) n from test_sends where edition_id = ? and sent_at is null')
+          .get(id) as { n: number };
+        return unsent.n;
+      })
+      .toBe(0);
+  });
+
+  it('refuses bad addresses, more than ten and a viewer token, and sends nothing', async () => {
+    const before = count('test_sends');
+    const bad = await api('POST', `/editions/${id}/test`, editorToken, {
+      emails: ['not an address'],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ errors: Record<string, string> }>().errors).toHaveProperty('emails');
+    const many = await api('POST', `/editions/${id}/test`, editorToken, {
+      emails: Array.from({ length: 11 }, (_, i) => `p${i}@example.org`),
+    });
+    expect(many.statusCode).toBe(400);
+    const unknownRegion = await api('POST', `/editions/${id}/test`, editorToken, {
+      emails: ['a@example.org'],
+      region: 'atlantis',
+    });
+    expect(unknownRegion.statusCode).toBe(400);
+    expect(unknownRegion.json<{ errors: Record<string, string> }>().errors).toHaveProperty(
+      'region',
+    );
+    const viewer = await api('POST', `/editions/${id}/test`, viewerToken, {
+      emails: ['a@example.org'],
+    });
+    expect(viewer.statusCode).toBe(403);
+    expect(
+      (await api('POST', '/editions/999999/test', editorToken, { emails: ['a@example.org'] }))
+        .statusCode,
+    ).toBe(404);
+    expect(count('test_sends')).toBe(before);
+  });
+
+  it('publishes an edition to the archive without sending it, and takes it out again', async () => {
+    const empty = await api('POST', '/editions', editorToken, {
+      title: 'Leer',
+      subject: 'Leer',
+      number: 61,
+      items: [],
+    });
+    const emptyId = empty.json<EditionBody>().id;
+    const blocked = await api('POST', `/editions/${emptyId}/publish`, editorToken);
+    expect(blocked.statusCode).toBe(409);
+    expect(blocked.json<{ checks: { code: string }[] }>().checks.map((c) => c.code)).toContain(
+      'no-items',
+    );
+
+    const res = await api('POST', `/editions/${id}/publish`, editorToken);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<EditionBody & { publishedAt: string | null }>();
+    expect(body.status).toBe('draft');
+    expect(body.publishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    const archive = await t.app.inject({ method: 'GET', url: '/archive' });
+    expect(archive.body).toContain(`href="/archive/${body.slug}"`);
+    expect((await t.app.inject({ method: 'GET', url: `/archive/${body.slug}` })).statusCode).toBe(
+      200,
+    );
+
+    const out = await api('DELETE', `/editions/${id}/publish`, editorToken);
+    expect(out.statusCode).toBe(200);
+    expect(out.json<{ publishedAt: string | null }>().publishedAt).toBeNull();
+    expect((await t.app.inject({ method: 'GET', url: `/archive/${body.slug}` })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('keeps every save as a revision and restores an old one as a new revision', async () => {
+    const patched = await api('PATCH', `/editions/${id}`, editorToken, {
+      subject: 'Geänderter Betreff',
+      items: [itemIds[0]],
+    });
+    expect(patched.statusCode).toBe(200);
+    const list = await api('GET', `/editions/${id}/revisions`, viewerToken);
+    expect(list.statusCode).toBe(200);
+    const revisions = list.json<{
+      revisions: { number: number; subject: string; itemCount: number; savedBy: string }[];
+    }>().revisions;
+    expect(revisions.map((r) => [r.number, r.subject, r.itemCount])).toEqual([
+      [2, 'Geänderter Betreff', 1],
+      [1, spring.subject, itemIds.length],
+    ]);
+    expect(revisions[0]!.savedBy).toBe('API: editorial');
+
+    const restored = await api('POST', `/editions/${id}/revisions/1/restore`, editorToken);
+    expect(restored.statusCode).toBe(200);
+    const edition = restored.json<EditionBody>();
+    expect(edition.subject).toBe(spring.subject);
+    expect(edition.items.map((i) => i.id)).toEqual(itemIds);
+    const after = (await api('GET', `/editions/${id}/revisions`, viewerToken)).json<{
+      revisions: { number: number }[];
+    }>().revisions;
+    expect(after[0]!.number).toBe(3);
+    expect(
+      (await api('POST', `/editions/${id}/revisions/99/restore`, editorToken)).statusCode,
+    ).toBe(404);
+    expect((await api('POST', `/editions/${id}/revisions/1/restore`, viewerToken)).statusCode).toBe(
+      403,
     );
   });
 });

@@ -15,8 +15,17 @@
   var saving = false;
   var again = false;
 
-  function say(text) {
-    if (status) status.textContent = text;
+  /** The status line: a text, and a link to reload the page when somebody else saved. */
+  function say(text, link) {
+    if (!status) return;
+    status.textContent = text;
+    if (link && link.href) {
+      var a = document.createElement('a');
+      a.href = link.href;
+      a.textContent = link.text;
+      status.appendChild(document.createTextNode(' '));
+      status.appendChild(a);
+    }
   }
 
   function reloadPreviews() {
@@ -33,7 +42,7 @@
       var basedOn = form.querySelector('input[name="basedOn"]');
       if (basedOn) basedOn.value = String(result.updatedAt);
     }
-    if (result && result.status) say(result.status);
+    if (result && result.status) say(result.status, result.reload);
     if (result && result.ok) reloadPreviews();
   }
 

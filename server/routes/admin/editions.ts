@@ -82,7 +82,13 @@ function byRank<T>(list: T[], typed: (x: T) => string): T[] {
 export function readEditionForm(
   body: FormBody,
   current?: EditionDetail,
-): { values: EditionFormValues; draft: EditionDraft; sectionFields: Map<string, string> } {
+): {
+  values: EditionFormValues;
+  draft: EditionDraft;
+  sectionFields: Map<string, string>;
+  /** The `updatedAt` the form was loaded with. */
+  basedOn: number | undefined;
+} {
   const ticked = [...new Set(many(body.items).filter((id) => ID.test(id)))];
   const items = byRank(ticked, (id) => field(body, `position.${id}`)).map(Number);
 
@@ -136,9 +142,11 @@ export function readEditionForm(
     sections,
     translations,
   };
+  const basedOn = field(body, 'basedOn');
   return {
     values,
     sectionFields,
+    basedOn: ID.test(basedOn) ? Number(basedOn) : undefined,
     draft: {
       number,
       title: values.title,
@@ -189,6 +197,10 @@ function fieldLabel(
   if (item) return itemTitle(Number(item[1])) ?? name;
   return at(`editions.fields.${name}`);
 }
+
+/** "Anna hat die Ausgabe inzwischen geändert (10:42)." */
+const staleText = (stale: { by: string | null; at: number }, at: FastifyRequest['at']) =>
+  at('editions.stale', { by: stale.by ?? at('editions.somebody'), time: berlinTime(stale.at) });
 
 /** "31.03.2027" for an ISO date. */
 const germanDate = (iso: string) => iso.split('-').reverse().join('.');
@@ -258,7 +270,15 @@ export default async function editionRoutes(app: FastifyInstance) {
   const form = (
     request: FastifyRequest,
     reply: FastifyReply,
-    data: { edition?: EditionDetail; values: EditionFormValues; problems?: Record<string, string> },
+    data: {
+      edition?: EditionDetail;
+      values: EditionFormValues;
+      problems?: Record<string, string>;
+      /** The `updatedAt` the form was loaded with (default: the edition's). */
+      basedOn?: number;
+      /** Somebody else saved since the form was loaded. */
+      stale?: { by: string | null; at: number };
+    },
     status = 200,
   ) => {
     const { at } = request;
@@ -303,6 +323,8 @@ export default async function editionRoutes(app: FastifyInstance) {
           dir: languageOf(code)?.dir ?? 'ltr',
         })),
         itemTypes,
+        basedOn: data.basedOn ?? data.edition?.updatedAt ?? '',
+        stale: data.stale && staleText(data.stale, at),
         scripts: data.edition && !readOnly ? ['/assets/admin-editor.js'] : [],
       },
       status,
@@ -355,21 +377,22 @@ export default async function editionRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string } }>('/editions/:id', async (request, reply) => {
     const edition = findEdition(request);
     if (!edition) return reply.callNotFound();
-    const { values, draft, sectionFields } = readEditionForm(
+    const { values, draft, sectionFields, basedOn } = readEditionForm(
       (request.body ?? {}) as FormBody,
       edition,
     );
-    const result = service.update(edition.id, draft, request.actor!);
+    const result = service.update(edition.id, draft, request.actor!, { basedOn });
     if (result.kind === 'missing') return reply.callNotFound();
     if (result.kind === 'sent')
       return reply.redirect(`/admin/editions/${edition.id}?notice=editions.alreadySent`, 303);
-    // Saved without `basedOn`, a save is never stale.
-    if (result.kind === 'stale') throw new Error('an update without basedOn cannot be stale');
+    // Nothing was saved: the form shows what was typed, with who saved in between.
+    if (result.kind === 'stale')
+      return form(request, reply, { edition, values, basedOn, stale: result }, 409);
     if (result.kind !== 'saved')
       return form(
         request,
         reply,
-        { edition, values, problems: formProblems(result.errors, sectionFields) },
+        { edition, values, basedOn, problems: formProblems(result.errors, sectionFields) },
         result.kind === 'conflict' ? 409 : 400,
       );
     return reply.redirect(`/admin/editions/${edition.id}?notice=editions.saved`, 303);
@@ -380,8 +403,11 @@ export default async function editionRoutes(app: FastifyInstance) {
     const { at } = request;
     const edition = findEdition(request);
     if (!edition) return reply.code(404).send({ ok: false, savedAt: null, errors: {}, status: '' });
-    const { draft, sectionFields } = readEditionForm((request.body ?? {}) as FormBody, edition);
-    const result = service.update(edition.id, draft, request.actor!);
+    const { draft, sectionFields, basedOn } = readEditionForm(
+      (request.body ?? {}) as FormBody,
+      edition,
+    );
+    const result = service.update(edition.id, draft, request.actor!, { autosave: true, basedOn });
     if (result.kind === 'missing')
       return reply.code(404).send({ ok: false, savedAt: null, errors: {}, status: '' });
     if (result.kind === 'sent')
@@ -391,7 +417,15 @@ export default async function editionRoutes(app: FastifyInstance) {
         errors: {},
         status: at('editions.alreadySent'),
       });
-    if (result.kind === 'stale') throw new Error('an update without basedOn cannot be stale');
+    if (result.kind === 'stale')
+      return reply.code(409).send({
+        ok: false,
+        savedAt: null,
+        errors: {},
+        stale: { by: result.by, at: result.at },
+        status: staleText(result, at),
+        reload: { href: `/admin/editions/${edition.id}`, text: at('editions.reload') },
+      });
     if (result.kind !== 'saved') {
       const errors = problemTexts(formProblems(result.errors, sectionFields), at);
       const title = (id: number) => edition.items.find((item) => item.id === id)?.title;

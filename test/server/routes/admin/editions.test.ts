@@ -226,6 +226,73 @@ describe('creating and changing an edition', () => {
     expect(itemsOf(id)).toEqual([ids.counselling]);
   });
 
+  it("a save over somebody else's newer save is refused with who saved; nothing is lost", async () => {
+    const page = await editor.get(`/admin/editions/${id}`);
+    const basedOn = /name="basedOn" value="(\d+)"/.exec(page.body)![1]!;
+    expect(Number(basedOn)).toBe(
+      sql<{ updated_at: number }>('select updated_at from editions where id = ?', id)[0]!
+        .updated_at,
+    );
+    const anna = await loginAs(t, 'editor', 'anna@landpost.test');
+    await anna.get(`/admin/editions/${id}`);
+    const fields = {
+      number: '2',
+      title: 'Frühjahr im Landkreis',
+      items: [String(ids.counselling)],
+      ...sectionFields(),
+    };
+    // Sleep past the millisecond so the two saves differ in updatedAt.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const annaSaved = await anna.post(`/admin/editions/${id}`, {
+      ...fields,
+      subject: 'Annas Betreff',
+    });
+    expect(annaSaved.statusCode).toBe(303);
+
+    const stale = await editor.post(`/admin/editions/${id}`, {
+      ...fields,
+      subject: 'Mein Betreff',
+      basedOn,
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.body).toMatch(
+      /anna@landpost\.test hat die Ausgabe inzwischen geändert \(\d\d:\d\d\)\. <a href="\/admin\/editions\/\d+">Neu laden<\/a>/,
+    );
+    expect(stale.body).toContain('value="Mein Betreff"');
+    expect(editionNumbered(2)!.subject).toBe('Annas Betreff');
+
+    const autosave = await editor.post(`/admin/editions/${id}/autosave`, {
+      ...fields,
+      subject: 'Mein Betreff',
+      basedOn,
+    });
+    expect(autosave.statusCode).toBe(409);
+    expect(autosave.json()).toMatchObject({
+      ok: false,
+      stale: { by: 'anna@landpost.test' },
+      reload: { href: `/admin/editions/${id}`, text: 'Neu laden' },
+    });
+    expect(editionNumbered(2)!.subject).toBe('Annas Betreff');
+
+    // Based on the newest save, the autosave goes through and names the next basis.
+    const fresh = await editor.get(`/admin/editions/${id}`);
+    const newest = /name="basedOn" value="(\d+)"/.exec(fresh.body)![1]!;
+    const ok = await editor.post(`/admin/editions/${id}/autosave`, {
+      ...fields,
+      subject: 'Automatisch gespeicherter Betreff',
+      basedOn: newest,
+    });
+    expect(ok.statusCode).toBe(200);
+    const { updatedAt } = ok.json();
+    expect(updatedAt).toBeGreaterThan(Number(newest));
+    const saved = await editor.post(`/admin/editions/${id}`, {
+      ...fields,
+      subject: 'Automatisch gespeicherter Betreff',
+      basedOn: String(updatedAt),
+    });
+    expect(saved.statusCode).toBe(303);
+  });
+
   it('the preview page shows the inbox line, the checks, the size and the text part', async () => {
     const res = await editor.get(`/admin/editions/${id}/preview?language=de&region=${HARZ}&role=`);
     expect(res.statusCode).toBe(200);

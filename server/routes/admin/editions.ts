@@ -449,6 +449,69 @@ export default async function editionRoutes(app: FastifyInstance) {
     });
   });
 
+  /** A date and time in Berlin: "30.11.2026, 10:42". */
+  const berlinDateTime = (at: number) =>
+    new Intl.DateTimeFormat('de-DE', {
+      timeZone: 'Europe/Berlin',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    }).format(at);
+
+  const revisionsPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    edition: EditionDetail,
+    problem?: string,
+  ) => {
+    const { at } = request;
+    const revisions = service.revisions(edition.id) ?? [];
+    return reply.adminPage(
+      'editions/revisions',
+      {
+        title: at('editions.revisionsTitle', { number: edition.number }),
+        edition,
+        problem,
+        revisions: revisions.map((r) => ({ ...r, when: berlinDateTime(r.savedAt) })),
+        readOnly: edition.status === 'sent',
+      },
+      problem ? 409 : 200,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>('/editions/:id/revisions', async (request, reply) => {
+    const edition = findEdition(request);
+    if (!edition) return reply.callNotFound();
+    return revisionsPage(request, reply, edition);
+  });
+
+  app.post<{ Params: { id: string; number: string } }>(
+    '/editions/:id/revisions/:number/restore',
+    async (request, reply) => {
+      const edition = findEdition(request);
+      if (!edition || !ID.test(request.params.number)) return reply.callNotFound();
+      const result = service.restore(edition.id, Number(request.params.number), request.actor!);
+      if (result.kind === 'missing') return reply.callNotFound();
+      if (result.kind === 'sent')
+        return reply.redirect(`/admin/editions/${edition.id}?notice=editions.alreadySent`, 303);
+      if (result.kind === 'stale') throw new Error('a restore cannot be stale');
+      // E.g. the number the revision had is now another edition's.
+      if (result.kind !== 'saved') {
+        const { at } = request;
+        const problems = problemTexts(result.errors, at);
+        const text = Object.entries(problems)
+          .map(([name, message]) => `${fieldLabel(name, at, () => undefined)}: ${message}`)
+          .join('; ');
+        return revisionsPage(
+          request,
+          reply,
+          edition,
+          at('editions.restoreFailed', { problems: text }),
+        );
+      }
+      return reply.redirect(`/admin/editions/${edition.id}?notice=editions.restored`, 303);
+    },
+  );
+
   /** The languages, regions and roles the preview's selectors offer. */
   const variantChoices = (request: FastifyRequest, edition: EditionDetail) => {
     const c = choices(request);

@@ -363,6 +363,35 @@ describe('creating and changing an edition', () => {
     expect(editionNumbered(5)).toBeUndefined();
   });
 
+  it('the versions page lists every save; restoring the first brings its texts and items back', async () => {
+    const page = await editor.get(`/admin/editions/${id}/revisions`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Versionen der Ausgabe 2</h1>');
+    const rows = [...page.body.matchAll(/<tr data-revision="(\d+)">/g)].map((m) => Number(m[1]));
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    expect(rows).toEqual([...rows].sort((a, b) => b - a));
+    expect(page.body).toContain('<span class="badge info">automatisch</span>');
+    expect(page.body).toContain('anna@landpost.test');
+    const first = Math.min(...rows);
+    expect(page.body).toContain(`action="/admin/editions/${id}/revisions/${first}/restore"`);
+
+    expect((await viewer.post(`/admin/editions/${id}/revisions/${first}/restore`)).statusCode).toBe(
+      403,
+    );
+    const viewed = await viewer.get(`/admin/editions/${id}/revisions`);
+    expect(viewed.statusCode).toBe(200);
+    expect(viewed.body).not.toContain('/restore"');
+
+    const res = await editor.post(`/admin/editions/${id}/revisions/${first}/restore`);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/admin/editions/${id}?notice=editions.restored`);
+    expect(editionNumbered(2)!.subject).toBe('Neues aus dem Netzwerk');
+    expect(itemsOf(id)).toEqual([ids.counselling, ids.text2, ids.text]);
+    const after = await editor.get(`/admin/editions/${id}/revisions`);
+    expect([...after.body.matchAll(/<tr data-revision="(\d+)">/g)].length).toBe(rows.length + 1);
+    expect((await editor.post(`/admin/editions/${id}/revisions/999/restore`)).statusCode).toBe(404);
+  });
+
   it('the editor script is served from our origin and cached like the stylesheet', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/assets/admin-editor.js' });
     expect(res.statusCode).toBe(200);

@@ -82,6 +82,41 @@
     timer = window.setTimeout(save, IDLE_MS);
   }
 
+  // The soft lock: renewed every 30 s while the page is open, given up when it is left.
+  var LOCK_MS = 30000;
+  var lockNotice = document.getElementById('lock-notice');
+  function token() {
+    var field = form.querySelector('input[name="_csrf"]');
+    return new URLSearchParams({ _csrf: field ? field.value : '' });
+  }
+  function renewLock() {
+    fetch(form.getAttribute('data-lock'), {
+      method: 'POST',
+      body: token(),
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+    })
+      .then(function (res) {
+        return res.ok ? res.json() : null;
+      })
+      .then(
+        function (lock) {
+          if (!lock || !lockNotice) return;
+          lockNotice.hidden = !lock.notice;
+          var p = lockNotice.querySelector('p');
+          if (p) p.textContent = lock.notice || '';
+        },
+        function () {},
+      );
+  }
+  if (form.getAttribute('data-lock')) {
+    window.setInterval(renewLock, LOCK_MS);
+    window.addEventListener('pagehide', function () {
+      if (window.navigator.sendBeacon)
+        window.navigator.sendBeacon(form.getAttribute('data-unlock'), token());
+    });
+  }
+
   form.addEventListener('input', schedule);
   form.addEventListener('change', schedule);
   // An explicit save replaces a pending autosave.

@@ -6,6 +6,7 @@ import {
   defaultSections,
   type EditionDetail,
   type EditionDraft,
+  type EditionLock,
   type EditionSection,
   type EditionTranslation,
   type PreviewRequest,
@@ -202,6 +203,12 @@ function fieldLabel(
 const staleText = (stale: { by: string | null; at: number }, at: FastifyRequest['at']) =>
   at('editions.stale', { by: stale.by ?? at('editions.somebody'), time: berlinTime(stale.at) });
 
+/** "Anna bearbeitet diese Ausgabe seit 10:02", when it is somebody else. */
+const lockText = (lock: EditionLock, at: FastifyRequest['at']) =>
+  lock.mine
+    ? undefined
+    : at('editions.lockedBy', { holder: lock.holder, time: berlinTime(lock.since) });
+
 /** "31.03.2027" for an ISO date. */
 const germanDate = (iso: string) => iso.split('-').reverse().join('.');
 
@@ -278,6 +285,8 @@ export default async function editionRoutes(app: FastifyInstance) {
       basedOn?: number;
       /** Somebody else saved since the form was loaded. */
       stale?: { by: string | null; at: number };
+      /** The soft lock, when somebody else holds it. */
+      lock?: EditionLock;
     },
     status = 200,
   ) => {
@@ -325,6 +334,7 @@ export default async function editionRoutes(app: FastifyInstance) {
         itemTypes,
         basedOn: data.basedOn ?? data.edition?.updatedAt ?? '',
         stale: data.stale && staleText(data.stale, at),
+        lockText: data.lock && lockText(data.lock, at),
         scripts: data.edition && !readOnly ? ['/assets/admin-editor.js'] : [],
       },
       status,
@@ -371,7 +381,25 @@ export default async function editionRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/editions/:id', async (request, reply) => {
     const edition = findEdition(request);
     if (!edition) return reply.callNotFound();
-    return form(request, reply, { edition, values: valuesOf(edition) });
+    // An editor opening the form takes (or renews) the soft lock; readers do not.
+    const editing = roleAllows(request.user!.role, 'editor') && edition.status !== 'sent';
+    const lock = editing ? service.lock(edition.id, request.actor!) : undefined;
+    return form(request, reply, { edition, values: valuesOf(edition), lock });
+  });
+
+  /** The editor script renews the soft lock while the form is open, and hears who holds it. */
+  app.post<{ Params: { id: string } }>('/editions/:id/lock', async (request, reply) => {
+    if (!ID.test(request.params.id)) return reply.callNotFound();
+    const lock = service.lock(Number(request.params.id), request.actor!);
+    if (!lock) return reply.code(404).send({ error: 'Not Found', message: '', statusCode: 404 });
+    return reply.send({ ...lock, notice: lockText(lock, request.at) ?? null });
+  });
+
+  /** The editor left the page: the lock is free at once instead of after its two minutes. */
+  app.post<{ Params: { id: string } }>('/editions/:id/unlock', async (request, reply) => {
+    if (!ID.test(request.params.id)) return reply.callNotFound();
+    service.unlock(Number(request.params.id), request.actor!);
+    return reply.code(204).send();
   });
 
   app.post<{ Params: { id: string } }>('/editions/:id', async (request, reply) => {

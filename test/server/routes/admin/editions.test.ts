@@ -392,6 +392,32 @@ describe('creating and changing an edition', () => {
     expect((await editor.post(`/admin/editions/${id}/revisions/999/restore`)).statusCode).toBe(404);
   });
 
+  it('who has the edition open: a second editor sees a notice, and the lock is renewed and given up', async () => {
+    const first = await editor.get(`/admin/editions/${id}`);
+    expect(first.body).toMatch(
+      /<div class="notice warning" id="lock-notice" role="status" hidden>/,
+    );
+    const bea = await loginAs(t, 'editor', 'bea@landpost.test');
+    const second = await bea.get(`/admin/editions/${id}`);
+    expect(second.body).toMatch(
+      /<div class="notice warning" id="lock-notice" role="status"><p>Test editor bearbeitet diese Ausgabe seit \d\d:\d\d\./,
+    );
+    // It is a soft lock: the form stays open for changes.
+    expect(second.body).toContain('<fieldset class="plain">');
+
+    const renewed = await bea.post(`/admin/editions/${id}/lock`);
+    expect(renewed.statusCode).toBe(200);
+    expect(renewed.json()).toMatchObject({ holder: 'Test editor', mine: false });
+    expect(renewed.json().notice).toMatch(/^Test editor bearbeitet diese Ausgabe seit/);
+
+    expect((await editor.post(`/admin/editions/${id}/unlock`)).statusCode).toBe(204);
+    const taken = await bea.post(`/admin/editions/${id}/lock`);
+    expect(taken.json()).toMatchObject({ mine: true, notice: null });
+    expect((await viewer.post(`/admin/editions/${id}/lock`)).statusCode).toBe(403);
+    expect((await bea.post(`/admin/editions/${id}/lock`, {}, null)).statusCode).toBe(403);
+    await bea.post(`/admin/editions/${id}/unlock`);
+  });
+
   it('the editor script is served from our origin and cached like the stylesheet', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/assets/admin-editor.js' });
     expect(res.statusCode).toBe(200);

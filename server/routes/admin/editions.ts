@@ -6,6 +6,7 @@ import {
   defaultSections,
   type EditionDetail,
   type EditionDraft,
+  type Check,
   type EditionLock,
   type EditionSection,
   type EditionTranslation,
@@ -220,6 +221,14 @@ export const berlinTime = (at: number) =>
     minute: '2-digit',
   }).format(at);
 
+/** A date and time in Berlin: "30.11.2026, 10:42". */
+const berlinDateTime = (at: number) =>
+  new Intl.DateTimeFormat('de-DE', {
+    timeZone: 'Europe/Berlin',
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(at);
+
 /** The variant the preview shows, from its GET form: empty region or role means none. */
 function variantOf(query: Record<string, string | undefined>): Required<PreviewRequest> {
   return {
@@ -287,6 +296,8 @@ export default async function editionRoutes(app: FastifyInstance) {
       stale?: { by: string | null; at: number };
       /** The soft lock, when somebody else holds it. */
       lock?: EditionLock;
+      /** The pre-send check's errors that kept the edition from the archive. */
+      blocking?: Check[];
     },
     status = 200,
   ) => {
@@ -335,6 +346,8 @@ export default async function editionRoutes(app: FastifyInstance) {
         basedOn: data.basedOn ?? data.edition?.updatedAt ?? '',
         stale: data.stale && staleText(data.stale, at),
         lockText: data.lock && lockText(data.lock, at),
+        blocking: data.blocking ?? [],
+        publishedOn: data.edition?.publishedAt ? berlinDateTime(data.edition.publishedAt) : null,
         scripts: data.edition && !readOnly ? ['/assets/admin-editor.js'] : [],
       },
       status,
@@ -477,14 +490,6 @@ export default async function editionRoutes(app: FastifyInstance) {
     });
   });
 
-  /** A date and time in Berlin: "30.11.2026, 10:42". */
-  const berlinDateTime = (at: number) =>
-    new Intl.DateTimeFormat('de-DE', {
-      timeZone: 'Europe/Berlin',
-      dateStyle: 'medium',
-      timeStyle: 'short',
-    }).format(at);
-
   const revisionsPage = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -539,6 +544,34 @@ export default async function editionRoutes(app: FastifyInstance) {
       return reply.redirect(`/admin/editions/${edition.id}?notice=editions.restored`, 303);
     },
   );
+
+  /** A web-only number: in the public archive without being sent, once the check allows. */
+  app.post<{ Params: { id: string } }>('/editions/:id/publish', async (request, reply) => {
+    const edition = findEdition(request);
+    if (!edition) return reply.callNotFound();
+    const result = await service.publish(edition.id, request.actor!);
+    if (result.kind === 'missing') return reply.callNotFound();
+    if (result.kind === 'sent')
+      return reply.redirect(`/admin/editions/${edition.id}?notice=editions.alreadySent`, 303);
+    if (result.kind === 'blocked')
+      return form(
+        request,
+        reply,
+        { edition, values: valuesOf(edition), blocking: result.checks },
+        409,
+      );
+    return reply.redirect(`/admin/editions/${edition.id}?notice=editions.published`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/editions/:id/unpublish', async (request, reply) => {
+    const edition = findEdition(request);
+    if (!edition) return reply.callNotFound();
+    const result = service.unpublish(edition.id, request.actor!);
+    if (result.kind === 'missing') return reply.callNotFound();
+    if (result.kind === 'sent')
+      return reply.redirect(`/admin/editions/${edition.id}?notice=editions.alreadySent`, 303);
+    return reply.redirect(`/admin/editions/${edition.id}?notice=editions.unpublished`, 303);
+  });
 
   /** The languages, regions and roles the preview's selectors offer. */
   const variantChoices = (request: FastifyRequest, edition: EditionDetail) => {

@@ -418,6 +418,43 @@ describe('creating and changing an edition', () => {
     await bea.post(`/admin/editions/${id}/unlock`);
   });
 
+  it('publishing in the archive without sending waits for a clean pre-send check', async () => {
+    const published = () =>
+      sql<{ published_at: number | null }>('select published_at from editions where id = ?', id)[0]!
+        .published_at;
+    const page = await editor.get(`/admin/editions/${id}`);
+    expect(page.body).toContain(
+      `<form method="post" action="/admin/editions/${id}/publish" class="inline">`,
+    );
+    expect(page.body).toContain('Im Archiv veröffentlichen, ohne zu versenden</button>');
+
+    // Without the funder's line every variant fails the check: nothing is published.
+    const blocked = await editor.post(`/admin/editions/${id}/publish`);
+    expect(blocked.statusCode).toBe(409);
+    expect(blocked.body).toContain('Nicht veröffentlicht: die Prüfung vor dem Versand');
+    expect(blocked.body).toMatch(
+      /<div class="error-summary" role="alert" id="blocking">[\s\S]*<li data-check="[a-z-]+">The variant de/,
+    );
+    expect(published()).toBeNull();
+
+    t.app.services.organisation.update(
+      { funderAttribution: 'Gefördert vom Land Sachsen-Anhalt' },
+      actor,
+    );
+    const ok = await editor.post(`/admin/editions/${id}/publish`);
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe(`/admin/editions/${id}?notice=editions.published`);
+    expect(published()).toEqual(expect.any(Number));
+    const shown = await editor.get(ok.headers.location as string);
+    expect(shown.body).toContain('Die Ausgabe ist im Archiv veröffentlicht.');
+    expect(shown.body).toContain('Aus dem Archiv nehmen</button>');
+
+    expect((await viewer.post(`/admin/editions/${id}/unpublish`)).statusCode).toBe(403);
+    const out = await editor.post(`/admin/editions/${id}/unpublish`);
+    expect(out.statusCode).toBe(303);
+    expect(published()).toBeNull();
+  });
+
   it('the editor script is served from our origin and cached like the stylesheet', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/assets/admin-editor.js' });
     expect(res.statusCode).toBe(200);

@@ -11,6 +11,7 @@ import {
   type EditionSection,
   type EditionTranslation,
   type PreviewRequest,
+  TEST_SEND_LIMITS,
 } from '../../services/editions/index.js';
 import { itemTypes, itemWarnings, type Item, type ItemType } from '../../services/items/index.js';
 import { problemTexts, type RuleChoices } from '../../services/reference/index.js';
@@ -586,41 +587,94 @@ export default async function editionRoutes(app: FastifyInstance) {
     };
   };
 
+  /** The preview page of a variant, with a test send's outcome or problems when there is one. */
+  const previewPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    edition: EditionDetail,
+    variant: Required<PreviewRequest>,
+    opts: {
+      spamScore?: boolean;
+      testSent?: number;
+      testProblems?: Record<string, string>;
+      emails?: string;
+    } = {},
+  ) => {
+    const { at } = request;
+    const result = await service.preview(edition.id, variant, { spamScore: opts.spamScore });
+    if (result.kind === 'missing') return reply.callNotFound();
+    const testErrors = problemTexts(opts.testProblems ?? {}, at);
+    const data = {
+      title: at('editions.previewTitle', { number: edition.number }),
+      edition,
+      variant,
+      choices: variantChoices(request, edition),
+      query: variantQuery(variant).toString(),
+      dir: languageOf(variant.language)?.dir ?? 'ltr',
+      spamScore: opts.spamScore ?? false,
+      testSent:
+        opts.testSent === undefined
+          ? null
+          : at(opts.testSent === 1 ? 'editions.testQueuedOne' : 'editions.testQueued', {
+              count: opts.testSent,
+            }),
+      testErrors,
+      emails: opts.emails ?? '',
+      addressLimit: TEST_SEND_LIMITS.addresses,
+    };
+    if (result.kind === 'invalid')
+      return reply.adminPage(
+        'editions/preview',
+        { ...data, errors: { ...problemTexts(result.errors, at), ...testErrors }, preview: null },
+        400,
+      );
+    const { preview } = result;
+    return reply.adminPage(
+      'editions/preview',
+      {
+        ...data,
+        errors: testErrors,
+        preview: { ...preview, kilobytes: (preview.size / 1024).toFixed(1).replace('.', ',') },
+      },
+      opts.testProblems ? 400 : 200,
+    );
+  };
+
   app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
     '/editions/:id/preview',
     async (request, reply) => {
-      const { at } = request;
       const edition = findEdition(request);
       if (!edition) return reply.callNotFound();
-      const variant = variantOf(request.query);
-      const spamScore = request.query.spam === '1';
-      const result = await service.preview(edition.id, variant, { spamScore });
-      if (result.kind === 'missing') return reply.callNotFound();
-      const data = {
-        title: at('editions.previewTitle', { number: edition.number }),
-        edition,
-        variant,
-        choices: variantChoices(request, edition),
-        query: variantQuery(variant).toString(),
-        dir: languageOf(variant.language)?.dir ?? 'ltr',
-        spamScore,
-      };
-      if (result.kind === 'invalid')
-        return reply.adminPage(
-          'editions/preview',
-          { ...data, errors: problemTexts(result.errors, at), preview: null },
-          400,
-        );
-      const { preview } = result;
-      return reply.adminPage('editions/preview', {
-        ...data,
-        preview: {
-          ...preview,
-          kilobytes: (preview.size / 1024).toFixed(1).replace('.', ','),
-        },
+      const sent = request.query.sent ?? '';
+      return previewPage(request, reply, edition, variantOf(request.query), {
+        spamScore: request.query.spam === '1',
+        testSent: /^[1-9][0-9]?$/.test(sent) ? Number(sent) : undefined,
       });
     },
   );
+
+  /** The edition as it is now to a few addresses, in the previewed variant, marked "[Test]". */
+  app.post<{ Params: { id: string } }>('/editions/:id/test-send', async (request, reply) => {
+    const edition = findEdition(request);
+    if (!edition) return reply.callNotFound();
+    const body = (request.body ?? {}) as FormBody;
+    const variant = variantOf({
+      language: field(body, 'language'),
+      region: field(body, 'region'),
+      role: field(body, 'role'),
+    });
+    const emails = field(body, 'emails');
+    const result = await service.testSend(edition.id, { emails, ...variant }, request.actor!);
+    if (result.kind === 'missing') return reply.callNotFound();
+    if (result.kind === 'invalid')
+      return previewPage(request, reply, edition, variant, {
+        testProblems: result.errors,
+        emails,
+      });
+    const query = variantQuery(variant);
+    query.set('sent', String(result.count));
+    return reply.redirect(`/admin/editions/${edition.id}/preview?${query.toString()}`, 303);
+  });
 
   /** The previewed variant's HTML for the sandboxed frames: no scripts, no requests but images. */
   app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(

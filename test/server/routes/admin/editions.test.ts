@@ -455,6 +455,62 @@ describe('creating and changing an edition', () => {
     expect(published()).toBeNull();
   });
 
+  it('a test send from the preview goes out in the previewed variant; wrong addresses are named', async () => {
+    const page = await editor.get(`/admin/editions/${id}/preview?language=de&region=${HARZ}&role=`);
+    expect(page.body).toContain(`<form method="post" action="/admin/editions/${id}/test-send"`);
+    expect(page.body).toContain(`<input type="hidden" name="region" value="${HARZ}">`);
+
+    const tooMany = Array.from({ length: 11 }, (_, i) => `person${i}@example.org`).join('\n');
+    const refused = await editor.post(`/admin/editions/${id}/test-send`, {
+      emails: tooMany,
+      language: 'de',
+      region: HARZ,
+      role: '',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(
+      /<p class="error" id="emails-error">[\s\S]*?höchstens 10 Adressen/,
+    );
+    expect(refused.body).toContain('person10@example.org</textarea>');
+    const wrong = await editor.post(`/admin/editions/${id}/test-send`, {
+      emails: 'keine-adresse',
+      language: 'de',
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toMatch(
+      /<p class="error" id="emails-error">[\s\S]*?gültige E-Mail-Adressen/,
+    );
+    expect(
+      (await viewer.post(`/admin/editions/${id}/test-send`, { emails: 'a@example.org' }))
+        .statusCode,
+    ).toBe(403);
+
+    t.smtp.clear();
+    const res = await editor.post(`/admin/editions/${id}/test-send`, {
+      emails: 'redaktion@example.org\nkollegin@example.net\n',
+      language: 'de',
+      region: HARZ,
+      role: '',
+    });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(
+      `/admin/editions/${id}/preview?language=de&region=${HARZ}&role=&sent=2`,
+    );
+    const shown = await editor.get(res.headers.location as string);
+    expect(shown.body).toContain('Testmail an 2 Adressen ist unterwegs.');
+    const mails = await t.smtp.waitForCount(2);
+    expect(mails.flatMap((m) => m.envelopeTo).sort()).toEqual([
+      'kollegin@example.net',
+      'redaktion@example.org',
+    ]);
+    for (const mail of mails) {
+      expect(mail.subject).toMatch(/^\[Test\] /);
+      // Harz readers get the Harz counselling contact in its section, not "elsewhere".
+      expect(mail.text).toContain('Migrationsberatung Halberstadt');
+      expect(mail.text).not.toContain('In anderen Regionen');
+    }
+  });
+
   it('the editor script is served from our origin and cached like the stylesheet', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/assets/admin-editor.js' });
     expect(res.statusCode).toBe(200);

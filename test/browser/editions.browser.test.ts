@@ -12,7 +12,8 @@ import { browserProfiles, launchBrowser } from '../helpers/browser.js';
  * from the library by their titles; then looks at the preview as a subscriber in Harz and one
  * in Börde at phone width (the counselling contact in Harz is at the top for Harz and under "In
  * anderen Regionen" for Börde), adds an Arabic subject and introduction, which the form saves
- * by itself, and sees the Arabic preview right to left.
+ * by itself, and sees the Arabic preview right to left; then test-sends the Arabic variant and
+ * finds the mails in the mail catcher. (An admin does the work: the catcher is for admins.)
  */
 
 const TIMEOUT = 120_000;
@@ -39,12 +40,13 @@ let testApp: TestApp;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  testApp = await startTestApp({ listen: true });
+  // Without SMTP_URL mail goes to the built-in catcher, which admins read at /admin/mail.
+  testApp = await startTestApp({ listen: true, env: { SMTP_URL: '' } });
   users.createUser(
     {
       email: editorEmail,
       name: 'Test Redaktion',
-      role: 'editor',
+      role: 'admin',
       passwordHash: await hashPassword(PASSWORD, 'low'),
     },
     testApp.runtime.database.db,
@@ -117,6 +119,7 @@ describe('edition editor in the browser', () => {
       await page.getByRole('heading', { level: 1, name: /Ausgabe bearbeiten/ }).waitFor();
       for (const [, title] of items)
         expect(await page.getByLabel(title, { exact: true }).isChecked()).toBe(true);
+      const editUrl = page.url();
 
       // The Arabic texts are saved by the form itself after a pause in typing.
       await page.getByText('Übersetzung: العربية').click();
@@ -179,10 +182,36 @@ describe('edition editor in the browser', () => {
       expect(await page.locator('.inbox-line').getAttribute('dir')).toBe('rtl');
       await page.screenshot({ path: '/tmp/editions-preview-ar.png', fullPage: true });
 
-      // Last, as a full-page screenshot of a page this tall leaves later clicks astray.
-      await page.getByRole('link', { name: 'Zurück zur Ausgabe 1' }).click();
-      await page.getByRole('heading', { level: 1, name: /Ausgabe bearbeiten/ }).waitFor();
-      await page.screenshot({ path: '/tmp/editions-form.png', fullPage: true });
+      await page
+        .getByLabel('Adressen', { exact: true })
+        .fill('redaktion@example.org\nkollegin@example.net');
+      await page.getByRole('button', { name: 'Testmail senden' }).click();
+      await page.getByText('Testmail an 2 Adressen ist unterwegs.').waitFor();
+      await page.getByRole('link', { name: 'Im Mail-Fänger ansehen' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Mail catcher' }).waitFor();
+      // The mail worker delivers in the background: look again until both have arrived.
+      const caught = page.getByRole('link', { name: /^\[Test\] / });
+      for (let i = 0; i < 30 && (await caught.count()) < 2; i++) {
+        await page.waitForTimeout(500);
+        await page.reload();
+      }
+      expect(await caught.count()).toBe(2);
+      expect(await page.locator('table.mails').innerText()).toContain('kollegin@example.net');
+      await caught.first().click();
+      const mail = await frameOf(page, 'iframe.mail');
+      expect(await mail.locator('html').getAttribute('dir')).toBe('rtl');
+      expect(await mail.locator('body').innerText()).toContain('Migrationsberatung Halberstadt');
+      await page.screenshot({ path: '/tmp/editions-test-mail.png', fullPage: true });
+
+      // Last, in a fresh page: after a full-page screenshot of a page this tall, Chromium's
+      // later clicks and frame paints go astray.
+      const look = await newPage({ viewport: { width: 1280, height: 900 } });
+      await logIn(look);
+      await look.goto(editUrl);
+      for (const frame of ['iframe.preview.desktop', 'iframe.preview.phone'])
+        await (await frameOf(look, frame)).getByText('Aus dem Vorstand').waitFor();
+      await look.locator('.edition-preview').screenshot({ path: '/tmp/editions-form-preview.png' });
+      await look.screenshot({ path: '/tmp/editions-form.png', fullPage: true });
     },
     TIMEOUT,
   );

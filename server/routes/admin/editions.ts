@@ -21,7 +21,7 @@ const translationLanguages = ['en', 'ar', 'uk'] as const;
 const languageOf = (code: string) => languages.find((l) => l.code === code);
 
 /** What the form shows: the values as typed, or as saved. */
-export interface EditionFormValues {
+interface EditionFormValues {
   number: string;
   title: string;
   subject: string;
@@ -82,7 +82,7 @@ function byRank<T>(list: T[], typed: (x: T) => string): T[] {
  * boxes ordered by their position inputs; sections by their order inputs. The service's problems
  * of `sections.<index>.…` are named by the section's type on the form: `sectionFields` says how.
  */
-export function readEditionForm(
+function readEditionForm(
   body: FormBody,
   current?: EditionDetail,
 ): {
@@ -215,7 +215,7 @@ const lockText = (lock: EditionLock, at: FastifyRequest['at']) =>
 const germanDate = (iso: string) => iso.split('-').reverse().join('.');
 
 /** "10:42" in Berlin, where the editors work. */
-export const berlinTime = (at: number) =>
+const berlinTime = (at: number) =>
   new Intl.DateTimeFormat('de-DE', {
     timeZone: 'Europe/Berlin',
     hour: '2-digit',

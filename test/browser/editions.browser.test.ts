@@ -144,6 +144,9 @@ describe('edition editor in the browser', () => {
         .getByRole('status')
         .filter({ hasText: /^Automatisch gespeichert \d\d:\d\d$/ })
         .waitFor({ timeout: 15_000 });
+      // The explicit save after autosaves builds on the last of them: it is not "stale".
+      await page.getByRole('button', { name: 'Speichern' }).click();
+      await page.getByText('Die Änderungen sind gespeichert.').waitFor();
       await page
         .getByRole('link', { name: 'Vorschau und Prüfung vor dem Versand' })
         .first()

@@ -144,6 +144,46 @@ describe('creating and changing an edition', () => {
     expect(plan.body).toContain(`<a href="/admin/editions/${id}">Frühjahr im Landkreis</a>`);
   });
 
+  it('sections follow their order inputs; "hide" and translated headings are kept', async () => {
+    await editor.get('/admin/editions/new');
+    const res = await editor.post('/admin/editions', {
+      number: '7',
+      title: 'Sommer',
+      subject: 'Sommer im Netzwerk',
+      ...sectionFields(),
+      'sections.text.order': '1',
+      'sections.funding.order': '3',
+      'sections.counselling.elsewhere': 'hide',
+      'translations.ar.headings.counselling': 'الاستشارات',
+      'translations.en.subject': 'Summer in the network',
+    });
+    expect(res.statusCode).toBe(303);
+    const row = editionNumbered(7)!;
+    const sections = JSON.parse(row.sections) as { type: string; elsewhere: string }[];
+    expect(sections.map((x) => x.type)).toEqual([
+      'text',
+      'counselling',
+      'funding',
+      'training',
+      'meeting',
+      'support',
+    ]);
+    expect(sections.find((x) => x.type === 'counselling')!.elsewhere).toBe('hide');
+    const translations = sql<{ translations: string }>(
+      'select translations from editions where id = ?',
+      row.id,
+    )[0]!.translations;
+    expect(JSON.parse(translations)).toMatchObject({
+      ar: { headings: { counselling: 'الاستشارات' } },
+      en: { subject: 'Summer in the network' },
+    });
+    const page = await editor.get(`/admin/editions/${row.id}`);
+    expect(page.body).toMatch(/id="sections\.text\.order"[^>]*value="1"/);
+    expect(page.body).toMatch(
+      /id="sections\.counselling\.elsewhere-hide"[^>]*value="hide" checked/,
+    );
+  });
+
   it('problems appear next to their fields, everything typed is kept, nothing is saved', async () => {
     const before = editionCount();
     const res = await editor.post('/admin/editions', {

@@ -14,6 +14,7 @@
   var timer = null;
   var saving = false;
   var again = false;
+  var submitAfter = false;
 
   /** The status line: a text, and a link to reload the page when somebody else saved. */
   function say(text, link) {
@@ -70,6 +71,11 @@
       })
       .then(function () {
         saving = false;
+        if (submitAfter) {
+          submitAfter = false;
+          form.requestSubmit();
+          return;
+        }
         if (again) {
           again = false;
           schedule();
@@ -119,9 +125,14 @@
 
   form.addEventListener('input', schedule);
   form.addEventListener('change', schedule);
-  // An explicit save replaces a pending autosave.
-  form.addEventListener('submit', function () {
+  // An explicit save replaces a pending autosave; one under way is waited for, so the save
+  // builds on it (its answer moves basedOn on) instead of being refused as stale.
+  form.addEventListener('submit', function (event) {
     if (timer) window.clearTimeout(timer);
     timer = null;
+    if (saving) {
+      event.preventDefault();
+      submitAfter = true;
+    }
   });
 })();

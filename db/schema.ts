@@ -744,3 +744,91 @@ export const testSends = sqliteTable(
   },
   (t) => [index('test_sends_edition').on(t.editionId, t.createdAt)],
 );
+
+export const campaignStatuses = [
+  'draft',
+  'scheduled',
+  'sending',
+  'paused',
+  'sent',
+  'cancelled',
+] as const;
+export type CampaignStatus = (typeof campaignStatuses)[number];
+
+/**
+ * A send of one edition to an audience (segments and/or lists). The audience is fixed when it
+ * starts: one delivery row per person.
+ */
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id),
+    status: text('status', { enum: campaignStatuses }).notNull().default('draft'),
+    segmentIds: text('segment_ids', { mode: 'json' }).$type<number[]>().notNull(),
+    listIds: text('list_ids', { mode: 'json' }).$type<number[]>().notNull(),
+    /** Only people who confirmed since then ("send to newcomers since"); null: everybody. */
+    confirmedSince: ms('confirmed_since'),
+    scheduledAt: ms('scheduled_at'),
+    startedAt: ms('started_at'),
+    finishedAt: ms('finished_at'),
+    /** How many deliveries the audience was fixed at. */
+    audienceCount: integer('audience_count').notNull().default(0),
+    /** Why it paused itself (failures piling up), or null. */
+    pauseReason: text('pause_reason'),
+    /** The last delivery id handed to the send queue: the fan-out resumes after it. */
+    fanoutCursor: integer('fanout_cursor').notNull().default(0),
+    /** Raised when failed deliveries are queued again: their send batches get new job ids. */
+    fanoutRound: integer('fanout_round').notNull().default(0),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ms('created_at').notNull().default(now),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [index('campaigns_edition').on(t.editionId), index('campaigns_status').on(t.status)],
+);
+
+export const deliveryStatuses = ['queued', 'sent', 'failed', 'bounced', 'skipped'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/**
+ * The delivery ledger: one edition to one person, unique per edition and subscriber — the guard
+ * against sending anybody the same edition twice, whichever campaign tries.
+ */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id),
+    /** Null once the person was erased: the row stays, so the campaign's counts stay true. */
+    subscriberId: integer('subscriber_id').references(() => subscribers.id, {
+      onDelete: 'set null',
+    }),
+    status: text('status', { enum: deliveryStatuses }).notNull().default('queued'),
+    /** Sent again after a crash left it open between DATA and the relay's answer. */
+    uncertain: integer('uncertain', { mode: 'boolean' }).notNull().default(false),
+    attempts: integer('attempts').notNull().default(0),
+    /** The variant it gets: language, region and role. */
+    language: text('language').notNull(),
+    regionKey: text('region_key'),
+    roleKey: text('role_key'),
+    messageId: text('message_id'),
+    smtpResponse: text('smtp_response'),
+    relay: text('relay'),
+    /** Why it failed or was skipped. */
+    reason: text('reason'),
+    sentAt: ms('sent_at'),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('deliveries_edition_subscriber').on(t.editionId, t.subscriberId),
+    index('deliveries_campaign_status').on(t.campaignId, t.status, t.id),
+    index('deliveries_subscriber').on(t.subscriberId),
+  ],
+);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Eta } from 'eta';
 import mjml2html from 'mjml';
 import * as contentHelpers from './content.js';
+import { defaultColours, readableColour } from './newsletter/index.js';
 import type { Block, Content, ContentBuilder } from './content.js';
 import { confirmation } from './templates/confirmation.js';
 import { preferencesLink } from './templates/preferences-link.js';
@@ -16,7 +17,21 @@ export interface MailContext {
   dir: 'ltr' | 'rtl';
   /** Translator for `lang`, keys like 'mail.confirmation.subject'. */
   t: (key: string, vars?: Record<string, string | number>) => string;
-  org: { name: string; imprint: string; publicUrl: string; privacyUrl: string };
+  /** The organisation's settings at the time of sending. */
+  org: {
+    name: string;
+    imprint: string;
+    /** Lines of the carrier's postal address, may be ''. */
+    postalAddress: string;
+    /** The funder's attribution line, may be ''. */
+    attribution: string;
+    /** Where replies go (the mail's Reply-To); '' when nobody reads them. */
+    replyTo: string;
+    /** `#rrggbb` of buttons and links; one with too little contrast on white is not used. */
+    primaryColour: string;
+    publicUrl: string;
+    privacyUrl: string;
+  };
 }
 
 export interface TransactionalData {
@@ -108,17 +123,19 @@ export async function renderTransactional(
   const custom = kind === 'welcome' ? oneLine(clean.custom?.subject ?? '') : '';
   const subject = custom || oneLine(ctx.t(`${keyPrefix[kind]}.subject`, { org: ctx.org.name }));
   const footer = {
-    automatic: ctx.t('mail.footer.automatic'),
+    automatic: ctx.org.replyTo
+      ? ctx.t('mail.footer.automaticReply', {
+          address: contentHelpers.isolate(ctx, ctx.org.replyTo),
+        })
+      : ctx.t('mail.footer.automatic'),
     links: [
       { label: ctx.t('mail.footer.website'), url: ctx.org.publicUrl },
       { label: ctx.t('mail.footer.privacy'), url: ctx.org.privacyUrl },
     ],
     imprintLabel: ctx.t('mail.footer.imprint'),
-    imprintLines: ctx.org.imprint
-      .replace(/\r\n?/g, '\n')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== ''),
+    imprintLines: lines(ctx.org.imprint),
+    addressLines: lines(ctx.org.postalAddress),
+    attribution: oneLine(ctx.org.attribution),
   };
 
   const rtl = ctx.dir === 'rtl';
@@ -130,6 +147,8 @@ export async function renderTransactional(
     subject,
     preheader: content.preheader,
     orgName: ctx.org.name,
+    // White button text on it, so the same contrast rule as for links on white.
+    colour: readableColour(ctx.org.primaryColour, defaultColours.primary),
     blocks: content.blocks,
     footer,
   });
@@ -148,7 +167,10 @@ export async function renderTransactional(
   };
 }
 
-/** The text/plain part, from the same blocks as the HTML; the imprint closes it. */
+/**
+ * The text/plain part, from the same blocks as the HTML; the imprint, the postal address and
+ * the funder's line close it.
+ */
 function renderText(
   content: Content,
   footer: {
@@ -156,6 +178,8 @@ function renderText(
     links: { label: string; url: string }[];
     imprintLabel: string;
     imprintLines: string[];
+    addressLines: string[];
+    attribution: string;
   },
 ): string {
   const body = content.blocks.flatMap((block: Block): string[] => {
@@ -174,8 +198,18 @@ function renderText(
   const imprint = footer.imprintLines.length
     ? [[footer.imprintLabel, ...footer.imprintLines].join('\n')]
     : [];
+  const closing = [footer.addressLines.join('\n'), footer.attribution].filter((part) => part);
   // "-- " (with the space) is the standard signature separator; clients fold what follows.
-  return `${[...body, `-- \n${footer.automatic}`, links, ...imprint].join('\n\n')}\n`;
+  return `${[...body, `-- \n${footer.automatic}`, links, ...imprint, ...closing].join('\n\n')}\n`;
+}
+
+/** The non-empty lines of a multi-line setting (imprint, postal address), trimmed. */
+function lines(value: string): string[] {
+  return value
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
 /** MJML marks its layout tables already; this guarantees it for every table it may add. */

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { createQueues } from '../workers/queues.js';
 import {
   AccountService,
   ApiTokenService,
@@ -6,9 +9,14 @@ import {
   MIN_PASSWORD_LENGTH,
   type Problems,
 } from './services/accounts/index.js';
+import { CampaignService, type CampaignProgress } from './services/campaigns/index.js';
+import { classifyBounce } from './services/bounces/index.js';
 import type { Actor } from './services/context.js';
+import { EditionService } from './services/editions/index.js';
+import { OrganisationService } from './services/organisation/index.js';
 import { OperatorDatabase } from './services/operations/index.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { embeddedRedisUrl } from './infra/redis.js';
 import { Secrets } from './infra/security.js';
 
 const HELP = `landpost — operator commands
@@ -23,6 +31,11 @@ Commands:
   backup [--out FILE]                   online copy of the SQLite database
   admin create --email E --password P [--name N] [--role R]
                                         create an admin UI account (R: admin|editor|viewer; default admin)
+  campaign send ID                      start a campaign and show its progress until it is done
+                                        (the app or a worker must be running: npm start)
+  campaign status ID                    print a campaign's state and its deliveries by status
+  bounce classify FILE…                 classify returned mails: one JSON line per file (hard, soft,
+                                        complaint, auto-reply, delivered or unknown, with the reason)
   --help                                this text
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
@@ -41,6 +54,7 @@ export async function runCli(
         name: { type: 'string' },
         role: { type: 'string', default: 'admin' },
         id: { type: 'string' },
+        'poll-ms': { type: 'string', default: '1000' },
         out: { type: 'string' },
         email: { type: 'string' },
         password: { type: 'string' },
@@ -56,11 +70,23 @@ export async function runCli(
     out(HELP);
     return command || values.help ? 0 : 2;
   }
-  const known = ['migrate', 'token create', 'token list', 'token revoke', 'backup', 'admin create'];
+  const known = [
+    'migrate',
+    'token create',
+    'token list',
+    'token revoke',
+    'backup',
+    'admin create',
+    'campaign send',
+    'campaign status',
+    'bounce classify',
+  ];
   if (!known.includes(`${command}${sub ? ` ${sub}` : ''}`)) {
     out(`unknown command "${positionals.join(' ')}"\n\n${HELP}`);
     return 2;
   }
+  // Reads mail files only: no configuration, no database.
+  if (command === 'bounce') return classifyBounceFiles(positionals.slice(2), out);
   const config = loadConfig();
   const database = OperatorDatabase.open(config);
   try {
@@ -136,6 +162,14 @@ export async function runCli(
         out(`backup written: ${await database.backup(values.out)}`);
         return 0;
       }
+      case 'campaign send':
+      case 'campaign status':
+        return await campaignCommand(sub, positionals[2], {
+          config,
+          database,
+          out,
+          pollMs: Number(values['poll-ms']) || 1000,
+        });
       default:
         out(`unknown command "${command}${sub ? ` ${sub}` : ''}"\n\n${HELP}`);
         return 2;
@@ -143,6 +177,47 @@ export async function runCli(
   } finally {
     database.close();
   }
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+};
+
+/**
+ * `bounce classify FILE…`: one JSON line per file. A file that cannot be read gets a line of kind
+ * "unknown" with the error, and the exit code is 1 once all files are done.
+ */
+async function classifyBounceFiles(files: string[], out: (line: string) => void): Promise<number> {
+  if (files.length === 0) {
+    out(`bounce classify needs at least one FILE\n\n${HELP}`);
+    return 2;
+  }
+  let failed = false;
+  for (const file of files) {
+    let raw: Buffer;
+    try {
+      raw = await readFile(file);
+    } catch (err) {
+      failed = true;
+      const { code, message } = err as NodeJS.ErrnoException;
+      out(
+        JSON.stringify({
+          file,
+          kind: 'unknown',
+          reason: null,
+          status: null,
+          recipient: null,
+          error: READ_ERRORS[code ?? ''] ?? message,
+        }),
+      );
+      continue;
+    }
+    const { kind, reason, status, recipient } = await classifyBounce(raw);
+    out(JSON.stringify({ file, kind, reason, status, recipient }));
+  }
+  return failed ? 1 : 0;
 }
 
 /** A service's field problems as the CLI's options name them. */
@@ -167,4 +242,113 @@ if (isMain) {
       );
       process.exit(1);
     });
+}
+
+const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** `[#####-----] 50%`: a progress bar of `width` characters. */
+export function progressBar(done: number, total: number, width = 24): string {
+  const share = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%`;
+}
+
+/** One line of a campaign's progress, as `campaign send` and `campaign status` print it. */
+export function progressLine(p: CampaignProgress): string {
+  const { counts } = p;
+  const done = counts.sent + counts.failed + counts.bounced + counts.skipped;
+  const total = p.audienceCount || done + counts.queued;
+  const parts = [
+    `${progressBar(done, total)} ${counts.sent}/${total} sent`,
+    `${counts.failed} failed`,
+    `${counts.bounced} bounced`,
+    `${counts.skipped} skipped`,
+  ];
+  if (counts.uncertain) parts.push(`${counts.uncertain} uncertain`);
+  if (p.status === 'sending') {
+    parts.push(`${p.perMinute}/min`);
+    if (p.secondsLeft !== null) parts.push(`about ${Math.ceil(p.secondsLeft / 60)} min left`);
+  }
+  return `campaign #${p.id} ${p.status}: ${parts.join(', ')}${p.pauseReason ? ` (${p.pauseReason})` : ''}`;
+}
+
+/**
+ * `campaign send ID`: start it and print its progress until it is sent, paused or cancelled;
+ * `campaign status ID`: print it once. Sending needs the app's Redis (REDIS_URL, or the embedded
+ * one of a running `npm start`) and a running worker.
+ */
+async function campaignCommand(
+  sub: string | undefined,
+  rawId: string | undefined,
+  deps: {
+    config: Config;
+    database: OperatorDatabase;
+    out: (line: string) => void;
+    pollMs?: number;
+  },
+): Promise<number> {
+  const { config, out } = deps;
+  const id = Number(rawId);
+  if (!rawId || !Number.isSafeInteger(id) || id < 1) {
+    out(`campaign ${sub} needs a campaign id: npx landpost campaign ${sub} ID`);
+    return 2;
+  }
+  const redisUrl = config.redisUrl ?? embeddedRedisUrl(join(config.dataDir, 'redis'));
+  if (sub === 'send' && !redisUrl) {
+    out('Landpost is not running: start it first (npm start), or set REDIS_URL to its Redis');
+    return 1;
+  }
+  const queues = createQueues(redisUrl ?? 'redis://127.0.0.1:1', config.queuePrefix, () => {});
+  try {
+    const ctx = {
+      db: deps.database.db,
+      config,
+      secrets: new Secrets(config.secretKey),
+      queues,
+      log: quietLog,
+    };
+    const organisation = new OrganisationService(ctx);
+    const campaigns = new CampaignService(ctx, organisation, new EditionService(ctx, organisation));
+    if (!campaigns.find(id)) {
+      out(`no campaign #${id}`);
+      return 1;
+    }
+    if (sub === 'status') {
+      out(progressLine(campaigns.progress(id)!));
+      return 0;
+    }
+    const started = await campaigns.start(id, { kind: 'cli' });
+    switch (started.kind) {
+      case 'blocked':
+        out(`not started: the pre-send check found problems:`);
+        for (const check of started.checks) out(`  ${check.code}: ${check.message}`);
+        return 1;
+      case 'empty':
+        out('not started: nobody in the audience who has not got this edition');
+        return 1;
+      case 'state':
+        out(`campaign #${id} is ${started.status}: showing its progress`);
+        break;
+      case 'scheduled':
+        out(`campaign #${id} is scheduled for ${new Date(started.at).toISOString()}`);
+        return 0;
+      case 'started':
+        out(`campaign #${id} started: ${started.audience} deliveries`);
+        break;
+      default:
+        out(`no campaign #${id}`);
+        return 1;
+    }
+    let last = '';
+    for (;;) {
+      const progress = campaigns.progress(id)!;
+      const line = progressLine(progress);
+      if (line !== last) out(line);
+      last = line;
+      if (progress.status !== 'sending') return progress.status === 'sent' ? 0 : 1;
+      await new Promise((r) => setTimeout(r, deps.pollMs ?? 1000));
+    }
+  } finally {
+    await queues.close();
+  }
 }

@@ -40,6 +40,16 @@ const schema = z
     PRIVACY_URL: z.string().optional(),
     // `low` makes argon2 cheap for test suites; never in production.
     PASSWORD_HASH_COST: z.enum(['standard', 'low']).default('standard'),
+    // Domain of the VERP bounce addresses (bounces+…@) and the mailto unsubscribe address.
+    BOUNCE_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, 'BOUNCE_DOMAIN must be a domain name')
+      .optional(),
+    SEND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // How long the batch of a send worker that died waits before another worker takes it.
+    SEND_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    // A campaign pauses itself once this share of its processed deliveries failed (at least 20).
+    CAMPAIGN_PAUSE_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
@@ -73,6 +83,8 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   mailFromTransactional: string;
+  /** MAIL_FROM_TRANSACTIONAL was set: used as written; else the organisation's name is shown. */
+  mailFromTransactionalSet: boolean;
   secretKey: string;
   logLevel: Env['LOG_LEVEL'];
   queuePrefix: string;
@@ -88,6 +100,11 @@ export interface Config {
   orgImprint: string;
   privacyUrl: string;
   passwordHashCost: Env['PASSWORD_HASH_COST'];
+  /** VERP and mailto-unsubscribe domain; unset: the newsletter sender's domain. */
+  bounceDomain?: string;
+  sendConcurrency: number;
+  sendLockMs: number;
+  campaignPauseFailureRate: number;
 }
 
 export class ConfigError extends Error {}
@@ -122,6 +139,7 @@ export function loadConfig(
     smtpUrl: env.SMTP_URL,
     mailFrom,
     mailFromTransactional: env.MAIL_FROM_TRANSACTIONAL ?? transactionalFrom(mailFrom),
+    mailFromTransactionalSet: env.MAIL_FROM_TRANSACTIONAL !== undefined,
     secretKey: env.SECRET_KEY ?? '',
     logLevel: env.LOG_LEVEL,
     queuePrefix: env.QUEUE_PREFIX,
@@ -137,6 +155,10 @@ export function loadConfig(
     orgImprint: env.ORG_IMPRINT,
     privacyUrl: env.PRIVACY_URL ?? `${publicUrl}/privacy`,
     passwordHashCost: env.PASSWORD_HASH_COST,
+    bounceDomain: env.BOUNCE_DOMAIN,
+    sendConcurrency: env.SEND_CONCURRENCY,
+    sendLockMs: env.SEND_LOCK_MS,
+    campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
   };
   const config = { ...base, ...overrides };
   if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);

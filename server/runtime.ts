@@ -4,10 +4,12 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
 import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
+import { createFanoutWorker, startCampaignLedger } from '../workers/campaign.js';
 import { createImportWorker } from '../workers/import.js';
 import { createMailWorker } from '../workers/mail.js';
 import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
 import { createMaintenanceWorker, scheduleMaintenance } from '../workers/maintenance.js';
+import { createSendWorker } from '../workers/send.js';
 import { createQueues, type Queues } from '../workers/queues.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
@@ -133,6 +135,24 @@ export async function startRuntime(
           runner: services.imports,
           log,
         }),
+        createFanoutWorker({
+          redisUrl,
+          prefix: config.queuePrefix,
+          runner: services.campaigns,
+          log,
+          lockMs: config.sendLockMs,
+        }),
+        createSendWorker({
+          redisUrl,
+          prefix: config.queuePrefix,
+          store: services.campaigns.store,
+          mailer,
+          secrets,
+          log,
+          concurrency: config.sendConcurrency,
+          lockMs: config.sendLockMs,
+        }),
+        startCampaignLedger({ runner: services.campaigns, log }),
       );
       await scheduleMaintenance(queues);
     }

@@ -1,7 +1,13 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 
-export const QUEUE_NAMES = { mail: 'mail', maintenance: 'maintenance', import: 'import' } as const;
+export const QUEUE_NAMES = {
+  mail: 'mail',
+  maintenance: 'maintenance',
+  import: 'import',
+  campaign: 'campaign',
+  send: 'send',
+} as const;
 
 /** A subscriber's transactional mail: confirmation, welcome, preferences link. */
 export type SubscriberMailName = 'confirmation' | 'welcome' | 'preferences-link';
@@ -75,8 +81,69 @@ export async function queueImport(queues: Pick<Queues, 'import'>, importId: numb
   await queues.import.add('run', { importId });
 }
 
+/**
+ * A started campaign's fan-out: walk its queued deliveries after the campaign's cursor and hand
+ * them to the send queue in batches. Needs the database: the web/worker process that owns it
+ * runs these.
+ */
+export type CampaignJobName = 'fanout';
+export interface CampaignJobData {
+  campaignId: number;
+}
+
+/** One recipient of a send batch: ids and merge data, no secrets. */
+export interface SendRecipient {
+  deliveryId: number;
+  subscriberId: number;
+  email: string;
+  name: string;
+  /** The key of the compiled variant (see variantKey), stored beside the job in Redis. */
+  variant: string;
+}
+
+/**
+ * A batch of deliveries of one campaign. Needs only Redis and SMTP: the compiled variants and
+ * the campaign's sending details are in Redis beside the job, results go back through Redis.
+ */
+export type SendJobName = 'send';
+export interface SendJobData {
+  campaignId: number;
+  recipients: SendRecipient[];
+}
+
+/** `de|harz|` — the variant of a language, region and role (empty: none). */
+export const variantKey = (language: string, region: string | null, role: string | null) =>
+  `${language}|${region ?? ''}|${role ?? ''}`;
+
+/**
+ * Queue a campaign's fan-out from its cursor; the same round and cursor is queued once (a
+ * retry of failed deliveries starts a new round from the beginning).
+ */
+export async function queueFanout(
+  queues: Pick<Queues, 'campaign'>,
+  campaignId: number,
+  round: number,
+  cursor: number,
+): Promise<void> {
+  await queues.campaign.add(
+    'fanout',
+    { campaignId },
+    { jobId: `fanout-${campaignId}-${round}-${cursor}` },
+  );
+}
+
+/** Sending attempts: temporary failures are retried with exponential backoff and jitter. */
+export const sendJobOptions = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 10_000, jitter: 0.5 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
+
 export interface Queues {
   mail: Queue<MailJobData, unknown, MailJobName>;
+  campaign: Queue<CampaignJobData, unknown, CampaignJobName>;
+  send: Queue<SendJobData, unknown, SendJobName>;
   maintenance: Queue<Record<string, never>, unknown, MaintenanceJobName>;
   import: Queue<ImportJobData, unknown, ImportJobName>;
   connection: Redis;
@@ -117,16 +184,35 @@ export function createQueues(
       removeOnFail: { age: 30 * 24 * 3600 },
     },
   });
-  mail.on('error', onError);
-  maintenance.on('error', onError);
-  importQueue.on('error', onError);
+  const campaign = new Queue<CampaignJobData, unknown, CampaignJobName>(QUEUE_NAMES.campaign, {
+    ...opts,
+    defaultJobOptions: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  });
+  const send = new Queue<SendJobData, unknown, SendJobName>(QUEUE_NAMES.send, {
+    ...opts,
+    defaultJobOptions: sendJobOptions,
+  });
+  for (const queue of [mail, maintenance, importQueue, campaign, send]) queue.on('error', onError);
   return {
     mail,
     maintenance,
     import: importQueue,
+    campaign,
+    send,
     connection,
     async close() {
-      await Promise.allSettled([mail.close(), maintenance.close(), importQueue.close()]);
+      await Promise.allSettled([
+        mail.close(),
+        maintenance.close(),
+        importQueue.close(),
+        campaign.close(),
+        send.close(),
+      ]);
       connection.disconnect();
     },
   };

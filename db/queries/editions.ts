@@ -87,6 +87,11 @@ export function updateEdition(
   );
 }
 
+/** The edition's place in the series plan, as its campaigns move it. */
+export function setEditionStatus(id: number, status: Edition['status'], tx: Tx): void {
+  tx.update(editions).set({ status }).where(eq(editions.id, id)).run();
+}
+
 /** Put in the public archive without being sent (a time), or taken out again (null). */
 export function setPublished(id: number, publishedAt: number | null, tx: Tx): void {
   tx.update(editions).set({ publishedAt }).where(eq(editions.id, id)).run();

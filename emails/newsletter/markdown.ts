@@ -13,7 +13,11 @@ export type Inline =
 export type MarkdownBlock =
   { type: 'paragraph'; lines: Inline[][] } | { type: 'list'; ordered: boolean; items: Inline[][] };
 
-const linkProtocols = new Set(['http:', 'https:', 'mailto:', 'tel:']);
+/**
+ * The link schemes editors may use: the one rule, applied here when rendering and by the item
+ * validator when an editor saves.
+ */
+export const linkProtocols: ReadonlySet<string> = new Set(['http:', 'https:', 'mailto:', 'tel:']);
 
 /** The URL if it is absolute and uses http, https, mailto or tel; otherwise null. */
 export function safeUrl(value: string | undefined): string | null {

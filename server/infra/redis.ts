@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -140,6 +140,8 @@ export async function startEmbeddedRedis(opts: {
   }
 
   current = await launch();
+  // Operator commands (npx landpost campaign send) find the running app's Redis here.
+  writeFileSync(urlFile(opts.dir), `${url}\n`);
   return {
     url,
     port,
@@ -151,9 +153,18 @@ export async function startEmbeddedRedis(opts: {
     stop: () => {
       stopping = true;
       if (timer) clearTimeout(timer);
+      rmSync(urlFile(opts.dir), { force: true });
       return current ? stopChild(current) : Promise.resolve();
     },
   };
+}
+
+const urlFile = (dir: string) => join(dir, 'redis.url');
+
+/** The URL of the embedded redis-server of a running Landpost on this data directory, if any. */
+export function embeddedRedisUrl(dir: string): string | undefined {
+  const file = urlFile(dir);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
 }
 
 /** One connection attempt and a PING, without retries: does a Redis answer at `url` now? */

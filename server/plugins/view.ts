@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readableColour } from '../../emails/newsletter/index.js';
 import {
   isLanguage,
   language,
@@ -13,6 +14,7 @@ import {
   type Language,
   type Translate,
 } from '../i18n/index.js';
+import { DEFAULT_COLOURS, type OrganisationSettings } from '../services/organisation/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +32,19 @@ declare module 'fastify' {
 }
 
 const viewsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'views');
+
+/** What every public page shows of the organisation: header, footer, privacy and imprint. */
+function pageOrganisation(org: OrganisationSettings) {
+  return {
+    name: org.name,
+    imprint: org.imprint,
+    postalAddress: org.postalAddress,
+    attribution: org.funderAttribution,
+    logo: org.logo ? { url: org.logo.url, alt: org.logo.alt } : null,
+    // Links and buttons (white text) in the organisation's colour, if readable on white.
+    accent: readableColour(org.primaryColour, DEFAULT_COLOURS.primaryColour),
+  };
+}
 
 /**
  * Language per request (the `lang` query or form field, then the cookie, then Accept-Language),
@@ -68,6 +83,17 @@ export default fp(
       request.langChosen = chosen !== undefined;
     });
 
+    // Read per page, so a saved change shows on the next one. Should the database fail, the
+    // error page still renders, with the environment's values.
+    const organisation = (request: FastifyRequest): OrganisationSettings => {
+      try {
+        return app.services.organisation.get();
+      } catch (err) {
+        request.log.error({ err }, 'organisation settings unreadable; using the defaults');
+        return { ...app.services.organisation.defaults(), logo: null };
+      }
+    };
+
     app.decorateReply(
       'page',
       async function (this: FastifyReply, template, data = {}, status = 200) {
@@ -80,13 +106,14 @@ export default fp(
           url.searchParams.set('lang', code);
           return `${path}?${url.searchParams.toString()}`;
         };
+        const org = organisation(request);
         const html = await this.viewAsync(template, {
           t: request.t,
           lang: request.lang,
           languages,
           switchTo,
-          org: { name: app.config.orgName, imprint: app.config.orgImprint },
-          privacyUrl: app.config.privacyUrl,
+          org: pageOrganisation(org),
+          privacyUrl: org.privacyUrl,
           errors: {},
           values: {},
           ...data,

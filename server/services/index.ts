@@ -1,5 +1,6 @@
 import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
+import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
 import { EditionService } from './editions/index.js';
@@ -20,6 +21,7 @@ export interface Services {
   reference: ReferenceService;
   items: ItemService;
   editions: EditionService;
+  campaigns: CampaignService;
   accounts: AccountService;
   apiTokens: ApiTokenService;
   audit: AuditService;
@@ -33,16 +35,18 @@ export interface Services {
 
 export function createServices(ctx: ServiceContext): Services {
   const organisation = new OrganisationService(ctx);
+  const editions = new EditionService(ctx, organisation);
   return {
     subscribers: new SubscriberService(ctx),
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
-    editions: new EditionService(ctx, organisation),
+    editions,
+    campaigns: new CampaignService(ctx, organisation, editions),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),
-    mailTexts: new MailTextService(ctx),
+    mailTexts: new MailTextService(ctx, organisation),
     organisation,
     mailCatcher: new MailCatcherService(ctx),
     mailOutbox: new MailOutbox(ctx),

@@ -13,13 +13,14 @@ export function mailSource(deps: {
   db: Db;
   config: Config;
   secrets: Secrets;
-  services: Pick<Services, 'subscribers' | 'editions'>;
+  services: Pick<Services, 'subscribers' | 'editions' | 'organisation'>;
 }): TransactionalSource {
   const subscriberMails = transactionalSource({
     db: deps.db,
     config: deps.config,
     secrets: deps.secrets,
     subscriptions: deps.services.subscribers,
+    organisation: deps.services.organisation,
   });
   return {
     compose: (name, data) =>

@@ -20,6 +20,10 @@ function context(lang: string): MailContext {
     org: {
       name: 'Landnetz',
       imprint,
+      postalAddress: '',
+      attribution: '',
+      replyTo: '',
+      primaryColour: '#1d4e89',
       publicUrl: 'https://news.example.org',
       privacyUrl: 'https://news.example.org/privacy',
     },
@@ -142,6 +146,47 @@ describe('transactional mail content', () => {
     );
     expect(mail.html).not.toContain(translator('de')('mail.welcome.what'));
     expect(mail.text).toContain('Erster Absatz\nzweite Zeile\n\nZweiter <b>Absatz</b>');
+  });
+
+  it("closes with the organisation's postal address and funder line, in both parts", async () => {
+    const ctx = context('de');
+    ctx.org.postalAddress = 'Landnetz e. V.\nPostfach 12 34\n06002 Halle';
+    ctx.org.attribution = 'Gefördert vom Land Sachsen-Anhalt';
+    for (const kind of kinds) {
+      const mail = await renderTransactional(kind, ctx, data(kind));
+      expect(mail.html).toContain('Landnetz e. V.<br />Postfach 12 34<br />06002 Halle');
+      expect(mail.html).toContain('Gefördert vom Land Sachsen-Anhalt');
+      expect(mail.text).toContain(`${imprint}\n\nLandnetz e. V.\nPostfach 12 34\n06002 Halle`);
+      expect(mail.text.trimEnd().endsWith('Gefördert vom Land Sachsen-Anhalt')).toBe(true);
+    }
+  });
+
+  it('says where replies go when the organisation reads them, and not to reply otherwise', async () => {
+    const t = translator('de');
+    const silent = await renderTransactional('welcome', context('de'), data('welcome'));
+    expect(silent.text).toContain(t('mail.footer.automatic'));
+    const ctx = context('de');
+    ctx.org.replyTo = 'team@news.example.org';
+    for (const kind of kinds) {
+      const mail = await renderTransactional(kind, ctx, data(kind));
+      const line = t('mail.footer.automaticReply', { address: 'team@news.example.org' });
+      expect(mail.text).toContain(line);
+      expect(mail.html).toContain(line);
+      expect(mail.text).not.toContain(t('mail.footer.automatic'));
+    }
+  });
+
+  it("paints the button in the organisation's colour only when white text stays readable", async () => {
+    const ctx = context('de');
+    ctx.org.primaryColour = '#7A1F5C';
+    const own = await renderTransactional('confirmation', ctx, data('confirmation'));
+    expect(own.html).toMatch(/<td[^>]*bgcolor="#7a1f5c"/);
+    expect(own.html).not.toContain('#1d4e89;text-decoration:underline;word-break');
+    // Yellow with white text: 1.1:1. The default stays.
+    ctx.org.primaryColour = '#ffdd00';
+    const pale = await renderTransactional('confirmation', ctx, data('confirmation'));
+    expect(pale.html).not.toMatch(/#ffdd00/i);
+    expect(pale.html).toMatch(/<td[^>]*bgcolor="#1d4e89"/);
   });
 
   it('removes line breaks from the subject', async () => {

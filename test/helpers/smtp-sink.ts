@@ -3,6 +3,8 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 
 /** One message as it arrived at the sink. */
 export interface ReceivedMail {
+  /** The SMTP session (connection) it arrived on. */
+  session: string;
   envelopeFrom: string;
   /** RCPT TO as smtp-server reports it: an internationalised domain turned into Unicode. */
   envelopeTo: string[];
@@ -48,7 +50,12 @@ interface Waiter {
 }
 
 /** A real SMTP server on loopback that accepts everything and records what arrived. */
-export async function startSmtpSink(): Promise<SmtpSink> {
+/**
+ * `parse: false` records envelope, raw text and headers only (no MIME parsing: `html`, `text`,
+ * `to`, `from` and `parsed` stay empty), for tests that count thousands of messages.
+ */
+export async function startSmtpSink(opts: { parse?: boolean } = {}): Promise<SmtpSink> {
+  const parse = opts.parse ?? true;
   const messages: ReceivedMail[] = [];
   const waiters = new Set<Waiter>();
   const failures: { stage: SmtpStage; code: number; message: string }[] = [];
@@ -98,7 +105,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('end', () => {
         const failure = takeFailure('data');
         if (failure) return callback(failure);
-        record(Buffer.concat(chunks), session, [...(rcptSent.get(session.id) ?? [])])
+        record(Buffer.concat(chunks), session, [...(rcptSent.get(session.id) ?? [])], parse)
           .then((mail) => {
             // Recorded before the 250 goes out: once a send resolves, the message is here.
             messages.push(mail);
@@ -179,12 +186,32 @@ async function record(
   raw: Buffer,
   session: SMTPServerSession,
   rcptToSent: string[],
+  parse: boolean,
 ): Promise<ReceivedMail> {
-  const parsed = await simpleParser(raw);
   const text = raw.toString('utf8');
   const end = text.indexOf('\r\n\r\n');
   const rawHeaders = end === -1 ? text : text.slice(0, end);
+  if (!parse) {
+    const headers = parseHeaderBlock(rawHeaders);
+    return {
+      session: session.id,
+      envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+      rcptToSent,
+      raw: text,
+      rawHeaders,
+      headers,
+      subject: headers.get('subject') ?? '',
+      html: null,
+      text: null,
+      to: [],
+      from: '',
+      parsed: {} as ParsedMail,
+    };
+  }
+  const parsed = await simpleParser(raw);
   return {
+    session: session.id,
     envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
     envelopeTo: session.envelope.rcptTo.map((r) => r.address),
     rcptToSent,

@@ -38,7 +38,14 @@ describe('help', () => {
     const { code, out } = await cli('--help');
     expect(code).toBe(0);
     expect(out).toContain('Usage: npx landpost <command> [options]');
-    for (const command of ['migrate', 'token create', 'token list', 'token revoke', 'backup']) {
+    for (const command of [
+      'migrate',
+      'token create',
+      'token list',
+      'token revoke',
+      'backup',
+      'bounce classify',
+    ]) {
       expect(out).toContain(command);
     }
   });
@@ -280,5 +287,70 @@ describe('backup', () => {
     } finally {
       copy.close();
     }
+  });
+});
+
+describe('bounce classify', () => {
+  it('prints one JSON line per mail; a missing file gets an error line and exit code 1', () => {
+    const mails = join('test', 'fixtures', 'bounces', 'mails');
+    const missing = join(dataDir, 'no-such-bounce.eml');
+    const run = spawnSync(
+      'npx',
+      [
+        'tsx',
+        join('server', 'cli.ts'),
+        'bounce',
+        'classify',
+        join(mails, '0123.eml'),
+        join(mails, '0001.eml'),
+        missing,
+      ],
+      // No DATA_DIR or SECRET_KEY needed: the command reads mail files only.
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.status).toBe(1);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      {
+        file: join(mails, '0123.eml'),
+        kind: 'hard',
+        reason: 'user-unknown',
+        status: '5.2.1',
+        recipient: 'filtered@example.co.jp',
+      },
+      {
+        file: join(mails, '0001.eml'),
+        kind: 'complaint',
+        reason: null,
+        status: null,
+        recipient: 'redacted@example.net',
+      },
+      {
+        file: missing,
+        kind: 'unknown',
+        reason: null,
+        status: null,
+        recipient: null,
+        error: 'no such file',
+      },
+    ]);
+  });
+
+  it('only readable mails: exit code 0; no file at all: the usage and exit code 2', async () => {
+    const mails = join('test', 'fixtures', 'bounces', 'mails');
+    const ok = await cli('bounce', 'classify', join(mails, '0236.eml'));
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ kind: 'auto-reply', reason: null });
+    const none = await cli('bounce', 'classify');
+    expect(none.code).toBe(2);
+    expect(none.out).toContain('bounce classify needs at least one FILE');
   });
 });

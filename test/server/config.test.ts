@@ -80,6 +80,7 @@ describe('loadConfig', () => {
     expect(config.mailFrom).toBe('Landpost Test <newsletter@landpost.test>');
     expect(config.mailFromTransactional).not.toBe(config.mailFrom);
     expect(config.mailFromTransactional).toBe('"Landpost Test" <noreply@landpost.test>');
+    expect(config.mailFromTransactionalSet).toBe(false);
 
     const explicit = loadConfig({
       SECRET_KEY,
@@ -87,5 +88,6 @@ describe('loadConfig', () => {
       MAIL_FROM_TRANSACTIONAL: 'Service <service@landpost.test>',
     });
     expect(explicit.mailFromTransactional).toBe('Service <service@landpost.test>');
+    expect(explicit.mailFromTransactionalSet).toBe(true);
   });
 });

@@ -50,6 +50,20 @@ describe('createSmtpMailer', () => {
     expect(mail.headers.get('message-id')).toBe(sent.messageId);
   });
 
+  it('keeps its connections open: ten messages in a row arrive over at most three', async () => {
+    for (let i = 0; i < 10; i++)
+      await mailer.send({
+        from: 'Landpost <newsletter@landpost.test>',
+        to: `pool${i}@example.org`,
+        subject: `Nr. ${i}`,
+        html: '<p>Hallo</p>',
+        text: 'Hallo',
+      });
+    const pooled = sink.messages.filter((m) => m.envelopeTo[0]!.startsWith('pool'));
+    expect(pooled).toHaveLength(10);
+    expect(new Set(pooled.map((m) => m.session)).size).toBeLessThanOrEqual(3);
+  });
+
   it('keeps a line break in a header value from becoming a header of its own', async () => {
     const hostile = 'Harz\r\nBcc: victim@example.net\r\n\r\n<p>injected</p>';
     await mailer.send({

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import adminPlugin from '../../plugins/admin.js';
 import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
+import campaignRoutes from './campaigns.js';
 import dashboardRoutes from './dashboard.js';
 import editionRoutes from './editions.js';
 import importRoutes from './imports.js';
@@ -27,6 +28,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(mailTextRoutes);
   await app.register(editionRoutes);
   await app.register(itemRoutes);
+  await app.register(campaignRoutes);
   await app.register(organisationRoutes);
   await app.register(importRoutes);
   await app.register(subscriberRoutes);

@@ -11,6 +11,7 @@ const stylesheets: Record<string, Buffer> = {
   'admin.css': readFileSync(join(viewsDir, 'admin.css')),
 };
 const scripts: Record<string, Buffer> = {
+  'admin-campaigns.js': readFileSync(join(viewsDir, 'admin-campaigns.js')),
   'admin-editor.js': readFileSync(join(viewsDir, 'admin-editor.js')),
 };
 

@@ -37,12 +37,6 @@ export function testAddresses(given: unknown): { emails: string[]; errors: Probl
   return { emails, errors: {} };
 }
 
-/** `"Name" <address>`, the name quoted so no comma or bracket in it splits the header. */
-export function formatMailbox(name: string, address: string): string {
-  const shown = name.replace(/[\r\n"\\]/g, '').trim();
-  return shown ? `"${shown}" <${address}>` : address;
-}
-
 /**
  * The test mail of an edition as the worker sends it: the edition as it is now, in the asked
  * variant, for the sample recipient (no real unsubscribe token), subject marked as a test, from
@@ -63,16 +57,15 @@ export async function composeTestMail(
   const variant = { language: test.language, region: test.region, role: test.role };
   const compiled = await compileVariant(content, variant, org);
   const { html, text } = personalise(compiled, sampleRecipient(config.publicUrl));
-  const headers: Record<string, string> = { 'X-Landpost-Test': `edition-${edition.number}` };
-  if (settings.replyTo) headers['Reply-To'] = settings.replyTo;
   return {
     message: {
-      from: formatMailbox(org.sender.name, org.sender.address),
+      from: { name: org.sender.name || org.name, address: org.sender.address },
+      ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
       to: test.email,
       subject: `[Test] ${compiled.subject}`,
       html,
       text,
-      headers,
+      headers: { 'X-Landpost-Test': `edition-${edition.number}` },
     },
     onSent: ({ messageId }) => editions.markTestSent(test.id, messageId, Date.now(), db),
   };

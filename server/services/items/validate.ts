@@ -1,4 +1,5 @@
 import type { ItemInput } from '../../../db/queries/items.js';
+import { linkProtocols } from '../../../emails/newsletter/markdown.js';
 import { isLanguage } from '../../i18n/index.js';
 import { hasControlCharacters, isPlainText } from '../plain-text.js';
 import type { Problems } from '../reference/problems.js';
@@ -47,7 +48,12 @@ export interface ItemVocabulary {
 export const isItemType = (value: unknown): value is ItemType =>
   (itemTypes as readonly unknown[]).includes(value);
 
-const LINK_SCHEMES = /^(?:https?:\/\/|mailto:|tel:)/i;
+/** A link target whose scheme the renderer keeps; a web link also names its host (`//`). */
+function hasLinkScheme(target: string): boolean {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(target)?.[0].toLowerCase();
+  if (scheme === undefined || !linkProtocols.has(scheme)) return false;
+  return (scheme !== 'http:' && scheme !== 'https:') || target.startsWith('//', scheme.length);
+}
 const AUTOLINK = /^<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>/;
 const EMAIL_AUTOLINK =
   /^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*>/;
@@ -58,8 +64,9 @@ const REFERENCE_TARGET = /^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)/gm;
 /**
  * What is wrong with a short Markdown text, or null. It is rendered into pages and mails, so
  * raw HTML is refused (any `<` that opens a tag, comment or declaration), and every link
- * target, autolink included, must start with http://, https://, mailto: or tel: — a target
- * written with entities (`java&#115;cript:`) or relative does not.
+ * target, autolink included, must use a scheme the renderer keeps (`linkProtocols`: http://,
+ * https://, mailto:, tel:) — a target written with entities (`java&#115;cript:`) or relative
+ * does not.
  */
 export function markdownProblem(
   text: string,
@@ -72,7 +79,7 @@ export function markdownProblem(
     const rest = text.slice(i);
     const autolink = AUTOLINK.exec(rest);
     if (autolink) {
-      if (!LINK_SCHEMES.test(autolink[1]!)) return 'link';
+      if (!hasLinkScheme(autolink[1]!)) return 'link';
       continue;
     }
     if (EMAIL_AUTOLINK.test(rest)) continue;
@@ -81,7 +88,7 @@ export function markdownProblem(
   for (const pattern of [INLINE_TARGET, REFERENCE_TARGET]) {
     for (const match of text.matchAll(pattern)) {
       const target = match[1]!.replace(/^<|>$/g, '');
-      if (!LINK_SCHEMES.test(target)) return 'link';
+      if (!hasLinkScheme(target)) return 'link';
     }
   }
   return null;

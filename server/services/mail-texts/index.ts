@@ -6,6 +6,7 @@ import { renderTransactional } from '../../../emails/render.js';
 import type { Config } from '../../config.js';
 import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
+import type { OrganisationService } from '../organisation/index.js';
 
 /** Longest subject and body an editor may write. */
 export const MAIL_TEXT_LIMITS = { subject: 200, body: 5000 } as const;
@@ -42,9 +43,11 @@ const WELCOME = 'welcome';
 export class MailTextService {
   private readonly db: Db;
   private readonly config: Config;
+  private readonly organisation: OrganisationService;
 
-  constructor(ctx: Pick<ServiceContext, 'db' | 'config'>) {
+  constructor(ctx: Pick<ServiceContext, 'db' | 'config'>, organisation: OrganisationService) {
     ({ db: this.db, config: this.config } = ctx);
+    this.organisation = organisation;
   }
 
   /** The editors' welcome text in this language, if they wrote one. */
@@ -91,7 +94,7 @@ export class MailTextService {
     const sample = `${this.config.publicUrl}/p/…`;
     const mail = await renderTransactional(
       'welcome',
-      mailContext(this.config, knownLanguage(lang)),
+      mailContext(this.organisation.get(), this.config, knownLanguage(lang)),
       {
         name: 'Erika Mustermann',
         email: 'erika@example.org',

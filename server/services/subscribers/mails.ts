@@ -5,8 +5,9 @@ import { renderTransactional } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
 import type { MailJobData, MailJobName } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
-import { mailContext } from '../mail-context.js';
 import { randomToken, type Secrets } from '../../infra/security.js';
+import { mailContext, transactionalSender } from '../mail-context.js';
+import type { OrganisationService } from '../organisation/index.js';
 import type { SubscriberService } from './index.js';
 
 /**
@@ -18,8 +19,9 @@ export function transactionalSource(deps: {
   config: Config;
   secrets: Secrets;
   subscriptions: SubscriberService;
+  organisation: OrganisationService;
 }): TransactionalSource {
-  const { db, config, secrets } = deps;
+  const { db, config, secrets, organisation } = deps;
   const links = deps.subscriptions.signup;
   return {
     async compose(name: MailJobName, data: MailJobData): Promise<ComposedMail | null> {
@@ -28,7 +30,10 @@ export function transactionalSource(deps: {
       if (!subscriber) return null; // erased or purged meanwhile: nothing to send
       if (name === 'confirmation' && subscriber.status !== 'unconfirmed') return null;
       if (name !== 'confirmation' && subscriber.status !== 'confirmed') return null;
-      const ctx = mailContext(config, subscriber.language);
+      // Read per mail: a change to the organisation's settings applies to the next mail.
+      const org = organisation.get();
+      const ctx = mailContext(org, config, subscriber.language);
+      const sender = transactionalSender(org, config);
       const preferencesUrl = links.preferencesLink(subscriber.id);
       const confirmToken = name === 'confirmation' ? randomToken() : undefined;
       const actionUrl = confirmToken
@@ -48,7 +53,7 @@ export function transactionalSource(deps: {
       if (confirmToken) links.issueConfirmToken(subscriber.id, confirmToken);
       return {
         message: {
-          from: config.mailFromTransactional,
+          ...sender,
           to: subscriber.email,
           subject: rendered.subject,
           html: rendered.html,

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
+import campaignApi from './campaigns.js';
 import editionApi from './editions.js';
 import itemApi from './items.js';
 import listApi from './lists.js';
@@ -21,7 +22,7 @@ export default async function apiRoutes(app: FastifyInstance) {
         title: 'Landpost API',
         version: '1.0.0',
         description:
-          'Subscribers and their consent records, lists, segments, the item library and editions.',
+          'Subscribers and their consent records, lists, segments, the item library, editions and campaigns.',
       },
       servers: [{ url: app.config.publicUrl }],
       components: {
@@ -73,4 +74,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(segmentApi);
   await app.register(itemApi);
   await app.register(editionApi);
+  await app.register(campaignApi);
 }

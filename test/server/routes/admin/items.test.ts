@@ -69,7 +69,7 @@ describe('the item library', () => {
       '/admin',
       '/admin/editions',
       '/admin/items',
-      '/admin/subscribers',
+      '/admin/campaigns',
     ]);
     expect(nav).toContain('<a href="/admin/items" aria-current="page">Beiträge</a>');
   });

@@ -215,12 +215,18 @@ describe('presendChecks with Debian SpamAssassin', () => {
     });
   }, 600_000);
 
-  it('scores the German mail of a realistic 12-item edition below 3', async () => {
+  it('scores the German mail of a realistic 12-item edition below 1 (local tests only)', async () => {
     const checks = await run({ spamScore: true });
     const spam = checks.find((check) => check.code === 'spam-score');
-    console.log(`12-item edition: ${spam?.message}`);
+    const match =
+      /^SpamAssassin score (-?\d+(?:\.\d+)?) \(spam from 5\)(?:; top rules: (.*))?\.$/.exec(
+        spam?.message ?? '',
+      );
+    expect(match, spam?.message).not.toBeNull();
+    const score = Number(match![1]);
+    console.log(`12-item edition: score ${score}; rules above 0: ${match![2] ?? 'none'}`);
     expect(spam).toMatchObject({ level: 'info' });
-    expect(spam?.message).toMatch(/^SpamAssassin score -?\d+(\.\d+)? \(spam from 5\)/);
+    expect(score).toBeLessThan(1);
   }, 60_000);
 
   it('refuses a mail that reads like spam', async () => {

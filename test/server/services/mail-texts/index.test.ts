@@ -2,15 +2,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../../server/services/context.js';
 import { MailTextService } from '../../../../server/services/mail-texts/index.js';
+import { OrganisationService } from '../../../../server/services/organisation/index.js';
 import { serviceTestContext, type ServiceTestContext } from '../../../helpers/service-context.js';
 
 const editor: Actor = { kind: 'cli' };
 let ctx: ServiceTestContext;
 let mailTexts: MailTextService;
+let organisation: OrganisationService;
 
 beforeAll(() => {
   ctx = serviceTestContext();
-  mailTexts = new MailTextService(ctx);
+  organisation = new OrganisationService(ctx);
+  mailTexts = new MailTextService(ctx, organisation);
 });
 afterAll(() => ctx?.close());
 
@@ -79,6 +82,22 @@ describe('welcome mail texts', () => {
     const builtIn = await mailTexts.previewWelcome('de');
     expect(builtIn.subject).toContain('Willkommen');
     expect(builtIn.text).toContain(ctx.config.orgName);
+  });
+
+  it("previews with the organisation's saved name, imprint and funder line", async () => {
+    organisation.update(
+      {
+        name: 'Landnetz Sachsen-Anhalt e. V.',
+        imprint: 'Landnetz Sachsen-Anhalt e. V.\nMarkt 1\n06108 Halle (Saale)',
+        funderAttribution: 'Gefördert vom Land Sachsen-Anhalt',
+      },
+      editor,
+    );
+    const preview = await mailTexts.previewWelcome('de');
+    expect(preview.subject).toContain('Landnetz Sachsen-Anhalt e. V.');
+    expect(preview.text).toContain('Markt 1\n06108 Halle (Saale)');
+    expect(preview.text).toContain('Gefördert vom Land Sachsen-Anhalt');
+    expect(preview.text).not.toContain(ctx.config.orgImprint);
   });
 
   it('an unknown language is a programming error, not a new row', () => {

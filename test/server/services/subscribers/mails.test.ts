@@ -4,14 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../../../server/infra/security.js';
-import { mailContext } from '../../../../server/services/mail-context.js';
+import { mailContext, transactionalSender } from '../../../../server/services/mail-context.js';
+import { OrganisationService } from '../../../../server/services/organisation/index.js';
 import { transactionalSource } from '../../../../server/services/subscribers/mails.js';
+import { testConfig } from '../../../helpers/env.js';
 import { startServiceTest, type ServiceTest } from './_service.js';
 
 let t: ServiceTest;
+let organisation: OrganisationService;
 
 beforeAll(async () => {
   t = await startServiceTest();
+  organisation = new OrganisationService({ db: t.database.db, config: t.config });
 });
 afterAll(async () => {
   await t?.close();
@@ -19,19 +23,41 @@ afterAll(async () => {
 
 describe('mailContext', () => {
   it("gives language, direction, translator and the organisation's details", () => {
-    const ctx = mailContext(t.config, 'ar');
+    const ctx = mailContext(organisation.get(), t.config, 'ar');
     expect(ctx).toMatchObject({
       lang: 'ar',
       dir: 'rtl',
       org: {
         name: 'Landpost Test e.V.',
         imprint: t.config.orgImprint,
+        postalAddress: '',
+        attribution: '',
         publicUrl: 'http://localhost:3000',
         privacyUrl: t.config.privacyUrl,
       },
     });
     expect(ctx.t('mail.confirmation.subject')).not.toBe('mail.confirmation.subject');
-    expect(mailContext(t.config, 'xx')).toMatchObject({ lang: 'de', dir: 'ltr' });
+    expect(mailContext(organisation.get(), t.config, 'xx')).toMatchObject({
+      lang: 'de',
+      dir: 'ltr',
+    });
+  });
+});
+
+describe('transactionalSender', () => {
+  it("shows the organisation's name on the noreply address and no Reply-To by default", () => {
+    expect(transactionalSender(organisation.get(), t.config)).toEqual({
+      from: { name: 'Landpost Test e.V.', address: 'noreply@landpost.test' },
+    });
+  });
+
+  it('keeps MAIL_FROM_TRANSACTIONAL as the operator wrote it', () => {
+    const explicit = testConfig({ MAIL_FROM_TRANSACTIONAL: 'Service <service@landpost.test>' });
+    explicit.cleanup();
+    expect(transactionalSender(organisation.get(), explicit).from).toEqual({
+      name: 'Service',
+      address: 'service@landpost.test',
+    });
   });
 });
 
@@ -57,6 +83,7 @@ describe('transactionalSource', () => {
       config: t.config,
       secrets: new Secrets(t.config.secretKey),
       subscriptions: t.service,
+      organisation,
     });
     const composed = await source.compose('confirmation', { subscriberId: id });
     expect(composed?.message.to).toBe('uk@example.org');

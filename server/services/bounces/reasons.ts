@@ -1,0 +1,292 @@
+/**
+ * Why a mail bounced, in our own small set of reasons. A reason is found first in the words of the
+ * receiving server (its reply or the bounce text), then in the RFC 3463 status code.
+ */
+
+export const BOUNCE_REASONS = [
+  /** The mailbox does not exist. */
+  'user-unknown',
+  /** The domain does not exist or accepts no mail at all (no or null MX). */
+  'host-unknown',
+  /** The mailbox has moved and mail is not forwarded. */
+  'moved',
+  /** The mailbox is disabled, inactive or suspended. */
+  'suspended',
+  /** The mailbox is over its quota. */
+  'mailbox-full',
+  /** The message exceeds the receiver's size limit. */
+  'message-too-big',
+  /** The receiver refuses our sending server: block list, reputation, reverse DNS, rate limits. */
+  'blocked',
+  /** The message looked like spam, carried a virus or was malformed (not RFC compliant). */
+  'spam-content',
+  /** The receiver's rules refused it: recipient filters, sender address, local policy. */
+  'policy',
+  /** Sender authentication or transport security failed: SPF, DKIM, DMARC, TLS. */
+  'auth',
+  /** The receiving server does not relay for that domain. */
+  'relay-denied',
+  /** The sending side gave up after retrying for days (queue lifetime, time-outs). */
+  'expired',
+  /** DNS, routing or connection trouble on the way. */
+  'network',
+  /** A fault of the receiving system: configuration, disk, local delivery program. */
+  'system',
+  /** An SMTP command or address was malformed. */
+  'syntax',
+  /** A bounce without a recognisable cause. */
+  'other',
+] as const;
+
+export type BounceReason = (typeof BOUNCE_REASONS)[number];
+
+/** Phrases of receiving servers, one list per cause; matched on lower-cased, single-spaced text. */
+const SAYS = {
+  mailboxFull:
+    /mailbox (is |was )?full|mailbox (size )?exceeds|full mailbox|mailbox.{0,30}(over|exceed\w*) (its |the |their )?(disk |storage |local )?(quota|space|limit)|over ?(the )?(allowed |disk )?quota|quota (exceeded|violation|usage exceeded)|exceed\w* (its |their |the |storage |disk |mailbox )*(quota|storage allocation)|(insufficient|not enough|not sufficient) (disk |storage )?space|no space left|disk ?quota|(mailfolder|mailbox|inbox) is full|boite du destinataire pleine|too much mail data|too many messages (on the server|in (this|the) mailbox)|space has been used up|would exceed (the )?maximum allowed storage|mailbox size limit exceeded|reached (its |the )?(disk )?quota|postfach (ist )?voll/,
+  tooBig:
+    /message (size |length |file )?(exceeds|too (big|large))|(size|length) exceeds|max(imum)? (inbound |incoming )?message size|message size limit|size limit exceeded|exceeded (the )?(maximum |max )?(incoming |inbound )?(message )?size|line limit exceeded|taille limite/,
+  suspended:
+    /(account|mailbox|user|address)( that you tried to reach)? (has been |is |was )?(currently |temporarily )?(suspended|disabled|deactivated|frozen|locked|terminated|inactive|discontinued)|(account|mailbox|user) (is |has been )?suspended|inactive (account|user|mailbox)|is a deactivated mailbox|archived recipient|boite du destinataire archivee|temporarily inactive|temporary locked|no longer accepts mail|is unavailable: user is terminated|mailbox unavailable or access denied|recipient suspend|recipient account is blocked/,
+  moved:
+    /(mailbox|user|address|recipient) has moved|has changed (his|her|their) (e-?mail )?address|no forwarding address/,
+  relay:
+    /relay(ing)? (access )?(denied|not permitted|prohibited|not allowed)|not (allowed|permitted) to relay|unable to relay|no relaying|as a relay|open relay|insecure mail relay|not local host|we don't handle mail for|isn't in my list of allowed rcpthosts|email address is not verified|this system is not configured to relay|relaying mail to|not a gateway/,
+  auth: /authentication (information|checks)|spf (check: ?)?fail|(spf|dkim|dmarc)\b[^.]{0,40}(fail|not pass|did not pass|policy|validation|alignment|settings)|sender policy framework|bad spf records|unauthenticated email|dmarc|\bdkim\b/,
+  userUnknown:
+    /user(name)? (is )?unknown|unknown (user|recipient|mailbox|local ?-?part|e-?mail address|address|alias)|no such (user|recipient|mailbox|person|address|local user|account)|(user|recipient|mailbox|address|account|addressee)( \S+)? (does not|doesn't|did not|not) exist|(user|recipient|mailbox|address|account)( \S+)? (was )?not found|not a valid (mailbox|recipient|user|address)|invalid (recipient|mailbox|address|user|e-?mail address)|(mailbox|recipient) (is )?(currently )?unavailable|mailbox not (present|available)|is not a known user|no mailbox|address unknown|no account by that name|bad (destination )?(mailbox )?address|bad ?rcpt ?to|validrcptto|not a local address|no one at this address|utilisateur inconnu|unbekannt|existiert nicht|user not (known|active)|mailbox invalid|recipient not ok|non-?existent (user|recipient|address)|recipient ?not ?found|recipient name is not recognized|undeliverable address|does not exist\.|address (rejected: (user|invalid|unknown))|recipient address rejected: (user|unknown|invalid|access denied)|not listed in|no mail ?box available|is not an active address|address not present|no valid recipients|doesn't have an? .{0,30} account|wasn.t found at|address rejected\.|recipientnotfound|invalid address/,
+  /** Providers' own unambiguous words for a mailbox that does not exist. */
+  noSuchAccount:
+    /doesn.t have an? \S+ account|recipientnotfound|address couldn.t be found|invalid final delivery userid|requested action not taken: mailbox unavailable/,
+  filtered:
+    /(user|recipient) refuses? to (receive|accept)|reject\w* (by|due to) (user|recipient)|user rules|recipient preferences|only accepting mail from|not accepting (any )?mail|blocked by the recipient|protected by|message filtered|\bfiltered\b|user reject/,
+  ptr: /ptr record|mismatches client ip|reverse dns|\brdns\b|cannot find your hostname|reverse lookup|ip name lookup failed|cannot resolve your (address|hostname)|unresolvable relay host name|generic dns/,
+  notRfc:
+    /rfc ?5322|rfc ?2822|not rfc|rfc compliant|rfcmessagenoncompliant|(duplicate|multiple) .{0,30}(header|from:)/,
+  reputation: /reputation|unexpected volume|user complaints/,
+  contentError:
+    /invalid mime|mime (complexity|header)|8-?bit data|header size|improperly-formatted|unnecessary base64/,
+  senderRejected:
+    /sender (address )?(rejected|verify failed|was rejected|is in my black list|not pre-approved)|invalid sender|domain of sender address|sender domain|bogus mail from|null sender|empty envelope sender|unroutable sender|administrative prohibition|not allowed to post|not a registered gateway user|batv|backscatter|sender address rejected|access denied|mail from .{0,60}(rejected|refused)|sender is spammer|send mail as|different address or alias/,
+  hostUnknown:
+    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)(?!, try again)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)|couldn.t find any host named|no such host|non-?existent ?domain|mx records point to non-?existent hosts|domain name in the e-?mail address is incorrect|bad destination system address|domain .{1,60} does not exist/,
+  spam: /spam(?!haus|cop)|mail rejete\. mail rejected\. \S*506|unsolicited|bulk ?e-?mail|bulk mail|phish|content (filter|rejected|denied)|unacceptable content|banned content|mail content|blacklisted url|uribl/,
+  rate: /too many (connections|concurrent|smtp sessions|errors from your ip|recipients)|rate limit|rate that prevents|try again slower|per hour|throttl|connection limit|trop de connexions|frequency limited/,
+  blocklist:
+    /blacklist|blocklist|block ?list|black list|blocked using|\b(rbl|dnsbl|rbls)\b|spamhaus|spamcop|barracudacentral|abuseat|sorbs|your ip|sending ip|invalid ip|ip address .{0,40}(blocked|rejected|listed|banned)|client host .{0,60}(rejected|blocked)|helo command rejected|refused to talk to me|go away|not accepting connections|service refused|blocked by|(ip|address|host)\S* (is )?listed (on|in|at|as)|(ip|host|address|server|network)\S* (\S+ )?(is|was|has been) blocked|host network not allowed|dynamic ip|messages from .{0,40} weren.t sent|banned|my name was rejected/,
+  virus: /virus|malware|executable|potentially dangerous|infected/,
+  policy:
+    /polic(y|ies)|members-only|closed mailing list|not subscribed to|organi[sz]ation(al)? settings|mass mailer|illegal attachment|protocol violation|header (error|are not accepted)|low priority/,
+  system:
+    /system (config(uration)? )?error|configuration error|local error|temporary (local )?problem|internal (server )?error|service (currently )?unavailable|write error|misconfigured|loops back to myself|would create a mail loop|interrupted system call|error while being processed|server error|system error|ldap|transaction failed/,
+  network:
+    /no route to host|not found, try again|host (is )?unreachable|host name lookup failure|name server|dns (records|lookup|query|failure|error)|(mail|routing|forwarding) loop|too many hops|hop count|unable to resolve|unrouteable mail domain|could not connect|connection (refused|reset|dropped|lost|closed)|lost connection|network/,
+  systemFull: /mail system full|system congestion|insufficient system storage/,
+  notAccept:
+    /does not accept mail|null ?mx|no mx record|mail receiving disabled|no smtp service|host not found(?!, try again)|doesn.t receive e?mail|no mx (record )?found/,
+  expired:
+    /expired|timed? ?out|giving up|has been delayed|for more than \d+ (days?|hours?)|in the queue too long|retry time not reached|not reachable within|could not be delivered for|unable to deliver message after|delivery attempts will continue|continue trying|did not respond|have been failing for a long time|retry timeout exceeded|could not be delivered within|in queue too long|maximum (queue|delivery) time|did not accept our requests to connect/,
+  starttls: /starttls|\btls (is )?required|requiretls|tls required but not supported/,
+  security:
+    /not authori[sz]ed|authentication (required|failed|failure|credentials)|unauthenticated|verification failure/,
+  mailer:
+    /mailer error|command (failed|died)|procmail|x-unix|pipe to \||generated during the delivery attempt/,
+  syntax:
+    /syntax error|bad syntax|command unrecognized|unrecognized command|malformed address|syntax/,
+};
+
+/**
+ * Lower-cased, single-spaced, without the reply codes that multi-line SMTP replies repeat at the
+ * start of every line ("550-5.2.1 …"), so that phrases read across lines.
+ */
+function normalised(text: string): string {
+  return text
+    .replace(/(^|\s)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s)?/g, ' ')
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
+}
+
+/** The SMTP command a server's reply answered, as bounces write it. */
+export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
+
+export function commandIn(text: string): SmtpCommand | null {
+  const match =
+    /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
+      text,
+    );
+  if (!match) return null;
+  const word = match[1]!.toLowerCase();
+  if (word === 'rcpt') return 'RCPT';
+  if (word.startsWith('mail')) return 'MAIL';
+  if (word === 'helo' || word === 'ehlo') return 'HELO';
+  if (word === 'initial connection' || word === 'connect') return 'CONN';
+  return 'DATA';
+}
+
+export interface Evidence {
+  /** The server's reply or the bounce text about this recipient. */
+  text: string;
+  status: string | null;
+  command: SmtpCommand | null;
+  /** The reporting MTA quotes a remote SMTP reply (a reply code), not only its own words. */
+  remoteReply: boolean;
+  action: string | null;
+  subject: string;
+}
+
+/**
+ * The reason of a bounce. The order matters: states of the mailbox first; "user unknown" only
+ * where the status code or the command (RCPT) supports it, since filters after DATA often
+ * answer "user unknown" for mail they merely do not want; then the sending side's problems;
+ * the status code when the words say nothing.
+ */
+export function reasonOf(e: Evidence): BounceReason {
+  const t = normalised(e.text);
+  const byStatus = e.status ? reasonOfStatus(e.status) : null;
+  if (e.status && DECISIVE.test(e.status)) return byStatus!;
+  if (SAYS.mailboxFull.test(t)) return 'mailbox-full';
+  if (SAYS.tooBig.test(t)) return 'message-too-big';
+  if (SAYS.suspended.test(t)) return 'suspended';
+  if (SAYS.moved.test(t)) return 'moved';
+  if (SAYS.relay.test(t)) return 'relay-denied';
+  if (SAYS.notRfc.test(t)) return 'spam-content';
+  if (SAYS.auth.test(t)) return 'auth';
+  if (SAYS.mailer.test(t)) return 'system';
+  if (SAYS.ptr.test(t)) return 'blocked';
+  if (SAYS.notAccept.test(t)) return 'host-unknown';
+  const unknown = SAYS.userUnknown.test(t);
+  if (SAYS.noSuchAccount.test(t)) return 'user-unknown';
+  if (byStatus === 'user-unknown') {
+    const other = [SAYS.blocklist, SAYS.senderRejected, SAYS.rate];
+    if (unknown || !other.some((p) => p.test(t))) return 'user-unknown';
+  }
+  if (unknown && e.command === 'RCPT') return 'user-unknown';
+  if (unknown && !e.command && !e.remoteReply && !e.status) return 'user-unknown';
+  const mailboxStatus = e.status && /^\d\.2\./.test(e.status);
+  const filtered = unknown || SAYS.filtered.test(t);
+  if (filtered && (mailboxStatus || !['CONN', 'HELO', 'MAIL', 'RCPT'].includes(e.command ?? ''))) {
+    return 'policy';
+  }
+  if (SAYS.ptr.test(t)) return 'blocked';
+  if (SAYS.reputation.test(t)) return 'blocked';
+  if (SAYS.contentError.test(t)) return 'spam-content';
+  if (e.status && /^\d\.1\.[78]$/.test(e.status)) return 'policy';
+  if (e.command === 'CONN' || e.command === 'HELO') {
+    if (SAYS.senderRejected.test(t) || SAYS.blocklist.test(t)) return 'blocked';
+  }
+  if (SAYS.senderRejected.test(t) && e.command !== 'RCPT') return 'policy';
+  if (byStatus === 'host-unknown' && !SAYS.network.test(t)) return 'host-unknown';
+  if (SAYS.hostUnknown.test(t)) return 'host-unknown';
+  if (SAYS.spam.test(t)) return 'spam-content';
+  if (SAYS.rate.test(t)) return 'blocked';
+  if (SAYS.blocklist.test(t)) return 'blocked';
+  const general = !byStatus || RETRY.test(e.status ?? '');
+  if (general) {
+    const rest: [RegExp, BounceReason][] = [
+      [SAYS.virus, 'spam-content'],
+      [SAYS.policy, 'policy'],
+      [SAYS.system, 'system'],
+      [SAYS.network, 'network'],
+      [SAYS.systemFull, 'system'],
+      [SAYS.notAccept, 'host-unknown'],
+      [SAYS.expired, 'expired'],
+      [SAYS.starttls, 'auth'],
+      [SAYS.security, 'policy'],
+      [SAYS.mailer, 'system'],
+    ];
+    for (const [pattern, reason] of rest) if (pattern.test(t)) return reason;
+    // Still retrying, and nothing more specific said: the queue lifetime is what counts.
+    if (e.action === 'delayed' || /\baction: delayed\b/.test(t)) return 'expired';
+  }
+  if (byStatus) return byStatus;
+  if (e.status && /^\d\.6\./.test(e.status)) return 'spam-content';
+  if (e.status && /^\d\.7\./.test(e.status)) return 'policy';
+  if (SAYS.syntax.test(t)) return 'syntax';
+  if (/delay/i.test(e.subject)) return 'expired';
+  // Refused before any mail was offered: the receiver does not want our sending server.
+  if (e.command === 'HELO' || e.command === 'CONN') return 'blocked';
+  return reasonOfText(e.subject) ?? 'other';
+}
+
+/** Status codes that say more than any words next to them. */
+const DECISIVE = /^[45]\.(2\.2|2\.3|3\.[14]|4\.5|1\.6|7\.(?:2[3-7]|13|6\d\d))$/;
+
+/** Status codes too general to stand against the words of the reply. */
+const RETRY = /^\d\.(0\.\d+|1\.[0-3]|1\.9|3\.[035]|4\.\d+|5\.[45]|7\.(?:[0-9]|1[0-9]))$/;
+
+/** The reason an RFC 3463 status code (class.subject.detail) stands for, where it says enough. */
+export function reasonOfStatus(status: string): BounceReason | null {
+  const [cls, subject, detail] = status.split('.').map(Number) as [number, number, number];
+  if (cls === 2) return null;
+  const temporary = cls === 4;
+  switch (subject) {
+    case 1:
+      if (detail === 2) return 'host-unknown';
+      if (detail === 6) return 'moved';
+      if (detail === 7 || detail === 8 || detail === 4) return 'policy';
+      if (detail === 9) return 'system';
+      // RFC 7505 gives 5.1.10 to a null MX; Exchange Online sends it for "recipient not found".
+      if (detail === 10) return 'user-unknown';
+      if (detail === 0 || detail === 1 || detail === 3) return temporary ? null : 'user-unknown';
+      // Exchange uses 5.1.3xx for its own "recipient not found" variants.
+      return detail >= 300 ? 'user-unknown' : null;
+    case 2:
+      return (
+        ({ 2: 'mailbox-full', 3: 'message-too-big' } as Record<number, BounceReason>)[detail] ??
+        (temporary ? null : 'policy')
+      );
+    case 3:
+      if (detail === 4) return 'message-too-big';
+      if (detail === 2) return temporary ? 'blocked' : 'host-unknown';
+      return 'system';
+    case 4:
+      // Exchange Online answers 5.4.1 for a recipient its directory does not know.
+      if (detail === 1 && !temporary) return 'user-unknown';
+      if (detail === 1 || detail === 7) return 'expired';
+      if (detail === 3 || detail === 5) return 'system';
+      if (detail === 4) return temporary ? 'network' : 'host-unknown';
+      return 'network';
+    case 5:
+      if (detail === 3) return 'blocked';
+      if (detail === 5) return 'system';
+      return detail === 0 ? null : 'syntax';
+    case 6:
+      return 'spam-content';
+    case 7:
+      if ([3, 4, 5, 6, 7, 8, 23, 24, 26, 29, 30].includes(detail)) return 'auth';
+      if (detail === 13) return 'suspended';
+      if (detail === 25 || detail === 28) return 'blocked';
+      if (detail === 27) return 'host-unknown';
+      // Microsoft's 5.7.6xx: the sending IP range is banned or has a poor reputation.
+      if (detail >= 600 && detail < 700) return 'blocked';
+      return temporary && detail === 1 ? 'blocked' : 'policy';
+    default:
+      return null;
+  }
+}
+
+/** The reason named by words alone (a subject line, for instance), if any. */
+export function reasonOfText(text: string): BounceReason | null {
+  const t = normalised(text);
+  const order: [RegExp, BounceReason][] = [
+    [SAYS.mailboxFull, 'mailbox-full'],
+    [SAYS.tooBig, 'message-too-big'],
+    [SAYS.suspended, 'suspended'],
+    [SAYS.userUnknown, 'user-unknown'],
+    [SAYS.hostUnknown, 'host-unknown'],
+    [SAYS.spam, 'spam-content'],
+    [SAYS.expired, 'expired'],
+  ];
+  for (const [pattern, reason] of order) if (pattern.test(t)) return reason;
+  return null;
+}
+
+/**
+ * Reasons after which the address will not work again: an unknown or moved mailbox even when a
+ * server says so with a temporary code (as Sisimai counts it), a domain without mail only when
+ * the answer is final.
+ */
+export function isHardReason(reason: BounceReason, temporary: boolean): boolean {
+  if (reason === 'user-unknown' || reason === 'moved') return true;
+  return reason === 'host-unknown' && !temporary;
+}

@@ -1,0 +1,462 @@
+/**
+ * Bounce classification: the 240 real bounce mails of expected.json against Sisimai's own
+ * expectations, and one small hand-written mail per format family.
+ */
+import fc from 'fast-check';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyBounce } from '../../../../server/services/bounces/index.js';
+import { agreement, CORPUS, measure } from '../../../bench/bounce-corpus.js';
+import { BOUNCE_REASONS } from '../../../../server/services/bounces/index.js';
+
+/** A mail with CRLF line ends, as it arrives. */
+const mail = (lines: string) => lines.replace(/^\n/, '').replace(/\n/g, '\r\n');
+
+describe('the real bounce corpus (expected.json)', () => {
+  it('agrees with Sisimai on hard vs soft for ≥ 95 % and on the reason for ≥ 85 % of the bounces', async () => {
+    const outcomes = await measure('expected');
+    const result = agreement(outcomes);
+    expect(result.mails).toBe(240);
+    expect(result.kind).toBeGreaterThanOrEqual(0.95);
+    expect(result.hardSoft).toBeGreaterThanOrEqual(0.95);
+    expect(result.reason).toBeGreaterThanOrEqual(0.85);
+    // Vacation replies and delivery notices are never bounces; complaints are all recognised.
+    expect(result.notBouncesCountedAsBounces).toBe(0);
+    expect(result.complaints.recognised).toBe(result.complaints.expected);
+    expect(result.complaints.expected).toBeGreaterThan(10);
+    for (const o of outcomes.filter((o) => ['auto-reply', 'delivered'].includes(o.expectedKind))) {
+      expect(o.result.kind, o.expectation.file).toBe(o.expectedKind);
+    }
+  }, 120_000);
+});
+
+describe('RFC 3464 delivery reports', () => {
+  const report = (action: string, status: string, diagnostic: string) =>
+    mail(`
+From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
+To: news@landpost.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=us-ascii
+
+Your message could not be delivered.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; Anna.Leser@Example.net
+Original-Recipient: rfc822;anna.leser@example.net
+Action: ${action}
+Status: ${status}
+Diagnostic-Code: smtp; ${diagnostic}
+
+--b1
+Content-Type: message/rfc822
+
+From: news@landpost.example
+To: anna.leser@example.net
+Subject: Ausgabe 12
+
+Hello
+--b1--
+`);
+
+  it('an unknown mailbox is a hard bounce with its status and recipient', async () => {
+    const result = await classifyBounce(
+      report(
+        'failed',
+        '5.1.1',
+        '550 5.1.1 <anna.leser@example.net>: Recipient address rejected: User unknown in local recipient table',
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      status: '5.1.1',
+      recipient: 'anna.leser@example.net',
+    });
+  });
+
+  it('a full mailbox is a soft bounce', async () => {
+    const result = await classifyBounce(
+      report('failed', '5.2.2', '552 5.2.2 Mailbox full: quota exceeded'),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'mailbox-full', status: '5.2.2' });
+  });
+
+  it('a delayed message is soft, never hard', async () => {
+    const result = await classifyBounce(
+      report('delayed', '4.4.7', '421 4.4.7 Connection timed out, still trying'),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'expired', status: '4.4.7' });
+  });
+
+  it('a listed sending IP is soft and says "blocked"', async () => {
+    const result = await classifyBounce(
+      report(
+        'failed',
+        '5.7.1',
+        '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org',
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked' });
+  });
+
+  it('a delivered notice (Action: delivered) is not a bounce', async () => {
+    const result = await classifyBounce(report('delivered', '2.0.0', '250 2.0.0 OK queued'));
+    expect(result).toMatchObject({
+      kind: 'delivered',
+      reason: null,
+      status: '2.0.0',
+      recipient: 'anna.leser@example.net',
+    });
+  });
+});
+
+describe('plain-text bounces', () => {
+  it('Postfix without a delivery report: recipient, status and reason from the text', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: MAILER-DAEMON@mail.landpost.example (Mail Delivery System)
+To: news@landpost.example
+Subject: Undelivered Mail Returned to Sender
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.landpost.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+                   The mail system
+
+<bernd@example.com>: host mx.example.com[192.0.2.25] said: 550 5.1.1
+    <bernd@example.com>: Recipient address rejected: User unknown (in reply to
+    RCPT TO command)
+
+--- Below this line is a copy of the message.
+
+To: bernd@example.com
+From: news@landpost.example
+Subject: mailbox full, no such user, spam
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      status: '5.1.1',
+      recipient: 'bernd@example.com',
+    });
+  });
+
+  it('the same bounce with LF, CRLF or old-Mac CR line ends gives the same answer', async () => {
+    const lines = [
+      'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
+      'To: news@landpost.example',
+      'Subject: Returned mail: see transcript for details',
+      '',
+      '   ----- The following addresses had permanent fatal errors -----',
+      '<ida@example.org>',
+      '    (reason: 550 5.1.1 <ida@example.org>... User unknown)',
+      '',
+    ];
+    for (const end of ['\n', '\r\n', '\r']) {
+      expect(await classifyBounce(lines.join(end)), JSON.stringify(end)).toMatchObject({
+        kind: 'hard',
+        reason: 'user-unknown',
+        status: '5.1.1',
+        recipient: 'ida@example.org',
+      });
+    }
+  });
+
+  it('Exim: X-Failed-Recipients and a full mailbox after the SMTP transcript', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: Mail Delivery System <Mailer-Daemon@relay.example.org>
+To: news@landpost.example
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: carla@example.de
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  carla@example.de
+    host mx.example.de [192.0.2.7]
+    SMTP error from remote mail server after RCPT TO:<carla@example.de>:
+    552 Mailbox is full
+
+------ This is a copy of the message, including all the headers. ------
+
+Subject: Ausgabe 3
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'soft',
+      reason: 'mailbox-full',
+      status: null,
+      recipient: 'carla@example.de',
+    });
+  });
+});
+
+describe('provider formats', () => {
+  it('qmail: the recipient line, the remote reply, and "user unknown" after DATA is a filter, not a dead address', async () => {
+    const bounce = (command: string) =>
+      mail(`
+From: MAILER-DAEMON@mx.landpost.example
+To: news@landpost.example
+Subject: failure notice
+
+Hi. This is the qmail-send program at mx.landpost.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<frieda@example.net>:
+192.0.2.30 does not like recipient.
+Remote host said: 550 Unknown user frieda@example.net
+Giving up on 192.0.2.30.
+${command}
+
+--- Below this line is a copy of the message.
+
+Subject: Ausgabe 9
+`);
+    expect(await classifyBounce(bounce('(in reply to RCPT TO command)'))).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'frieda@example.net',
+    });
+    expect(await classifyBounce(bounce('(in reply to end of DATA command)'))).toMatchObject({
+      kind: 'soft',
+      reason: 'policy',
+      recipient: 'frieda@example.net',
+    });
+  });
+
+  it('Amazon SES: a JSON bounce notification, hard for an unknown user', async () => {
+    const notification = {
+      notificationType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [
+          {
+            emailAddress: 'gustav@example.org',
+            action: 'failed',
+            status: '5.1.1',
+            diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+          },
+        ],
+      },
+    };
+    const result = await classifyBounce(
+      mail(`
+From: no-reply@sns.amazonaws.com
+To: news@landpost.example
+Subject: AWS Notification Message
+Content-Type: text/plain; charset=UTF-8
+
+${JSON.stringify(notification)}
+--
+If you wish to stop receiving notifications from this topic, unsubscribe.
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      status: '5.1.1',
+      recipient: 'gustav@example.org',
+    });
+  });
+
+  it('a bounce forwarded by a gateway as an attachment is read from the attachment', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: gateway@relay.example.org
+To: news@landpost.example
+Subject: Returned mail: User unknown
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="outer"
+
+--outer
+Content-Type: text/plain
+
+----- The following addresses had permanent delivery errors -----
+
+--outer
+Content-Type: message/rfc822
+
+From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>
+To: news@landpost.example
+Subject: Returned mail: User unknown
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="inner"
+
+--inner
+Content-Type: text/plain
+
+The original message was received at Mon, 1 Jun 2026 10:00:00 +0200
+
+--inner
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: RFC822; hanna@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: SMTP; 550 5.1.1 <hanna@example.org>... User unknown
+
+--inner--
+
+--outer--
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'hanna@example.org',
+    });
+  });
+});
+
+describe('complaints and auto-replies', () => {
+  it('an ARF feedback report is a complaint naming the complaining recipient', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: fbl@provider.example
+To: abuse@landpost.example
+Subject: Abuse report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="arf"
+
+--arf
+Content-Type: text/plain
+
+This is an email abuse report.
+
+--arf
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: ProviderFBL/1.0
+Version: 1
+Original-Rcpt-To: <dora@provider.example>
+
+--arf
+Content-Type: text/rfc822-headers
+
+From: news@landpost.example
+To: dora@provider.example
+Subject: Ausgabe 7
+--arf--
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'complaint',
+      reason: null,
+      recipient: 'dora@provider.example',
+      feedbackType: 'abuse',
+    });
+  });
+
+  it('a vacation reply (RFC 3834) is an auto-reply, not a bounce, even when it speaks of absence', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: Emil Example <emil@example.org>
+To: news@landpost.example
+Subject: Abwesenheitsnotiz: Ausgabe 7
+Auto-Submitted: auto-replied
+X-Autoreply: yes
+
+Ich bin bis 14. Juli nicht im Büro; my mailbox is full of unread mail and
+the user unknown to me will get an answer later.
+`),
+    );
+    expect(result).toMatchObject({ kind: 'auto-reply', reason: null });
+  });
+});
+
+describe('anything else', () => {
+  it('random bytes and real bounces cut off anywhere give an answer, never an exception', async () => {
+    const kinds = ['hard', 'soft', 'complaint', 'auto-reply', 'delivered', 'unknown'];
+    const real = await Promise.all(
+      ['0123', '0001', '0056', '0022', '0236'].map((n) =>
+        readFile(join(CORPUS, 'mails', `${n}.eml`)),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes)),
+          fc.string({ maxLength: 2000 }),
+          fc
+            .tuple(fc.integer({ min: 0, max: real.length - 1 }), fc.double({ min: 0, max: 1 }))
+            .map(([i, cut]) => real[i]!.subarray(0, Math.floor(real[i]!.length * cut))),
+        ),
+        async (input) => {
+          const result = await classifyBounce(input);
+          expect(kinds).toContain(result.kind);
+          if (result.reason !== null) expect(BOUNCE_REASONS).toContain(result.reason);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('long runs of address characters, braces or indented blank lines take milliseconds, not minutes', async () => {
+    const head =
+      'From: MAILER-DAEMON@mx.example.org\nTo: news@landpost.example\nSubject: Undelivered Mail\n\n';
+    for (const body of [
+      '5.1.'.repeat(100_000),
+      '{"Type": ' + '}'.repeat(100_000),
+      '\n  '.repeat(100_000),
+    ]) {
+      const started = performance.now();
+      const result = await classifyBounce(head + body);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(result).toMatchObject({ kind: 'soft', reason: 'other', recipient: null });
+    }
+  });
+
+  it('garbage, an empty input and an ordinary mail are "unknown", without an exception', async () => {
+    for (const input of [
+      '',
+      Buffer.from([0, 255, 1, 254, 13, 10, 13, 10, 0]),
+      'no headers at all, just words',
+      mail(`
+From: friend@example.com
+To: news@landpost.example
+Subject: Lunch?
+
+Shall we meet at noon?
+`),
+      // A reader's reply about a mistake is no bounce, nor is a service's notification.
+      mail(`
+From: Reader <reader@example.com>
+To: news@landpost.example
+Subject: Fehler im Newsletter: Link rejected by my browser
+
+The link to the event in issue 12 is broken.
+`),
+      mail(`
+From: Notifications <notifications@service.example>
+To: news@landpost.example
+Subject: Your export is ready
+
+Download it within 24 hours.
+`),
+    ]) {
+      const result = await classifyBounce(input);
+      expect(result).toMatchObject({ kind: 'unknown', reason: null, recipient: null });
+    }
+  });
+});

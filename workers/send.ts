@@ -1,0 +1,208 @@
+import { createHmac } from 'node:crypto';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { personalise } from '../emails/newsletter/index.js';
+import { preferencesLink, unsubscribeLink } from '../server/infra/links.js';
+import type { Secrets } from '../server/infra/security.js';
+import type { CampaignSending, CampaignStore, SendResult } from './campaign-store.js';
+import type { WorkerLog } from './mail.js';
+import type { Mailer, OutgoingMessage } from './mailer.js';
+import {
+  QUEUE_NAMES,
+  redisConnection,
+  type SendJobData,
+  type SendJobName,
+  type SendRecipient,
+} from './queues.js';
+
+/** How long a batch of a paused campaign waits before it looks again. */
+export const PAUSED_RECHECK_MS = 5_000;
+
+/** A short keyed tag that makes Message-IDs and VERP addresses unguessable and unforgeable. */
+function tag(secrets: Secrets, value: string): string {
+  return createHmac('sha256', secrets.cookieSecret()).update(value).digest('hex').slice(0, 12);
+}
+
+/**
+ * The Message-ID of a delivery: the same for every copy of it, so a copy sent again after a
+ * crash is folded into the first by mail clients that notice.
+ */
+export function deliveryMessageId(
+  secrets: Secrets,
+  sending: Pick<CampaignSending, 'campaignId' | 'senderDomain'>,
+  deliveryId: number,
+): string {
+  const id = `${sending.campaignId}.${deliveryId}`;
+  return `<lp.${id}.${tag(secrets, `mid:${id}`)}@${sending.senderDomain}>`;
+}
+
+/** The VERP envelope sender: a bounce to it names its delivery. */
+export function verpAddress(secrets: Secrets, bounceDomain: string, deliveryId: number): string {
+  return `bounces+${deliveryId}.${tag(secrets, `verp:${deliveryId}`)}@${bounceDomain}`;
+}
+
+/** The delivery a VERP address names, when its tag is right. */
+export function deliveryOfVerp(secrets: Secrets, address: string): number | undefined {
+  const match = /^bounces\+([1-9][0-9]{0,15})\.([0-9a-f]{12})@/i.exec(address.trim());
+  if (!match) return undefined;
+  const id = Number(match[1]);
+  return tag(secrets, `verp:${id}`) === match[2]!.toLowerCase() ? id : undefined;
+}
+
+/** One newsletter message for one recipient, with every header COMPLIANCE.md asks for. */
+export function buildMessage(
+  sending: CampaignSending,
+  variant: Parameters<typeof personalise>[0],
+  recipient: SendRecipient,
+  secrets: Secrets,
+): OutgoingMessage & { messageId: string } {
+  const unsubscribeUrl = unsubscribeLink(secrets, sending.publicUrl, recipient.subscriberId, null);
+  const preferencesUrl = preferencesLink(secrets, sending.publicUrl, recipient.subscriberId);
+  const { html, text } = personalise(variant, {
+    name: recipient.name,
+    unsubscribeUrl,
+    preferencesUrl,
+  });
+  const mailto = `unsubscribe+${recipient.deliveryId}.${tag(secrets, `unsub:${recipient.deliveryId}`)}@${sending.bounceDomain}`;
+  const headers: Record<string, string> = {
+    // One line: a folded List-Unsubscribe has broken DKIM at receivers.
+    'List-Unsubscribe': `<${unsubscribeUrl}>, <mailto:${mailto}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'List-Id': sending.listId,
+    Precedence: 'bulk',
+    'Feedback-ID': sending.feedbackId,
+  };
+  return {
+    from: sending.from,
+    ...(sending.replyTo ? { replyTo: sending.replyTo } : {}),
+    to: recipient.email,
+    subject: variant.subject,
+    html,
+    text,
+    headers,
+    envelopeFrom: verpAddress(secrets, sending.bounceDomain, recipient.deliveryId),
+    messageId: deliveryMessageId(secrets, sending, recipient.deliveryId),
+  };
+}
+
+const smtpCode = (err: unknown) => (err as { responseCode?: number }).responseCode;
+
+/**
+ * The send worker: needs only Redis and SMTP. Per recipient of a batch: skip what is done or
+ * stopped, mark the attempt open, send, and report the outcome at once. A temporary failure
+ * (4xx, timeout, dropped connection) fails the batch so BullMQ retries it with backoff — the
+ * recipients already done are skipped then; a permanent one (5xx) is reported as failed.
+ */
+export function createSendWorker(opts: {
+  redisUrl: string;
+  prefix: string;
+  store: CampaignStore;
+  mailer: Mailer;
+  secrets: Secrets;
+  log: WorkerLog;
+  concurrency?: number;
+  /** The relay's name in the ledger. */
+  relay?: string;
+  /** How long a dead worker's batch stays locked before another worker takes it again. */
+  lockMs?: number;
+}): Worker<SendJobData, unknown, SendJobName> {
+  const { store, mailer, secrets, log } = opts;
+  const connection = redisConnection(opts.redisUrl, 'worker');
+
+  async function deliver(job: Job<SendJobData, unknown, SendJobName>, token?: string) {
+    const { campaignId, recipients } = job.data;
+    let sent = 0;
+    for (const recipient of recipients) {
+      const state = await store.state(campaignId);
+      if (state === 'cancelled' || state === null) return { sent, stoppedBy: state };
+      if (state === 'paused') {
+        await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+        throw new DelayedError();
+      }
+      const { deliveryId } = recipient;
+      if (await store.isDone(campaignId, deliveryId)) continue;
+      const report = (result: Omit<SendResult, 'deliveryId' | 'at' | 'attempts'>) =>
+        store.finish(campaignId, {
+          deliveryId,
+          attempts: job.attemptsMade + 1,
+          at: Date.now(),
+          ...result,
+        });
+      if (await store.stopped(campaignId, deliveryId)) {
+        await report({ status: 'skipped', reason: 'unsubscribed, blocked or erased meanwhile' });
+        continue;
+      }
+      const sending = await store.sending(campaignId);
+      const variant = await store.variant(campaignId, recipient.variant);
+      if (!sending || !variant)
+        throw new UnrecoverableError(`campaign ${campaignId}: variant ${recipient.variant} gone`);
+      const message = buildMessage(sending, variant, recipient, secrets);
+      const uncertain = await store.open(campaignId, deliveryId);
+      try {
+        const info = await mailer.send(message);
+        await report({
+          status: 'sent',
+          uncertain,
+          messageId: message.messageId,
+          smtpResponse: info.response ?? null,
+          relay: opts.relay ?? null,
+        });
+        sent++;
+      } catch (err) {
+        const code = smtpCode(err);
+        const reason = (err as Error).message;
+        if (err instanceof UnrecoverableError || (code !== undefined && code >= 500)) {
+          await report({ status: 'failed', uncertain, reason, smtpResponse: reason });
+          continue;
+        }
+        // The relay answered 4xx: surely not delivered, the next attempt is no duplicate. A
+        // dropped connection or timeout leaves the attempt open: it may have arrived.
+        if (code !== undefined) await store.reopen(campaignId, deliveryId);
+        throw err;
+      }
+    }
+    return { sent };
+  }
+
+  const worker = new Worker<SendJobData, unknown, SendJobName>(QUEUE_NAMES.send, deliver, {
+    connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? 4,
+    autorun: true,
+    lockDuration: opts.lockMs ?? 30_000,
+    stalledInterval: opts.lockMs ?? 30_000,
+    // A batch whose worker died is taken again, however often: the attempt marks in Redis keep
+    // what was sent from going out twice unmarked.
+    maxStalledCount: 1000,
+  });
+  worker.on('error', (err) => log.error({ err }, 'send worker error'));
+  // Retries used up: what is still not done is reported failed, so the campaign can finish.
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+    log.warn(
+      {
+        job: job.id,
+        campaign: job.data.campaignId,
+        attempts: job.attemptsMade,
+        final,
+        err: err.message,
+      },
+      'send batch failed',
+    );
+    if (!final) return;
+    void (async () => {
+      for (const { deliveryId } of job.data.recipients) {
+        if (await store.isDone(job.data.campaignId, deliveryId)) continue;
+        await store.finish(job.data.campaignId, {
+          deliveryId,
+          status: 'failed',
+          attempts: job.attemptsMade,
+          reason: err.message,
+          at: Date.now(),
+        });
+      }
+    })().catch((e: unknown) => log.error({ err: e }, 'could not report failed deliveries'));
+  });
+  worker.on('closed', () => connection.disconnect());
+  return worker;
+}

@@ -374,7 +374,10 @@ describe('creating and changing an edition', () => {
     expect(page.body).toMatch(/<fieldset class="plain" disabled>/);
     expect(page.body).not.toContain('admin-editor.js');
     expect(page.body).not.toContain('<button type="submit">Speichern</button>');
-    expect((await viewer.get(`/admin/editions/${id}/preview`)).statusCode).toBe(200);
+    expect(page.body).not.toContain(`action="/admin/editions/${id}/publish"`);
+    const preview = await viewer.get(`/admin/editions/${id}/preview`);
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).not.toContain('/test-send"');
 
     expect((await viewer.get('/admin/editions/new')).statusCode).toBe(403);
     const before = editionCount();

@@ -211,8 +211,14 @@ describe('edition editor in the browser', () => {
       const look = await newPage({ viewport: { width: 1280, height: 900 } });
       await logIn(look);
       await look.goto(editUrl);
-      for (const frame of ['iframe.preview.desktop', 'iframe.preview.phone'])
-        await (await frameOf(look, frame)).getByText('Aus dem Vorstand').waitFor();
+      // At 1280 px the phone preview stays beside the form; the desktop one is on the preview page.
+      await (await frameOf(look, 'iframe.preview.phone')).getByText('Aus dem Vorstand').waitFor();
+      expect(await look.locator('iframe.preview.desktop').isVisible()).toBe(false);
+      const form = await look.locator('#edition-form').boundingBox();
+      const phone = await look.locator('iframe.preview.phone').boundingBox();
+      expect(phone!.x).toBeGreaterThan(form!.x + form!.width);
+      await look.getByLabel('Vorschauzeile', { exact: true }).scrollIntoViewIfNeeded();
+      await look.screenshot({ path: '/tmp/editions-form-viewport.png' });
       await look.locator('.edition-preview').screenshot({ path: '/tmp/editions-form-preview.png' });
       await look.screenshot({ path: '/tmp/editions-form.png', fullPage: true });
     },

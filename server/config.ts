@@ -46,6 +46,9 @@ const schema = z
       .regex(/^[a-z0-9.-]+$/i, 'BOUNCE_DOMAIN must be a domain name')
       .optional(),
     SEND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // First wait before a batch that met a temporary failure (4xx, timeout) is tried again;
+    // each further attempt waits twice as long (with jitter).
+    SEND_RETRY_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
     // How long the batch of a send worker that died waits before another worker takes it.
     SEND_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     // A campaign pauses itself once this share of its processed deliveries failed (at least 20).
@@ -104,6 +107,7 @@ export interface Config {
   bounceDomain?: string;
   sendConcurrency: number;
   sendLockMs: number;
+  sendRetryDelayMs: number;
   campaignPauseFailureRate: number;
 }
 
@@ -158,6 +162,7 @@ export function loadConfig(
     bounceDomain: env.BOUNCE_DOMAIN,
     sendConcurrency: env.SEND_CONCURRENCY,
     sendLockMs: env.SEND_LOCK_MS,
+    sendRetryDelayMs: env.SEND_RETRY_DELAY_MS,
     campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
   };
   const config = { ...base, ...overrides };

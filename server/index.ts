@@ -1,15 +1,50 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startRuntime, type Role, type Runtime } from './runtime.js';
+import type { Logger } from 'pino';
 import { MissingPackageError } from './infra/system-packages.js';
+import { SenderConfigError, startSender } from './sender.js';
 
-/** The only file that listens. `--role=web|worker` runs one role; default: both. */
-function parseRole(argv: string[]): Role {
+/**
+ * The only file that listens. `--role=web|worker` runs one role; default: both. `--role=sender`
+ * runs a send worker alone (Redis and SMTP only, no database) for other hosts.
+ */
+function parseRole(argv: string[]): Role | 'sender' {
   const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
-  if (arg === 'all' || arg === 'web' || arg === 'worker') return arg;
+  if (arg === 'all' || arg === 'web' || arg === 'worker' || arg === 'sender') return arg;
   console.error(
-    `landpost: unknown role "${arg}" (use --role=web, --role=worker or nothing for both)`,
+    `landpost: unknown role "${arg}" (use --role=web, --role=worker, --role=sender or nothing for web and worker)`,
   );
   process.exit(2);
+}
+
+/** Stop on SIGINT/SIGTERM: finish or hand back active jobs, within the shutdown timeout. */
+function stopOnSignals(stoppable: { stop(): Promise<void> }, log: Logger, timeoutMs: number) {
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, timeoutMs + 10_000);
+    hardStop.unref();
+    stoppable
+      .stop()
+      .then(() => {
+        log.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 async function main() {
@@ -23,6 +58,21 @@ async function main() {
       process.exit(1);
     }
     throw err;
+  }
+
+  if (role === 'sender') {
+    try {
+      const sender = await startSender(config);
+      sender.log.info('Landpost sender is running');
+      stopOnSignals(sender, sender.log, config.shutdownTimeoutMs);
+      return;
+    } catch (err) {
+      if (err instanceof SenderConfigError) {
+        console.error(`landpost: ${err.message}`);
+        process.exit(1);
+      }
+      throw err;
+    }
   }
 
   let runtime: Runtime | undefined;
@@ -60,32 +110,7 @@ async function main() {
     log.info('Landpost worker is running');
   }
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn('second signal: exiting now');
-      process.exit(1);
-    }
-    log.info({ signal }, 'shutting down');
-    const hardStop = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 10_000);
-    hardStop.unref();
-    runtime
-      .stop()
-      .then(() => {
-        log.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals(runtime, log, config.shutdownTimeoutMs);
 }
 
 main().catch((err: unknown) => {

@@ -185,6 +185,18 @@ export class CampaignStore {
     };
   }
 
+  /**
+   * Lead the ledger for `ttlMs`: only one process writes reported outcomes to the database at a
+   * time (several worker processes may run). True when `owner` holds the lead (taken or renewed).
+   */
+  async leadLedger(owner: string, ttlMs: number): Promise<boolean> {
+    const key = `${this.prefix}:ledger-lead`;
+    if ((await this.redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK') return true;
+    if ((await this.redis.get(key)) !== owner) return false;
+    await this.redis.pexpire(key, ttlMs);
+    return true;
+  }
+
   /** Forget outcomes of deliveries queued again (retry of failed ones). */
   async undo(campaignId: number, deliveryIds: number[]): Promise<void> {
     for (let i = 0; i < deliveryIds.length; i += 1000)

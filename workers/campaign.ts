@@ -1,4 +1,6 @@
 import { Worker } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { WorkerLog } from './mail.js';
 import {
   QUEUE_NAMES,
@@ -12,7 +14,12 @@ export interface CampaignRunner {
   fanout(campaignId: number): Promise<number>;
   recordResults(max?: number): Promise<number>;
   tick(now?: number): Promise<void>;
+  /** Whether this process leads the ledger now (one writer of outcomes at a time). */
+  leadLedger(owner: string, ttlMs: number): Promise<boolean>;
 }
+
+/** How long the ledger's lead lasts without renewal (a round renews it every half second). */
+const LEAD_MS = 5_000;
 
 /** The fan-out worker of the database owner: one campaign's fan-out at a time. */
 export function createFanoutWorker(opts: {
@@ -61,8 +68,11 @@ export function startCampaignLedger(opts: {
   let stopped = false;
   let running: Promise<void> | undefined;
   let lastTick = 0;
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const round = async () => {
     try {
+      // Several worker processes may run: one of them writes the outcomes and runs the chores.
+      if (!(await opts.runner.leadLedger(owner, LEAD_MS))) return;
       while (!stopped && (await opts.runner.recordResults()) > 0) {
         /* drain what piled up */
       }
@@ -87,7 +97,8 @@ export function startCampaignLedger(opts: {
       clearInterval(timer);
       await running;
       // What the workers reported last still reaches the ledger.
-      await opts.runner.recordResults().catch(() => 0);
+      if (await opts.runner.leadLedger(owner, LEAD_MS).catch(() => false))
+        await opts.runner.recordResults().catch(() => 0);
     },
   };
 }

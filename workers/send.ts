@@ -84,6 +84,22 @@ export function buildMessage(
   };
 }
 
+/**
+ * An outcome must reach Redis: once the relay has said 250, a lost report would send the message
+ * again. While Redis restarts, try again with growing pauses for up to a minute.
+ */
+async function untilRedisAnswers(write: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (Date.now() + wait > deadline) throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 const smtpCode = (err: unknown) => (err as { responseCode?: number }).responseCode;
 
 /**
@@ -121,12 +137,14 @@ export function createSendWorker(opts: {
       const { deliveryId } = recipient;
       if (await store.isDone(campaignId, deliveryId)) continue;
       const report = (result: Omit<SendResult, 'deliveryId' | 'at' | 'attempts'>) =>
-        store.finish(campaignId, {
-          deliveryId,
-          attempts: job.attemptsMade + 1,
-          at: Date.now(),
-          ...result,
-        });
+        untilRedisAnswers(() =>
+          store.finish(campaignId, {
+            deliveryId,
+            attempts: job.attemptsMade + 1,
+            at: Date.now(),
+            ...result,
+          }),
+        );
       if (await store.stopped(campaignId, deliveryId)) {
         await report({ status: 'skipped', reason: 'unsubscribed, blocked or erased meanwhile' });
         continue;

@@ -76,6 +76,10 @@ export async function startEmbeddedRedis(opts: {
     'noeviction',
     '--appendonly',
     persistent ? 'yes' : 'no',
+    // Every write on disk before its answer: a killed redis-server loses no queued job, no mark
+    // of a sent newsletter (small organisations' volumes afford the fsync).
+    '--appendfsync',
+    'always',
     '--save',
     '',
     '--loglevel',

@@ -5,6 +5,7 @@ import * as editions from '../../../db/queries/editions.js';
 import * as lists from '../../../db/queries/lists.js';
 import * as segments from '../../../db/queries/segments.js';
 import type { CampaignStatus, DeliveryStatus } from '../../../db/schema.js';
+import type { JobsOptions } from 'bullmq';
 import { compileVariant } from '../../../emails/newsletter/index.js';
 import { CampaignStore, type StoredVariant } from '../../../workers/campaign-store.js';
 import { queueFanout, variantKey, type SendJobData } from '../../../workers/queues.js';
@@ -110,6 +111,11 @@ export class CampaignService {
         ? Math.ceil((detail.counts.queued / perMinute) * 60)
         : null;
     return { ...detail, perMinute, secondsLeft };
+  }
+
+  /** Whether this process leads the ledger now (see CampaignStore.leadLedger). */
+  leadLedger(owner: string, ttlMs: number): Promise<boolean> {
+    return this.store.leadLedger(owner, ttlMs);
   }
 
   /** A page of the ledger; `next` is the cursor of the following page. */
@@ -322,7 +328,7 @@ export class CampaignService {
     for (;;) {
       const page = campaigns.queuedDeliveries(campaignId, cursor, PAGE, this.db);
       if (!page.length) break;
-      const jobs: { name: 'send'; data: SendJobData; opts: { jobId: string } }[] = [];
+      const jobs: { name: 'send'; data: SendJobData; opts: JobsOptions }[] = [];
       for (let i = 0; i < page.length; i += BATCH) {
         const batch = page.slice(i, i + BATCH);
         jobs.push({
@@ -337,7 +343,14 @@ export class CampaignService {
               variant: variantKey(d.language, d.regionKey, d.roleKey),
             })),
           },
-          opts: { jobId: `send-${campaignId}-${campaign.fanoutRound}-${batch[0]!.id}` },
+          opts: {
+            jobId: `send-${campaignId}-${campaign.fanoutRound}-${batch[0]!.id}`,
+            backoff: {
+              type: 'exponential',
+              delay: this.ctx.config.sendRetryDelayMs,
+              jitter: 0.5,
+            },
+          },
         });
       }
       await this.ctx.queues.send.addBulk(jobs);

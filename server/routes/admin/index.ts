@@ -4,6 +4,7 @@ import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
 import campaignRoutes from './campaigns.js';
 import dashboardRoutes from './dashboard.js';
+import editionRoutes from './editions.js';
 import importRoutes from './imports.js';
 import itemRoutes from './items.js';
 import listRoutes from './lists.js';
@@ -25,6 +26,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(tokenRoutes);
   await app.register(auditRoutes);
   await app.register(mailTextRoutes);
+  await app.register(editionRoutes);
   await app.register(itemRoutes);
   await app.register(campaignRoutes);
   await app.register(organisationRoutes);

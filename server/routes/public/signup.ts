@@ -12,6 +12,7 @@ const stylesheets: Record<string, Buffer> = {
 };
 const scripts: Record<string, Buffer> = {
   'admin-campaigns.js': readFileSync(join(viewsDir, 'admin-campaigns.js')),
+  'admin-editor.js': readFileSync(join(viewsDir, 'admin-editor.js')),
 };
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */

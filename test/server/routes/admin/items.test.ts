@@ -60,12 +60,17 @@ afterAll(async () => {
 });
 
 describe('the item library', () => {
-  it('shows "Beiträge" first in the navigation after the start page', async () => {
+  it('shows "Beiträge" in the navigation after the start page and "Ausgaben"', async () => {
     const res = await editor.get('/admin/items');
     expect(res.statusCode).toBe(200);
     const nav = /<ul class="admin-nav">([\s\S]*?)<\/ul>/.exec(res.body)![1]!;
     const links = [...nav.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
-    expect(links.slice(0, 3)).toEqual(['/admin', '/admin/items', '/admin/campaigns']);
+    expect(links.slice(0, 4)).toEqual([
+      '/admin',
+      '/admin/editions',
+      '/admin/items',
+      '/admin/campaigns',
+    ]);
     expect(nav).toContain('<a href="/admin/items" aria-current="page">Beiträge</a>');
   });
 

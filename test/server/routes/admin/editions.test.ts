@@ -476,7 +476,7 @@ describe('creating and changing an edition', () => {
     expect(blocked.statusCode).toBe(409);
     expect(blocked.body).toContain('Nicht veröffentlicht: die Prüfung vor dem Versand');
     expect(blocked.body).toMatch(
-      /<div class="error-summary" role="alert" id="blocking">[\s\S]*<li data-check="[a-z-]+">The variant de/,
+      /<div class="error-summary" role="alert" id="blocking">[\s\S]*<li data-check="attribution-missing">Der Variante de [^<]* fehlt der Hinweis auf die Förderung\.<\/li>/,
     );
     expect(published()).toBeNull();
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadDkimPrivateKey, type DkimKey } from '../workers/dkim.js';
 
 /** Every setting Landpost reads. Only this file (and the CLI entry) looks at process.env. */
 const schema = z
@@ -50,6 +51,22 @@ const schema = z
     SEND_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     // A campaign pauses itself once this share of its processed deliveries failed (at least 20).
     CAMPAIGN_PAUSE_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
+    // DKIM signing: all three or none. The key is a PEM text (`\n` escapes allowed) or a file.
+    DKIM_DOMAIN: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i,
+        'DKIM_DOMAIN must be a domain name',
+      )
+      .optional(),
+    DKIM_SELECTOR: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i,
+        'DKIM_SELECTOR must be a DNS label, e.g. landpost2026',
+      )
+      .optional(),
+    DKIM_PRIVATE_KEY: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
@@ -58,6 +75,21 @@ const schema = z
         path: ['SMTP_URL'],
         message:
           'SMTP_URL is required in production (e.g. smtps://user:pass@relay.example.org:465); the built-in mail catcher only runs outside production',
+      });
+    }
+    const dkim = {
+      DKIM_DOMAIN: env.DKIM_DOMAIN,
+      DKIM_SELECTOR: env.DKIM_SELECTOR,
+      DKIM_PRIVATE_KEY: env.DKIM_PRIVATE_KEY,
+    };
+    const missing = Object.entries(dkim)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k);
+    if (missing.length > 0 && missing.length < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing[0]!],
+        message: `DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together (missing: ${missing.join(', ')})`,
       });
     }
     if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_COST !== 'standard') {
@@ -105,6 +137,8 @@ export interface Config {
   sendConcurrency: number;
   sendLockMs: number;
   campaignPauseFailureRate: number;
+  /** DKIM signing of every outgoing message; unset: messages go out unsigned. */
+  dkim?: DkimKey;
 }
 
 export class ConfigError extends Error {}
@@ -123,6 +157,20 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const env = parsed.data;
+  let dkim: DkimKey | undefined;
+  if (env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY) {
+    try {
+      dkim = {
+        domainName: env.DKIM_DOMAIN.toLowerCase(),
+        keySelector: env.DKIM_SELECTOR,
+        privateKey: loadDkimPrivateKey(env.DKIM_PRIVATE_KEY),
+      };
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid configuration:\n  DKIM_PRIVATE_KEY: ${(err as Error).message}`,
+      );
+    }
+  }
   const dataDir = resolve(overrides.dataDir ?? env.DATA_DIR);
   const port = overrides.port ?? env.PORT;
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -159,6 +207,7 @@ export function loadConfig(
     sendConcurrency: env.SEND_CONCURRENCY,
     sendLockMs: env.SEND_LOCK_MS,
     campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
+    ...(dkim ? { dkim } : {}),
   };
   const config = { ...base, ...overrides };
   if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);

@@ -108,7 +108,15 @@ export async function startRuntime(
           'SMTP_URL unset: mail goes to the built-in catcher, admins read it at /admin/mail',
         );
       }
-      mailer = createSmtpMailer(smtpUrl);
+      mailer = createSmtpMailer(smtpUrl, { dkim: config.dkim });
+      log.info(
+        {
+          key: config.dkim
+            ? `${config.dkim.keySelector}._domainkey.${config.dkim.domainName}`
+            : 'off',
+        },
+        'DKIM signing',
+      );
       cleanup.push(() => mailer!.close());
       workers.push(
         createMailWorker({

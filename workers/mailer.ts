@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
+import { DKIM_SIGNED_HEADERS, type DkimKey } from './dkim.js';
 
 export interface OutgoingMessage {
   /** `Name <address>`, or name and address apart (any name is encoded as the header needs). */
@@ -62,11 +63,29 @@ function prepareHeaders(
   return prepared;
 }
 
-/** A nodemailer SMTP transport (pooled) from an smtp:// or smtps:// URL. */
-export function createSmtpMailer(smtpUrl: string): Mailer {
+/**
+ * A nodemailer SMTP transport (pooled) from an smtp:// or smtps:// URL. With `dkim`, every
+ * message is signed (relaxed/relaxed).
+ */
+export function createSmtpMailer(smtpUrl: string, opts: { dkim?: DkimKey } = {}): Mailer {
+  const dkim = opts.dkim
+    ? {
+        domainName: opts.dkim.domainName,
+        keySelector: opts.dkim.keySelector,
+        // nodemailer hands the key to crypto's sign(), which takes a parsed KeyObject as it
+        // takes PEM: parsed once at start instead of for every message.
+        privateKey: opts.dkim.privateKey as unknown as string,
+        headerFieldNames: DKIM_SIGNED_HEADERS,
+      }
+    : undefined;
   // The URL goes inside the options: as a first argument of its own, the options after it would
   // be message defaults, and the transport would open a new connection per message.
-  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 3 });
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: 3,
+    dkim,
+  });
   return {
     async send(message) {
       const to = asciiRecipient(message.to);

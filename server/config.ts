@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadDkimPrivateKey, type DkimKey } from '../workers/dkim.js';
+import {
+  DKIM_DOMAIN_PATTERN,
+  DKIM_SELECTOR_PATTERN,
+  loadDkimPrivateKey,
+  type DkimKey,
+} from '../workers/dkim.js';
 
 /** Every setting Landpost reads. Only this file (and the CLI entry) looks at process.env. */
 const schema = z
@@ -54,17 +59,11 @@ const schema = z
     // DKIM signing: all three or none. The key is a PEM text (`\n` escapes allowed) or a file.
     DKIM_DOMAIN: z
       .string()
-      .regex(
-        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i,
-        'DKIM_DOMAIN must be a domain name',
-      )
+      .regex(DKIM_DOMAIN_PATTERN, 'DKIM_DOMAIN must be a domain name')
       .optional(),
     DKIM_SELECTOR: z
       .string()
-      .regex(
-        /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i,
-        'DKIM_SELECTOR must be a DNS label, e.g. landpost2026',
-      )
+      .regex(DKIM_SELECTOR_PATTERN, 'DKIM_SELECTOR must be a DNS label, e.g. news2026')
       .optional(),
     DKIM_PRIVATE_KEY: z.string().optional(),
   })

@@ -8,6 +8,11 @@ export interface DkimKey {
   privateKey: KeyObject;
 }
 
+export const DKIM_DOMAIN_PATTERN =
+  /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
+/** A selector: one DNS label or several (`news2026`, `lp.2026`). */
+export const DKIM_SELECTOR_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i;
+
 /**
  * The headers the signature covers, when present. COMPLIANCE.md names From, To, Subject, Date,
  * Message-ID, List-Unsubscribe and List-Unsubscribe-Post; the others are ours as well and no

@@ -8,6 +8,7 @@ import {
   loadDkimPrivateKey,
   type DkimKey,
 } from '../workers/dkim.js';
+import { parseRelays } from '../workers/relays.js';
 
 /** Every setting Landpost reads. Only this file (and the CLI entry) looks at process.env. */
 const schema = z
@@ -75,6 +76,13 @@ const schema = z
         message:
           'SMTP_URL is required in production (e.g. smtps://user:pass@relay.example.org:465); the built-in mail catcher only runs outside production',
       });
+    }
+    if (env.SMTP_URL) {
+      try {
+        parseRelays(env.SMTP_URL);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: (err as Error).message });
+      }
     }
     const dkim = {
       DKIM_DOMAIN: env.DKIM_DOMAIN,

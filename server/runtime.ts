@@ -8,6 +8,7 @@ import { createFanoutWorker, startCampaignLedger } from '../workers/campaign.js'
 import { createImportWorker } from '../workers/import.js';
 import { createMailWorker } from '../workers/mail.js';
 import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
+import { describeRelays, parseRelays } from '../workers/relays.js';
 import { createMaintenanceWorker, scheduleMaintenance } from '../workers/maintenance.js';
 import { createSendWorker } from '../workers/send.js';
 import { createQueues, type Queues } from '../workers/queues.js';
@@ -109,13 +110,15 @@ export async function startRuntime(
         );
       }
       mailer = createSmtpMailer(smtpUrl, { dkim: config.dkim });
+      // Names, rates and weights of the relays; never their credentials.
       log.info(
         {
-          key: config.dkim
+          relays: describeRelays(parseRelays(smtpUrl)),
+          dkim: config.dkim
             ? `${config.dkim.keySelector}._domainkey.${config.dkim.domainName}`
             : 'off',
         },
-        'DKIM signing',
+        'sending mail',
       );
       cleanup.push(() => mailer!.close());
       workers.push(

@@ -100,7 +100,7 @@ export function createSendWorker(opts: {
   secrets: Secrets;
   log: WorkerLog;
   concurrency?: number;
-  /** The relay's name in the ledger. */
+  /** The relay's name in the ledger when the mailer does not say which one took a message. */
   relay?: string;
   /** How long a dead worker's batch stays locked before another worker takes it again. */
   lockMs?: number;
@@ -144,7 +144,7 @@ export function createSendWorker(opts: {
           uncertain,
           messageId: message.messageId,
           smtpResponse: info.response ?? null,
-          relay: opts.relay ?? null,
+          relay: info.relay ?? opts.relay ?? null,
         });
         sent++;
       } catch (err) {

@@ -67,6 +67,10 @@ const schema = z
       .regex(DKIM_SELECTOR_PATTERN, 'DKIM_SELECTOR must be a DNS label, e.g. news2026')
       .optional(),
     DKIM_PRIVATE_KEY: z.string().optional(),
+    // Messages per second over all send workers (kept in Redis); unset: no limit.
+    SEND_RATE: z.coerce.number().positive().optional(),
+    // Messages per second to one recipient domain over all send workers; unset: no limit.
+    SEND_DOMAIN_RATE: z.coerce.number().positive().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
@@ -146,6 +150,10 @@ export interface Config {
   campaignPauseFailureRate: number;
   /** DKIM signing of every outgoing message; unset: messages go out unsigned. */
   dkim?: DkimKey;
+  /** Messages per second over all send workers; unset: no limit. */
+  sendRate?: number;
+  /** Messages per second to one recipient domain over all send workers; unset: no limit. */
+  sendDomainRate?: number;
 }
 
 export class ConfigError extends Error {}
@@ -215,6 +223,8 @@ export function loadConfig(
     sendLockMs: env.SEND_LOCK_MS,
     campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
     ...(dkim ? { dkim } : {}),
+    ...(env.SEND_RATE ? { sendRate: env.SEND_RATE } : {}),
+    ...(env.SEND_DOMAIN_RATE ? { sendDomainRate: env.SEND_DOMAIN_RATE } : {}),
   };
   const config = { ...base, ...overrides };
   if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);

@@ -11,7 +11,8 @@ import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
 import { describeRelays, parseRelays } from '../workers/relays.js';
 import { createMaintenanceWorker, scheduleMaintenance } from '../workers/maintenance.js';
 import { createSendWorker } from '../workers/send.js';
-import { createQueues, type Queues } from '../workers/queues.js';
+import { createQueues, redisConnection, type Queues } from '../workers/queues.js';
+import { rateLimitedMailer } from '../workers/send-rate.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
@@ -117,10 +118,25 @@ export async function startRuntime(
           dkim: config.dkim
             ? `${config.dkim.keySelector}._domainkey.${config.dkim.domainName}`
             : 'off',
+          sendRate: config.sendRate ?? 'unlimited',
+          sendDomainRate: config.sendDomainRate ?? 'unlimited',
         },
         'sending mail',
       );
       cleanup.push(() => mailer!.close());
+      // SEND_RATE and SEND_DOMAIN_RATE hold for campaign mail over all send workers: the
+      // reservations live in Redis. Transactional mail is not held back.
+      let sendMailer = mailer;
+      if (config.sendRate || config.sendDomainRate) {
+        const rateRedis = redisConnection(redisUrl, 'worker');
+        cleanup.push(() => rateRedis.disconnect());
+        sendMailer = rateLimitedMailer(mailer, {
+          redis: rateRedis,
+          prefix: config.queuePrefix,
+          rate: config.sendRate,
+          domainRate: config.sendDomainRate,
+        });
+      }
       workers.push(
         createMailWorker({
           redisUrl,
@@ -157,7 +173,7 @@ export async function startRuntime(
           redisUrl,
           prefix: config.queuePrefix,
           store: services.campaigns.store,
-          mailer,
+          mailer: sendMailer,
           secrets,
           log,
           concurrency: config.sendConcurrency,

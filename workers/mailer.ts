@@ -68,9 +68,10 @@ function prepareHeaders(
 
 /**
  * An error in the connection phase (refused, unreachable, timed out before the greeting):
- * nothing of the message reached the relay, so another relay may take it at once.
+ * nothing of the message reached the relay, so another relay may take it at once, and a retry
+ * is no second copy.
  */
-function unreachable(err: unknown): boolean {
+export function unreachable(err: unknown): boolean {
   return (err as { command?: string }).command === 'CONN';
 }
 

@@ -5,13 +5,12 @@
  */
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../../server/services/context.js';
 import { generateDkimKeys } from '../../workers/dkim.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { sendCampaignTo, setUpSender } from '../helpers/campaign.js';
 import type { ReceivedMail } from '../helpers/smtp-sink.js';
 
 const keys = generateDkimKeys('news', 'landnetz.example');
-const cli: Actor = { kind: 'cli' };
 let t: TestApp;
 
 async function verify(mail: ReceivedMail) {
@@ -34,17 +33,7 @@ beforeAll(async () => {
       DKIM_PRIVATE_KEY: keys.privateKeyPem.trim().replace(/\n/g, '\\n'),
     },
   });
-  const saved = t.runtime.services.organisation.update(
-    {
-      name: 'Landnetz Sachsen-Anhalt',
-      senderName: 'Landnetz Newsletter',
-      senderAddress: 'newsletter@landnetz.example',
-      imprint: 'Landnetz e. V.\nMarkt 1, 06108 Halle',
-      funderAttribution: 'Gefördert von der Bundeszentrale für politische Bildung',
-    },
-    cli,
-  );
-  if (saved.kind !== 'saved') throw new Error(JSON.stringify(saved.errors));
+  setUpSender(t.runtime);
 }, 60_000);
 
 afterAll(async () => {
@@ -72,36 +61,8 @@ describe('DKIM on every outgoing mail', () => {
   });
 
   it('signs every campaign mail, List-Unsubscribe included', async () => {
-    const insert = t.runtime.database.sqlite.prepare(
-      "insert into subscribers (email, name, language, status, confirmed_at) values (?, ?, 'de', 'confirmed', ?)",
-    );
-    for (let i = 1; i <= 5; i++) insert.run(`leser${i}@example.org`, `Leser ${i}`, Date.now());
-    const item = t.runtime.services.items.create(
-      { type: 'funding', title: 'Förderprogramm Land', regions: [] },
-      cli,
-    );
-    if (item.kind !== 'saved') throw new Error('item');
-    const edition = t.runtime.services.editions.create(
-      { title: 'Erste Ausgabe', subject: 'Landnetz Nr. 1', items: [item.item.id] },
-      cli,
-    );
-    if (edition.kind !== 'saved') throw new Error(JSON.stringify(edition));
-    const segment = t.runtime.services.reference.segments.create(
-      { name: 'Alle', description: '', match: 'all', rules: [] },
-      cli,
-    );
-    if (segment.kind !== 'saved') throw new Error('segment');
-    const campaigns = t.runtime.services.campaigns;
-    const created = campaigns.create(
-      { editionId: edition.edition.id, segmentIds: [segment.segment.id] },
-      cli,
-    );
-    if (created.kind !== 'saved') throw new Error(JSON.stringify(created));
-    const started = await campaigns.start(created.campaign.id, cli);
-    expect(started.kind, JSON.stringify(started)).toBe('started');
-    await expect
-      .poll(() => campaigns.find(created.campaign.id)?.status, { timeout: 30_000, interval: 100 })
-      .toBe('sent');
+    const emails = Array.from({ length: 5 }, (_, i) => `leser${i}@example.org`);
+    await sendCampaignTo(t.runtime, emails);
 
     const mails = t.smtp.messages.filter((m) => m.envelopeTo[0]?.startsWith('leser'));
     expect(mails).toHaveLength(5);

@@ -55,11 +55,13 @@ export function loadDkimPrivateKey(value: string): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
-  } catch {
+  } catch (err) {
+    if (/ENCRYPTED/.test(pem) || (err as { code?: string }).code === 'ERR_MISSING_PASSPHRASE')
+      throw new Error('an encrypted key: store it without a passphrase, readable by Landpost only');
     throw new Error('not a PEM private key (expected -----BEGIN PRIVATE KEY----- …)');
   }
   if (key.asymmetricKeyType !== 'rsa')
-    throw new Error(`a ${key.asymmetricKeyType ?? 'non-RSA'} key; DKIM signing needs an RSA key`);
+    throw new Error(`an ${key.asymmetricKeyType ?? 'unknown'} key; DKIM signing needs an RSA key`);
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 1024) throw new Error(`an RSA key of ${bits} bits; receivers need at least 1024`);
   // A key that cannot sign would leave every message unsigned without a word: try it now.

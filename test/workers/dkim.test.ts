@@ -3,6 +3,7 @@
  * independent verifier (mailauth) finds the signature good against the published DNS record;
  * a message altered on the way fails. A bad or incomplete key setting stops the start.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +188,18 @@ describe('DKIM configuration', () => {
     expect(message).toMatch(/^\s*DKIM_PRIVATE_KEY: not a PEM private key/m);
     expect(message.split('\n')).toHaveLength(2);
     expect(message).not.toContain('MII');
+    const encrypted = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' })
+      .toString();
+    expect(configError({ ...settings, DKIM_PRIVATE_KEY: encrypted })).toMatch(
+      /^\s*DKIM_PRIVATE_KEY: an encrypted key/m,
+    );
+    const ed25519 = generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(configError({ ...settings, DKIM_PRIVATE_KEY: ed25519 })).toMatch(
+      /^\s*DKIM_PRIVATE_KEY: an ed25519 key; DKIM signing needs an RSA key/m,
+    );
     expect(configError({ ...settings, DKIM_PRIVATE_KEY: join(dir, 'missing.pem') })).toMatch(
       /^\s*DKIM_PRIVATE_KEY: .*no such file/m,
     );

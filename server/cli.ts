@@ -1,6 +1,8 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { DKIM_DOMAIN_PATTERN, DKIM_SELECTOR_PATTERN, generateDkimKeys } from '../workers/dkim.js';
 import { createQueues } from '../workers/queues.js';
 import {
   AccountService,
@@ -36,6 +38,10 @@ Commands:
   campaign status ID                    print a campaign's state and its deliveries by status
   bounce classify FILE…                 classify returned mails: one JSON line per file (hard, soft,
                                         complaint, auto-reply, delivered or unknown, with the reason)
+  dkim generate [--selector S] [--domain D] [--out FILE]
+                                        a new RSA-2048 DKIM key: prints the private key (or writes
+                                        it to FILE, readable by the owner only) and the DNS TXT
+                                        record to publish (D: DKIM_DOMAIN or the MAIL_FROM domain)
   --help                                this text
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
@@ -58,6 +64,8 @@ export async function runCli(
         out: { type: 'string' },
         email: { type: 'string' },
         password: { type: 'string' },
+        selector: { type: 'string' },
+        domain: { type: 'string' },
       },
     });
   } catch (err) {
@@ -80,6 +88,7 @@ export async function runCli(
     'campaign send',
     'campaign status',
     'bounce classify',
+    'dkim generate',
   ];
   if (!known.includes(`${command}${sub ? ` ${sub}` : ''}`)) {
     out(`unknown command "${positionals.join(' ')}"\n\n${HELP}`);
@@ -87,6 +96,8 @@ export async function runCli(
   }
   // Reads mail files only: no configuration, no database.
   if (command === 'bounce') return classifyBounceFiles(positionals.slice(2), out);
+  // Makes a key only: the DKIM settings may be half done while the key does not exist yet.
+  if (command === 'dkim') return generateDkim(values, out);
   const config = loadConfig();
   const database = OperatorDatabase.open(config);
   try {
@@ -218,6 +229,62 @@ async function classifyBounceFiles(files: string[], out: (line: string) => void)
     out(JSON.stringify({ file, kind, reason, status, recipient }));
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * `dkim generate`: a new key pair. The selector defaults to DKIM_SELECTOR or `lpYYYYMM` (a new
+ * selector per key lets the old record stay until mail signed with it has arrived), the domain
+ * to DKIM_DOMAIN or the domain of MAIL_FROM.
+ */
+function generateDkim(
+  values: { selector?: string; domain?: string; out?: string },
+  out: (line: string) => void,
+): number {
+  const now = new Date();
+  const selector =
+    values.selector ??
+    process.env.DKIM_SELECTOR ??
+    `lp${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const domain = (
+    values.domain ??
+    process.env.DKIM_DOMAIN ??
+    /@([^<>\s@]+?)>?\s*$/.exec(process.env.MAIL_FROM ?? '')?.[1] ??
+    ''
+  ).toLowerCase();
+  if (!DKIM_SELECTOR_PATTERN.test(selector)) {
+    out('--selector must be a DNS label, e.g. news2026');
+    return 2;
+  }
+  if (!DKIM_DOMAIN_PATTERN.test(domain)) {
+    out('dkim generate needs --domain D: the domain in the From address, e.g. landnetz.example');
+    return 2;
+  }
+  const keys = generateDkimKeys(selector, domain);
+  const file = values.out ? resolve(values.out) : undefined;
+  if (file) {
+    if (existsSync(file)) {
+      out(`${file} exists already: choose another --out, an old key stays as it is`);
+      return 1;
+    }
+    writeFileSync(file, keys.privateKeyPem, { mode: 0o600 });
+    out(`Private key written to ${file} (readable by its owner only).`);
+  } else {
+    out(
+      'Private key: store it where Landpost can read it, e.g. in DATA_DIR, readable by Landpost only:',
+    );
+    out('');
+    out(keys.privateKeyPem.trimEnd());
+  }
+  out('');
+  out('Publish this DNS TXT record:');
+  out('');
+  out(keys.txtRecord);
+  out('');
+  out('Once the record can be looked up, set and restart Landpost:');
+  out(`  DKIM_DOMAIN=${domain}`);
+  out(`  DKIM_SELECTOR=${selector}`);
+  out(`  DKIM_PRIVATE_KEY=${file ?? '/path/to/the/private-key.pem'}`);
+  return 0;
 }
 
 /** A service's field problems as the CLI's options name them. */

@@ -2,6 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  DKIM_DOMAIN_PATTERN,
+  DKIM_SELECTOR_PATTERN,
+  loadDkimPrivateKey,
+  type DkimKey,
+} from '../workers/dkim.js';
+import { parseRelays } from '../workers/relays.js';
 
 /** Every setting Landpost reads. Only this file (and the CLI entry) looks at process.env. */
 const schema = z
@@ -53,6 +60,20 @@ const schema = z
     SEND_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     // A campaign pauses itself once this share of its processed deliveries failed (at least 20).
     CAMPAIGN_PAUSE_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
+    // DKIM signing: all three or none. The key is a PEM text (`\n` escapes allowed) or a file.
+    DKIM_DOMAIN: z
+      .string()
+      .regex(DKIM_DOMAIN_PATTERN, 'DKIM_DOMAIN must be a domain name')
+      .optional(),
+    DKIM_SELECTOR: z
+      .string()
+      .regex(DKIM_SELECTOR_PATTERN, 'DKIM_SELECTOR must be a DNS label, e.g. news2026')
+      .optional(),
+    DKIM_PRIVATE_KEY: z.string().optional(),
+    // Messages per second over all send workers (kept in Redis); unset: no limit.
+    SEND_RATE: z.coerce.number().positive().optional(),
+    // Messages per second to one recipient domain over all send workers; unset: no limit.
+    SEND_DOMAIN_RATE: z.coerce.number().positive().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
@@ -61,6 +82,28 @@ const schema = z
         path: ['SMTP_URL'],
         message:
           'SMTP_URL is required in production (e.g. smtps://user:pass@relay.example.org:465); the built-in mail catcher only runs outside production',
+      });
+    }
+    if (env.SMTP_URL) {
+      try {
+        parseRelays(env.SMTP_URL);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: (err as Error).message });
+      }
+    }
+    const dkim = {
+      DKIM_DOMAIN: env.DKIM_DOMAIN,
+      DKIM_SELECTOR: env.DKIM_SELECTOR,
+      DKIM_PRIVATE_KEY: env.DKIM_PRIVATE_KEY,
+    };
+    const missing = Object.entries(dkim)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k);
+    if (missing.length > 0 && missing.length < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing[0]!],
+        message: `DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together (missing: ${missing.join(', ')})`,
       });
     }
     if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_COST !== 'standard') {
@@ -109,6 +152,12 @@ export interface Config {
   sendLockMs: number;
   sendRetryDelayMs: number;
   campaignPauseFailureRate: number;
+  /** DKIM signing of every outgoing message; unset: messages go out unsigned. */
+  dkim?: DkimKey;
+  /** Messages per second over all send workers; unset: no limit. */
+  sendRate?: number;
+  /** Messages per second to one recipient domain over all send workers; unset: no limit. */
+  sendDomainRate?: number;
 }
 
 export class ConfigError extends Error {}
@@ -127,6 +176,20 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const env = parsed.data;
+  let dkim: DkimKey | undefined;
+  if (env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY) {
+    try {
+      dkim = {
+        domainName: env.DKIM_DOMAIN.toLowerCase(),
+        keySelector: env.DKIM_SELECTOR,
+        privateKey: loadDkimPrivateKey(env.DKIM_PRIVATE_KEY),
+      };
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid configuration:\n  DKIM_PRIVATE_KEY: ${(err as Error).message}`,
+      );
+    }
+  }
   const dataDir = resolve(overrides.dataDir ?? env.DATA_DIR);
   const port = overrides.port ?? env.PORT;
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -164,6 +227,9 @@ export function loadConfig(
     sendLockMs: env.SEND_LOCK_MS,
     sendRetryDelayMs: env.SEND_RETRY_DELAY_MS,
     campaignPauseFailureRate: env.CAMPAIGN_PAUSE_FAILURE_RATE,
+    ...(dkim ? { dkim } : {}),
+    ...(env.SEND_RATE ? { sendRate: env.SEND_RATE } : {}),
+    ...(env.SEND_DOMAIN_RATE ? { sendDomainRate: env.SEND_DOMAIN_RATE } : {}),
   };
   const config = { ...base, ...overrides };
   if (!config.secretKey) config.secretKey = ensureSecretKey(config.dataDir);

@@ -1,6 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
+import { DKIM_SIGNED_HEADERS, type DkimKey } from './dkim.js';
+import { parseRelays, pickRelay, RelayState } from './relays.js';
 
 export interface OutgoingMessage {
   /** `Name <address>`, or name and address apart (any name is encoded as the header needs). */
@@ -24,6 +26,8 @@ export interface SentMessage {
   accepted: string[];
   /** The relay's final answer, e.g. `250 2.0.0 Ok: queued as 4F2A`. */
   response?: string;
+  /** The relay that took it (`host:port`). */
+  relay?: string;
 }
 
 /** What a worker needs to deliver mail: send and close. */
@@ -62,37 +66,82 @@ function prepareHeaders(
   return prepared;
 }
 
-/** A nodemailer SMTP transport (pooled) from an smtp:// or smtps:// URL. */
-export function createSmtpMailer(smtpUrl: string): Mailer {
-  // The URL goes inside the options: as a first argument of its own, the options after it would
-  // be message defaults, and the transport would open a new connection per message.
-  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 3 });
+/**
+ * An error in the connection phase (refused, unreachable, timed out before the greeting):
+ * nothing of the message reached the relay, so another relay may take it at once, and a retry
+ * is no second copy.
+ */
+export function unreachable(err: unknown): boolean {
+  return (err as { command?: string }).command === 'CONN';
+}
+
+/**
+ * The mailer over SMTP_URL: one pooled nodemailer transport per relay (an smtp:// or smtps://
+ * URL, several comma separated with their `rate` and `weight`: see parseRelays). Each message
+ * goes to a relay chosen by weight among those under their rate, and waits while all are at
+ * it. A relay that cannot be reached is passed over for a while and the message goes to the
+ * next one; when none is left the error is temporary (the job is retried). With `dkim`, every
+ * message is signed (relaxed/relaxed).
+ */
+export function createSmtpMailer(smtp: string, opts: { dkim?: DkimKey } = {}): Mailer {
+  const dkim = opts.dkim
+    ? {
+        domainName: opts.dkim.domainName,
+        keySelector: opts.dkim.keySelector,
+        // nodemailer hands the key to crypto's sign(), which takes a parsed KeyObject as it
+        // takes PEM: parsed once at start instead of for every message.
+        privateKey: opts.dkim.privateKey as unknown as string,
+        headerFieldNames: DKIM_SIGNED_HEADERS,
+      }
+    : undefined;
+  const relays = parseRelays(smtp).map(
+    (spec) =>
+      new RelayState(
+        spec,
+        // The URL goes inside the options: as a first argument of its own, the options after
+        // it would be message defaults, and the transport would open a new connection per
+        // message.
+        nodemailer.createTransport({ url: spec.url, pool: true, maxConnections: 3, dkim }),
+      ),
+  );
   return {
     async send(message) {
       const to = asciiRecipient(message.to);
-      try {
-        const info = await transport.sendMail({
-          from: message.from,
-          to,
-          replyTo: message.replyTo,
-          subject: headerSafe(message.subject),
-          html: message.html,
-          text: message.text,
-          headers: prepareHeaders(message.headers),
-          envelope: message.envelopeFrom ? { from: message.envelopeFrom, to } : undefined,
-          messageId: message.messageId,
-        });
-        return {
-          messageId: String(info.messageId ?? ''),
-          accepted: (info.accepted ?? []).map(String),
-          response: typeof info.response === 'string' ? info.response : undefined,
-        };
-      } catch (err) {
-        throw classifySmtpError(err);
+      const mail = {
+        from: message.from,
+        to,
+        replyTo: message.replyTo,
+        subject: headerSafe(message.subject),
+        html: message.html,
+        text: message.text,
+        headers: prepareHeaders(message.headers),
+        envelope: message.envelopeFrom ? { from: message.envelopeFrom, to } : undefined,
+        messageId: message.messageId,
+      };
+      const tried = new Set<(typeof relays)[number]>();
+      for (;;) {
+        const relay = await pickRelay(relays, tried);
+        try {
+          const info = await relay.transport.sendMail(mail);
+          relay.markUp();
+          return {
+            messageId: String(info.messageId ?? ''),
+            accepted: (info.accepted ?? []).map(String),
+            response: typeof info.response === 'string' ? info.response : undefined,
+            relay: relay.spec.name,
+          };
+        } catch (err) {
+          if (unreachable(err)) {
+            relay.markDown();
+            tried.add(relay);
+            if (relays.some((r) => !tried.has(r) && !r.down)) continue;
+          }
+          throw classifySmtpError(err);
+        }
       }
     },
     close() {
-      transport.close();
+      for (const relay of relays) relay.transport.close();
     },
   };
 }

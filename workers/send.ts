@@ -5,7 +5,7 @@ import { preferencesLink, unsubscribeLink } from '../server/infra/links.js';
 import type { Secrets } from '../server/infra/security.js';
 import type { CampaignSending, CampaignStore, SendResult } from './campaign-store.js';
 import type { WorkerLog } from './mail.js';
-import type { Mailer, OutgoingMessage } from './mailer.js';
+import { unreachable, type Mailer, type OutgoingMessage } from './mailer.js';
 import {
   QUEUE_NAMES,
   redisConnection,
@@ -118,7 +118,7 @@ export function createSendWorker(opts: {
   secrets: Secrets;
   log: WorkerLog;
   concurrency?: number;
-  /** The relay's name in the ledger. */
+  /** The relay's name in the ledger when the mailer does not say which one took a message. */
   relay?: string;
   /** How long a dead worker's batch stays locked before another worker takes it again. */
   lockMs?: number;
@@ -178,7 +178,7 @@ export function createSendWorker(opts: {
           uncertain,
           messageId: message.messageId,
           smtpResponse: info.response ?? null,
-          relay: opts.relay ?? null,
+          relay: info.relay ?? opts.relay ?? null,
         });
         sent++;
       } catch (err) {
@@ -188,9 +188,10 @@ export function createSendWorker(opts: {
           await report({ status: 'failed', uncertain, reason, smtpResponse: reason });
           continue;
         }
-        // The relay answered 4xx: surely not delivered, the next attempt is no duplicate. A
-        // dropped connection or timeout leaves the attempt open: it may have arrived.
-        if (code !== undefined) await store.reopen(campaignId, deliveryId);
+        // The relay answered 4xx, or no relay could be reached: surely not delivered, the next
+        // attempt is no duplicate. A dropped connection or timeout later on leaves the attempt
+        // open: it may have arrived.
+        if (code !== undefined || unreachable(err)) await store.reopen(campaignId, deliveryId);
         throw err;
       }
     }

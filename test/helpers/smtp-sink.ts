@@ -54,7 +54,9 @@ interface Waiter {
  * `parse: false` records envelope, raw text and headers only (no MIME parsing: `html`, `text`,
  * `to`, `from` and `parsed` stay empty), for tests that count thousands of messages.
  */
-export async function startSmtpSink(opts: { parse?: boolean } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  opts: { parse?: boolean; /** A fixed port (default: a free one). */ port?: number } = {},
+): Promise<SmtpSink> {
   const parse = opts.parse ?? true;
   const messages: ReceivedMail[] = [];
   const waiters = new Set<Waiter>();
@@ -121,7 +123,7 @@ export async function startSmtpSink(opts: { parse?: boolean } = {}): Promise<Smt
   });
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

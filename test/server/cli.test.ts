@@ -4,11 +4,13 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../server/cli.js';
+import { loadConfig } from '../../server/config.js';
 import { sha256 } from '../../server/infra/security.js';
 
 let dataDir: string;
@@ -352,5 +354,87 @@ describe('bounce classify', () => {
     const none = await cli('bounce', 'classify');
     expect(none.code).toBe(2);
     expect(none.out).toContain('bounce classify needs at least one FILE');
+  });
+});
+
+describe('dkim generate', () => {
+  /** The public key the TXT record publishes, as a verifier reads it from DNS. */
+  function publishedKey(out: string): string {
+    const line = out.split('\n').find((l) => l.includes('IN TXT'))!;
+    const value = [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('');
+    return /p=([A-Za-z0-9+/=]+)/.exec(value)![1]!;
+  }
+
+  it('prints a new RSA-2048 private key and the TXT record of its public half', async () => {
+    const { code, out } = await cli(
+      'dkim',
+      'generate',
+      '--selector',
+      'news',
+      '--domain',
+      'landnetz.example',
+    );
+    expect(code).toBe(0);
+    const pem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(out)![0];
+    const key = createPrivateKey(pem);
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(out).toMatch(/^news\._domainkey\.landnetz\.example\. IN TXT "v=DKIM1; k=rsa; p=/m);
+    const txt = out.split('\n').find((l) => l.includes('IN TXT'))!;
+    for (const [, s] of txt.matchAll(/"([^"]*)"/g)) expect(s!.length).toBeLessThanOrEqual(255);
+    expect(publishedKey(out)).toBe(
+      createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64'),
+    );
+    // Two runs, two keys.
+    const again = await cli(
+      'dkim',
+      'generate',
+      '--selector',
+      'news',
+      '--domain',
+      'landnetz.example',
+    );
+    expect(publishedKey(again.out)).not.toBe(publishedKey(out));
+  });
+
+  it('--out writes the key for the owner only, and Landpost starts with it', async () => {
+    const file = join(dataDir, 'dkim-news.pem');
+    process.env.MAIL_FROM = 'Landnetz <newsletter@landnetz.example>';
+    try {
+      const { code, out } = await cli('dkim', 'generate', '--selector', 'news', '--out', file);
+      expect(code).toBe(0);
+      expect(out).not.toContain('PRIVATE KEY');
+      expect(out).toContain('news._domainkey.landnetz.example. IN TXT');
+      expect(out).toContain(`DKIM_PRIVATE_KEY=${file}`);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const config = loadConfig({
+        DATA_DIR: dataDir,
+        DKIM_DOMAIN: 'landnetz.example',
+        DKIM_SELECTOR: 'news',
+        DKIM_PRIVATE_KEY: file,
+      });
+      expect(config.dkim?.keySelector).toBe('news');
+      // An existing key is never overwritten.
+      const twice = await cli('dkim', 'generate', '--selector', 'news', '--out', file);
+      expect(twice.code).toBe(1);
+      expect(twice.out).toContain('exists already');
+    } finally {
+      delete process.env.MAIL_FROM;
+    }
+  });
+
+  it('a bad selector or no domain: says which, exit code 2', async () => {
+    const bad = await cli(
+      'dkim',
+      'generate',
+      '--selector',
+      'no good',
+      '--domain',
+      'landnetz.example',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('--selector');
+    const none = await cli('dkim', 'generate', '--selector', 'news');
+    expect(none.code).toBe(2);
+    expect(none.out).toContain('--domain');
   });
 });

@@ -7,14 +7,13 @@ import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
 import { createFanoutWorker, startCampaignLedger } from '../workers/campaign.js';
 import { createImportWorker } from '../workers/import.js';
 import { createMailWorker } from '../workers/mail.js';
-import { createSmtpMailer, type Mailer } from '../workers/mailer.js';
-import { describeRelays, parseRelays } from '../workers/relays.js';
+import type { Mailer } from '../workers/mailer.js';
 import { createMaintenanceWorker, scheduleMaintenance } from '../workers/maintenance.js';
 import { createSendWorker } from '../workers/send.js';
-import { createQueues, redisConnection, type Queues } from '../workers/queues.js';
-import { rateLimitedMailer } from '../workers/send-rate.js';
+import { createQueues, type Queues } from '../workers/queues.js';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { createMailers } from './mailers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
 import { Secrets } from './infra/security.js';
 import { createServices, type Services } from './services/index.js';
@@ -110,33 +109,9 @@ export async function startRuntime(
           'SMTP_URL unset: mail goes to the built-in catcher, admins read it at /admin/mail',
         );
       }
-      mailer = createSmtpMailer(smtpUrl, { dkim: config.dkim });
-      // Names, rates and weights of the relays; never their credentials.
-      log.info(
-        {
-          relays: describeRelays(parseRelays(smtpUrl)),
-          dkim: config.dkim
-            ? `${config.dkim.keySelector}._domainkey.${config.dkim.domainName}`
-            : 'off',
-          sendRate: config.sendRate ?? 'unlimited',
-          sendDomainRate: config.sendDomainRate ?? 'unlimited',
-        },
-        'sending mail',
-      );
-      cleanup.push(() => mailer!.close());
-      // SEND_RATE and SEND_DOMAIN_RATE hold for campaign mail over all send workers: the
-      // reservations live in Redis. Transactional mail is not held back.
-      let sendMailer = mailer;
-      if (config.sendRate || config.sendDomainRate) {
-        const rateRedis = redisConnection(redisUrl, 'worker');
-        cleanup.push(() => rateRedis.disconnect());
-        sendMailer = rateLimitedMailer(mailer, {
-          redis: rateRedis,
-          prefix: config.queuePrefix,
-          rate: config.sendRate,
-          domainRate: config.sendDomainRate,
-        });
-      }
+      const mailers = createMailers(config, smtpUrl, redisUrl, log);
+      mailer = mailers.mailer;
+      cleanup.push(() => mailers.close());
       workers.push(
         createMailWorker({
           redisUrl,
@@ -173,7 +148,7 @@ export async function startRuntime(
           redisUrl,
           prefix: config.queuePrefix,
           store: services.campaigns.store,
-          mailer: sendMailer,
+          mailer: mailers.campaignMailer,
           secrets,
           log,
           concurrency: config.sendConcurrency,

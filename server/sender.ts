@@ -1,10 +1,10 @@
 import { pino, type Logger } from 'pino';
 import { CampaignStore } from '../workers/campaign-store.js';
-import { createSmtpMailer } from '../workers/mailer.js';
 import { redisConnection } from '../workers/queues.js';
 import { createSendWorker } from '../workers/send.js';
 import { loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { createMailers } from './mailers.js';
 import { Secrets } from './infra/security.js';
 
 /**
@@ -25,12 +25,12 @@ export async function startSender(
   if (!config.smtpUrl)
     throw new SenderConfigError('a sender needs SMTP_URL: the relay it delivers through');
   const redis = redisConnection(config.redisUrl, 'producer');
-  const mailer = createSmtpMailer(config.smtpUrl);
+  const mailers = createMailers(config, config.smtpUrl, config.redisUrl, log);
   const worker = createSendWorker({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
     store: new CampaignStore(redis, config.queuePrefix),
-    mailer,
+    mailer: mailers.campaignMailer,
     secrets: new Secrets(config.secretKey),
     log,
     concurrency: config.sendConcurrency,
@@ -43,7 +43,7 @@ export async function startSender(
       const deadline = new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
       await Promise.race([closing, deadline]);
       await worker.close(true);
-      mailer.close();
+      mailers.close();
       redis.disconnect();
     },
   };

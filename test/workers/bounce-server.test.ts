@@ -211,6 +211,29 @@ describe('the bounce endpoint, for a campaign that went out', () => {
     });
     expect(row('select count(*) n from bounces where delivery_id is not null')).toEqual({ n: 1 });
   });
+  it('refuses a mail over 10 MB (552) and changes nothing', async () => {
+    const { verp } = mails.get('cem')!;
+    const padding = `${'x'.repeat(998)}\r\n`.repeat(11 * 1024);
+    const error = await deliver(verp, dsn('cem@example.org') + padding).then(
+      () => undefined,
+      (err: { responseCode?: number }) => err,
+    );
+    expect(error).toMatchObject({ responseCode: 552 });
+    expect(row('select status from subscribers where id = ?', people.get('cem'))).toEqual({
+      status: 'confirmed',
+    });
+  });
+});
+
+describe('the web role', () => {
+  it('runs no bounce endpoint: the role that owns the workers does', async () => {
+    const web = await startTestApp({ role: 'web', env: { BOUNCE_SMTP_PORT: '0' } });
+    try {
+      expect(web.runtime.bounceServer).toBeUndefined();
+    } finally {
+      await web.close();
+    }
+  }, 60_000);
 });
 
 describe('every real bounce mail of the fixtures', () => {

@@ -5,6 +5,7 @@
  * deliveries; odd input is a 4xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordResults } from '../../../../../db/queries/campaigns.js';
 import { Secrets } from '../../../../../server/infra/security.js';
 import { deliveryMessageId, verpAddress } from '../../../../../workers/send.js';
 import { apiClient, makeToken } from '../../../../helpers/api.js';
@@ -267,6 +268,38 @@ describe('POST /api/v1/bounces with the raw mail', () => {
     });
     expect(res.json()).toMatchObject({ action: 'blocked', deliveryId: p.deliveries[1]!.id });
     expect(deliveryOf(p.deliveries[1]!.id)?.status).toBe('bounced');
+  });
+
+  it('a bounce that beats the send result to the ledger stays bounced', async () => {
+    const p = personWithDeliveries('schnell@example.org');
+    const delivery = p.deliveries[0]!;
+    sql()
+      .prepare("update deliveries set status = 'queued', message_id = null where id = ?")
+      .run(delivery.id);
+    const verp = verpAddress(secrets, 'landpost.test', delivery.id);
+    const res = await api('POST', '/bounces', editor, { raw: bounceTo(verp, 'x@example.net') });
+    expect(res.json()).toMatchObject({ action: 'blocked', deliveryId: delivery.id });
+    // The send worker's result is recorded afterwards, as the campaign ledger does it.
+    recordResults(
+      [
+        {
+          deliveryId: delivery.id,
+          status: 'sent',
+          messageId: delivery.messageId,
+          smtpResponse: '250 2.0.0 Ok',
+          reason: null,
+          at: Date.now(),
+        },
+      ],
+      t.runtime.database.db,
+    );
+    expect(
+      row('select status, reason, message_id from deliveries where id = ?', delivery.id),
+    ).toEqual({
+      status: 'bounced',
+      reason: 'hard bounce: user-unknown: 5.1.1',
+      message_id: delivery.messageId,
+    });
   });
 
   it('an auto-reply is logged and changes nothing', async () => {

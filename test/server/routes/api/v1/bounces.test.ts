@@ -125,6 +125,31 @@ describe('POST /api/v1/bounces with a report', () => {
     ).toEqual({ actor: 'system:bounces', action: 'block' });
   });
 
+  it('a person blocked by a bounce gets nothing more from a campaign that is still sending', async () => {
+    const p = personWithDeliveries('laufend@example.org');
+    const running = sentCampaign(t);
+    sql().prepare("update campaigns set status = 'paused' where id = ?").run(running.campaignId);
+    const queued = Number(
+      sql()
+        .prepare(
+          "insert into deliveries (campaign_id, edition_id, subscriber_id, status, language) values (?, ?, ?, 'queued', 'de')",
+        )
+        .run(running.campaignId, running.editionId, p.id).lastInsertRowid,
+    );
+    const res = await api('POST', '/bounces', editor, {
+      recipient: 'laufend@example.org',
+      kind: 'hard',
+      messageId: p.deliveries[0]!.messageId,
+    });
+    expect(res.json()).toMatchObject({ action: 'blocked' });
+    // The campaign tick (every minute) skips everyone no longer confirmed.
+    await t.runtime.services.campaigns.tick();
+    expect(deliveryOf(queued)).toEqual({
+      status: 'skipped',
+      reason: 'unsubscribed, blocked or erased meanwhile',
+    });
+  });
+
   it('without a Message-ID finds the person by address and bounces their newest delivery', async () => {
     const p = personWithDeliveries('adresse@example.org', 2);
     const res = await api('POST', '/bounces', editor, {

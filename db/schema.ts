@@ -832,3 +832,42 @@ export const deliveries = sqliteTable(
     index('deliveries_subscriber').on(t.subscriberId),
   ],
 );
+
+export const bounceKinds = [
+  'hard',
+  'soft',
+  'complaint',
+  'auto-reply',
+  'delivered',
+  'unknown',
+] as const;
+
+/**
+ * The bounce log: every returned mail, complaint and relay report, with what Landpost did about
+ * it. It holds no address: the person is named by id (null once erased), and addresses in the
+ * receiving server's words are masked before they are stored.
+ */
+export const bounces = sqliteTable(
+  'bounces',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: ms('at').notNull().default(now),
+    /** How it arrived: smtp (a mail to a VERP address) or webhook (a relay's report). */
+    source: text('source', { enum: ['smtp', 'webhook'] }).notNull(),
+    kind: text('kind', { enum: bounceKinds }).notNull(),
+    reason: text('reason'),
+    status: text('status'),
+    diagnostic: text('diagnostic'),
+    feedbackType: text('feedback_type'),
+    /** What followed: blocked, unsubscribed, or nothing (logged only). */
+    action: text('action', { enum: ['blocked', 'unsubscribed', 'none'] }).notNull(),
+    deliveryId: integer('delivery_id').references(() => deliveries.id, { onDelete: 'set null' }),
+    subscriberId: integer('subscriber_id').references(() => subscribers.id, {
+      onDelete: 'set null',
+    }),
+  },
+  (t) => [
+    index('bounces_subscriber').on(t.subscriberId, t.id),
+    index('bounces_delivery').on(t.deliveryId),
+  ],
+);

@@ -52,6 +52,14 @@ const schema = z
       .string()
       .regex(/^[a-z0-9.-]+$/i, 'BOUNCE_DOMAIN must be a domain name')
       .optional(),
+    // The bounce endpoint (an SMTP server for the VERP and mailto-unsubscribe addresses): off
+    // unless a port is given; 0 takes a free port.
+    BOUNCE_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+    // Soft bounces suppress a person once BOUNCE_SOFT_LIMIT of their last BOUNCE_SOFT_WINDOW
+    // deliveries bounced soft.
+    BOUNCE_SOFT_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+    BOUNCE_SOFT_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
     SEND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     // First wait before a batch that met a temporary failure (4xx, timeout) is tried again;
     // each further attempt waits twice as long (with jitter).
@@ -76,6 +84,13 @@ const schema = z
     SEND_DOMAIN_RATE: z.coerce.number().positive().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.BOUNCE_SOFT_LIMIT > env.BOUNCE_SOFT_WINDOW) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOUNCE_SOFT_LIMIT'],
+        message: 'BOUNCE_SOFT_LIMIT cannot be larger than BOUNCE_SOFT_WINDOW',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -148,6 +163,11 @@ export interface Config {
   passwordHashCost: Env['PASSWORD_HASH_COST'];
   /** VERP and mailto-unsubscribe domain; unset: the newsletter sender's domain. */
   bounceDomain?: string;
+  /** Port of the bounce endpoint; unset: no endpoint. */
+  bounceSmtpPort: number | undefined;
+  bounceSmtpHost: string;
+  bounceSoftLimit: number;
+  bounceSoftWindow: number;
   sendConcurrency: number;
   sendLockMs: number;
   sendRetryDelayMs: number;
@@ -223,6 +243,10 @@ export function loadConfig(
     privacyUrl: env.PRIVACY_URL ?? `${publicUrl}/privacy`,
     passwordHashCost: env.PASSWORD_HASH_COST,
     bounceDomain: env.BOUNCE_DOMAIN,
+    bounceSmtpPort: env.BOUNCE_SMTP_PORT,
+    bounceSmtpHost: env.BOUNCE_SMTP_HOST,
+    bounceSoftLimit: env.BOUNCE_SOFT_LIMIT,
+    bounceSoftWindow: env.BOUNCE_SOFT_WINDOW,
     sendConcurrency: env.SEND_CONCURRENCY,
     sendLockMs: env.SEND_LOCK_MS,
     sendRetryDelayMs: env.SEND_RETRY_DELAY_MS,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { migrateDatabase, openDatabase, type Database_ } from '../db/client.js';
+import { startBounceServer, type BounceServer } from '../workers/bounce-server.js';
 import { startMailCatcher, type MailCatcher } from '../workers/mail-catcher.js';
 import { createFanoutWorker, startCampaignLedger } from '../workers/campaign.js';
 import { createImportWorker } from '../workers/import.js';
@@ -16,6 +17,7 @@ import type { Config } from './config.js';
 import { createMailers } from './mailers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './infra/redis.js';
 import { Secrets } from './infra/security.js';
+import { MAX_BOUNCE_BYTES } from './services/bounces/index.js';
 import { createServices, type Services } from './services/index.js';
 import { mailSource } from './services/mail-source.js';
 
@@ -34,6 +36,8 @@ export interface Runtime {
   queues: Queues;
   services: Services;
   catcher?: MailCatcher;
+  /** The bounce endpoint, when BOUNCE_SMTP_PORT is set (worker and all roles). */
+  bounceServer?: BounceServer;
   workers: Closable[];
   /** Stop taking work, finish or hand back active jobs (bounded), close everything. */
   stop(): Promise<void>;
@@ -95,6 +99,7 @@ export async function startRuntime(
 
     const workers: Closable[] = [];
     let catcher: MailCatcher | undefined;
+    let bounceServer: BounceServer | undefined;
     let mailer: Mailer | undefined;
     if (role !== 'web') {
       let smtpUrl = config.smtpUrl;
@@ -112,6 +117,20 @@ export async function startRuntime(
       const mailers = createMailers(config, smtpUrl, redisUrl, log);
       mailer = mailers.mailer;
       cleanup.push(() => mailers.close());
+      if (config.bounceSmtpPort !== undefined) {
+        bounceServer = await startBounceServer({
+          inbox: services.bounces,
+          port: config.bounceSmtpPort,
+          host: config.bounceSmtpHost,
+          maxBytes: MAX_BOUNCE_BYTES,
+          log,
+          closeTimeoutMs: config.shutdownTimeoutMs,
+        });
+        // It stops taking mail with the workers, before the database closes.
+        workers.push(bounceServer);
+        cleanup.push(() => bounceServer!.close());
+        log.info({ port: bounceServer.port }, 'bounce endpoint listening');
+      }
       workers.push(
         createMailWorker({
           redisUrl,
@@ -187,7 +206,19 @@ export async function startRuntime(
       })();
       return stopping;
     };
-    return { config, role, log, app, database, queues, services, catcher, workers, stop };
+    return {
+      config,
+      role,
+      log,
+      app,
+      database,
+      queues,
+      services,
+      catcher,
+      bounceServer,
+      workers,
+      stop,
+    };
   } catch (err) {
     await undo();
     throw err;

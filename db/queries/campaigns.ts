@@ -252,13 +252,17 @@ export function recordResults(results: DeliveryResult[], tx: Tx): void {
   for (const r of results) {
     tx.update(deliveries)
       .set({
-        status: r.status,
+        // A bounce that came back before the send result was recorded stays bounced.
+        status: sql`case when ${deliveries.status} = 'bounced' then 'bounced' else ${r.status} end`,
         uncertain: r.uncertain ? true : undefined,
         attempts: r.attempts,
         messageId: r.messageId,
         smtpResponse: r.smtpResponse?.slice(0, 500),
         relay: r.relay,
-        reason: r.reason?.slice(0, 500),
+        reason:
+          r.reason === undefined
+            ? undefined
+            : sql`case when ${deliveries.status} = 'bounced' then ${deliveries.reason} else ${r.reason?.slice(0, 500) ?? null} end`,
         sentAt: r.status === 'sent' ? r.at : undefined,
         updatedAt: r.at,
       })

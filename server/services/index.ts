@@ -1,5 +1,6 @@
 import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
+import { BounceService } from './bounces/index.js';
 import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
 import { DashboardService } from './dashboard/index.js';
@@ -22,6 +23,7 @@ export interface Services {
   items: ItemService;
   editions: EditionService;
   campaigns: CampaignService;
+  bounces: BounceService;
   accounts: AccountService;
   apiTokens: ApiTokenService;
   audit: AuditService;
@@ -43,6 +45,7 @@ export function createServices(ctx: ServiceContext): Services {
     items: new ItemService(ctx),
     editions,
     campaigns: new CampaignService(ctx, organisation, editions),
+    bounces: new BounceService(ctx, organisation),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
     audit: new AuditService(ctx),

@@ -364,3 +364,12 @@ function amazonSesNotification(text: string): BounceClassification | null {
     diagnostic: diagnostic || null,
   };
 }
+
+export {
+  BounceService,
+  MAX_BOUNCE_BYTES,
+  type BounceAction,
+  type BounceMailbox,
+  type BounceOutcome,
+  type BounceReport,
+} from './intake.js';

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
+import bounceApi from './bounces.js';
 import campaignApi from './campaigns.js';
 import editionApi from './editions.js';
 import itemApi from './items.js';
@@ -22,7 +23,7 @@ export default async function apiRoutes(app: FastifyInstance) {
         title: 'Landpost API',
         version: '1.0.0',
         description:
-          'Subscribers and their consent records, lists, segments, the item library, editions and campaigns.',
+          'Subscribers and their consent records, lists, segments, the item library, editions and campaigns; bounce reports from relays.',
       },
       servers: [{ url: app.config.publicUrl }],
       components: {
@@ -75,4 +76,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(itemApi);
   await app.register(editionApi);
   await app.register(campaignApi);
+  await app.register(bounceApi);
 }

@@ -50,6 +50,23 @@ export function deliveryOfVerp(secrets: Secrets, address: string): number | unde
   return tag(secrets, `verp:${id}`) === match[2]!.toLowerCase() ? id : undefined;
 }
 
+/** The mailto address of a delivery's List-Unsubscribe header (RFC 2369/8058). */
+export function unsubscribeAddress(
+  secrets: Secrets,
+  bounceDomain: string,
+  deliveryId: number,
+): string {
+  return `unsubscribe+${deliveryId}.${tag(secrets, `unsub:${deliveryId}`)}@${bounceDomain}`;
+}
+
+/** The delivery an unsubscribe mailto address names, when its tag is right. */
+export function deliveryOfUnsubscribe(secrets: Secrets, address: string): number | undefined {
+  const match = /^unsubscribe\+([1-9][0-9]{0,15})\.([0-9a-f]{12})@/i.exec(address.trim());
+  if (!match) return undefined;
+  const id = Number(match[1]);
+  return tag(secrets, `unsub:${id}`) === match[2]!.toLowerCase() ? id : undefined;
+}
+
 /** One newsletter message for one recipient, with every header COMPLIANCE.md asks for. */
 export function buildMessage(
   sending: CampaignSending,
@@ -64,7 +81,7 @@ export function buildMessage(
     unsubscribeUrl,
     preferencesUrl,
   });
-  const mailto = `unsubscribe+${recipient.deliveryId}.${tag(secrets, `unsub:${recipient.deliveryId}`)}@${sending.bounceDomain}`;
+  const mailto = unsubscribeAddress(secrets, sending.bounceDomain, recipient.deliveryId);
   const headers: Record<string, string> = {
     // One line: a folded List-Unsubscribe has broken DKIM at receivers.
     'List-Unsubscribe': `<${unsubscribeUrl}>, <mailto:${mailto}>`,

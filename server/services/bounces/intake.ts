@@ -5,13 +5,12 @@
  * blocks them at once, soft bounces once they pile up, a complaint unsubscribes them from
  * everything. A mail to the List-Unsubscribe mailto address unsubscribes its recipient.
  */
-import { createHmac } from 'node:crypto';
 import { transaction, type Db, type Tx } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as bounces from '../../../db/queries/bounces.js';
 import * as admin from '../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
-import { deliveryOfVerp } from '../../../workers/send.js';
+import { deliveryOfUnsubscribe, deliveryOfVerp } from '../../../workers/send.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { OrganisationService } from '../organisation/index.js';
 import { normaliseEmail } from '../subscribers/profile.js';
@@ -88,12 +87,8 @@ export class BounceService {
     if (at < 0 || address.slice(at + 1).toLowerCase() !== this.domain()) return undefined;
     const bounce = deliveryOfVerp(this.ctx.secrets, address);
     if (bounce !== undefined) return { kind: 'bounce', deliveryId: bounce };
-    const match = /^unsubscribe\+([1-9][0-9]{0,15})\.([0-9a-f]{12})@/i.exec(address.trim());
-    if (!match) return undefined;
-    const id = Number(match[1]);
-    return this.unsubscribeTag(id) === match[2]!.toLowerCase()
-      ? { kind: 'unsubscribe', deliveryId: id }
-      : undefined;
+    const unsubscribe = deliveryOfUnsubscribe(this.ctx.secrets, address);
+    return unsubscribe === undefined ? undefined : { kind: 'unsubscribe', deliveryId: unsubscribe };
   }
 
   /** A mail the bounce endpoint took for one of its addresses. */
@@ -288,13 +283,5 @@ export class BounceService {
       }
     }
     return undefined;
-  }
-
-  /** The tag of a delivery's List-Unsubscribe mailto address (made like the VERP tag). */
-  private unsubscribeTag(deliveryId: number): string {
-    return createHmac('sha256', this.ctx.secrets.cookieSecret())
-      .update(`unsub:${deliveryId}`)
-      .digest('hex')
-      .slice(0, 12);
   }
 }

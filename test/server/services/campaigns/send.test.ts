@@ -47,6 +47,25 @@ function addSubscribers(
   return ids;
 }
 
+/** A draft campaign of a new edition (the first edition's items) to one segment. */
+function newCampaign(title: string, subject: string, segmentId: number): number {
+  const edition = t.runtime.services.editions.create(
+    {
+      title,
+      subject,
+      items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
+    },
+    cli,
+  );
+  if (edition.kind !== 'saved') throw new Error(JSON.stringify(edition));
+  const created = campaigns().create(
+    { editionId: edition.edition.id, segmentIds: [segmentId] },
+    cli,
+  );
+  if (created.kind !== 'saved') throw new Error(JSON.stringify(created));
+  return created.campaign.id;
+}
+
 async function waitForStatus(id: number, status: string, timeout = 30_000) {
   await expect.poll(() => campaigns().find(id)?.status, { timeout, interval: 100 }).toBe(status);
 }
@@ -212,21 +231,7 @@ describe('a campaign', () => {
 
   it('pauses, resumes and cancels; a cancelled campaign skips what is still queued', async () => {
     // A fresh edition so that everybody is in the audience again.
-    const copy = t.runtime.services.editions.create(
-      {
-        title: 'Zweite Ausgabe',
-        subject: 'Landnetz Nr. 2',
-        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
-      },
-      cli,
-    );
-    if (copy.kind !== 'saved') throw new Error('edition');
-    const created = campaigns().create(
-      { editionId: copy.edition.id, segmentIds: [segmentAll] },
-      cli,
-    );
-    if (created.kind !== 'saved') throw new Error('campaign');
-    const id = created.campaign.id;
+    const id = newCampaign('Zweite Ausgabe', 'Landnetz Nr. 2', segmentAll);
     t.smtp.clear();
     // Paused before its fan-out runs: nothing goes out.
     await campaigns()
@@ -252,21 +257,7 @@ describe('a campaign', () => {
   }, 60_000);
 
   it('skips people who unsubscribe, are blocked or erased while it sends', async () => {
-    const edition = t.runtime.services.editions.create(
-      {
-        title: 'Vierte Ausgabe',
-        subject: 'Landnetz Nr. 4',
-        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
-      },
-      cli,
-    );
-    if (edition.kind !== 'saved') throw new Error('edition');
-    const created = campaigns().create(
-      { editionId: edition.edition.id, segmentIds: [segmentAll] },
-      cli,
-    );
-    if (created.kind !== 'saved') throw new Error('campaign');
-    const id = created.campaign.id;
+    const id = newCampaign('Vierte Ausgabe', 'Landnetz Nr. 4', segmentAll);
     t.smtp.clear();
     expect((await campaigns().start(id, cli)).kind).toBe('started');
     expect((await campaigns().pause(id, cli)).kind).toBe('saved');
@@ -313,21 +304,7 @@ describe('a campaign', () => {
   }, 60_000);
 
   it('records recipients the relay refuses (550) as failed, sends the rest, and retries them', async () => {
-    const edition = t.runtime.services.editions.create(
-      {
-        title: 'Fünfte Ausgabe',
-        subject: 'Landnetz Nr. 5',
-        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
-      },
-      cli,
-    );
-    if (edition.kind !== 'saved') throw new Error('edition');
-    const created = campaigns().create(
-      { editionId: edition.edition.id, segmentIds: [segmentHarz] },
-      cli,
-    );
-    if (created.kind !== 'saved') throw new Error('campaign');
-    const id = created.campaign.id;
+    const id = newCampaign('Fünfte Ausgabe', 'Landnetz Nr. 5', segmentHarz);
     t.smtp.clear();
     t.smtp.failNext(550, '550 5.1.1 No such user');
     t.smtp.failNext(550, '550 5.1.1 No such user');
@@ -351,21 +328,7 @@ describe('a campaign', () => {
   }, 60_000);
 
   it('retries temporary failures (451, 421) until the relay recovers: each person once', async () => {
-    const edition = t.runtime.services.editions.create(
-      {
-        title: 'Sechste Ausgabe',
-        subject: 'Landnetz Nr. 6',
-        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
-      },
-      cli,
-    );
-    if (edition.kind !== 'saved') throw new Error('edition');
-    const created = campaigns().create(
-      { editionId: edition.edition.id, segmentIds: [segmentAll] },
-      cli,
-    );
-    if (created.kind !== 'saved') throw new Error('campaign');
-    const id = created.campaign.id;
+    const id = newCampaign('Sechste Ausgabe', 'Landnetz Nr. 6', segmentAll);
     t.smtp.clear();
     t.smtp.failNext(451, '451 4.3.0 Try again later');
     t.smtp.failNext(451, '451 4.3.0 Try again later');
@@ -425,21 +388,7 @@ describe('npx landpost campaign', () => {
   }
 
   it('send starts a campaign and prints its progress until it is sent; status prints it', async () => {
-    const edition = t.runtime.services.editions.create(
-      {
-        title: 'Dritte Ausgabe',
-        subject: 'Landnetz Nr. 3',
-        items: t.runtime.services.editions.find(editionId)!.items.map((i) => i.id),
-      },
-      cli,
-    );
-    if (edition.kind !== 'saved') throw new Error('edition');
-    const created = campaigns().create(
-      { editionId: edition.edition.id, segmentIds: [segmentHarz] },
-      cli,
-    );
-    if (created.kind !== 'saved') throw new Error('campaign');
-    const id = created.campaign.id;
+    const id = newCampaign('Dritte Ausgabe', 'Landnetz Nr. 3', segmentHarz);
     const audience = campaigns().audience(id)!.total;
     t.smtp.clear();
     const sent = await landpost('campaign', 'send', String(id), '--poll-ms', '100');

@@ -110,7 +110,7 @@ it('refuses to start without REDIS_URL, with one line saying why', async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise((r) => child.once('exit', r));
   expect(code).toBe(1);
   expect(stderr.trim()).toBe(

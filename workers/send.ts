@@ -17,7 +17,7 @@ import {
 /** How long a batch of a paused campaign waits before it looks again. */
 export const PAUSED_RECHECK_MS = 5_000;
 /** How often a batch looks at its campaign's state and stop marks while it sends. */
-const STATE_RECHECK_MS = 1_000;
+const STATE_RECHECK_MS = 500;
 
 /** A short keyed tag that makes Message-IDs and VERP addresses unguessable and unforgeable. */
 function tag(secrets: Secrets, value: string): string {
@@ -147,7 +147,7 @@ export function createSendWorker(opts: {
     const { campaignId, recipients } = job.data;
     const ids = recipients.map((r) => r.deliveryId);
     // What is done and what is stopped, for the whole batch in two round trips; the state and
-    // the stop marks are read again at most every second, so a pause or an unsubscribe takes
+    // the stop marks are read again at most every half second, so a pause or an unsubscribe takes
     // effect within seconds.
     const done = await store.doneAmong(campaignId, ids);
     let stopped = new Set<number>();

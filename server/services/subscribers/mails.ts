@@ -40,13 +40,24 @@ export function transactionalSource(deps: {
         ? `${config.publicUrl}/confirm/${confirmToken}`
         : preferencesUrl;
       const custom = name === 'welcome' ? findMailText('welcome', ctx.lang, db) : undefined;
+      const unsubscribeUrl = links.unsubscribeLink(subscriber.id, null);
+      const headers: Record<string, string> = {
+        'Auto-Submitted': 'auto-generated',
+        'X-Auto-Response-Suppress': 'All',
+      };
+      // The welcome mail is the list's first mail: it can be left in one click, like a
+      // newsletter (the confirmation mail not: nobody is on the list yet).
+      if (name === 'welcome') {
+        headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
+        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+      }
       const rendered = await renderTransactional(name, ctx, {
         name: subscriber.name,
         email: subscriber.email,
         actionUrl,
         preferencesUrl,
         retentionDays: config.unconfirmedRetentionDays,
-        unsubscribeUrl: links.unsubscribeLink(subscriber.id, null),
+        unsubscribeUrl,
         custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
       });
       // The token becomes valid only now that the mail carrying it is about to go out.
@@ -58,7 +69,7 @@ export function transactionalSource(deps: {
           subject: rendered.subject,
           html: rendered.html,
           text: rendered.text,
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+          headers,
         },
         onSent: () => {
           if (name !== 'confirmation') return;

@@ -57,6 +57,8 @@ describe('sign-up → confirmation → welcome → one-click unsubscribe', () =>
       'Bitte bestätigen Sie Ihre Anmeldung zum Newsletter von Landpost Test e.V.',
     );
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+    // Nobody is on the list yet: nothing to leave.
+    expect(mail.headers.has('list-unsubscribe')).toBe(false);
     expect(mail.parsed.from?.value[0]?.address).toBe('noreply@landpost.test');
     expect(t.config.mailFromTransactional).not.toBe(t.config.mailFrom);
     expect(mail.from).not.toContain('newsletter@landpost.test');
@@ -120,6 +122,9 @@ describe('sign-up → confirmation → welcome → one-click unsubscribe', () =>
     expect(welcome.headers.get('auto-submitted')).toBe('auto-generated');
     expect(welcome.parsed.from?.value[0]?.address).toBe('noreply@landpost.test');
     const unsubscribeLink = linkFrom(welcome.text, '/u/');
+    // The list's first mail: one click leaves it, from the mail client's own button too.
+    expect(welcome.headers.get('list-unsubscribe')).toBe(`<${unsubscribeLink}>`);
+    expect(welcome.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
 
     // 6. RFC 8058 one-click: a bare POST, no cookie, no CSRF token.
     const oneClick = await t.app.inject({

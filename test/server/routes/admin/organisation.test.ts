@@ -135,7 +135,7 @@ describe('organisation settings in the admin UI', () => {
     ).toBe(404);
   });
 
-  it('refuses a file that is no image although it is called .png, and a 600 KB image', async () => {
+  it('refuses a file that is no image although it is called .png, a 600 KB and a 10 MB image', async () => {
     await admin.get(PAGE);
     const before = settingsRows()[0]!.logo_file;
     const fake = await uploadLogo(Buffer.from('<svg onload="alert(1)"/>'), 'logo.png');
@@ -147,6 +147,10 @@ describe('organisation settings in the admin UI', () => {
     const tooLarge = await uploadLogo(big, 'big.png');
     expect(tooLarge.statusCode).toBe(413);
     expect(tooLarge.body).toContain('größer als 500 KB');
+    // A 10 MB photo straight from a camera: the same clear answer, nothing stored.
+    const huge = await uploadLogo(Buffer.concat([PNG, Buffer.alloc(10 * 1024 * 1024)]), 'foto.png');
+    expect(huge.statusCode).toBe(413);
+    expect(huge.body).toContain('größer als 500 KB');
     expect(settingsRows()[0]!.logo_file).toBe(before);
   });
 

@@ -9,7 +9,8 @@ import { SenderConfigError, startSender } from './sender.js';
  * runs a send worker alone (Redis and SMTP only, no database) for other hosts.
  */
 function parseRole(argv: string[]): Role | 'sender' {
-  const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
+  // The last one counts: `npm run worker -- --role=sender` appends to the script's own.
+  const arg = argv.findLast((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
   if (arg === 'all' || arg === 'web' || arg === 'worker' || arg === 'sender') return arg;
   console.error(
     `landpost: unknown role "${arg}" (use --role=web, --role=worker, --role=sender or nothing for web and worker)`,

@@ -64,19 +64,24 @@ it('delivers a campaign with no database of its own', async () => {
   if (created.kind !== 'saved') throw new Error('campaign');
   const id = created.campaign.id;
 
-  sender = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts', '--role=sender'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: emptyDir,
-      REDIS_URL: config.redisUrl,
-      QUEUE_PREFIX: config.queuePrefix,
-      SMTP_URL: smtp.url,
-      SECRET_KEY: config.secretKey,
+  // As `npm run worker -- --role=sender` starts it: the last --role counts.
+  sender = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/index.ts', '--role=worker', '--role=sender'],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATA_DIR: emptyDir,
+        REDIS_URL: config.redisUrl,
+        QUEUE_PREFIX: config.queuePrefix,
+        SMTP_URL: smtp.url,
+        SECRET_KEY: config.secretKey,
+      },
+      stdio: 'ignore',
     },
-    stdio: 'ignore',
-  });
+  );
   expect(await web.services.campaigns.start(id, cli)).toEqual({ kind: 'started', audience: 25 });
   // This process owns the database: it fans out and writes what the sender reports.
   expect(await web.services.campaigns.fanout(id)).toBe(25);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../../server/services/context.js';
 import { loginAs, type AdminClient } from '../../../helpers/admin.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { setUpSender } from '../../../helpers/campaign.js';
 import { boerde, harz } from '../../../helpers/edition.js';
 
 let t: TestApp;
@@ -182,17 +183,7 @@ describe('campaigns in the admin UI', () => {
     expect(forced.body).toContain('id="start-problem"');
     expect(campaignRow(id)?.status).toBe('draft');
 
-    const saved = t.runtime.services.organisation.update(
-      {
-        name: 'Landnetz Sachsen-Anhalt',
-        senderName: 'Landnetz Newsletter',
-        senderAddress: 'newsletter@landnetz.example',
-        imprint: 'Landnetz e. V.\nMarkt 1, 06108 Halle',
-        funderAttribution: 'Gefördert von der Bundeszentrale für politische Bildung',
-      },
-      cli,
-    );
-    if (saved.kind !== 'saved') throw new Error(JSON.stringify(saved.errors));
+    setUpSender(t.runtime);
     const fixed = await editor.get(`/admin/campaigns/${id}`);
     expect(fixed.body).not.toContain('class="check-error"');
     expect(fixed.body).not.toContain('id="start-problem"');

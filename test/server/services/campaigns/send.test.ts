@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../server/cli.js';
 import type { Actor } from '../../../../server/services/context.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { setUpSender } from '../../../helpers/campaign.js';
 import { boerde, harz } from '../../../helpers/edition.js';
 
 let t: TestApp;
@@ -73,17 +74,7 @@ async function waitForStatus(id: number, status: string, timeout = 30_000) {
 beforeAll(async () => {
   // Temporary failures are retried after 0.2 s, 0.4 s … instead of 10 s, 20 s …
   t = await startTestApp({ env: { SEND_RETRY_DELAY_MS: '200' } });
-  const saved = t.runtime.services.organisation.update(
-    {
-      name: 'Landnetz Sachsen-Anhalt',
-      senderName: 'Landnetz Newsletter',
-      senderAddress: 'newsletter@landnetz.example',
-      imprint: 'Landnetz e. V.\nMarkt 1, 06108 Halle',
-      funderAttribution: 'Gefördert von der Bundeszentrale für politische Bildung',
-    },
-    cli,
-  );
-  if (saved.kind !== 'saved') throw new Error(JSON.stringify(saved.errors));
+  setUpSender(t.runtime);
   const items = t.runtime.services.items;
   const ids: number[] = [];
   for (const [type, title, regions] of [

@@ -9,7 +9,7 @@ import { hashPassword } from '../../server/services/accounts/index.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { seedSubscribers } from '../helpers/admin-segments.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { browserProfiles, launchBrowser } from '../helpers/browser.js';
+import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
 
 /*
  * The admin UI in a real browser, as a person at the NGO uses it: log in through the form,
@@ -86,11 +86,7 @@ const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
 
 /** Log in through the real form by its visible labels; ends on the dashboard. */
 async function logIn(page: Page, email: string): Promise<void> {
-  await page.goto(`${testApp.baseUrl}/admin/login`);
-  await page.getByLabel('E-Mail-Adresse').fill(email);
-  await page.getByLabel('Passwort').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor();
+  await logInAs(page, testApp.baseUrl, email, PASSWORD);
   expect(new URL(page.url()).pathname).toBe('/admin');
 }
 

@@ -5,7 +5,7 @@ import { hashPassword } from '../../server/services/accounts/index.js';
 import type { Actor } from '../../server/services/context.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { browserProfiles, launchBrowser } from '../helpers/browser.js';
+import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
 import { boerde, harz } from '../helpers/edition.js';
 
 /*
@@ -107,11 +107,7 @@ async function editorPage(): Promise<{ page: Page; problems: string[] }> {
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(msg.text());
   });
-  await page.goto(`${testApp.baseUrl}/admin/login`);
-  await page.getByLabel('E-Mail-Adresse').fill(editorEmail);
-  await page.getByLabel('Passwort').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor();
+  await logInAs(page, testApp.baseUrl, editorEmail, PASSWORD);
   return { page, problems };
 }
 

@@ -5,7 +5,7 @@ import { hashPassword } from '../../server/services/accounts/index.js';
 import type { Actor } from '../../server/services/context.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { browserProfiles, launchBrowser } from '../helpers/browser.js';
+import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
 
 /*
  * An editor composes an edition in a real browser: one item of each of the six types, picked
@@ -65,11 +65,7 @@ afterAll(async () => {
 const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
 
 async function logIn(page: Page): Promise<void> {
-  await page.goto(`${testApp.baseUrl}/admin/login`);
-  await page.getByLabel('E-Mail-Adresse').fill(editorEmail);
-  await page.getByLabel('Passwort').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor();
+  await logInAs(page, testApp.baseUrl, editorEmail, PASSWORD);
 }
 
 /** The frame behind an iframe of the page, once it has loaded its document. */

@@ -4,7 +4,7 @@ import * as users from '../../db/queries/users.js';
 import { hashPassword } from '../../server/services/accounts/index.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { browserProfiles, launchBrowser } from '../helpers/browser.js';
+import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
 
 /*
  * The item library in a real browser, as an editor at the NGO uses it: choose the type, fill in
@@ -44,11 +44,7 @@ afterAll(async () => {
 const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
 
 async function logIn(page: Page): Promise<void> {
-  await page.goto(`${testApp.baseUrl}/admin/login`);
-  await page.getByLabel('E-Mail-Adresse').fill(editorEmail);
-  await page.getByLabel('Passwort').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor();
+  await logInAs(page, testApp.baseUrl, editorEmail, PASSWORD);
 }
 
 describe('item library in the browser', () => {

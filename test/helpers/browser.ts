@@ -51,3 +51,17 @@ export function browserProfiles(browser: () => Browser) {
     },
   };
 }
+
+/** Log in through the real form by its visible labels; ends on the dashboard. */
+export async function logInAs(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/admin/login`);
+  await page.getByLabel('E-Mail-Adresse').fill(email);
+  await page.getByLabel('Passwort').fill(password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor();
+}

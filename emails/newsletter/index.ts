@@ -259,6 +259,19 @@ export function personalise(
   compiled: CompiledVariant,
   recipient: Recipient,
 ): { html: string; text: string } {
+  const values = personalValues(compiled, recipient);
+  const prepared = placeholderPieces(compiled);
+  return { html: fill(prepared.html, values.html), text: fill(prepared.text, values.text) };
+}
+
+/**
+ * What stands in for each placeholder for one recipient, in the HTML (escaped) and in the
+ * text. Throws a TypeError on a link that is not http(s).
+ */
+export function personalValues(
+  compiled: Pick<CompiledVariant, 'greeting'>,
+  recipient: Recipient,
+): { html: Record<PlaceholderName, string>; text: Record<PlaceholderName, string> } {
   for (const url of [recipient.unsubscribeUrl, recipient.preferencesUrl]) {
     if (!/^https?:\/\/[^\s<>"]+$/.test(url)) throw new TypeError('Recipient URLs must be http(s)');
   }
@@ -266,25 +279,28 @@ export function personalise(
   const { greeting: words } = compiled;
   const shownName = isolate(name, words.dir === 'rtl');
   const greeting = name ? words.named.replace('{name}', () => shownName) : words.anonymous;
-  const prepared = split(compiled);
-  const htmlValues: Record<PlaceholderName, string> = {
-    greeting: escapeHtml(greeting),
-    unsubscribe_url: escapeHtml(recipient.unsubscribeUrl),
-    preferences_url: escapeHtml(recipient.preferencesUrl),
+  return {
+    html: {
+      greeting: escapeHtml(greeting),
+      unsubscribe_url: escapeHtml(recipient.unsubscribeUrl),
+      preferences_url: escapeHtml(recipient.preferencesUrl),
+    },
+    text: {
+      greeting,
+      unsubscribe_url: recipient.unsubscribeUrl,
+      preferences_url: recipient.preferencesUrl,
+    },
   };
-  const textValues: Record<PlaceholderName, string> = {
-    greeting,
-    unsubscribe_url: recipient.unsubscribeUrl,
-    preferences_url: recipient.preferencesUrl,
-  };
-  return { html: fill(prepared.html, htmlValues), text: fill(prepared.text, textValues) };
 }
 
 /** Even entries are literal text, odd entries placeholder names. */
-type Pieces = string[];
-const prepared = new WeakMap<CompiledVariant, { html: Pieces; text: Pieces }>();
+export type Pieces = string[];
+const prepared = new WeakMap<object, { html: Pieces; text: Pieces }>();
 
-function split(compiled: CompiledVariant): { html: Pieces; text: Pieces } {
+/** The HTML and the text of a variant cut at its placeholders (computed once per variant). */
+export function placeholderPieces(
+  compiled: Pick<CompiledVariant, 'html' | 'text' | 'placeholders'>,
+): { html: Pieces; text: Pieces } {
   let found = prepared.get(compiled);
   if (!found) {
     const tokens = Object.entries(compiled.placeholders) as [PlaceholderName, string][];

@@ -8,7 +8,7 @@ import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
 
 /*
  * The admin page frame in a real browser: the navigation in one line at 1280 px, the settings
- * behind a disclosure, and every page reachable by keyboard.
+ * behind a disclosure, every page reachable by keyboard, and no page wider than a phone.
  */
 
 // The browser side of evaluate(): tsconfig has no DOM lib, so declare the little used here.
@@ -204,6 +204,27 @@ describe('the admin frame', () => {
         );
       }
       expect(problems).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'admin at 375 px: no page is wider than the screen, the open settings neither',
+    async () => {
+      const page = await newPage({ viewport: { width: 375, height: 800 } });
+      await logInAs(page, testApp.baseUrl, adminEmail, PASSWORD);
+      for (const [href] of [...primary, ...settings]) {
+        await page.goto(`${testApp.baseUrl}${href}`);
+        await fitsWidth(page, href);
+      }
+      await page.goto(`${testApp.baseUrl}/admin`);
+      await page.getByText('Einstellungen').click();
+      await page
+        .getByRole('navigation', { name: 'Hauptnavigation' })
+        .getByRole('link', { name: 'Benutzer*innen' })
+        .waitFor();
+      await fitsWidth(page, 'open settings');
+      await page.screenshot({ path: '/tmp/admin-nav-375-open.png', fullPage: true });
     },
     TIMEOUT,
   );

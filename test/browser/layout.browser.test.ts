@@ -2,9 +2,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as users from '../../db/queries/users.js';
 import { hashPassword } from '../../server/services/accounts/index.js';
+import type { Actor } from '../../server/services/context.js';
 import { PASSWORD } from '../helpers/admin.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
+import { setUpSender } from '../helpers/campaign.js';
 
 /*
  * The admin page frame in a real browser: the navigation in one line at 1280 px, the settings
@@ -25,6 +27,7 @@ interface BrowserElement {
   textContent: string | null;
   getAttribute(name: string): string | null;
   getBoundingClientRect(): Box;
+  closest(selector: string): BrowserElement | null;
   querySelectorAll(selector: string): ArrayLike<BrowserElement>;
 }
 declare const document: {
@@ -34,13 +37,18 @@ declare const document: {
   querySelectorAll(selector: string): ArrayLike<BrowserElement>;
 };
 declare const window: { innerWidth: number };
-declare function getComputedStyle(element: BrowserElement): { overflowX: string };
+declare function getComputedStyle(element: BrowserElement): {
+  overflowX: string;
+  hyphens: string;
+};
 
 const TIMEOUT = 90_000;
 const adminEmail = 'leitung@landpost.test';
+const cli: Actor = { kind: 'cli' };
 
 let browser: Browser;
 let testApp: TestApp;
+let archivedSlug: string;
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -54,6 +62,19 @@ beforeAll(async () => {
     },
     testApp.runtime.database.db,
   );
+  // An edition in the public archive with a "Unterstützungsmöglichkeiten" section.
+  setUpSender(testApp.runtime);
+  const { items, editions } = testApp.runtime.services;
+  const item = items.create({ type: 'support', title: 'Hilfe vor Ort' }, cli);
+  if (item.kind !== 'saved') throw new Error('item');
+  const edition = editions.create(
+    { title: 'Unterstützungsmöglichkeiten', subject: 'Landnetz Nr. 1', items: [item.item.id] },
+    cli,
+  );
+  if (edition.kind !== 'saved') throw new Error(JSON.stringify(edition));
+  const published = await editions.publish(edition.edition.id, cli);
+  if (published.kind !== 'saved') throw new Error(JSON.stringify(published));
+  archivedSlug = editions.archive()[0]!.slug;
 }, 900_000);
 
 afterAll(async () => {
@@ -225,6 +246,73 @@ describe('the admin frame', () => {
         .waitFor();
       await fitsWidth(page, 'open settings');
       await page.screenshot({ path: '/tmp/admin-nav-375-open.png', fullPage: true });
+    },
+    TIMEOUT,
+  );
+});
+
+/** Where a heading or label with this text sits and how it may break. */
+const wordBox = (page: Page, selector: string, text: string) =>
+  page
+    .locator(selector, { hasText: text })
+    .first()
+    .evaluate((el: BrowserElement) => {
+      const box = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      return {
+        lang: el.closest('[lang]')?.getAttribute('lang') ?? null,
+        hyphens: style.hyphens,
+        left: box.left,
+        right: box.right,
+        window: window.innerWidth,
+      };
+    });
+
+describe('public pages at phone width', () => {
+  afterEach(closeContexts);
+
+  it(
+    'the web version of an edition at 375 px: "Unterstützungsmöglichkeiten" hyphenates by its lang and stays on the screen',
+    async () => {
+      const page = await newPage({ viewport: { width: 375, height: 800 } });
+      await page.goto(`${testApp.baseUrl}/archive/${archivedSlug}`);
+      expect(await page.locator('html').getAttribute('lang')).toBe('de');
+      await fitsWidth(page, 'web version');
+      for (const selector of ['h1', 'h2']) {
+        const word = await wordBox(page, selector, 'Unterstützungsmöglichkeiten');
+        expect(word, selector).toMatchObject({ lang: 'de', hyphens: 'auto' });
+        expect(word.left, selector).toBeGreaterThanOrEqual(0);
+        expect(word.right, selector).toBeLessThanOrEqual(word.window);
+      }
+      await page.screenshot({ path: '/tmp/archive-edition-375.png', fullPage: true });
+
+      await page.goto(`${testApp.baseUrl}/archive`);
+      await fitsWidth(page, 'archive');
+      const listed = await wordBox(page, '.archive li', 'Unterstützungsmöglichkeiten');
+      expect(listed).toMatchObject({ lang: 'de', hyphens: 'auto' });
+      expect(listed.right).toBeLessThanOrEqual(listed.window);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'sign-up, preferences and archive in every language at 375 px: html lang is the language, nothing is wider than the screen',
+    async () => {
+      const page = await newPage({ viewport: { width: 375, height: 800 } });
+      for (const lang of ['de', 'en', 'ar', 'uk']) {
+        for (const path of ['/', '/preferences', '/archive']) {
+          await page.goto(`${testApp.baseUrl}${path}?lang=${lang}`);
+          expect(await page.locator('html').getAttribute('lang'), `${path} ${lang}`).toBe(lang);
+          await fitsWidth(page, `${path}?lang=${lang}`);
+          expect((await wordBox(page, 'h1', '')).hyphens, `${path} ${lang}`).toBe('auto');
+        }
+      }
+      // The topic with the long name, as a choice on the German sign-up form.
+      await page.goto(`${testApp.baseUrl}/?lang=de`);
+      const topic = await wordBox(page, '.choice label', 'Unterstützungsmöglichkeiten');
+      expect(topic).toMatchObject({ lang: 'de', hyphens: 'auto' });
+      expect(topic.right).toBeLessThanOrEqual(topic.window);
+      await page.screenshot({ path: '/tmp/signup-de-375.png', fullPage: true });
     },
     TIMEOUT,
   );

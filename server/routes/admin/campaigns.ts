@@ -208,6 +208,7 @@ export default async function campaignRoutes(app: FastifyInstance) {
       : service.deliveries(campaign.id, { after, limit: DELIVERIES_PER_PAGE })!;
     const deliveries = ledger && {
       rows: ledger.deliveries.map((d) => ({
+        subscriberId: d.subscriberId,
         email: d.email,
         status: at(`campaigns.counts.${d.status}`),
         uncertain: d.uncertain,

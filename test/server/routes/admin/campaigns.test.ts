@@ -537,7 +537,7 @@ describe('campaigns in the admin UI', () => {
       const head = [...table.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
       expect(head).toEqual(['E-Mail-Adresse', 'Status', 'Relay', 'Gesendet um', 'Grund']);
       return [...table.matchAll(/<tr>\s*<td>([\s\S]*?)<\/td>\s*<\/tr>/g)].map((m) =>
-        m[1]!.split(/<\/td>\s*<td>/),
+        m[1]!.split(/<\/td>\s*<td>/).map((cell) => cell.replace(/<[^>]+>/g, '')),
       );
     };
 
@@ -574,6 +574,10 @@ describe('campaigns in the admin UI', () => {
     expect(new Set(all.map((r) => r[0])).size).toBe(total);
     for (const email of emails)
       expect(all.find((r) => r[0] === email)?.slice(1, 3)).toEqual(['Gesendet', relay]);
+    // Each address leads to the person.
+    const email = rows[0]![0]!;
+    const person = sql<{ id: number }>('select id from subscribers where email = ?', email)[0]!.id;
+    expect(first.body).toContain(`<td><a href="/admin/subscribers/${person}">${email}</a></td>`);
   }, 60_000);
 
   it('answers 404 for a campaign that does not exist', async () => {

@@ -190,5 +190,23 @@ describe('campaigns API', () => {
       '/campaigns/{id}/audience',
     ])
       expect(doc.paths).toHaveProperty([`/api/v1${path}`]);
+    // The ledger's items name the relay.
+    expect(doc.paths).toHaveProperty(
+      [
+        '/api/v1/campaigns/{id}/deliveries',
+        'get',
+        'responses',
+        '200',
+        'content',
+        'application/json',
+        'schema',
+        'properties',
+        'deliveries',
+        'items',
+        'properties',
+        'relay',
+      ],
+      expect.objectContaining({ type: 'string', nullable: true }),
+    );
   });
 });

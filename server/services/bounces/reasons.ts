@@ -2,6 +2,7 @@
  * Why a mail bounced, in our own small set of reasons. A reason is found first in the words of the
  * receiving server (its reply or the bounce text), then in the RFC 3463 status code.
  */
+import { type Cause, hasPhrase, PHRASES } from './phrases.js';
 
 export const BOUNCE_REASONS = [
   /** The mailbox does not exist. */
@@ -95,6 +96,13 @@ const SAYS = {
     /syntax error|bad syntax|command unrecognized|unrecognized command|malformed address|syntax/,
 };
 
+type Said = keyof typeof SAYS;
+
+/** Whether the text says a cause, in our patterns or in the phrases collected from real bounces. */
+function says(key: Said, t: string): boolean {
+  return SAYS[key].test(t) || (key in PHRASES && hasPhrase(key as Cause, t));
+}
+
 /**
  * Lower-cased, single-spaced, without the reply codes that multi-line SMTP replies repeat at the
  * start of every line ("550-5.2.1 …"), so that phrases read across lines.
@@ -144,64 +152,67 @@ export function reasonOf(e: Evidence): BounceReason {
   const t = normalised(e.text);
   const byStatus = e.status ? reasonOfStatus(e.status) : null;
   if (e.status && DECISIVE.test(e.status)) return byStatus!;
-  if (SAYS.mailboxFull.test(t)) return 'mailbox-full';
-  if (SAYS.tooBig.test(t)) return 'message-too-big';
-  if (SAYS.suspended.test(t)) return 'suspended';
-  if (SAYS.moved.test(t)) return 'moved';
-  if (SAYS.relay.test(t)) return 'relay-denied';
-  if (SAYS.notRfc.test(t)) return 'spam-content';
-  if (SAYS.auth.test(t)) return 'auth';
-  if (SAYS.mailer.test(t)) return 'system';
-  if (SAYS.ptr.test(t)) return 'blocked';
-  if (SAYS.notAccept.test(t)) return 'host-unknown';
-  const unknown = SAYS.userUnknown.test(t);
-  if (SAYS.noSuchAccount.test(t)) return 'user-unknown';
+  if (says('mailboxFull', t)) return 'mailbox-full';
+  if (says('tooBig', t)) return 'message-too-big';
+  if (says('suspended', t)) return 'suspended';
+  if (says('moved', t)) return 'moved';
+  if (says('relay', t)) return 'relay-denied';
+  if (says('notRfc', t)) return 'spam-content';
+  if (says('auth', t)) return 'auth';
+  if (says('mailer', t)) return 'system';
+  if (says('ptr', t)) return 'blocked';
+  if (says('notAccept', t)) return 'host-unknown';
+  // "… does not exist" about the sender's domain is no unknown recipient.
+  const unknown = says('userUnknown', t) && !hasPhrase('senderRejected', t);
+  if (says('noSuchAccount', t)) return 'user-unknown';
   if (byStatus === 'user-unknown') {
-    const other = [SAYS.blocklist, SAYS.senderRejected, SAYS.rate];
-    if (unknown || !other.some((p) => p.test(t))) return 'user-unknown';
+    const other = ['blocklist', 'senderRejected', 'rate'] as const;
+    if (unknown || !other.some((key) => says(key, t))) return 'user-unknown';
   }
   if (unknown && e.command === 'RCPT') return 'user-unknown';
   if (unknown && !e.command && !e.remoteReply && !e.status) return 'user-unknown';
   const mailboxStatus = e.status && /^\d\.2\./.test(e.status);
-  const filtered = unknown || SAYS.filtered.test(t);
+  const filtered = unknown || says('filtered', t);
   if (filtered && (mailboxStatus || !['CONN', 'HELO', 'MAIL', 'RCPT'].includes(e.command ?? ''))) {
     return 'policy';
   }
-  if (SAYS.ptr.test(t)) return 'blocked';
-  if (SAYS.reputation.test(t)) return 'blocked';
-  if (SAYS.contentError.test(t)) return 'spam-content';
+  if (says('ptr', t)) return 'blocked';
+  if (says('reputation', t)) return 'blocked';
+  if (says('contentError', t)) return 'spam-content';
   if (e.status && /^\d\.1\.[78]$/.test(e.status)) return 'policy';
   if (e.command === 'CONN' || e.command === 'HELO') {
-    if (SAYS.senderRejected.test(t) || SAYS.blocklist.test(t)) return 'blocked';
+    if (says('senderRejected', t) || says('blocklist', t)) return 'blocked';
   }
-  if (SAYS.senderRejected.test(t) && e.command !== 'RCPT') return 'policy';
-  if (byStatus === 'host-unknown' && !SAYS.network.test(t)) return 'host-unknown';
-  if (SAYS.hostUnknown.test(t)) return 'host-unknown';
-  if (SAYS.spam.test(t)) return 'spam-content';
-  if (SAYS.rate.test(t)) return 'blocked';
-  if (SAYS.blocklist.test(t)) return 'blocked';
+  if (says('senderRejected', t) && (e.command !== 'RCPT' || !byStatus)) return 'policy';
+  if (byStatus === 'host-unknown' && !says('network', t)) return 'host-unknown';
+  if (says('hostUnknown', t)) return 'host-unknown';
+  // "Too many spams from your IP": the known words of a block list outrank the word spam.
+  const listed = hasPhrase('blocklist', t) || hasPhrase('rate', t);
+  if (says('spam', t) && (!listed || hasPhrase('spam', t))) return 'spam-content';
+  if (says('rate', t)) return 'blocked';
+  if (says('blocklist', t)) return 'blocked';
   const general = !byStatus || RETRY.test(e.status ?? '');
   if (general) {
-    const rest: [RegExp, BounceReason][] = [
-      [SAYS.virus, 'spam-content'],
-      [SAYS.policy, 'policy'],
-      [SAYS.system, 'system'],
-      [SAYS.network, 'network'],
-      [SAYS.systemFull, 'system'],
-      [SAYS.notAccept, 'host-unknown'],
-      [SAYS.expired, 'expired'],
-      [SAYS.starttls, 'auth'],
-      [SAYS.security, 'policy'],
-      [SAYS.mailer, 'system'],
+    const rest: [Said, BounceReason][] = [
+      ['virus', 'spam-content'],
+      ['policy', 'policy'],
+      ['system', 'system'],
+      ['network', 'network'],
+      ['systemFull', 'system'],
+      ['notAccept', 'host-unknown'],
+      ['expired', 'expired'],
+      ['starttls', 'auth'],
+      ['security', 'policy'],
+      ['mailer', 'system'],
     ];
-    for (const [pattern, reason] of rest) if (pattern.test(t)) return reason;
+    for (const [key, reason] of rest) if (says(key, t)) return reason;
     // Still retrying, and nothing more specific said: the queue lifetime is what counts.
     if (e.action === 'delayed' || /\baction: delayed\b/.test(t)) return 'expired';
   }
   if (byStatus) return byStatus;
   if (e.status && /^\d\.6\./.test(e.status)) return 'spam-content';
   if (e.status && /^\d\.7\./.test(e.status)) return 'policy';
-  if (SAYS.syntax.test(t)) return 'syntax';
+  if (says('syntax', t)) return 'syntax';
   if (/delay/i.test(e.subject)) return 'expired';
   // Refused before any mail was offered: the receiver does not want our sending server.
   if (e.command === 'HELO' || e.command === 'CONN') return 'blocked';
@@ -268,16 +279,16 @@ export function reasonOfStatus(status: string): BounceReason | null {
 /** The reason named by words alone (a subject line, for instance), if any. */
 export function reasonOfText(text: string): BounceReason | null {
   const t = normalised(text);
-  const order: [RegExp, BounceReason][] = [
-    [SAYS.mailboxFull, 'mailbox-full'],
-    [SAYS.tooBig, 'message-too-big'],
-    [SAYS.suspended, 'suspended'],
-    [SAYS.userUnknown, 'user-unknown'],
-    [SAYS.hostUnknown, 'host-unknown'],
-    [SAYS.spam, 'spam-content'],
-    [SAYS.expired, 'expired'],
+  const order: [Said, BounceReason][] = [
+    ['mailboxFull', 'mailbox-full'],
+    ['tooBig', 'message-too-big'],
+    ['suspended', 'suspended'],
+    ['userUnknown', 'user-unknown'],
+    ['hostUnknown', 'host-unknown'],
+    ['spam', 'spam-content'],
+    ['expired', 'expired'],
   ];
-  for (const [pattern, reason] of order) if (pattern.test(t)) return reason;
+  for (const [key, reason] of order) if (says(key, t)) return reason;
   return null;
 }
 

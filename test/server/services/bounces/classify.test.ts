@@ -119,6 +119,40 @@ Hello
   });
 });
 
+describe('phrases of receiving servers, where the status code says little', () => {
+  /** A Postfix bounce (no delivery report) quoting the remote server's reply. */
+  const postfix = (reply: string, command: string) =>
+    mail(`
+From: MAILER-DAEMON@mail.landpost.example (Mail Delivery System)
+To: news@landpost.example
+Subject: Undelivered Mail Returned to Sender
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.landpost.example.
+
+<ines@example.it>: host mx.example.it[192.0.2.40] said: ${reply} (in reply to
+    ${command} command)
+`);
+
+  it.each([
+    ['550 Nessun utente simile in questo indirizzo', 'RCPT TO', 'hard', 'user-unknown'],
+    ['552 Disc quota exceeded', 'RCPT TO', 'soft', 'mailbox-full'],
+    ['550 Too many spams from your IP', 'MAIL FROM', 'soft', 'blocked'],
+    ['554 Your message failed several antispam checks', 'end of DATA', 'soft', 'spam-content'],
+    [
+      '553 Domain of sender address news@landpost.example does not exist',
+      'RCPT TO',
+      'soft',
+      'policy',
+    ],
+    ['451 Greylisted, please try again in 300 seconds', 'RCPT TO', 'soft', 'spam-content'],
+    ['550 Mailbox unavailable or access denied', 'RCPT TO', 'soft', 'suspended'],
+  ])('"%s" after %s is %s, %s', async (reply, command, kind, reason) => {
+    const result = await classifyBounce(postfix(reply, command));
+    expect(result).toMatchObject({ kind, reason, recipient: 'ines@example.it' });
+  });
+});
+
 describe('plain-text bounces', () => {
   it('Postfix without a delivery report: recipient, status and reason from the text', async () => {
     const result = await classifyBounce(

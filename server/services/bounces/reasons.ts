@@ -225,55 +225,133 @@ const DECISIVE = /^[45]\.(2\.2|2\.3|3\.[14]|4\.5|1\.6|7\.(?:2[3-7]|13|6\d\d))$/;
 /** Status codes too general to stand against the words of the reply. */
 const RETRY = /^\d\.(0\.\d+|1\.[0-3]|1\.9|3\.[035]|4\.\d+|5\.[45]|7\.(?:[0-9]|1[0-9]))$/;
 
+/**
+ * RFC 3463 status codes (and their registered extensions) that name a reason. Codes too general
+ * to say anything (x.0.0, 4.3.0, 4.4.0, 4.5.0, 4.7.0, an unknown user with a temporary code) are
+ * left out: the words of the reply decide there.
+ */
+const STATUS_REASONS: Record<string, BounceReason> = {
+  '4.1.6': 'moved', // destination mailbox has moved, no forwarding address
+  '4.1.7': 'policy', // bad sender's mailbox address syntax
+  '4.1.8': 'policy', // bad sender's system address
+  '4.1.9': 'system', // message relayed to non-compliant mailer
+  '4.2.1': 'blocked', // mailbox disabled, not accepting messages (for now: usually a block)
+  '4.2.2': 'mailbox-full',
+  '4.2.3': 'message-too-big', // message length exceeds administrative limit
+  '4.2.4': 'policy', // mailing list expansion problem
+  '4.3.1': 'system', // mail system full
+  '4.3.2': 'blocked', // system not accepting network messages
+  '4.3.3': 'system', // system not capable of selected features
+  '4.3.5': 'system', // system incorrectly configured
+  '4.4.1': 'expired', // no answer from host
+  '4.4.2': 'network', // bad connection
+  '4.4.3': 'system', // directory server failure
+  '4.4.4': 'network', // unable to route
+  '4.4.5': 'system', // mail system congestion
+  '4.4.6': 'network', // routing loop detected
+  '4.4.7': 'expired', // delivery time expired
+  '4.4.8': 'network', // retry on IPv4
+  '4.5.3': 'system', // too many recipients
+  '4.5.5': 'system', // wrong protocol version
+  '4.6.0': 'spam-content', // media error
+  '4.6.2': 'spam-content', // conversion required and prohibited
+  '4.6.5': 'spam-content', // conversion failed
+  '4.7.1': 'blocked', // delivery not authorized, for now: the sending server is held back
+  '4.7.2': 'blocked', // mailing list expansion prohibited
+  '4.7.5': 'policy', // cryptographic failure
+  '4.7.6': 'policy', // cryptographic algorithm not supported
+  '4.7.7': 'policy', // message integrity failure
+  '4.7.12': 'policy', // a password transition is needed
+  '4.7.15': 'policy', // priority level is too low
+  '4.7.16': 'message-too-big', // too big for the specified priority
+  '4.7.24': 'auth', // SPF validation error
+  '4.7.25': 'blocked', // reverse DNS validation failed
+  '4.7.26': 'auth', // must pass either SPF or DKIM validation
+  '5.1.0': 'user-unknown', // other address status
+  '5.1.1': 'user-unknown', // bad destination mailbox address
+  '5.1.2': 'host-unknown', // bad destination system address
+  '5.1.3': 'user-unknown', // bad destination mailbox address syntax
+  '5.1.4': 'policy', // destination mailbox address ambiguous
+  '5.1.6': 'moved', // destination mailbox has moved, no forwarding address
+  '5.1.7': 'policy', // bad sender's mailbox address syntax
+  '5.1.8': 'policy', // bad sender's system address
+  '5.1.9': 'system', // message relayed to non-compliant mailer
+  // RFC 7505 gives 5.1.10 to a null MX; Exchange Online sends it for "recipient not found".
+  '5.1.10': 'user-unknown',
+  '5.2.0': 'policy', // other or undefined mailbox status
+  '5.2.1': 'policy', // mailbox disabled, not accepting messages
+  '5.2.2': 'mailbox-full',
+  '5.2.3': 'message-too-big', // message length exceeds administrative limit
+  '5.2.4': 'policy', // mailing list expansion problem
+  '5.3.0': 'system', // other or undefined mail system status
+  '5.3.1': 'system', // mail system full
+  '5.3.2': 'host-unknown', // system not accepting network messages
+  '5.3.3': 'system', // system not capable of selected features
+  '5.3.4': 'message-too-big', // message too big for system
+  '5.3.5': 'system', // system incorrectly configured
+  '5.4.0': 'network', // other or undefined network or routing status
+  // Exchange Online answers 5.4.1 for a recipient its directory does not know.
+  '5.4.1': 'user-unknown',
+  '5.4.3': 'system', // directory server failure
+  '5.4.4': 'host-unknown', // unable to route
+  '5.4.6': 'network', // routing loop detected
+  '5.4.7': 'expired', // delivery time expired
+  '5.5.1': 'syntax', // invalid command
+  '5.5.2': 'syntax', // syntax error
+  '5.5.3': 'blocked', // too many recipients
+  '5.5.4': 'system', // invalid command arguments
+  '5.5.5': 'system', // wrong protocol version
+  '5.5.6': 'syntax', // authentication exchange line is too long
+  '5.6.0': 'spam-content', // other or undefined media error
+  '5.6.1': 'spam-content', // media not supported
+  '5.6.2': 'spam-content', // conversion required and prohibited
+  '5.6.3': 'spam-content', // conversion required but not supported
+  '5.6.5': 'spam-content', // conversion failed
+  '5.6.6': 'spam-content', // message content not available
+  '5.6.7': 'spam-content', // non-ASCII addresses not permitted
+  '5.6.8': 'spam-content', // UTF-8 string reply is required
+  '5.6.9': 'spam-content', // UTF-8 header cannot be transferred
+  '5.7.0': 'policy', // other or undefined security status
+  '5.7.1': 'policy', // delivery not authorized, message refused
+  '5.7.2': 'policy', // mailing list expansion prohibited
+  '5.7.3': 'policy', // security conversion required but not possible
+  '5.7.4': 'policy', // security features not supported
+  '5.7.5': 'policy', // cryptographic failure
+  '5.7.6': 'policy', // cryptographic algorithm not supported
+  '5.7.7': 'policy', // message integrity failure
+  '5.7.8': 'policy', // authentication credentials invalid
+  '5.7.9': 'policy', // authentication mechanism is too weak
+  '5.7.10': 'policy', // encryption needed
+  '5.7.11': 'policy', // encryption required for requested authentication mechanism
+  '5.7.12': 'policy', // a password transition is needed
+  '5.7.13': 'suspended', // user account disabled
+  '5.7.14': 'policy', // trust relationship required
+  '5.7.15': 'policy', // priority level is too low
+  '5.7.16': 'message-too-big', // too big for the specified priority
+  '5.7.17': 'moved', // mailbox owner has changed
+  '5.7.18': 'moved', // domain owner has changed
+  '5.7.19': 'policy', // RRVS test cannot be completed
+  '5.7.20': 'auth', // no passing DKIM signature found
+  '5.7.21': 'auth', // no acceptable DKIM signature found
+  '5.7.22': 'auth', // no valid author-matched DKIM signature found
+  '5.7.23': 'auth', // SPF validation failed
+  '5.7.24': 'auth', // SPF validation error
+  '5.7.25': 'blocked', // reverse DNS validation failed
+  '5.7.26': 'auth', // multiple authentication checks failed
+  '5.7.27': 'host-unknown', // the sender's domain has a null MX
+  '5.7.28': 'spam-content', // mail flood of similar abusive messages
+  '5.7.29': 'auth', // ARC validation failed
+  '5.7.30': 'auth', // REQUIRETLS support required
+};
+
 /** The reason an RFC 3463 status code (class.subject.detail) stands for, where it says enough. */
 export function reasonOfStatus(status: string): BounceReason | null {
+  const found = STATUS_REASONS[status];
+  if (found) return found;
   const [cls, subject, detail] = status.split('.').map(Number) as [number, number, number];
-  if (cls === 2) return null;
-  const temporary = cls === 4;
-  switch (subject) {
-    case 1:
-      if (detail === 2) return 'host-unknown';
-      if (detail === 6) return 'moved';
-      if (detail === 7 || detail === 8 || detail === 4) return 'policy';
-      if (detail === 9) return 'system';
-      // RFC 7505 gives 5.1.10 to a null MX; Exchange Online sends it for "recipient not found".
-      if (detail === 10) return 'user-unknown';
-      if (detail === 0 || detail === 1 || detail === 3) return temporary ? null : 'user-unknown';
-      // Exchange uses 5.1.3xx for its own "recipient not found" variants.
-      return detail >= 300 ? 'user-unknown' : null;
-    case 2:
-      return (
-        ({ 2: 'mailbox-full', 3: 'message-too-big' } as Record<number, BounceReason>)[detail] ??
-        (temporary ? null : 'policy')
-      );
-    case 3:
-      if (detail === 4) return 'message-too-big';
-      if (detail === 2) return temporary ? 'blocked' : 'host-unknown';
-      return 'system';
-    case 4:
-      // Exchange Online answers 5.4.1 for a recipient its directory does not know.
-      if (detail === 1 && !temporary) return 'user-unknown';
-      if (detail === 1 || detail === 7) return 'expired';
-      if (detail === 3 || detail === 5) return 'system';
-      if (detail === 4) return temporary ? 'network' : 'host-unknown';
-      return 'network';
-    case 5:
-      if (detail === 3) return 'blocked';
-      if (detail === 5) return 'system';
-      return detail === 0 ? null : 'syntax';
-    case 6:
-      return 'spam-content';
-    case 7:
-      if ([3, 4, 5, 6, 7, 8, 23, 24, 26, 29, 30].includes(detail)) return 'auth';
-      if (detail === 13) return 'suspended';
-      if (detail === 25 || detail === 28) return 'blocked';
-      if (detail === 27) return 'host-unknown';
-      // Microsoft's 5.7.6xx: the sending IP range is banned or has a poor reputation.
-      if (detail >= 600 && detail < 700) return 'blocked';
-      return temporary && detail === 1 ? 'blocked' : 'policy';
-    default:
-      return null;
-  }
+  if (cls === 5 && subject === 1 && detail >= 300) return 'user-unknown'; // Exchange's 5.1.3xx
+  if (subject === 7 && detail >= 600 && detail < 700) return 'blocked'; // Microsoft's banned IPs
+  return null;
 }
 
 /** The reason named by words alone (a subject line, for instance), if any. */

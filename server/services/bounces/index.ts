@@ -5,6 +5,8 @@
  * this module only decides.
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { localAgentReason } from './agents.js';
+import { providerOf, providerReason } from './providers.js';
 import { type BounceReason, commandIn, isHardReason, reasonOf } from './reasons.js';
 import {
   addressIn,
@@ -190,7 +192,15 @@ export async function classifyBounce(
     action: record.action,
     subject,
   };
-  let reason = reasonOf(evidence);
+  // A mailbox program's own words, then a provider's documented codes and wordings, then ours.
+  const provider = providerOf(recipient?.split('@')[1] ?? null, hostsIn(`${human}\n${reportText}`));
+  let reason =
+    (['DATA', null].includes(evidence.command) ? localAgentReason(diagnostic) : null) ??
+    (provider
+      ? (providerReason(provider, diagnostic, status) ??
+        providerReason(provider, `${human}\n${reportText}`, status))
+      : null) ??
+    reasonOf(evidence);
   // The lines about the recipient said nothing: the whole bounce text may.
   if (reason === 'other' && human.trim() !== diagnostic) {
     reason = reasonOf({ ...evidence, text: human, remoteReply: replyCodeIn(human) !== null });
@@ -204,6 +214,17 @@ export async function classifyBounce(
     recipient,
     diagnostic: diagnostic.replace(/\s+/g, ' ').slice(0, 500) || null,
   };
+}
+
+/** Host names in a text (not the domains of e-mail addresses), lower-cased. */
+function hostsIn(text: string): string[] {
+  const hosts = new Set<string>();
+  for (const match of text.matchAll(
+    /(?<![@\w.-])(?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,24}(?![\w-])/gi,
+  )) {
+    hosts.add(match[0].toLowerCase());
+  }
+  return [...hosts];
 }
 
 function rawBody(raw: Buffer | string): string {

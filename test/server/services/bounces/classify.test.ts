@@ -153,6 +153,107 @@ This is the mail system at host mail.landpost.example.
   });
 });
 
+describe('providers and mailbox programs', () => {
+  /** A delivery report from our own MTA about a reply of the receiving server. */
+  const report = (recipient: string, remote: string, status: string, diagnostic: string) =>
+    mail(`
+From: Mail Delivery System <MAILER-DAEMON@mail.landpost.example>
+To: news@landpost.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.landpost.example
+
+Final-Recipient: rfc822; ${recipient}
+Action: failed
+Status: ${status}
+Remote-MTA: dns; ${remote}
+Diagnostic-Code: smtp; ${diagnostic}
+
+--b1--
+`);
+
+  it.each([
+    // Cox documents its codes: CXBL is the sending IP on Cox's block list.
+    ['jo@cox.net', 'mx.east.cox.net', '5.0.0', '554 AUP#CXBL ip blocked', 'soft', 'blocked'],
+    // Orange and La Poste end their replies with a numbered code; 417 is a full mailbox.
+    [
+      'jo@orange.fr',
+      'smtp-in.orange.fr',
+      '5.0.0',
+      '552 Boite du destinataire OFR_417',
+      'soft',
+      'mailbox-full',
+    ],
+    // Exchange Online: the same "message expired" means a network failure under 5.4.316.
+    [
+      'jo@example.com',
+      'example-com.mail.protection.outlook.com',
+      '5.4.316',
+      '550 5.4.316 Message expired, connection refused',
+      'soft',
+      'network',
+    ],
+    // Facebook's RCP-P2: the recipient's preferences, not a dead address.
+    [
+      'jo@facebook.com',
+      'mx.facebook.com',
+      '5.1.1',
+      '550 5.1.1 RCP-P2 Refused due to recipient preferences',
+      'soft',
+      'policy',
+    ],
+    // Google's own words for a disabled account.
+    [
+      'jo@google.com',
+      'aspmx.l.google.com',
+      '5.2.1',
+      '550 5.2.1 The email account that you tried to reach is disabled',
+      'soft',
+      'suspended',
+    ],
+  ])(
+    '%s via %s: "%s %s" is %s, %s',
+    async (recipient, remote, status, diagnostic, kind, reason) => {
+      const result = await classifyBounce(report(recipient, remote, status, diagnostic));
+      expect(result).toMatchObject({ kind, reason, recipient });
+    },
+  );
+
+  it('the same code from another provider means nothing special', async () => {
+    const result = await classifyBounce(
+      report('jo@example.org', 'mx.example.org', '5.0.0', '554 AUP#CXBL ip blocked'),
+    );
+    expect(result.reason).not.toBe('blocked');
+  });
+
+  it('a mailbox program that does not know the user is a hard bounce; one that fails is a system error', async () => {
+    const said = (words: string) =>
+      classifyBounce(report('kai@example.net', 'mx.example.net', '5.0.0', words));
+    expect(await said('mail.local: unknown user: kai')).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+    });
+    expect(await said('procmail: Quota exceeded while writing "/var/mail/kai"')).toMatchObject({
+      kind: 'soft',
+      reason: 'mailbox-full',
+    });
+    expect(await said('maildrop: Unable to open mailbox.')).toMatchObject({
+      kind: 'soft',
+      reason: 'system',
+    });
+  });
+});
+
 describe('plain-text bounces', () => {
   it('Postfix without a delivery report: recipient, status and reason from the text', async () => {
     const result = await classifyBounce(

@@ -6,6 +6,7 @@
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { localAgentReason } from './agents.js';
+import { mailerReason } from './mailers.js';
 import { providerOf, providerReason } from './providers.js';
 import { type BounceReason, commandIn, isHardReason, reasonOf } from './reasons.js';
 import {
@@ -192,19 +193,24 @@ export async function classifyBounce(
     action: record.action,
     subject,
   };
-  // A mailbox program's own words, then a provider's documented codes and wordings, then ours.
+  // The mail server software's own wording for the reason, a mailbox program's words, a
+  // provider's documented codes and wordings, then our phrases and the status code.
+  const mailer = mailerReason(diagnostic) ?? mailerReason(human);
   const provider = providerOf(recipient?.split('@')[1] ?? null, hostsIn(`${human}\n${reportText}`));
   let reason =
+    (mailer?.decisive ? mailer.reason : null) ??
     (['DATA', null].includes(evidence.command) ? localAgentReason(diagnostic) : null) ??
     (provider
       ? (providerReason(provider, diagnostic, status) ??
         providerReason(provider, `${human}\n${reportText}`, status))
       : null) ??
     reasonOf(evidence);
-  // The lines about the recipient said nothing: the whole bounce text may.
+  // The lines about the recipient said nothing: the whole bounce text may, or else the mail
+  // server software's suggestion.
   if (reason === 'other' && human.trim() !== diagnostic) {
     reason = reasonOf({ ...evidence, text: human, remoteReply: replyCodeIn(human) !== null });
   }
+  if (reason === 'other' && mailer) reason = mailer.reason;
   // Google Groups refuses posts (unknown group, no permission to post) in the poster's language.
   if (reason === 'other' && recipient?.endsWith('@googlegroups.com')) reason = 'policy';
   return {

@@ -254,6 +254,73 @@ Diagnostic-Code: smtp; ${diagnostic}
   });
 });
 
+describe("mail server software's own wording", () => {
+  const plain = (from: string, subject: string, body: string) =>
+    mail(`
+From: ${from}
+To: news@landpost.example
+Subject: ${subject}
+
+${body}
+`);
+
+  it('qmail that finds no host for the domain: the domain is unknown, a hard bounce', async () => {
+    const result = await classifyBounce(
+      plain(
+        'MAILER-DAEMON@mx.landpost.example',
+        'failure notice',
+        `Hi. This is the qmail-send program at mx.landpost.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<lou@example.invalid>:
+Sorry, I couldn't find any host named example.invalid. (#5.1.2)`,
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'host-unknown',
+      recipient: 'lou@example.invalid',
+    });
+  });
+
+  it('Exim that gave up retrying: expired, soft', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery System <Mailer-Daemon@relay.landpost.example>',
+        'Mail delivery failed: returning message to sender',
+        `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  mo@example.org
+    retry timeout exceeded`,
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'expired', recipient: 'mo@example.org' });
+  });
+
+  it('the old Gmail bounce: "(state 13)" means the greeting was refused, our server is blocked', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+        'Delivery Status Notification (Failure)',
+        `Delivery to the following recipient failed permanently:
+
+     nia@example.jp
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the server for the recipient domain example.jp by mx.example.jp. [192.0.2.9].
+
+The error that the other server returned was:
+550 Bye (state 13).`,
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', recipient: 'nia@example.jp' });
+  });
+});
+
 describe('plain-text bounces', () => {
   it('Postfix without a delivery report: recipient, status and reason from the text', async () => {
     const result = await classifyBounce(

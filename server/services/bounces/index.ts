@@ -57,6 +57,9 @@ const BOUNCE_SENDER =
 const BOUNCE_SUBJECT =
   /undeliver|not (be )?delivered|delivery (status|failure|failed|notification|problem|report|incomplete|has failed)|returned mail|failure notice|mail delivery|could not (be )?(sent|delivered)|nondeliverable|non-?delivery|returned to sender|delivery error|unzustellbar|nicht zustellbar|warning: (message|delay)|delayed mail|message (delayed|not delivered|failure)|permanent error|mail system error|failed mail|mail failure|mailer error|メールエラー|不達/i;
 
+const BOUNCE_BODY =
+  /could not be delivered to|undeliverable|was not delivered to|unable to deliver (your )?(message|mail) to|delivery to the following recipients? failed/i;
+
 const VACATION_SUBJECT =
   /out of (the )?office|vacation|auto(matic)?[ -]?(reply|response|answer|antwort)|autoreply|autoresponse|abwesen|urlaub|away from (my|the) (desk|office)|absence|absent|auto:|réponse automatique|respuesta automática|on leave|holiday/i;
 
@@ -135,7 +138,9 @@ export async function classifyBounce(
     reportType === 'delivery-status' ||
     failedRecipients !== '' ||
     BOUNCE_SENDER.test(from) ||
-    BOUNCE_SUBJECT.test(subject);
+    BOUNCE_SUBJECT.test(subject) ||
+    // Sent with an empty envelope sender, as bounces are, and says so in its first lines.
+    (/^\s*<\s*>\s*$/.test(header('return-path')) && BOUNCE_BODY.test(bodyText.slice(0, 2000)));
   if (!looksLikeBounce) {
     const autoSubmitted = header('auto-submitted').toLowerCase();
     const autoReply =
@@ -211,6 +216,10 @@ export async function classifyBounce(
     reason = reasonOf({ ...evidence, text: human, remoteReply: replyCodeIn(human) !== null });
   }
   if (reason === 'other' && mailer) reason = mailer.reason;
+  // A domain that did not resolve, said with a temporary code, is a DNS failure for now; a
+  // domain that accepts no mail (null MX) is not.
+  const acceptsNoMail = /null ?mx|no mx|not accept (any )?mail/i.test(diagnostic);
+  if (reason === 'host-unknown' && temporary && !acceptsNoMail) reason = 'network';
   // Google Groups refuses posts (unknown group, no permission to post) in the poster's language.
   if (reason === 'other' && recipient?.endsWith('@googlegroups.com')) reason = 'policy';
   return {

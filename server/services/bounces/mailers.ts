@@ -17,6 +17,10 @@ interface MailerWords {
 
 const MAILERS: MailerWords[] = [
   {
+    name: 'Trend Micro InterScan MSS',
+    suggests: { 'user-unknown': ['unable to deliver message to <'] },
+  },
+  {
     name: 'Biglobe',
     decides: {
       'mailbox-full': ["the number of messages in recipient's mailbox exceeded the local limit."],

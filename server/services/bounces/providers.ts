@@ -453,7 +453,7 @@ const TABLE: Provider[] = [
     hosts: ['.messagelabs.com'],
     says: {
       policy: ['please turn on smtp authentication in your mail client'],
-      'user-unknown': ['no such user'],
+      'user-unknown': ['542 ', 'no such user'],
     },
   },
   {

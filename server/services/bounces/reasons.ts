@@ -70,7 +70,7 @@ const SAYS = {
   senderRejected:
     /sender (address )?(rejected|verify failed|was rejected|is in my black list|not pre-approved)|invalid sender|domain of sender address|sender domain|bogus mail from|null sender|empty envelope sender|unroutable sender|administrative prohibition|not allowed to post|not a registered gateway user|batv|backscatter|sender address rejected|access denied|mail from .{0,60}(rejected|refused)|sender is spammer|send mail as|different address or alias/,
   hostUnknown:
-    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)(?!, try again)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)|couldn.t find any host named|no such host|non-?existent ?domain|mx records point to non-?existent hosts|domain name in the e-?mail address is incorrect|bad destination system address|domain .{1,60} does not exist/,
+    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)(?!, try again)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)|couldn.t find any host named|no such host|non-?existent ?domain|mx records point to non-?existent hosts|domain name in the e-?mail address is incorrect|bad destination system address|domain .{1,60} does not exist|nxdomain|domain name not found/,
   spam: /spam(?!haus|cop)|mail rejete\. mail rejected\. \S*506|unsolicited|bulk ?e-?mail|bulk mail|phish|content (filter|rejected|denied)|unacceptable content|banned content|mail content|blacklisted url|uribl/,
   rate: /too many (connections|concurrent|smtp sessions|errors from your ip|recipients)|rate limit|rate that prevents|try again slower|per hour|throttl|connection limit|trop de connexions|frequency limited/,
   blocklist:
@@ -184,7 +184,9 @@ export function reasonOf(e: Evidence): BounceReason {
     if (says('senderRejected', t) || says('blocklist', t)) return 'blocked';
   }
   if (says('senderRejected', t) && (e.command !== 'RCPT' || !byStatus)) return 'policy';
-  if (byStatus === 'host-unknown' && !says('network', t)) return 'host-unknown';
+  if (byStatus === 'host-unknown' && (!says('network', t) || says('hostUnknown', t))) {
+    return 'host-unknown';
+  }
   if (says('hostUnknown', t)) return 'host-unknown';
   // "Too many spams from your IP": the known words of a block list outrank the word spam.
   const listed = hasPhrase('blocklist', t) || hasPhrase('rate', t);

@@ -409,6 +409,57 @@ Subject: Ausgabe 3
   });
 });
 
+describe('bounces that say little about themselves', () => {
+  it('an empty envelope sender and "could not be delivered" make a bounce, whatever the subject', async () => {
+    const result = await classifyBounce(
+      mail(`
+Return-Path: <>
+From: no-reply@mail.example.jp
+To: news@landpost.example
+Subject: Mail
+
+Your mail sent on: Thu, 29 Apr 2026 00:00:00 +0900
+     Could not be delivered to: <rin@example.jp>
+     As their mailbox is full.
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'soft',
+      reason: 'mailbox-full',
+      recipient: 'rin@example.jp',
+    });
+  });
+
+  it('a domain not found, reported with a temporary code, is a DNS failure for now: soft, network', async () => {
+    const report = (status: string) =>
+      mail(`
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: news@landpost.example
+Subject: Delivery Status Notification (Failure)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: message/delivery-status
+
+Final-Recipient: rfc822; sam@example.org
+Action: failed
+Status: ${status}
+Diagnostic-Code: smtp; DNS Error: 1234 DNS type 'mx' lookup of example.org responded with code NXDOMAIN Domain name not found: example.org
+
+--b1--
+`);
+    expect(await classifyBounce(report('4.0.0'))).toMatchObject({
+      kind: 'soft',
+      reason: 'network',
+    });
+    expect(await classifyBounce(report('5.1.2'))).toMatchObject({
+      kind: 'hard',
+      reason: 'host-unknown',
+    });
+  });
+});
+
 describe('provider formats', () => {
   it('qmail: the recipient line, the remote reply, and "user unknown" after DATA is a filter, not a dead address', async () => {
     const bounce = (command: string) =>

@@ -190,6 +190,10 @@ export async function classifyBounce(
     record.action === 'delayed' ||
     (!status && replyCodeIn(diagnostic)?.startsWith('4')) ||
     false;
+  // The mail server software's own wording for the reason, a mailbox program's words, a
+  // provider's documented codes and wordings, then our phrases and the status code.
+  const headerLines = mail.headerLines.map((h) => h.line.toLowerCase()).join('\n');
+  const mailer = mailerReason(diagnostic, headerLines) ?? mailerReason(human, headerLines);
   const evidence = {
     text: diagnostic,
     status,
@@ -197,10 +201,9 @@ export async function classifyBounce(
     remoteReply: replyCodeIn(diagnostic) !== null,
     action: record.action,
     subject,
+    suggested: mailer?.identified && !mailer.decisive ? mailer.reason : null,
   };
-  // The mail server software's own wording for the reason, a mailbox program's words, a
-  // provider's documented codes and wordings, then our phrases and the status code.
-  const mailer = mailerReason(diagnostic) ?? mailerReason(human);
+
   const provider = providerOf(recipient?.split('@')[1] ?? null, hostsIn(`${human}\n${reportText}`));
   let reason =
     (mailer?.decisive ? mailer.reason : null) ??

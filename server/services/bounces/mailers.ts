@@ -11,6 +11,11 @@ import type { BounceReason } from './reasons.js';
 
 interface MailerWords {
   name: string;
+  /**
+   * How to tell that this software wrote the bounce, in its header lines ("subject: …",
+   * lower-cased); without marks, its wordings count in any bounce.
+   */
+  marks?: RegExp;
   decides?: Partial<Record<BounceReason, string[]>>;
   suggests?: Partial<Record<BounceReason, string[]>>;
 }
@@ -37,6 +42,7 @@ const MAILERS: MailerWords[] = [
   },
   {
     name: 'IBM Domino',
+    marks: /^subject:\s*delivery[ _]failure:/im,
     decides: {
       policy: ['cannot route mail to user'],
     },
@@ -66,6 +72,8 @@ const MAILERS: MailerWords[] = [
   },
   {
     name: 'Exchange 2003 (diagnostic codes)',
+    marks:
+      /^x-ms-embedded-report:|^x-mailer:\s*(internet mail service \(|microsoft exchange server internet mail connector)|^x-mimeole:\s*produced by microsoft exchange|with internet mail service \(/im,
     decides: {
       policy: ['000c0595'],
       'spam-content': ['000502cc', '00050311'],
@@ -184,6 +192,7 @@ const MAILERS: MailerWords[] = [
   },
   {
     name: 'IMail Server',
+    marks: /^subject:\s*undeliverable mail |^x-mailer:\s*<smtp32 v/im,
     decides: {
       'mailbox-full': ['user mailbox exceeds allowed size'],
       'spam-content': ['blacklisted url in message', 'requested action not taken: virus detected'],
@@ -212,6 +221,7 @@ const MAILERS: MailerWords[] = [
   },
   {
     name: 'Lotus Notes',
+    marks: /^subject:\s*undeliverable message/im,
     suggests: {
       network: ['message has exceeded maximum hop count'],
       'user-unknown': [
@@ -288,6 +298,7 @@ const MAILERS: MailerWords[] = [
   },
   {
     name: 'Verizon',
+    marks: /^from:.*(post_master@vtext\.com|sysadmin@.*\.vzwpix\.com)/im,
     suggests: {
       'user-unknown': [
         '550 - requested action not taken: no such user here',
@@ -320,16 +331,26 @@ export interface MailerReason {
   reason: BounceReason;
   /** Whether the words name the reason outright, or only where nothing more specific is said. */
   decisive: boolean;
+  /** The bounce was recognised as written by this software (not only by its words). */
+  identified: boolean;
 }
 
-/** The reason a mail server's own wording in its bounce names, the longest wording first. */
-export function mailerReason(text: string): MailerReason | null {
+/**
+ * The reason a mail server's own wording in its bounce names, the longest wording first.
+ * `headers` are the bounce's header lines, to tell which software wrote it.
+ */
+export function mailerReason(text: string, headers = ''): MailerReason | null {
   const state = /\(state (\d{1,2})\)/.exec(text)?.[1];
   const byState = state ? GMAIL_STATES[state] : undefined;
-  if (byState) return { reason: byState, decisive: !['user-unknown', 'system'].includes(byState) };
+  if (byState) {
+    const decisive = !['user-unknown', 'system'].includes(byState);
+    return { reason: byState, decisive, identified: true };
+  }
   const t = text.toLowerCase().replace(/\s+/g, ' ');
   let best: (MailerReason & { length: number }) | null = null;
   for (const mailer of MAILERS) {
+    const identified = mailer.marks?.test(headers) ?? false;
+    if (mailer.marks && !identified) continue;
     for (const [decisive, table] of [
       [true, mailer.decides],
       [false, mailer.suggests],
@@ -337,10 +358,10 @@ export function mailerReason(text: string): MailerReason | null {
       for (const [reason, phrases] of Object.entries(table ?? {})) {
         for (const phrase of phrases) {
           if (!t.includes(phrase) || (best && best.length >= phrase.length)) continue;
-          best = { reason: reason as BounceReason, decisive, length: phrase.length };
+          best = { reason: reason as BounceReason, decisive, identified, length: phrase.length };
         }
       }
     }
   }
-  return best && { reason: best.reason, decisive: best.decisive };
+  return best && { reason: best.reason, decisive: best.decisive, identified: best.identified };
 }

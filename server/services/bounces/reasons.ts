@@ -140,6 +140,8 @@ export interface Evidence {
   remoteReply: boolean;
   action: string | null;
   subject: string;
+  /** The reason the wording of the software that wrote the bounce suggests, if any. */
+  suggested?: BounceReason | null;
 }
 
 /**
@@ -170,7 +172,8 @@ export function reasonOf(e: Evidence): BounceReason {
     if (unknown || !other.some((key) => says(key, t))) return 'user-unknown';
   }
   if (unknown && e.command === 'RCPT') return 'user-unknown';
-  if (unknown && !e.command && !e.remoteReply && !e.status) return 'user-unknown';
+  // The mail server software that wrote the bounce says the user is unknown (Domino, Notes …).
+  if (e.suggested === 'user-unknown') return 'user-unknown';
   const mailboxStatus = e.status && /^\d\.2\./.test(e.status);
   const filtered = unknown || says('filtered', t);
   if (filtered && (mailboxStatus || !['CONN', 'HELO', 'MAIL', 'RCPT'].includes(e.command ?? ''))) {

@@ -284,6 +284,38 @@ Sorry, I couldn't find any host named example.invalid. (#5.1.2)`,
     });
   });
 
+  it('"user unknown" from Domino, which says so for missing users, is hard; from an unknown gateway it may be a filter', async () => {
+    const body = `Your message
+
+  Subject: Ausgabe 5
+
+was not delivered to:
+
+  kai@example.jp
+
+because:
+
+  User kai (kai@example.jp) not listed in Domino Directory`;
+    expect(
+      await classifyBounce(
+        plain(
+          'Postmaster@example.jp',
+          'DELIVERY FAILURE: User kai (kai@example.jp) not listed',
+          body,
+        ),
+      ),
+    ).toMatchObject({ kind: 'hard', reason: 'user-unknown', recipient: 'kai@example.jp' });
+    expect(
+      await classifyBounce(
+        plain(
+          'MAILER-DAEMON@gw.example.jp',
+          'Returned mail',
+          'Your message was not delivered to kai@example.jp [User unknown]',
+        ),
+      ),
+    ).toMatchObject({ kind: 'soft', reason: 'policy', recipient: 'kai@example.jp' });
+  });
+
   it('Exim that gave up retrying: expired, soft', async () => {
     const result = await classifyBounce(
       plain(

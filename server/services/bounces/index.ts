@@ -139,8 +139,11 @@ export async function classifyBounce(
     failedRecipients !== '' ||
     BOUNCE_SENDER.test(from) ||
     BOUNCE_SUBJECT.test(subject) ||
-    // Sent with an empty envelope sender, as bounces are, and says so in its first lines.
-    (/^\s*<\s*>\s*$/.test(header('return-path')) && BOUNCE_BODY.test(bodyText.slice(0, 2000)));
+    // Sent with an empty envelope sender, as bounces are (and auto-replies, which say so in
+    // Auto-Submitted), and says in its first lines that a mail could not be delivered.
+    (/^\s*<\s*>\s*$/.test(header('return-path')) &&
+      !header('auto-submitted').toLowerCase().startsWith('auto-replied') &&
+      BOUNCE_BODY.test(bodyText.slice(0, 2000)));
   if (!looksLikeBounce) {
     const autoSubmitted = header('auto-submitted').toLowerCase();
     const autoReply =

@@ -442,23 +442,25 @@ Subject: Ausgabe 3
 });
 
 describe('bounces that say little about themselves', () => {
-  it('an empty envelope sender and "could not be delivered" make a bounce, whatever the subject', async () => {
-    const result = await classifyBounce(
+  it('an empty envelope sender and "could not be delivered" make a bounce, whatever the subject; not in an auto-reply', async () => {
+    const notice = (extra: string) =>
       mail(`
 Return-Path: <>
 From: no-reply@mail.example.jp
 To: news@landpost.example
-Subject: Mail
+Subject: Mail${extra}
 
 Your mail sent on: Thu, 29 Apr 2026 00:00:00 +0900
      Could not be delivered to: <rin@example.jp>
      As their mailbox is full.
-`),
-    );
-    expect(result).toMatchObject({
+`);
+    expect(await classifyBounce(notice(''))).toMatchObject({
       kind: 'soft',
       reason: 'mailbox-full',
       recipient: 'rin@example.jp',
+    });
+    expect(await classifyBounce(notice('\nAuto-Submitted: auto-replied'))).toMatchObject({
+      kind: 'auto-reply',
     });
   });
 

@@ -3,6 +3,7 @@
  * receiving server (its reply or the bounce text), then in the RFC 3463 status code.
  */
 import { type Cause, hasPhrase, PHRASES } from './phrases.js';
+import { replyCodeIn } from './report.js';
 
 export const BOUNCE_REASONS = [
   /** The mailbox does not exist. */
@@ -154,6 +155,9 @@ export function reasonOf(e: Evidence): BounceReason {
   const t = normalised(e.text);
   const byStatus = e.status ? reasonOfStatus(e.status) : null;
   if (e.status && DECISIVE.test(e.status)) return byStatus!;
+  // RFC 7504 and friends: 525 is a disabled account.
+  const reply = replyCodeIn(e.text);
+  if (reply === '525') return 'suspended';
   if (says('mailboxFull', t)) return 'mailbox-full';
   if (says('tooBig', t)) return 'message-too-big';
   if (says('suspended', t)) return 'suspended';
@@ -217,7 +221,8 @@ export function reasonOf(e: Evidence): BounceReason {
   if (byStatus) return byStatus;
   if (e.status && /^\d\.6\./.test(e.status)) return 'spam-content';
   if (e.status && /^\d\.7\./.test(e.status)) return 'policy';
-  if (says('syntax', t)) return 'syntax';
+  // 501–507 (and 401–407): the server did not understand a command or its arguments.
+  if (says('syntax', t) || /^[45]0[1-7]$/.test(reply ?? '')) return 'syntax';
   if (/delay/i.test(e.subject)) return 'expired';
   // Refused before any mail was offered: the receiver does not want our sending server.
   if (e.command === 'HELO' || e.command === 'CONN') return 'blocked';

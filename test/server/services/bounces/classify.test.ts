@@ -147,6 +147,9 @@ This is the mail system at host mail.landpost.example.
     ],
     ['451 Greylisted, please try again in 300 seconds', 'RCPT TO', 'soft', 'spam-content'],
     ['550 Mailbox unavailable or access denied', 'RCPT TO', 'soft', 'suspended'],
+    // Reply codes that say it alone: 525 a disabled account, 502 a command not understood.
+    ['525 Access to this mailbox is closed', 'RCPT TO', 'soft', 'suspended'],
+    ['502 Command not implemented', 'MAIL FROM', 'soft', 'syntax'],
   ])('"%s" after %s is %s, %s', async (reply, command, kind, reason) => {
     const result = await classifyBounce(postfix(reply, command));
     expect(result).toMatchObject({ kind, reason, recipient: 'ines@example.it' });

@@ -200,6 +200,8 @@ export function reasonOf(e: Evidence): BounceReason {
   if (says('spam', t) && (!listed || hasPhrase('spam', t))) return 'spam-content';
   if (says('rate', t)) return 'blocked';
   if (says('blocklist', t)) return 'blocked';
+  // A code that means our sending server is held back (4.7.1, 4.2.1) outranks general words.
+  if (byStatus === 'blocked') return 'blocked';
   const general = !byStatus || RETRY.test(e.status ?? '');
   if (general) {
     const rest: [Said, BounceReason][] = [

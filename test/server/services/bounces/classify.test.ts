@@ -108,6 +108,13 @@ Hello
     expect(result).toMatchObject({ kind: 'soft', reason: 'blocked' });
   });
 
+  it('4.7.1 holds our sending server back: blocked, whatever general words follow', async () => {
+    const result = await classifyBounce(
+      report('delayed', '4.7.1', '451 4.7.1 Try again later, local policy'),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', status: '4.7.1' });
+  });
+
   it('a delivered notice (Action: delivered) is not a bounce', async () => {
     const result = await classifyBounce(report('delivered', '2.0.0', '250 2.0.0 OK queued'));
     expect(result).toMatchObject({

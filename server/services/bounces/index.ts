@@ -186,7 +186,9 @@ export async function classifyBounce(
     if (inner) return classifyBounce(inner, nested + 1);
   }
 
-  const diagnostic = (record.diagnostic ?? diagnosticNear(human, recipient)).trim();
+  const diagnostic = (
+    record.diagnostic ?? withoutReportFields(diagnosticNear(human, recipient))
+  ).trim();
   const status = preferredStatus(record.status, diagnostic, human);
   const temporary =
     status?.startsWith('4.') ||
@@ -235,6 +237,17 @@ export async function classifyBounce(
     recipient,
     diagnostic: diagnostic.replace(/\s+/g, ' ').slice(0, 500) || null,
   };
+}
+
+/**
+ * A delivery report's own field lines (Reporting-MTA, Action, Status with its RFC 3463 label …),
+ * where a bounce quotes them in its text, are no words of the receiving server.
+ */
+function withoutReportFields(text: string): string {
+  return text.replace(
+    /^[ \t]*(?:reporting-mta|received-from-mta|arrival-date|final-recipient|original-recipient|action|status|remote-mta|last-attempt-date|will-retry-until|x-[\w-]+)[ \t]*:.*$/gim,
+    '',
+  );
 }
 
 /** Host names in a text (not the domains of e-mail addresses), lower-cased. */

@@ -419,6 +419,32 @@ Subject: mailbox full, no such user, spam
     }
   });
 
+  it('a delay notice quoting its report fields: the RFC 3463 label "network" is no reason, the delay is', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: postmaster@mx.example.com
+To: news@landpost.example
+Subject: Delivery Status Notification (Delay)
+
+This is an automatically generated Delivery Status Notification.
+
+Delivery to the following recipients has been delayed.
+
+olga@example.net; Action: Delayed - The server will continue trying for up to 21 hours.
+
+Reporting-MTA: dns; mx.example.com
+Final-Recipient: rfc822; olga@example.net
+Action: Delayed
+Status: 4.4.0 (other or undefined network or routing status)
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'soft',
+      reason: 'expired',
+      recipient: 'olga@example.net',
+    });
+  });
+
   it('Exim: X-Failed-Recipients and a full mailbox after the SMTP transcript', async () => {
     const result = await classifyBounce(
       mail(`

@@ -199,6 +199,12 @@ const CODES: Record<string, Provider['codes']> = {
 
 const TABLE: Provider[] = [
   {
+    // Email Routing answers 4.3.0 "Upstream error" when the mailbox it forwards to fails.
+    name: 'Cloudflare Email Routing',
+    hosts: ['.mx.cloudflare.net'],
+    says: { system: ['upstream error'] },
+  },
+  {
     name: 'AOL',
     hosts: ['.mail.aol.com', '.mx.aol.com'],
     says: {

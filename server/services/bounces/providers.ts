@@ -202,7 +202,25 @@ const TABLE: Provider[] = [
     // Email Routing answers 4.3.0 "Upstream error" when the mailbox it forwards to fails.
     name: 'Cloudflare Email Routing',
     hosts: ['.mx.cloudflare.net'],
-    says: { system: ['upstream error'] },
+    says: { blocked: ['found on one or more dnsbls'], system: ['upstream error'] },
+  },
+  {
+    name: 'Zoho Mail',
+    hosts: ['.zoho.com', '.zoho.eu', '.zohomail.com'],
+    says: {
+      auth: ['email rejected per dmarc policy'],
+      blocked: ['greylisted, try again after some time'],
+      // A sender Zoho does not want: its spam verdict refuses the sender, not the content.
+      policy: [
+        'email cannot be delivered. reason: email flagged as spam',
+        'mail rejected by destination domain',
+        'email policy violation detected',
+        'mailbox delivery restricted by policy error',
+      ],
+      'spam-content': [' detected by zoho mail'],
+      system: ['temporary system error'],
+      'user-unknown': ['user does not exist'],
+    },
   },
   {
     name: 'AOL',
@@ -458,8 +476,38 @@ const TABLE: Provider[] = [
     name: 'Broadcom MessageLabs',
     hosts: ['.messagelabs.com'],
     says: {
-      policy: ['please turn on smtp authentication in your mail client'],
-      'user-unknown': ['542 ', 'no such user'],
+      auth: ['domain authentication fail', 'tls/sslv3 connection required'],
+      blocked: [
+        'connection rejected by policy', // a poor reputation of the sending IP
+        'mail rejected because your ip is in the pbl',
+        'your ip address has been ',
+        'too many recipients received this hour',
+        'too many messages',
+      ],
+      policy: [
+        'please turn on smtp authentication in your mail client',
+        'sender envelope domain not allowed for sender ip address',
+        'your domain has been blocked',
+        'your email address has been blocked',
+        'your envelope sender is in my badmailfrom list',
+        'your email address has been blacklisted',
+        'your domain has been blacklisted',
+      ],
+      'relay-denied': [' as a relay, '],
+      'spam-content': [
+        'stray linefeeds in message',
+        '550 requested action aborted [4]',
+        'has detected that this message is not rfc 5322',
+        'message filtered',
+        'filtered by outbound scanning',
+      ],
+      'user-unknown': [
+        '542 ',
+        'no such user',
+        'invalid recipient',
+        'recipient mailbox is not allowed',
+        'mailbox is not allowed',
+      ],
     },
   },
   {
@@ -720,6 +768,7 @@ const TABLE: Provider[] = [
         'domain frequency limited',
         'ip frequency limited',
         'mailbox unavailable or access denined',
+        'frequency of receiving messages is limited',
         'sender frequency limited',
         'suspected bounce attacks',
         'suspected spam ip',

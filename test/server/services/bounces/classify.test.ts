@@ -222,6 +222,15 @@ Diagnostic-Code: smtp; ${diagnostic}
       'soft',
       'policy',
     ],
+    // Zoho's spam verdict refuses the sender, it says nothing about the content.
+    [
+      'jo@zoho.com',
+      'mx.zoho.com',
+      '5.7.1',
+      '554 5.7.1 Email cannot be delivered. Reason: Email flagged as Spam.',
+      'soft',
+      'policy',
+    ],
     // Google's own words for a disabled account.
     [
       'jo@google.com',

@@ -243,6 +243,7 @@ export const PHRASES = {
       'utilisateur inconnu !',
       'vdeliver: invalid or unknown virtual user',
       'your envelope recipient is in my badrcptto list',
+      'weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann',
     ],
     all: [
       ['<', '> not found'],
@@ -544,6 +545,7 @@ export const PHRASES = {
       'has exceeded the max emails per hour ',
       'mail sent from your ip address has been temporarily rate limited',
       'please try again slower',
+      'throttling failure: ',
       'receiving mail at a rate that prevents additional messages from being delivered',
       'throttling failure: daily message quota exceeded',
       'throttling failure: maximum sending rate exceeded',
@@ -555,6 +557,11 @@ export const PHRASES = {
       'too many smtp sessions for this host',
       'trop de connexions, ',
       'we have already made numerous attempts to deliver this message',
+    ],
+    all: [
+      ['temporarily', 'rate limited'],
+      ['throttled ', 'postmaster.comcast.net'],
+      ['too many ', 'session'],
     ],
   },
   blocklist: {

@@ -2,7 +2,7 @@
  * Local delivery agents: the programs that put a mail into the mailbox once the server has
  * accepted it (Dovecot, mail.local, procmail, maildrop, vpopmail, vmailmgr). When one of them
  * fails, the bounce quotes it; its own words tell why. Phrases as collected by Sisimai
- * (libsisimai.org, BSD-2-Clause, Copyright (C) 2014 azumakuniyuki), in our reasons.
+ * (libsisimai.org; BSD-2-Clause, see LICENSE-sisimai), in our reasons.
  */
 import type { BounceReason } from './reasons.js';
 

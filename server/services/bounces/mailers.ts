@@ -1,8 +1,8 @@
 /**
  * What mail server software writes into its own bounces, by program: Exim's "retry timeout
  * exceeded", qmail's "Sorry, I couldn't find any host", OpenSMTPD's "Envelope expired", Domino's
- * "not listed in Domino Directory", the Gmail "(state 14)" … Collected by Sisimai (libsisimai.org,
- * BSD-2-Clause, Copyright (C) 2014 azumakuniyuki), in our reasons.
+ * "not listed in Domino Directory", the Gmail "(state 14)" … Collected by Sisimai (libsisimai.org;
+ * BSD-2-Clause, see LICENSE-sisimai), in our reasons.
  *
  * `decides` wordings name the reason outright; `suggests` wordings (unknown users and hosts,
  * system, network and time-out trouble) hold only where the server's reply says nothing more.

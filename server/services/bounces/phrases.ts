@@ -1,6 +1,6 @@
 /**
  * What receiving servers write for each cause of a bounce, word for word: the phrase lists that
- * Sisimai (libsisimai.org, BSD-2-Clause, Copyright (C) 2014 azumakuniyuki) collected from real
+ * Sisimai (libsisimai.org; BSD-2-Clause, see LICENSE-sisimai) collected from real
  * bounces, in our own table form. Matched on lower-cased, single-spaced text. `all` holds
  * fragments that must occur in this order; `unless` holds phrases that rule the cause out.
  */

@@ -1,7 +1,7 @@
 /**
  * What large mail providers mean by their own replies: the error codes and wordings they
  * document (Cox's AUP#CXBL, Orange's OFR_505, Facebook's POL-P1 …), as collected by Sisimai
- * (libsisimai.org, BSD-2-Clause, Copyright (C) 2014 azumakuniyuki), in our reasons. A provider is
+ * (libsisimai.org; BSD-2-Clause, see LICENSE-sisimai), in our reasons. A provider is
  * recognised by the recipient's domain or by the host name of the server that answered.
  */
 import type { BounceReason } from './reasons.js';

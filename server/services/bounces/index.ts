@@ -399,7 +399,9 @@ function amazonSesNotification(text: string): BounceClassification | null {
     messagetoolarge: 'message-too-big',
     contentrejected: 'spam-content',
     suppressed: 'policy',
+    supressed: 'policy', // as Amazon SES spells it
     onaccountsuppressionlist: 'policy',
+    attachmentrejected: 'policy',
   };
   const found = reasonOf({
     text: diagnostic,

@@ -22,6 +22,27 @@ interface MailerWords {
 
 const MAILERS: MailerWords[] = [
   {
+    // Exchange Server and Exchange Online name the reason in their enhanced status text.
+    name: 'Microsoft Exchange',
+    decides: {
+      blocked: ['resolver.adr.reciplimit'],
+      'message-too-big': ['resolver.rst.recipsizelimit'],
+      policy: ['resolver.rst.notauthorized'],
+    },
+    suggests: {
+      expired: ['queue.expired'],
+      'host-unknown': ['smtpsend.dns.nonexistentdomain'],
+      network: ['smtpsend.dns.mxloopback'],
+      policy: ['resolver.rst.authrequired'],
+      system: ['resolver.adr.badprimary', 'resolver.adr.invalidinsmtp', 'resolver.adr.ambiguous'],
+      'user-unknown': [
+        'resolver.adr.recipnotfound',
+        'resolver.adr.recipientnotfound',
+        'resolver.adr.exrecipnotfound',
+      ],
+    },
+  },
+  {
     name: 'Trend Micro InterScan MSS',
     suggests: { 'user-unknown': ['unable to deliver message to <'] },
   },

@@ -335,6 +335,23 @@ because:
     ).toMatchObject({ kind: 'soft', reason: 'policy', recipient: 'kai@example.jp' });
   });
 
+  it("Exchange's enhanced status text names the reason even without a status code", async () => {
+    const result = await classifyBounce(
+      plain(
+        'postmaster@example.com',
+        'Undeliverable: Ausgabe 4',
+        `Delivery has failed to these recipients or groups:
+
+pia@example.com
+Your message could not be delivered.
+
+Diagnostic information for administrators:
+Remote Server returned '550 RESOLVER.ADR.RecipLimit'`,
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', recipient: 'pia@example.com' });
+  });
+
   it('Exim that gave up retrying: expired, soft', async () => {
     const result = await classifyBounce(
       plain(

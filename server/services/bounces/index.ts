@@ -195,8 +195,7 @@ export async function classifyBounce(
     record.action === 'delayed' ||
     (!status && replyCodeIn(diagnostic)?.startsWith('4')) ||
     false;
-  // The mail server software's own wording for the reason, a mailbox program's words, a
-  // provider's documented codes and wordings, then our phrases and the status code.
+  // The software that wrote the bounce, by its header lines and its fixed wordings (mailers.ts).
   const headerLines = mail.headerLines.map((h) => h.line.toLowerCase()).join('\n');
   const mailer = mailerReason(diagnostic, headerLines) ?? mailerReason(human, headerLines);
   const evidence = {
@@ -208,7 +207,9 @@ export async function classifyBounce(
     subject,
     suggested: mailer?.identified && !mailer.decisive ? mailer.reason : null,
   };
-
+  // In this order: that software where its words name the reason outright, a local mailbox
+  // program's words (agents.ts), the recipient's provider's documented codes and wordings
+  // (providers.ts), then the phrases of mail servers in general and the status code (reasons.ts).
   const provider = providerOf(recipient?.split('@')[1] ?? null, hostsIn(`${human}\n${reportText}`));
   let reason =
     (mailer?.decisive ? mailer.reason : null) ??

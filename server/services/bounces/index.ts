@@ -133,25 +133,24 @@ export async function classifyBounce(
 
   const records = deliveryStatusRecords(text);
   const failedRecipients = header('x-failed-recipients');
+  const autoReply =
+    header('auto-submitted').toLowerCase().startsWith('auto-replied') ||
+    mail.headers.has('x-autoreply') ||
+    mail.headers.has('x-autorespond') ||
+    /auto.?reply/i.test(header('precedence')) ||
+    VACATION_SUBJECT.test(subject);
   const looksLikeBounce =
     records.length > 0 ||
     reportType === 'delivery-status' ||
     failedRecipients !== '' ||
     BOUNCE_SENDER.test(from) ||
     BOUNCE_SUBJECT.test(subject) ||
-    // Sent with an empty envelope sender, as bounces are (and auto-replies, which say so in
-    // Auto-Submitted), and says in its first lines that a mail could not be delivered.
+    // Sent with an empty envelope sender, as bounces are (and auto-replies), and says in its
+    // first lines that a mail could not be delivered.
     (/^\s*<\s*>\s*$/.test(header('return-path')) &&
-      !header('auto-submitted').toLowerCase().startsWith('auto-replied') &&
+      !autoReply &&
       BOUNCE_BODY.test(bodyText.slice(0, 2000)));
   if (!looksLikeBounce) {
-    const autoSubmitted = header('auto-submitted').toLowerCase();
-    const autoReply =
-      autoSubmitted.startsWith('auto-replied') ||
-      mail.headers.has('x-autoreply') ||
-      mail.headers.has('x-autorespond') ||
-      /auto.?reply/i.test(header('precedence')) ||
-      VACATION_SUBJECT.test(subject);
     if (autoReply) {
       return { ...NOTHING, kind: 'auto-reply', recipient: addressIn(mail.from?.text) };
     }

@@ -524,6 +524,9 @@ Your mail sent on: Thu, 29 Apr 2026 00:00:00 +0900
     expect(await classifyBounce(notice('\nAuto-Submitted: auto-replied'))).toMatchObject({
       kind: 'auto-reply',
     });
+    expect(await classifyBounce(notice(' (out of office)\nX-Autoreply: yes'))).toMatchObject({
+      kind: 'auto-reply',
+    });
   });
 
   it('a domain not found, reported with a temporary code, is a DNS failure for now: soft, network', async () => {

@@ -137,6 +137,7 @@ export async function classifyBounce(
     header('auto-submitted').toLowerCase().startsWith('auto-replied') ||
     mail.headers.has('x-autoreply') ||
     mail.headers.has('x-autorespond') ||
+    /vacation/i.test(header('x-apple-action')) ||
     /auto.?reply/i.test(header('precedence')) ||
     VACATION_SUBJECT.test(subject);
   const looksLikeBounce =

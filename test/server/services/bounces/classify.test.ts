@@ -735,6 +735,20 @@ the user unknown to me will get an answer later.
     );
     expect(result).toMatchObject({ kind: 'auto-reply', reason: null });
   });
+
+  it('an iCloud vacation reply says so only in X-Apple-Action', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: Jan Example <jan@icloud.example>
+To: news@landpost.example
+Subject: Re: Ausgabe 7
+X-Apple-Action: vacation
+
+Thanks, I'm travelling until Monday.
+`),
+    );
+    expect(result).toMatchObject({ kind: 'auto-reply', reason: null });
+  });
 });
 
 describe('anything else', () => {

@@ -118,7 +118,17 @@ function normalised(text: string): string {
 /** The SMTP command a server's reply answered, as bounces write it. */
 export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 
+/** How qmail and its clones say which command the remote server refused. */
+const QMAIL_COMMANDS: [RegExp, SmtpCommand][] = [
+  [/ but greeting failed/i, 'CONN'],
+  [/ but my name was rejected/i, 'HELO'],
+  [/ but sender was rejected/i, 'MAIL'],
+  [/ does not like recipient/i, 'RCPT'],
+  [/ failed on data command| failed after i sent the message/i, 'DATA'],
+];
+
 export function commandIn(text: string): SmtpCommand | null {
+  for (const [pattern, command] of QMAIL_COMMANDS) if (pattern.test(text)) return command;
   const match =
     /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
       text,

@@ -130,7 +130,7 @@ const QMAIL_COMMANDS: [RegExp, SmtpCommand][] = [
 export function commandIn(text: string): SmtpCommand | null {
   for (const [pattern, command] of QMAIL_COMMANDS) if (pattern.test(text)) return command;
   const match =
-    /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
+    /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+|pipelined\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
       text,
     );
   if (!match) return null;

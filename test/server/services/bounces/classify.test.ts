@@ -352,6 +352,29 @@ Remote Server returned '550 RESOLVER.ADR.RecipLimit'`,
     expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', recipient: 'pia@example.com' });
   });
 
+  it('Exim refused at a pipelined RCPT: an unknown user is hard', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery System <Mailer-Daemon@relay.landpost.example>',
+        'Mail delivery failed: returning message to sender',
+        `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ute@example.org
+    host mx.example.org [192.0.2.8]
+    SMTP error from remote mail server after pipelined RCPT TO:<ute@example.org>:
+    550 Unknown user`,
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'ute@example.org',
+    });
+  });
+
   it('Exim that gave up retrying: expired, soft', async () => {
     const result = await classifyBounce(
       plain(

@@ -118,17 +118,17 @@ function normalised(text: string): string {
 /** The SMTP command a server's reply answered, as bounces write it. */
 export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 
-/** How qmail and its clones say which command the remote server refused. */
-const QMAIL_COMMANDS: [RegExp, SmtpCommand][] = [
+/** How MTAs say in their own words which command the remote server refused: qmail, cPanel. */
+const COMMAND_SENTENCES: [RegExp, SmtpCommand][] = [
   [/ but greeting failed/i, 'CONN'],
   [/ but my name was rejected/i, 'HELO'],
-  [/ but sender was rejected/i, 'MAIL'],
-  [/ does not like recipient/i, 'RCPT'],
-  [/ failed on data command| failed after i sent the message/i, 'DATA'],
+  [/ but sender was rejected|\bfor mail from command\b/i, 'MAIL'],
+  [/ does not like recipient|\bfor rcpt to command\b/i, 'RCPT'],
+  [/ failed on data command| failed after i sent the message|\bfor data command\b/i, 'DATA'],
 ];
 
 export function commandIn(text: string): SmtpCommand | null {
-  for (const [pattern, command] of QMAIL_COMMANDS) if (pattern.test(text)) return command;
+  for (const [pattern, command] of COMMAND_SENTENCES) if (pattern.test(text)) return command;
   const match =
     /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+|pipelined\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
       text,

@@ -375,6 +375,27 @@ recipients. This is a permanent error. The following address(es) failed:
     });
   });
 
+  it('cPanel\'s Exim names the command after "for": an unknown user at RCPT is hard', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery System <Mailer-Daemon@host.landpost.example>',
+        'Mail delivery failed: returning message to sender',
+        `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  vera@example.org
+    SMTP error from remote server for RCPT TO command, host: mx.example.org (192.0.2.3) reason: 550 No such user here`,
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'vera@example.org',
+    });
+  });
+
   it('Exim that gave up retrying: expired, soft', async () => {
     const result = await classifyBounce(
       plain(

@@ -5,6 +5,9 @@
  * this module only decides.
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { localAgentReason } from './agents.js';
+import { mailerReason } from './mailers.js';
+import { providerOf, providerReason } from './providers.js';
 import { type BounceReason, commandIn, isHardReason, reasonOf } from './reasons.js';
 import {
   addressIn,
@@ -53,6 +56,9 @@ const BOUNCE_SENDER =
 
 const BOUNCE_SUBJECT =
   /undeliver|not (be )?delivered|delivery (status|failure|failed|notification|problem|report|incomplete|has failed)|returned mail|failure notice|mail delivery|could not (be )?(sent|delivered)|nondeliverable|non-?delivery|returned to sender|delivery error|unzustellbar|nicht zustellbar|warning: (message|delay)|delayed mail|message (delayed|not delivered|failure)|permanent error|mail system error|failed mail|mail failure|mailer error|メールエラー|不達/i;
+
+const BOUNCE_BODY =
+  /could not be delivered to|undeliverable|was not delivered to|unable to deliver (your )?(message|mail) to|delivery to the following recipients? failed/i;
 
 const VACATION_SUBJECT =
   /out of (the )?office|vacation|auto(matic)?[ -]?(reply|response|answer|antwort)|autoreply|autoresponse|abwesen|urlaub|away from (my|the) (desk|office)|absence|absent|auto:|réponse automatique|respuesta automática|on leave|holiday/i;
@@ -127,20 +133,25 @@ export async function classifyBounce(
 
   const records = deliveryStatusRecords(text);
   const failedRecipients = header('x-failed-recipients');
+  const autoReply =
+    header('auto-submitted').toLowerCase().startsWith('auto-replied') ||
+    mail.headers.has('x-autoreply') ||
+    mail.headers.has('x-autorespond') ||
+    /vacation/i.test(header('x-apple-action')) ||
+    /auto.?reply/i.test(header('precedence')) ||
+    VACATION_SUBJECT.test(subject);
   const looksLikeBounce =
     records.length > 0 ||
     reportType === 'delivery-status' ||
     failedRecipients !== '' ||
     BOUNCE_SENDER.test(from) ||
-    BOUNCE_SUBJECT.test(subject);
+    BOUNCE_SUBJECT.test(subject) ||
+    // Sent with an empty envelope sender, as bounces are (and auto-replies), and says in its
+    // first lines that a mail could not be delivered.
+    (/^\s*<\s*>\s*$/.test(header('return-path')) &&
+      !autoReply &&
+      BOUNCE_BODY.test(bodyText.slice(0, 2000)));
   if (!looksLikeBounce) {
-    const autoSubmitted = header('auto-submitted').toLowerCase();
-    const autoReply =
-      autoSubmitted.startsWith('auto-replied') ||
-      mail.headers.has('x-autoreply') ||
-      mail.headers.has('x-autorespond') ||
-      /auto.?reply/i.test(header('precedence')) ||
-      VACATION_SUBJECT.test(subject);
     if (autoReply) {
       return { ...NOTHING, kind: 'auto-reply', recipient: addressIn(mail.from?.text) };
     }
@@ -175,13 +186,18 @@ export async function classifyBounce(
     if (inner) return classifyBounce(inner, nested + 1);
   }
 
-  const diagnostic = (record.diagnostic ?? diagnosticNear(human, recipient)).trim();
+  const diagnostic = (
+    record.diagnostic ?? withoutReportFields(diagnosticNear(human, recipient))
+  ).trim();
   const status = preferredStatus(record.status, diagnostic, human);
   const temporary =
     status?.startsWith('4.') ||
     record.action === 'delayed' ||
     (!status && replyCodeIn(diagnostic)?.startsWith('4')) ||
     false;
+  // The software that wrote the bounce, by its header lines and its fixed wordings (mailers.ts).
+  const headerLines = mail.headerLines.map((h) => h.line.toLowerCase()).join('\n');
+  const mailer = mailerReason(diagnostic, headerLines) ?? mailerReason(human, headerLines);
   const evidence = {
     text: diagnostic,
     status,
@@ -189,12 +205,30 @@ export async function classifyBounce(
     remoteReply: replyCodeIn(diagnostic) !== null,
     action: record.action,
     subject,
+    suggested: mailer?.identified && !mailer.decisive ? mailer.reason : null,
   };
-  let reason = reasonOf(evidence);
-  // The lines about the recipient said nothing: the whole bounce text may.
+  // In this order: that software where its words name the reason outright, a local mailbox
+  // program's words (agents.ts), the recipient's provider's documented codes and wordings
+  // (providers.ts), then the phrases of mail servers in general and the status code (reasons.ts).
+  const provider = providerOf(recipient?.split('@')[1] ?? null, hostsIn(`${human}\n${reportText}`));
+  let reason =
+    (mailer?.decisive ? mailer.reason : null) ??
+    (['DATA', null].includes(evidence.command) ? localAgentReason(diagnostic) : null) ??
+    (provider
+      ? (providerReason(provider, diagnostic, status) ??
+        providerReason(provider, `${human}\n${reportText}`, status))
+      : null) ??
+    reasonOf(evidence);
+  // The lines about the recipient said nothing: the whole bounce text may, or else the mail
+  // server software's suggestion.
   if (reason === 'other' && human.trim() !== diagnostic) {
     reason = reasonOf({ ...evidence, text: human, remoteReply: replyCodeIn(human) !== null });
   }
+  if (reason === 'other' && mailer) reason = mailer.reason;
+  // A domain that did not resolve, said with a temporary code, is a DNS failure for now; a
+  // domain that accepts no mail (null MX) is not.
+  const acceptsNoMail = /null ?mx|no mx|not accept (any )?mail/i.test(diagnostic);
+  if (reason === 'host-unknown' && temporary && !acceptsNoMail) reason = 'network';
   // Google Groups refuses posts (unknown group, no permission to post) in the poster's language.
   if (reason === 'other' && recipient?.endsWith('@googlegroups.com')) reason = 'policy';
   return {
@@ -204,6 +238,28 @@ export async function classifyBounce(
     recipient,
     diagnostic: diagnostic.replace(/\s+/g, ' ').slice(0, 500) || null,
   };
+}
+
+/**
+ * A delivery report's own field lines (Reporting-MTA, Action, Status with its RFC 3463 label …),
+ * where a bounce quotes them in its text, are no words of the receiving server.
+ */
+function withoutReportFields(text: string): string {
+  return text.replace(
+    /^[ \t]*(?:reporting-mta|received-from-mta|arrival-date|final-recipient|original-recipient|action|status|remote-mta|last-attempt-date|will-retry-until|x-[\w-]+)[ \t]*:.*$/gim,
+    '',
+  );
+}
+
+/** Host names in a text (not the domains of e-mail addresses), lower-cased. */
+function hostsIn(text: string): string[] {
+  const hosts = new Set<string>();
+  for (const match of text.matchAll(
+    /(?<![@\w.-])(?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,24}(?![\w-])/gi,
+  )) {
+    hosts.add(match[0].toLowerCase());
+  }
+  return [...hosts];
 }
 
 function rawBody(raw: Buffer | string): string {
@@ -344,7 +400,9 @@ function amazonSesNotification(text: string): BounceClassification | null {
     messagetoolarge: 'message-too-big',
     contentrejected: 'spam-content',
     suppressed: 'policy',
+    supressed: 'policy', // as Amazon SES spells it
     onaccountsuppressionlist: 'policy',
+    attachmentrejected: 'policy',
   };
   const found = reasonOf({
     text: diagnostic,

@@ -2,6 +2,8 @@
  * Why a mail bounced, in our own small set of reasons. A reason is found first in the words of the
  * receiving server (its reply or the bounce text), then in the RFC 3463 status code.
  */
+import { type Cause, hasPhrase, PHRASES } from './phrases.js';
+import { replyCodeIn } from './report.js';
 
 export const BOUNCE_REASONS = [
   /** The mailbox does not exist. */
@@ -69,7 +71,7 @@ const SAYS = {
   senderRejected:
     /sender (address )?(rejected|verify failed|was rejected|is in my black list|not pre-approved)|invalid sender|domain of sender address|sender domain|bogus mail from|null sender|empty envelope sender|unroutable sender|administrative prohibition|not allowed to post|not a registered gateway user|batv|backscatter|sender address rejected|access denied|mail from .{0,60}(rejected|refused)|sender is spammer|send mail as|different address or alias/,
   hostUnknown:
-    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)(?!, try again)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)|couldn.t find any host named|no such host|non-?existent ?domain|mx records point to non-?existent hosts|domain name in the e-?mail address is incorrect|bad destination system address|domain .{1,60} does not exist/,
+    /domain (name )?(does not|doesn't|must) exist|no such domain|host (or domain name )?(unknown|not found)(?!, try again)|unknown (host|domain)|unroutable address|unrouteable address|name or service not known|domain is not reachable|mail domain mentioned in email address is unknown|domain (is )?not (found|valid)|couldn.t find any host named|no such host|non-?existent ?domain|mx records point to non-?existent hosts|domain name in the e-?mail address is incorrect|bad destination system address|domain .{1,60} does not exist|nxdomain|domain name not found/,
   spam: /spam(?!haus|cop)|mail rejete\. mail rejected\. \S*506|unsolicited|bulk ?e-?mail|bulk mail|phish|content (filter|rejected|denied)|unacceptable content|banned content|mail content|blacklisted url|uribl/,
   rate: /too many (connections|concurrent|smtp sessions|errors from your ip|recipients)|rate limit|rate that prevents|try again slower|per hour|throttl|connection limit|trop de connexions|frequency limited/,
   blocklist:
@@ -95,6 +97,13 @@ const SAYS = {
     /syntax error|bad syntax|command unrecognized|unrecognized command|malformed address|syntax/,
 };
 
+type Said = keyof typeof SAYS;
+
+/** Whether the text says a cause, in our patterns or in the phrases collected from real bounces. */
+function says(key: Said, t: string): boolean {
+  return SAYS[key].test(t) || (key in PHRASES && hasPhrase(key as Cause, t));
+}
+
 /**
  * Lower-cased, single-spaced, without the reply codes that multi-line SMTP replies repeat at the
  * start of every line ("550-5.2.1 …"), so that phrases read across lines.
@@ -109,9 +118,19 @@ function normalised(text: string): string {
 /** The SMTP command a server's reply answered, as bounces write it. */
 export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 
+/** How MTAs say in their own words which command the remote server refused: qmail, cPanel. */
+const COMMAND_SENTENCES: [RegExp, SmtpCommand][] = [
+  [/ but greeting failed/i, 'CONN'],
+  [/ but my name was rejected/i, 'HELO'],
+  [/ but sender was rejected|\bfor mail from command\b/i, 'MAIL'],
+  [/ does not like recipient|\bfor rcpt to command\b/i, 'RCPT'],
+  [/ failed on data command| failed after i sent the message|\bfor data command\b/i, 'DATA'],
+];
+
 export function commandIn(text: string): SmtpCommand | null {
+  for (const [pattern, command] of COMMAND_SENTENCES) if (pattern.test(text)) return command;
   const match =
-    /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
+    /(?:\b(?:in reply to|after|our|while sending|response to|smtp:)|>>>|\[|\()\s*(?:the\s+|pipelined\s+)?(rcpt(?=[\s_:)\]]|$)|mail[ _]from|mail(?= command)|data\b|end of data|helo\b|ehlo\b|initial connection|connect\b)/i.exec(
       text,
     );
   if (!match) return null;
@@ -132,6 +151,8 @@ export interface Evidence {
   remoteReply: boolean;
   action: string | null;
   subject: string;
+  /** The reason the wording of the software that wrote the bounce suggests, if any. */
+  suggested?: BounceReason | null;
 }
 
 /**
@@ -144,64 +165,76 @@ export function reasonOf(e: Evidence): BounceReason {
   const t = normalised(e.text);
   const byStatus = e.status ? reasonOfStatus(e.status) : null;
   if (e.status && DECISIVE.test(e.status)) return byStatus!;
-  if (SAYS.mailboxFull.test(t)) return 'mailbox-full';
-  if (SAYS.tooBig.test(t)) return 'message-too-big';
-  if (SAYS.suspended.test(t)) return 'suspended';
-  if (SAYS.moved.test(t)) return 'moved';
-  if (SAYS.relay.test(t)) return 'relay-denied';
-  if (SAYS.notRfc.test(t)) return 'spam-content';
-  if (SAYS.auth.test(t)) return 'auth';
-  if (SAYS.mailer.test(t)) return 'system';
-  if (SAYS.ptr.test(t)) return 'blocked';
-  if (SAYS.notAccept.test(t)) return 'host-unknown';
-  const unknown = SAYS.userUnknown.test(t);
-  if (SAYS.noSuchAccount.test(t)) return 'user-unknown';
+  // RFC 7504 and friends: 525 is a disabled account.
+  const reply = replyCodeIn(e.text);
+  if (reply === '525') return 'suspended';
+  if (says('mailboxFull', t)) return 'mailbox-full';
+  if (says('tooBig', t)) return 'message-too-big';
+  if (says('suspended', t)) return 'suspended';
+  if (says('moved', t)) return 'moved';
+  if (says('relay', t)) return 'relay-denied';
+  if (says('notRfc', t)) return 'spam-content';
+  if (says('auth', t)) return 'auth';
+  if (says('mailer', t)) return 'system';
+  if (says('ptr', t)) return 'blocked';
+  if (says('notAccept', t)) return 'host-unknown';
+  // "… does not exist" about the sender's domain is no unknown recipient.
+  const unknown = says('userUnknown', t) && !hasPhrase('senderRejected', t);
+  if (says('noSuchAccount', t)) return 'user-unknown';
   if (byStatus === 'user-unknown') {
-    const other = [SAYS.blocklist, SAYS.senderRejected, SAYS.rate];
-    if (unknown || !other.some((p) => p.test(t))) return 'user-unknown';
+    const other = ['blocklist', 'senderRejected', 'rate'] as const;
+    if (unknown || !other.some((key) => says(key, t))) return 'user-unknown';
   }
   if (unknown && e.command === 'RCPT') return 'user-unknown';
-  if (unknown && !e.command && !e.remoteReply && !e.status) return 'user-unknown';
+  // The mail server software that wrote the bounce says the user is unknown (Domino, Notes …).
+  if (e.suggested === 'user-unknown') return 'user-unknown';
   const mailboxStatus = e.status && /^\d\.2\./.test(e.status);
-  const filtered = unknown || SAYS.filtered.test(t);
+  const filtered = unknown || says('filtered', t);
   if (filtered && (mailboxStatus || !['CONN', 'HELO', 'MAIL', 'RCPT'].includes(e.command ?? ''))) {
     return 'policy';
   }
-  if (SAYS.ptr.test(t)) return 'blocked';
-  if (SAYS.reputation.test(t)) return 'blocked';
-  if (SAYS.contentError.test(t)) return 'spam-content';
+  if (says('ptr', t)) return 'blocked';
+  if (says('reputation', t)) return 'blocked';
+  if (says('contentError', t)) return 'spam-content';
   if (e.status && /^\d\.1\.[78]$/.test(e.status)) return 'policy';
   if (e.command === 'CONN' || e.command === 'HELO') {
-    if (SAYS.senderRejected.test(t) || SAYS.blocklist.test(t)) return 'blocked';
+    if (says('senderRejected', t) || says('blocklist', t)) return 'blocked';
   }
-  if (SAYS.senderRejected.test(t) && e.command !== 'RCPT') return 'policy';
-  if (byStatus === 'host-unknown' && !SAYS.network.test(t)) return 'host-unknown';
-  if (SAYS.hostUnknown.test(t)) return 'host-unknown';
-  if (SAYS.spam.test(t)) return 'spam-content';
-  if (SAYS.rate.test(t)) return 'blocked';
-  if (SAYS.blocklist.test(t)) return 'blocked';
+  if (says('senderRejected', t) && (e.command !== 'RCPT' || !byStatus)) return 'policy';
+  if (byStatus === 'host-unknown' && (!says('network', t) || says('hostUnknown', t))) {
+    return 'host-unknown';
+  }
+  if (says('hostUnknown', t)) return 'host-unknown';
+  // "Too many spams from your IP": the known words of a block list outrank the word spam.
+  const listed = hasPhrase('blocklist', t) || hasPhrase('rate', t);
+  if (says('spam', t) && (!listed || hasPhrase('spam', t))) return 'spam-content';
+  if (says('rate', t)) return 'blocked';
+  if (says('blocklist', t)) return 'blocked';
+  // A code that means our sending server is held back (4.7.1, 4.2.1) outranks general words.
+  if (byStatus === 'blocked') return 'blocked';
   const general = !byStatus || RETRY.test(e.status ?? '');
   if (general) {
-    const rest: [RegExp, BounceReason][] = [
-      [SAYS.virus, 'spam-content'],
-      [SAYS.policy, 'policy'],
-      [SAYS.system, 'system'],
-      [SAYS.network, 'network'],
-      [SAYS.systemFull, 'system'],
-      [SAYS.notAccept, 'host-unknown'],
-      [SAYS.expired, 'expired'],
-      [SAYS.starttls, 'auth'],
-      [SAYS.security, 'policy'],
-      [SAYS.mailer, 'system'],
+    const rest: [Said, BounceReason][] = [
+      ['virus', 'spam-content'],
+      ['policy', 'policy'],
+      ['system', 'system'],
+      ['network', 'network'],
+      ['systemFull', 'system'],
+      ['notAccept', 'host-unknown'],
+      ['expired', 'expired'],
+      ['starttls', 'auth'],
+      ['security', 'policy'],
+      ['mailer', 'system'],
     ];
-    for (const [pattern, reason] of rest) if (pattern.test(t)) return reason;
+    for (const [key, reason] of rest) if (says(key, t)) return reason;
     // Still retrying, and nothing more specific said: the queue lifetime is what counts.
     if (e.action === 'delayed' || /\baction: delayed\b/.test(t)) return 'expired';
   }
   if (byStatus) return byStatus;
   if (e.status && /^\d\.6\./.test(e.status)) return 'spam-content';
   if (e.status && /^\d\.7\./.test(e.status)) return 'policy';
-  if (SAYS.syntax.test(t)) return 'syntax';
+  // 501–507 (and 401–407): the server did not understand a command or its arguments.
+  if (says('syntax', t) || /^[45]0[1-7]$/.test(reply ?? '')) return 'syntax';
   if (/delay/i.test(e.subject)) return 'expired';
   // Refused before any mail was offered: the receiver does not want our sending server.
   if (e.command === 'HELO' || e.command === 'CONN') return 'blocked';
@@ -214,70 +247,148 @@ const DECISIVE = /^[45]\.(2\.2|2\.3|3\.[14]|4\.5|1\.6|7\.(?:2[3-7]|13|6\d\d))$/;
 /** Status codes too general to stand against the words of the reply. */
 const RETRY = /^\d\.(0\.\d+|1\.[0-3]|1\.9|3\.[035]|4\.\d+|5\.[45]|7\.(?:[0-9]|1[0-9]))$/;
 
+/**
+ * RFC 3463 status codes (and their registered extensions) that name a reason. Codes too general
+ * to say anything (x.0.0, 4.3.0, 4.4.0, 4.5.0, 4.7.0, an unknown user with a temporary code) are
+ * left out: the words of the reply decide there.
+ */
+const STATUS_REASONS: Record<string, BounceReason> = {
+  '4.1.6': 'moved', // destination mailbox has moved, no forwarding address
+  '4.1.7': 'policy', // bad sender's mailbox address syntax
+  '4.1.8': 'policy', // bad sender's system address
+  '4.1.9': 'system', // message relayed to non-compliant mailer
+  '4.2.1': 'blocked', // mailbox disabled, not accepting messages (for now: usually a block)
+  '4.2.2': 'mailbox-full',
+  '4.2.3': 'message-too-big', // message length exceeds administrative limit
+  '4.2.4': 'policy', // mailing list expansion problem
+  '4.3.1': 'system', // mail system full
+  '4.3.2': 'blocked', // system not accepting network messages
+  '4.3.3': 'system', // system not capable of selected features
+  '4.3.5': 'system', // system incorrectly configured
+  '4.4.1': 'expired', // no answer from host
+  '4.4.2': 'network', // bad connection
+  '4.4.3': 'system', // directory server failure
+  '4.4.4': 'network', // unable to route
+  '4.4.5': 'system', // mail system congestion
+  '4.4.6': 'network', // routing loop detected
+  '4.4.7': 'expired', // delivery time expired
+  '4.4.8': 'network', // retry on IPv4
+  '4.5.3': 'system', // too many recipients
+  '4.5.5': 'system', // wrong protocol version
+  '4.6.0': 'spam-content', // media error
+  '4.6.2': 'spam-content', // conversion required and prohibited
+  '4.6.5': 'spam-content', // conversion failed
+  '4.7.1': 'blocked', // delivery not authorized, for now: the sending server is held back
+  '4.7.2': 'blocked', // mailing list expansion prohibited
+  '4.7.5': 'policy', // cryptographic failure
+  '4.7.6': 'policy', // cryptographic algorithm not supported
+  '4.7.7': 'policy', // message integrity failure
+  '4.7.12': 'policy', // a password transition is needed
+  '4.7.15': 'policy', // priority level is too low
+  '4.7.16': 'message-too-big', // too big for the specified priority
+  '4.7.24': 'auth', // SPF validation error
+  '4.7.25': 'blocked', // reverse DNS validation failed
+  '4.7.26': 'auth', // must pass either SPF or DKIM validation
+  '5.1.0': 'user-unknown', // other address status
+  '5.1.1': 'user-unknown', // bad destination mailbox address
+  '5.1.2': 'host-unknown', // bad destination system address
+  '5.1.3': 'user-unknown', // bad destination mailbox address syntax
+  '5.1.4': 'policy', // destination mailbox address ambiguous
+  '5.1.6': 'moved', // destination mailbox has moved, no forwarding address
+  '5.1.7': 'policy', // bad sender's mailbox address syntax
+  '5.1.8': 'policy', // bad sender's system address
+  '5.1.9': 'system', // message relayed to non-compliant mailer
+  // RFC 7505 gives 5.1.10 to a null MX; Exchange Online sends it for "recipient not found".
+  '5.1.10': 'user-unknown',
+  '5.2.0': 'policy', // other or undefined mailbox status
+  '5.2.1': 'policy', // mailbox disabled, not accepting messages
+  '5.2.2': 'mailbox-full',
+  '5.2.3': 'message-too-big', // message length exceeds administrative limit
+  '5.2.4': 'policy', // mailing list expansion problem
+  '5.3.0': 'system', // other or undefined mail system status
+  '5.3.1': 'system', // mail system full
+  '5.3.2': 'host-unknown', // system not accepting network messages
+  '5.3.3': 'system', // system not capable of selected features
+  '5.3.4': 'message-too-big', // message too big for system
+  '5.3.5': 'system', // system incorrectly configured
+  '5.4.0': 'network', // other or undefined network or routing status
+  // Exchange Online answers 5.4.1 for a recipient its directory does not know.
+  '5.4.1': 'user-unknown',
+  '5.4.3': 'system', // directory server failure
+  '5.4.4': 'host-unknown', // unable to route
+  '5.4.6': 'network', // routing loop detected
+  '5.4.7': 'expired', // delivery time expired
+  '5.5.1': 'syntax', // invalid command
+  '5.5.2': 'syntax', // syntax error
+  '5.5.3': 'blocked', // too many recipients
+  '5.5.4': 'system', // invalid command arguments
+  '5.5.5': 'system', // wrong protocol version
+  '5.5.6': 'syntax', // authentication exchange line is too long
+  '5.6.0': 'spam-content', // other or undefined media error
+  '5.6.1': 'spam-content', // media not supported
+  '5.6.2': 'spam-content', // conversion required and prohibited
+  '5.6.3': 'spam-content', // conversion required but not supported
+  '5.6.5': 'spam-content', // conversion failed
+  '5.6.6': 'spam-content', // message content not available
+  '5.6.7': 'spam-content', // non-ASCII addresses not permitted
+  '5.6.8': 'spam-content', // UTF-8 string reply is required
+  '5.6.9': 'spam-content', // UTF-8 header cannot be transferred
+  '5.7.0': 'policy', // other or undefined security status
+  '5.7.1': 'policy', // delivery not authorized, message refused
+  '5.7.2': 'policy', // mailing list expansion prohibited
+  '5.7.3': 'policy', // security conversion required but not possible
+  '5.7.4': 'policy', // security features not supported
+  '5.7.5': 'policy', // cryptographic failure
+  '5.7.6': 'policy', // cryptographic algorithm not supported
+  '5.7.7': 'policy', // message integrity failure
+  '5.7.8': 'policy', // authentication credentials invalid
+  '5.7.9': 'policy', // authentication mechanism is too weak
+  '5.7.10': 'policy', // encryption needed
+  '5.7.11': 'policy', // encryption required for requested authentication mechanism
+  '5.7.12': 'policy', // a password transition is needed
+  '5.7.13': 'suspended', // user account disabled
+  '5.7.14': 'policy', // trust relationship required
+  '5.7.15': 'policy', // priority level is too low
+  '5.7.16': 'message-too-big', // too big for the specified priority
+  '5.7.17': 'moved', // mailbox owner has changed
+  '5.7.18': 'moved', // domain owner has changed
+  '5.7.19': 'policy', // RRVS test cannot be completed
+  '5.7.20': 'auth', // no passing DKIM signature found
+  '5.7.21': 'auth', // no acceptable DKIM signature found
+  '5.7.22': 'auth', // no valid author-matched DKIM signature found
+  '5.7.23': 'auth', // SPF validation failed
+  '5.7.24': 'auth', // SPF validation error
+  '5.7.25': 'blocked', // reverse DNS validation failed
+  '5.7.26': 'auth', // multiple authentication checks failed
+  '5.7.27': 'host-unknown', // the sender's domain has a null MX
+  '5.7.28': 'spam-content', // mail flood of similar abusive messages
+  '5.7.29': 'auth', // ARC validation failed
+  '5.7.30': 'auth', // REQUIRETLS support required
+};
+
 /** The reason an RFC 3463 status code (class.subject.detail) stands for, where it says enough. */
 export function reasonOfStatus(status: string): BounceReason | null {
+  const found = STATUS_REASONS[status];
+  if (found) return found;
   const [cls, subject, detail] = status.split('.').map(Number) as [number, number, number];
-  if (cls === 2) return null;
-  const temporary = cls === 4;
-  switch (subject) {
-    case 1:
-      if (detail === 2) return 'host-unknown';
-      if (detail === 6) return 'moved';
-      if (detail === 7 || detail === 8 || detail === 4) return 'policy';
-      if (detail === 9) return 'system';
-      // RFC 7505 gives 5.1.10 to a null MX; Exchange Online sends it for "recipient not found".
-      if (detail === 10) return 'user-unknown';
-      if (detail === 0 || detail === 1 || detail === 3) return temporary ? null : 'user-unknown';
-      // Exchange uses 5.1.3xx for its own "recipient not found" variants.
-      return detail >= 300 ? 'user-unknown' : null;
-    case 2:
-      return (
-        ({ 2: 'mailbox-full', 3: 'message-too-big' } as Record<number, BounceReason>)[detail] ??
-        (temporary ? null : 'policy')
-      );
-    case 3:
-      if (detail === 4) return 'message-too-big';
-      if (detail === 2) return temporary ? 'blocked' : 'host-unknown';
-      return 'system';
-    case 4:
-      // Exchange Online answers 5.4.1 for a recipient its directory does not know.
-      if (detail === 1 && !temporary) return 'user-unknown';
-      if (detail === 1 || detail === 7) return 'expired';
-      if (detail === 3 || detail === 5) return 'system';
-      if (detail === 4) return temporary ? 'network' : 'host-unknown';
-      return 'network';
-    case 5:
-      if (detail === 3) return 'blocked';
-      if (detail === 5) return 'system';
-      return detail === 0 ? null : 'syntax';
-    case 6:
-      return 'spam-content';
-    case 7:
-      if ([3, 4, 5, 6, 7, 8, 23, 24, 26, 29, 30].includes(detail)) return 'auth';
-      if (detail === 13) return 'suspended';
-      if (detail === 25 || detail === 28) return 'blocked';
-      if (detail === 27) return 'host-unknown';
-      // Microsoft's 5.7.6xx: the sending IP range is banned or has a poor reputation.
-      if (detail >= 600 && detail < 700) return 'blocked';
-      return temporary && detail === 1 ? 'blocked' : 'policy';
-    default:
-      return null;
-  }
+  if (cls === 5 && subject === 1 && detail >= 300) return 'user-unknown'; // Exchange's 5.1.3xx
+  if (subject === 7 && detail >= 600 && detail < 700) return 'blocked'; // Microsoft's banned IPs
+  return null;
 }
 
 /** The reason named by words alone (a subject line, for instance), if any. */
 export function reasonOfText(text: string): BounceReason | null {
   const t = normalised(text);
-  const order: [RegExp, BounceReason][] = [
-    [SAYS.mailboxFull, 'mailbox-full'],
-    [SAYS.tooBig, 'message-too-big'],
-    [SAYS.suspended, 'suspended'],
-    [SAYS.userUnknown, 'user-unknown'],
-    [SAYS.hostUnknown, 'host-unknown'],
-    [SAYS.spam, 'spam-content'],
-    [SAYS.expired, 'expired'],
+  const order: [Said, BounceReason][] = [
+    ['mailboxFull', 'mailbox-full'],
+    ['tooBig', 'message-too-big'],
+    ['suspended', 'suspended'],
+    ['userUnknown', 'user-unknown'],
+    ['hostUnknown', 'host-unknown'],
+    ['spam', 'spam-content'],
+    ['expired', 'expired'],
   ];
-  for (const [pattern, reason] of order) if (pattern.test(t)) return reason;
+  for (const [key, reason] of order) if (says(key, t)) return reason;
   return null;
 }
 

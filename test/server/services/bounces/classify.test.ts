@@ -108,6 +108,13 @@ Hello
     expect(result).toMatchObject({ kind: 'soft', reason: 'blocked' });
   });
 
+  it('4.7.1 holds our sending server back: blocked, whatever general words follow', async () => {
+    const result = await classifyBounce(
+      report('delayed', '4.7.1', '451 4.7.1 Try again later, local policy'),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', status: '4.7.1' });
+  });
+
   it('a delivered notice (Action: delivered) is not a bounce', async () => {
     const result = await classifyBounce(report('delivered', '2.0.0', '250 2.0.0 OK queued'));
     expect(result).toMatchObject({
@@ -116,6 +123,313 @@ Hello
       status: '2.0.0',
       recipient: 'anna.leser@example.net',
     });
+  });
+});
+
+describe('phrases of receiving servers, where the status code says little', () => {
+  /** A Postfix bounce (no delivery report) quoting the remote server's reply. */
+  const postfix = (reply: string, command: string) =>
+    mail(`
+From: MAILER-DAEMON@mail.landpost.example (Mail Delivery System)
+To: news@landpost.example
+Subject: Undelivered Mail Returned to Sender
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.landpost.example.
+
+<ines@example.it>: host mx.example.it[192.0.2.40] said: ${reply} (in reply to
+    ${command} command)
+`);
+
+  it.each([
+    ['550 Nessun utente simile in questo indirizzo', 'RCPT TO', 'hard', 'user-unknown'],
+    ['552 Disc quota exceeded', 'RCPT TO', 'soft', 'mailbox-full'],
+    ['550 Too many spams from your IP', 'MAIL FROM', 'soft', 'blocked'],
+    ['554 Your message failed several antispam checks', 'end of DATA', 'soft', 'spam-content'],
+    [
+      '553 Domain of sender address news@landpost.example does not exist',
+      'RCPT TO',
+      'soft',
+      'policy',
+    ],
+    ['451 Greylisted, please try again in 300 seconds', 'RCPT TO', 'soft', 'spam-content'],
+    ['550 Mailbox unavailable or access denied', 'RCPT TO', 'soft', 'suspended'],
+    // Reply codes that say it alone: 525 a disabled account, 502 a command not understood.
+    ['525 Access to this mailbox is closed', 'RCPT TO', 'soft', 'suspended'],
+    ['502 Command not implemented', 'MAIL FROM', 'soft', 'syntax'],
+  ])('"%s" after %s is %s, %s', async (reply, command, kind, reason) => {
+    const result = await classifyBounce(postfix(reply, command));
+    expect(result).toMatchObject({ kind, reason, recipient: 'ines@example.it' });
+  });
+});
+
+describe('providers and mailbox programs', () => {
+  /** A delivery report from our own MTA about a reply of the receiving server. */
+  const report = (recipient: string, remote: string, status: string, diagnostic: string) =>
+    mail(`
+From: Mail Delivery System <MAILER-DAEMON@mail.landpost.example>
+To: news@landpost.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.landpost.example
+
+Final-Recipient: rfc822; ${recipient}
+Action: failed
+Status: ${status}
+Remote-MTA: dns; ${remote}
+Diagnostic-Code: smtp; ${diagnostic}
+
+--b1--
+`);
+
+  it.each([
+    // Cox documents its codes: CXBL is the sending IP on Cox's block list.
+    ['jo@cox.net', 'mx.east.cox.net', '5.0.0', '554 AUP#CXBL ip blocked', 'soft', 'blocked'],
+    // Orange and La Poste end their replies with a numbered code; 417 is a full mailbox.
+    [
+      'jo@orange.fr',
+      'smtp-in.orange.fr',
+      '5.0.0',
+      '552 Boite du destinataire OFR_417',
+      'soft',
+      'mailbox-full',
+    ],
+    // Exchange Online: the same "message expired" means a network failure under 5.4.316.
+    [
+      'jo@example.com',
+      'example-com.mail.protection.outlook.com',
+      '5.4.316',
+      '550 5.4.316 Message expired, connection refused',
+      'soft',
+      'network',
+    ],
+    // Facebook's RCP-P2: the recipient's preferences, not a dead address.
+    [
+      'jo@facebook.com',
+      'mx.facebook.com',
+      '5.1.1',
+      '550 5.1.1 RCP-P2 Refused due to recipient preferences',
+      'soft',
+      'policy',
+    ],
+    // Zoho's spam verdict refuses the sender, it says nothing about the content.
+    [
+      'jo@zoho.com',
+      'mx.zoho.com',
+      '5.7.1',
+      '554 5.7.1 Email cannot be delivered. Reason: Email flagged as Spam.',
+      'soft',
+      'policy',
+    ],
+    // Google's own words for a disabled account.
+    [
+      'jo@google.com',
+      'aspmx.l.google.com',
+      '5.2.1',
+      '550 5.2.1 The email account that you tried to reach is disabled',
+      'soft',
+      'suspended',
+    ],
+  ])(
+    '%s via %s: "%s %s" is %s, %s',
+    async (recipient, remote, status, diagnostic, kind, reason) => {
+      const result = await classifyBounce(report(recipient, remote, status, diagnostic));
+      expect(result).toMatchObject({ kind, reason, recipient });
+    },
+  );
+
+  it('the same code from another provider means nothing special', async () => {
+    const result = await classifyBounce(
+      report('jo@example.org', 'mx.example.org', '5.0.0', '554 AUP#CXBL ip blocked'),
+    );
+    expect(result.reason).not.toBe('blocked');
+  });
+
+  it('a mailbox program that does not know the user is a hard bounce; one that fails is a system error', async () => {
+    const said = (words: string) =>
+      classifyBounce(report('kai@example.net', 'mx.example.net', '5.0.0', words));
+    expect(await said('mail.local: unknown user: kai')).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+    });
+    expect(await said('procmail: Quota exceeded while writing "/var/mail/kai"')).toMatchObject({
+      kind: 'soft',
+      reason: 'mailbox-full',
+    });
+    expect(await said('maildrop: Unable to open mailbox.')).toMatchObject({
+      kind: 'soft',
+      reason: 'system',
+    });
+  });
+});
+
+describe("mail server software's own wording", () => {
+  const plain = (from: string, subject: string, body: string) =>
+    mail(`
+From: ${from}
+To: news@landpost.example
+Subject: ${subject}
+
+${body}
+`);
+
+  it('qmail that finds no host for the domain: the domain is unknown, a hard bounce', async () => {
+    const result = await classifyBounce(
+      plain(
+        'MAILER-DAEMON@mx.landpost.example',
+        'failure notice',
+        `Hi. This is the qmail-send program at mx.landpost.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<lou@example.invalid>:
+Sorry, I couldn't find any host named example.invalid. (#5.1.2)`,
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'host-unknown',
+      recipient: 'lou@example.invalid',
+    });
+  });
+
+  it('"user unknown" from Domino, which says so for missing users, is hard; from an unknown gateway it may be a filter', async () => {
+    const body = `Your message
+
+  Subject: Ausgabe 5
+
+was not delivered to:
+
+  kai@example.jp
+
+because:
+
+  User kai (kai@example.jp) not listed in Domino Directory`;
+    expect(
+      await classifyBounce(
+        plain(
+          'Postmaster@example.jp',
+          'DELIVERY FAILURE: User kai (kai@example.jp) not listed',
+          body,
+        ),
+      ),
+    ).toMatchObject({ kind: 'hard', reason: 'user-unknown', recipient: 'kai@example.jp' });
+    expect(
+      await classifyBounce(
+        plain(
+          'MAILER-DAEMON@gw.example.jp',
+          'Returned mail',
+          'Your message was not delivered to kai@example.jp [User unknown]',
+        ),
+      ),
+    ).toMatchObject({ kind: 'soft', reason: 'policy', recipient: 'kai@example.jp' });
+  });
+
+  it("Exchange's enhanced status text names the reason even without a status code", async () => {
+    const result = await classifyBounce(
+      plain(
+        'postmaster@example.com',
+        'Undeliverable: Ausgabe 4',
+        `Delivery has failed to these recipients or groups:
+
+pia@example.com
+Your message could not be delivered.
+
+Diagnostic information for administrators:
+Remote Server returned '550 RESOLVER.ADR.RecipLimit'`,
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', recipient: 'pia@example.com' });
+  });
+
+  it('Exim refused at a pipelined RCPT: an unknown user is hard', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery System <Mailer-Daemon@relay.landpost.example>',
+        'Mail delivery failed: returning message to sender',
+        `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ute@example.org
+    host mx.example.org [192.0.2.8]
+    SMTP error from remote mail server after pipelined RCPT TO:<ute@example.org>:
+    550 Unknown user`,
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'ute@example.org',
+    });
+  });
+
+  it('cPanel\'s Exim names the command after "for": an unknown user at RCPT is hard', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery System <Mailer-Daemon@host.landpost.example>',
+        'Mail delivery failed: returning message to sender',
+        `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  vera@example.org
+    SMTP error from remote server for RCPT TO command, host: mx.example.org (192.0.2.3) reason: 550 No such user here`,
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: 'hard',
+      reason: 'user-unknown',
+      recipient: 'vera@example.org',
+    });
+  });
+
+  it('Exim that gave up retrying: expired, soft', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery System <Mailer-Daemon@relay.landpost.example>',
+        'Mail delivery failed: returning message to sender',
+        `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  mo@example.org
+    retry timeout exceeded`,
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'expired', recipient: 'mo@example.org' });
+  });
+
+  it('the old Gmail bounce: "(state 13)" means the greeting was refused, our server is blocked', async () => {
+    const result = await classifyBounce(
+      plain(
+        'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+        'Delivery Status Notification (Failure)',
+        `Delivery to the following recipient failed permanently:
+
+     nia@example.jp
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the server for the recipient domain example.jp by mx.example.jp. [192.0.2.9].
+
+The error that the other server returned was:
+550 Bye (state 13).`,
+      ),
+    );
+    expect(result).toMatchObject({ kind: 'soft', reason: 'blocked', recipient: 'nia@example.jp' });
   });
 });
 
@@ -175,6 +489,32 @@ Subject: mailbox full, no such user, spam
     }
   });
 
+  it('a delay notice quoting its report fields: the RFC 3463 label "network" is no reason, the delay is', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: postmaster@mx.example.com
+To: news@landpost.example
+Subject: Delivery Status Notification (Delay)
+
+This is an automatically generated Delivery Status Notification.
+
+Delivery to the following recipients has been delayed.
+
+olga@example.net; Action: Delayed - The server will continue trying for up to 21 hours.
+
+Reporting-MTA: dns; mx.example.com
+Final-Recipient: rfc822; olga@example.net
+Action: Delayed
+Status: 4.4.0 (other or undefined network or routing status)
+`),
+    );
+    expect(result).toMatchObject({
+      kind: 'soft',
+      reason: 'expired',
+      recipient: 'olga@example.net',
+    });
+  });
+
   it('Exim: X-Failed-Recipients and a full mailbox after the SMTP transcript', async () => {
     const result = await classifyBounce(
       mail(`
@@ -207,9 +547,67 @@ Subject: Ausgabe 3
   });
 });
 
+describe('bounces that say little about themselves', () => {
+  it('an empty envelope sender and "could not be delivered" make a bounce, whatever the subject; not in an auto-reply', async () => {
+    const notice = (extra: string) =>
+      mail(`
+Return-Path: <>
+From: no-reply@mail.example.jp
+To: news@landpost.example
+Subject: Mail${extra}
+
+Your mail sent on: Thu, 29 Apr 2026 00:00:00 +0900
+     Could not be delivered to: <rin@example.jp>
+     As their mailbox is full.
+`);
+    expect(await classifyBounce(notice(''))).toMatchObject({
+      kind: 'soft',
+      reason: 'mailbox-full',
+      recipient: 'rin@example.jp',
+    });
+    expect(await classifyBounce(notice('\nAuto-Submitted: auto-replied'))).toMatchObject({
+      kind: 'auto-reply',
+    });
+    expect(await classifyBounce(notice(' (out of office)\nX-Autoreply: yes'))).toMatchObject({
+      kind: 'auto-reply',
+    });
+  });
+
+  it('a domain not found, reported with a temporary code, is a DNS failure for now: soft, network', async () => {
+    const report = (status: string) =>
+      mail(`
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: news@landpost.example
+Subject: Delivery Status Notification (Failure)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: message/delivery-status
+
+Final-Recipient: rfc822; sam@example.org
+Action: failed
+Status: ${status}
+Diagnostic-Code: smtp; DNS Error: 1234 DNS type 'mx' lookup of example.org responded with code NXDOMAIN Domain name not found: example.org
+
+--b1--
+`);
+    expect(await classifyBounce(report('4.0.0'))).toMatchObject({
+      kind: 'soft',
+      reason: 'network',
+    });
+    expect(await classifyBounce(report('5.1.2'))).toMatchObject({
+      kind: 'hard',
+      reason: 'host-unknown',
+    });
+  });
+});
+
 describe('provider formats', () => {
   it('qmail: the recipient line, the remote reply, and "user unknown" after DATA is a filter, not a dead address', async () => {
-    const bounce = (command: string) =>
+    // qmail says which command failed in its own words: "does not like recipient" after RCPT,
+    // "failed after I sent the message" after DATA.
+    const bounce = (refusal: string) =>
       mail(`
 From: MAILER-DAEMON@mx.landpost.example
 To: news@landpost.example
@@ -220,21 +618,20 @@ I'm afraid I wasn't able to deliver your message to the following addresses.
 This is a permanent error; I've given up. Sorry it didn't work out.
 
 <frieda@example.net>:
-192.0.2.30 does not like recipient.
+192.0.2.30 ${refusal}
 Remote host said: 550 Unknown user frieda@example.net
 Giving up on 192.0.2.30.
-${command}
 
 --- Below this line is a copy of the message.
 
 Subject: Ausgabe 9
 `);
-    expect(await classifyBounce(bounce('(in reply to RCPT TO command)'))).toMatchObject({
+    expect(await classifyBounce(bounce('does not like recipient.'))).toMatchObject({
       kind: 'hard',
       reason: 'user-unknown',
       recipient: 'frieda@example.net',
     });
-    expect(await classifyBounce(bounce('(in reply to end of DATA command)'))).toMatchObject({
+    expect(await classifyBounce(bounce('failed after I sent the message.'))).toMatchObject({
       kind: 'soft',
       reason: 'policy',
       recipient: 'frieda@example.net',
@@ -379,6 +776,20 @@ X-Autoreply: yes
 
 Ich bin bis 14. Juli nicht im Büro; my mailbox is full of unread mail and
 the user unknown to me will get an answer later.
+`),
+    );
+    expect(result).toMatchObject({ kind: 'auto-reply', reason: null });
+  });
+
+  it('an iCloud vacation reply says so only in X-Apple-Action', async () => {
+    const result = await classifyBounce(
+      mail(`
+From: Jan Example <jan@icloud.example>
+To: news@landpost.example
+Subject: Re: Ausgabe 7
+X-Apple-Action: vacation
+
+Thanks, I'm travelling until Monday.
 `),
     );
     expect(result).toMatchObject({ kind: 'auto-reply', reason: null });

@@ -1,7 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
-import { DKIM_SIGNED_HEADERS, type DkimKey } from './dkim.js';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { signMessage, type DkimKey } from './dkim.js';
 import { parseRelays, pickRelay, RelayState } from './relays.js';
 
 export interface OutgoingMessage {
@@ -21,6 +22,19 @@ export interface OutgoingMessage {
   messageId?: string;
 }
 
+/**
+ * A message built and (when DKIM is on) signed already, with the mailer's key: it goes out
+ * byte for byte as it is.
+ */
+export interface PreparedMessage {
+  /** The whole message: headers and body, CRLF line ends, 7-bit. */
+  raw: Buffer;
+  /** The recipient, as in its To header. */
+  to: string;
+  envelopeFrom: string;
+  messageId: string;
+}
+
 export interface SentMessage {
   messageId: string;
   accepted: string[];
@@ -32,9 +46,14 @@ export interface SentMessage {
 
 /** What a worker needs to deliver mail: send and close. */
 export interface Mailer {
-  send(message: OutgoingMessage): Promise<SentMessage>;
+  send(message: OutgoingMessage | PreparedMessage): Promise<SentMessage>;
+  /** The key every message is signed with; a prepared message carries its signature already. */
+  readonly dkim?: DkimKey;
   close(): void;
 }
+
+const isPrepared = (message: OutgoingMessage | PreparedMessage): message is PreparedMessage =>
+  'raw' in message;
 
 /** Header values never contain line breaks (no header injection from user data). */
 export function headerSafe(value: string): string {
@@ -81,19 +100,10 @@ export function unreachable(err: unknown): boolean {
  * goes to a relay chosen by weight among those under their rate, and waits while all are at
  * it. A relay that cannot be reached is passed over for a while and the message goes to the
  * next one; when none is left the error is temporary (the job is retried). With `dkim`, every
- * message is signed (relaxed/relaxed).
+ * message is signed (relaxed/relaxed): a composed one here, a prepared one by its builder.
  */
 export function createSmtpMailer(smtp: string, opts: { dkim?: DkimKey } = {}): Mailer {
-  const dkim = opts.dkim
-    ? {
-        domainName: opts.dkim.domainName,
-        keySelector: opts.dkim.keySelector,
-        // nodemailer hands the key to crypto's sign(), which takes a parsed KeyObject as it
-        // takes PEM: parsed once at start instead of for every message.
-        privateKey: opts.dkim.privateKey as unknown as string,
-        headerFieldNames: DKIM_SIGNED_HEADERS,
-      }
-    : undefined;
+  const { dkim } = opts;
   const relays = parseRelays(smtp).map(
     (spec) =>
       new RelayState(
@@ -101,22 +111,39 @@ export function createSmtpMailer(smtp: string, opts: { dkim?: DkimKey } = {}): M
         // The URL goes inside the options: as a first argument of its own, the options after
         // it would be message defaults, and the transport would open a new connection per
         // message.
-        nodemailer.createTransport({ url: spec.url, pool: true, maxConnections: 3, dkim }),
+        nodemailer.createTransport({ url: spec.url, pool: true, maxConnections: 3 }),
       ),
   );
+
+  /** Build (and sign) a composed message: every message goes out as a prepared one. */
+  async function prepare(message: OutgoingMessage): Promise<PreparedMessage> {
+    const to = asciiRecipient(message.to);
+    const node = new MailComposer({
+      from: message.from,
+      to,
+      replyTo: message.replyTo,
+      subject: headerSafe(message.subject),
+      html: message.html,
+      text: message.text,
+      headers: prepareHeaders(message.headers),
+      messageId: message.messageId,
+    }).compile();
+    const built = await node.build();
+    return {
+      raw: dkim ? signMessage(built, dkim) : built,
+      to,
+      envelopeFrom: message.envelopeFrom ?? (node.getEnvelope().from || ''),
+      messageId: node.messageId(),
+    };
+  }
+
   return {
+    dkim,
     async send(message) {
-      const to = asciiRecipient(message.to);
+      const prepared = isPrepared(message) ? message : await prepare(message);
       const mail = {
-        from: message.from,
-        to,
-        replyTo: message.replyTo,
-        subject: headerSafe(message.subject),
-        html: message.html,
-        text: message.text,
-        headers: prepareHeaders(message.headers),
-        envelope: message.envelopeFrom ? { from: message.envelopeFrom, to } : undefined,
-        messageId: message.messageId,
+        envelope: { from: prepared.envelopeFrom, to: asciiRecipient(prepared.to) },
+        raw: prepared.raw,
       };
       const tried = new Set<(typeof relays)[number]>();
       for (;;) {
@@ -125,7 +152,7 @@ export function createSmtpMailer(smtp: string, opts: { dkim?: DkimKey } = {}): M
           const info = await relay.transport.sendMail(mail);
           relay.markUp();
           return {
-            messageId: String(info.messageId ?? ''),
+            messageId: prepared.messageId,
             accepted: (info.accepted ?? []).map(String),
             response: typeof info.response === 'string' ? info.response : undefined,
             relay: relay.spec.name,

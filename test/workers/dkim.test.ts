@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { generateDkimKeys, loadDkimPrivateKey } from '../../workers/dkim.js';
+import { generateDkimKeys, loadDkimPrivateKey, signMessage } from '../../workers/dkim.js';
 import { createSmtpMailer, type Mailer } from '../../workers/mailer.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
@@ -123,6 +123,39 @@ describe('DKIM signing', () => {
     );
     expect(header).not.toBe(mail.raw);
     expect((await verify(header))[0]?.status.result).toBe('fail');
+  });
+
+  it('signs what relaxed canonicalisation must even out: folds, tabs, runs of spaces, blank lines at the end', async () => {
+    const message = [
+      'From: "Landnetz" <newsletter@landpost.test>',
+      'To: erika@example.org',
+      'Subject: Termine\tim  Harz,',
+      '  in der Boerde',
+      'Date: Mon, 30 Nov 2026 10:00:00 +0000',
+      'Message-ID: <x.1@landpost.test>',
+      'X-Unsigned: left out',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Zeile mit  zwei Leerzeichen \t',
+      '\tund Tab am Anfang',
+      '',
+      '',
+      '',
+    ].join('\r\n');
+    const signed = signMessage(Buffer.from(message, 'latin1'), {
+      domainName: 'landpost.test',
+      keySelector: 'lp2026',
+      privateKey: loadDkimPrivateKey(keys.privateKeyPem),
+    }).toString('latin1');
+    expect(signed.endsWith(message)).toBe(true);
+    const [result] = await verify(signed);
+    expect(result?.status.result).toBe('pass');
+    const header = signed.slice(0, signed.indexOf('\r\nFrom:'));
+    expect(header.replace(/\s+/g, '')).toContain('h=from:to:subject:date:message-id:content-type;');
+    for (const line of header.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+    // Only the blank lines at the end are neutral: a changed line is not.
+    expect((await verify(signed.replace('zwei', 'drei')))[0]?.status.result).toBe('neutral');
+    expect((await verify(`${signed}\r\n\r\n`))[0]?.status.result).toBe('pass');
   });
 
   it('the DNS record splits the key into strings of at most 255 characters', () => {

@@ -60,9 +60,11 @@ export function relaxedBodyEnd(canonical: string): string {
 }
 
 /** `bh=` of a body given as its relaxed pieces in order (see relaxedLines). */
-export function bodyHash(canonicalPieces: readonly string[]): string {
+export function bodyHash(canonicalPieces: readonly (string | Buffer)[]): string {
   const hash = createHash('sha256');
-  for (const piece of canonicalPieces) hash.update(piece, 'latin1');
+  for (const piece of canonicalPieces)
+    if (typeof piece === 'string') hash.update(piece, 'latin1');
+    else hash.update(piece);
   return hash.digest('base64');
 }
 
@@ -88,21 +90,22 @@ export function dkimSignatureHeader(
   const byName = new Map<string, string>();
   for (const [name, value] of headers) byName.set(name.toLowerCase(), relaxedHeader(name, value));
   const names = SIGNED.filter((name) => byName.has(name));
-  const tags = [
+  // Lines of at most 78 characters: folded before whitespace only, which the relaxed form
+  // turns back into one space (the signed form is that of the header as it goes out).
+  const list = names.join(':').replace(/(.{1,70})(?::|$)/g, (m) => `${m}\r\n `);
+  const unsigned = [
     'v=1; a=rsa-sha256; c=relaxed/relaxed;',
     `d=${key.domainName}; s=${key.keySelector}; t=${Math.floor(now / 1000)};`,
-    `h=${names.join(':')};`,
+    `h=${list.replace(/\r\n $/, ';')}`,
     `bh=${bh};`,
-  ];
-  // Folding only ever adds a line break before existing whitespace: its relaxed form is the
-  // one-line form signed here.
-  const unsigned = `${tags.join(' ')} b=`;
+    'b=',
+  ].join('\r\n ');
   let data = '';
   for (const name of names) data += `${byName.get(name)!}\r\n`;
   data += relaxedHeader('DKIM-Signature', unsigned);
   const b = sign('sha256', Buffer.from(data, 'latin1'), key.privateKey).toString('base64');
   // The b= value is left out of the signed form whatever whitespace it holds.
-  return `DKIM-Signature: ${tags.join('\r\n ')}\r\n b=${b.replace(/.{72}(?=.)/g, '$&\r\n ')}\r\n`;
+  return `DKIM-Signature: ${unsigned}${b.replace(/.{72}(?=.)/g, '$&\r\n ')}\r\n`;
 }
 
 /**

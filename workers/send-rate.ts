@@ -66,6 +66,7 @@ export function rateLimitedMailer(
   const perDomain = opts.domainRate ? new SharedRate(opts.redis, opts.domainRate, 1) : undefined;
   if (!global && !perDomain) return mailer;
   return {
+    dkim: mailer.dkim,
     async send(message) {
       if (perDomain)
         await perDomain.take(`${opts.prefix}:send-rate:domain:${recipientDomain(message.to)}`);

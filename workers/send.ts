@@ -1,11 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { personalise } from '../emails/newsletter/index.js';
 import { preferencesLink, unsubscribeLink } from '../server/infra/links.js';
 import type { Secrets } from '../server/infra/security.js';
-import type { CampaignSending, CampaignStore, SendResult } from './campaign-store.js';
+import type {
+  CampaignSending,
+  CampaignStore,
+  SendResult,
+  StoredVariant,
+} from './campaign-store.js';
+import type { DkimKey } from './dkim.js';
 import type { WorkerLog } from './mail.js';
-import { unreachable, type Mailer, type OutgoingMessage } from './mailer.js';
+import { unreachable, type Mailer, type PreparedMessage } from './mailer.js';
+import {
+  newsletterMessage,
+  newsletterTemplate,
+  type NewsletterTemplate,
+} from './newsletter-message.js';
 import {
   QUEUE_NAMES,
   redisConnection,
@@ -67,40 +77,39 @@ export function deliveryOfUnsubscribe(secrets: Secrets, address: string): number
   return tag(secrets, `unsub:${id}`) === match[2]!.toLowerCase() ? id : undefined;
 }
 
-/** One newsletter message for one recipient, with every header COMPLIANCE.md asks for. */
+const templates = new WeakMap<StoredVariant, NewsletterTemplate>();
+
+/**
+ * One newsletter message for one recipient, with every header COMPLIANCE.md asks for, signed
+ * with `dkim` when given. The variant's template is built on its first message.
+ */
 export function buildMessage(
   sending: CampaignSending,
-  variant: Parameters<typeof personalise>[0],
+  variant: StoredVariant,
   recipient: SendRecipient,
   secrets: Secrets,
-): OutgoingMessage & { messageId: string } {
+  dkim?: DkimKey,
+): PreparedMessage {
+  let template = templates.get(variant);
+  if (!template) {
+    template = newsletterTemplate(sending, variant);
+    templates.set(variant, template);
+  }
   const unsubscribeUrl = unsubscribeLink(secrets, sending.publicUrl, recipient.subscriberId, null);
-  const preferencesUrl = preferencesLink(secrets, sending.publicUrl, recipient.subscriberId);
-  const { html, text } = personalise(variant, {
-    name: recipient.name,
-    unsubscribeUrl,
-    preferencesUrl,
-  });
   const mailto = unsubscribeAddress(secrets, sending.bounceDomain, recipient.deliveryId);
-  const headers: Record<string, string> = {
-    // One line: a folded List-Unsubscribe has broken DKIM at receivers.
-    'List-Unsubscribe': `<${unsubscribeUrl}>, <mailto:${mailto}>`,
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    'List-Id': sending.listId,
-    Precedence: 'bulk',
-    'Feedback-ID': sending.feedbackId,
-  };
-  return {
-    from: sending.from,
-    ...(sending.replyTo ? { replyTo: sending.replyTo } : {}),
-    to: recipient.email,
-    subject: variant.subject,
-    html,
-    text,
-    headers,
-    envelopeFrom: verpAddress(secrets, sending.bounceDomain, recipient.deliveryId),
-    messageId: deliveryMessageId(secrets, sending, recipient.deliveryId),
-  };
+  return newsletterMessage(
+    template,
+    {
+      to: recipient.email,
+      name: recipient.name,
+      unsubscribeUrl,
+      preferencesUrl: preferencesLink(secrets, sending.publicUrl, recipient.subscriberId),
+      listUnsubscribe: `<${unsubscribeUrl}>, <mailto:${mailto}>`,
+      messageId: deliveryMessageId(secrets, sending, recipient.deliveryId),
+      envelopeFrom: verpAddress(secrets, sending.bounceDomain, recipient.deliveryId),
+    },
+    dkim,
+  );
 }
 
 /**
@@ -186,7 +195,7 @@ export function createSendWorker(opts: {
       const variant = await store.variant(campaignId, recipient.variant);
       if (!sending || !variant)
         throw new UnrecoverableError(`campaign ${campaignId}: variant ${recipient.variant} gone`);
-      const message = buildMessage(sending, variant, recipient, secrets);
+      const message = buildMessage(sending, variant, recipient, secrets, mailer.dkim);
       const uncertain = await store.open(campaignId, deliveryId);
       try {
         const info = await mailer.send(message);

@@ -17,7 +17,12 @@ export function createMailers(
   redisUrl: string,
   log: Pick<Logger, 'info'>,
 ): { mailer: Mailer; campaignMailer: Mailer; close(): void } {
-  const mailer = createSmtpMailer(smtpUrl, { dkim: config.dkim });
+  // One connection per batch a worker sends at once (SEND_CONCURRENCY): a batch sends its
+  // messages one after the other, so more would sit idle and fewer would keep batches waiting.
+  const mailer = createSmtpMailer(smtpUrl, {
+    dkim: config.dkim,
+    connections: config.sendConcurrency,
+  });
   // Names, rates and weights of the relays; never their credentials.
   log.info(
     {

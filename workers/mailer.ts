@@ -101,9 +101,14 @@ export function unreachable(err: unknown): boolean {
  * it. A relay that cannot be reached is passed over for a while and the message goes to the
  * next one; when none is left the error is temporary (the job is retried). With `dkim`, every
  * message is signed (relaxed/relaxed): a composed one here, a prepared one by its builder.
+ * Each relay gets at most `connections` connections at once (3 unless given).
  */
-export function createSmtpMailer(smtp: string, opts: { dkim?: DkimKey } = {}): Mailer {
+export function createSmtpMailer(
+  smtp: string,
+  opts: { dkim?: DkimKey; connections?: number } = {},
+): Mailer {
   const { dkim } = opts;
+  const maxConnections = opts.connections ?? 3;
   const relays = parseRelays(smtp).map(
     (spec) =>
       new RelayState(
@@ -111,7 +116,7 @@ export function createSmtpMailer(smtp: string, opts: { dkim?: DkimKey } = {}): M
         // The URL goes inside the options: as a first argument of its own, the options after
         // it would be message defaults, and the transport would open a new connection per
         // message.
-        nodemailer.createTransport({ url: spec.url, pool: true, maxConnections: 3 }),
+        nodemailer.createTransport({ url: spec.url, pool: true, maxConnections }),
       ),
   );
 

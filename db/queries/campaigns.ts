@@ -1,4 +1,17 @@
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  or,
+  sql,
+  type AnyColumn,
+  type SQL,
+} from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import {
   campaigns,
@@ -191,6 +204,18 @@ export function deliveryCounts(
   return counts;
 }
 
+/** Whether a campaign has a delivery still queued (one index lookup, however large it is). */
+export function hasQueued(campaignId: number, tx: Tx): boolean {
+  return (
+    tx
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(and(eq(deliveries.campaignId, campaignId), eq(deliveries.status, 'queued')))
+      .limit(1)
+      .get() !== undefined
+  );
+}
+
 /** The next page of a campaign's queued deliveries after `afterId`, with what a send needs. */
 export function queuedDeliveries(campaignId: number, afterId: number, limit: number, tx: Tx) {
   return tx
@@ -249,26 +274,46 @@ export interface DeliveryResult {
  * changes nothing); failed and skipped ones may still become sent (retry).
  */
 export function recordResults(results: DeliveryResult[], tx: Tx): void {
-  for (const r of results) {
-    tx.update(deliveries)
-      .set({
-        // A bounce that came back before the send result was recorded stays bounced.
-        status: sql`case when ${deliveries.status} = 'bounced' then 'bounced' else ${r.status} end`,
-        uncertain: r.uncertain ? true : undefined,
-        attempts: r.attempts,
-        messageId: r.messageId,
-        smtpResponse: r.smtpResponse?.slice(0, 500),
-        relay: r.relay,
-        reason:
-          r.reason === undefined
-            ? undefined
-            : sql`case when ${deliveries.status} = 'bounced' then ${deliveries.reason} else ${r.reason?.slice(0, 500) ?? null} end`,
-        sentAt: r.status === 'sent' ? r.at : undefined,
-        updatedAt: r.at,
-      })
-      .where(and(eq(deliveries.id, r.deliveryId), sql`${deliveries.status} <> 'sent'`))
-      .run();
-  }
+  if (!results.length) return;
+  // One statement for the whole round, prepared once: a value left out keeps the column.
+  const p = (name: string) => sql.placeholder(name);
+  const keep = (flag: string, value: string, column: AnyColumn) =>
+    sql`case when ${p(flag)} = 1 then ${p(value)} else ${column} end`;
+  const update = tx
+    .update(deliveries)
+    .set({
+      // A bounce that came back before the send result was recorded stays bounced, and keeps
+      // its reason.
+      status: sql`case when ${deliveries.status} = 'bounced' then 'bounced' else ${p('status')} end`,
+      uncertain: sql`case when ${p('uncertain')} = 1 then 1 else ${deliveries.uncertain} end`,
+      attempts: sql`coalesce(${p('attempts')}, ${deliveries.attempts})`,
+      messageId: keep('setMessageId', 'messageId', deliveries.messageId),
+      smtpResponse: keep('setSmtpResponse', 'smtpResponse', deliveries.smtpResponse),
+      relay: keep('setRelay', 'relay', deliveries.relay),
+      reason: sql`case when ${p('setReason')} = 1 and ${deliveries.status} <> 'bounced' then ${p('reason')} else ${deliveries.reason} end`,
+      sentAt: sql`coalesce(${p('sentAt')}, ${deliveries.sentAt})`,
+      updatedAt: sql`${p('at')}`,
+    })
+    .where(and(eq(deliveries.id, p('id')), sql`${deliveries.status} <> 'sent'`))
+    .prepare();
+  const flag = (value: unknown) => (value === undefined ? 0 : 1);
+  for (const r of results)
+    update.run({
+      id: r.deliveryId,
+      status: r.status,
+      uncertain: r.uncertain ? 1 : 0,
+      attempts: r.attempts ?? null,
+      setMessageId: flag(r.messageId),
+      messageId: r.messageId ?? null,
+      setSmtpResponse: flag(r.smtpResponse),
+      smtpResponse: r.smtpResponse?.slice(0, 500) ?? null,
+      setRelay: flag(r.relay),
+      relay: r.relay ?? null,
+      setReason: flag(r.reason),
+      reason: r.reason?.slice(0, 500) ?? null,
+      sentAt: r.status === 'sent' ? r.at : null,
+      at: r.at,
+    });
 }
 
 /** Put a campaign's failed deliveries back in the queue; returns how many. */

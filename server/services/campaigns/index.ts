@@ -256,7 +256,12 @@ export class CampaignService {
       'resume',
       'sending',
     );
-    if (result.kind === 'saved') await this.queueFanout(id);
+    if (result.kind === 'saved') {
+      // The failures before the resume led to the pause; only new ones may pause it again.
+      this.tallies.delete(id);
+      this.resumedWith.set(id, this.ledgerTally(id));
+      await this.queueFanout(id);
+    }
     return result;
   }
 
@@ -306,6 +311,8 @@ export class CampaignService {
       return { kind: 'saved' as const, requeued, campaign: this.find(id)! };
     });
     if (result.kind === 'saved' && result.requeued) {
+      this.tallies.delete(id);
+      this.resumedWith.delete(id);
       await this.store.undo(id, failed);
       await this.syncState(id, result.campaign.status === 'paused' ? 'paused' : 'sending');
       await this.queueFanout(id);
@@ -373,7 +380,13 @@ export class CampaignService {
     const touched = new Set(results.map((r) => r.campaignId));
     transaction(this.db, (tx) => campaigns.recordResults(results, tx));
     await taken.commit();
-    for (const id of touched) await this.settle(id);
+    for (const id of touched) {
+      const round = results.filter((r) => r.campaignId === id);
+      await this.settle(id, {
+        failed: round.filter((r) => r.status === 'failed').length,
+        processed: round.filter((r) => r.status !== 'skipped').length,
+      });
+    }
     return results.length;
   }
 
@@ -412,12 +425,33 @@ export class CampaignService {
     return leavers.length;
   }
 
-  /** Finish a campaign with nothing queued; pause one whose failures pile up. */
-  private async settle(id: number): Promise<void> {
+  /**
+   * Failed and processed deliveries of each sending campaign, counted from the ledger once and
+   * then kept up to date from the rounds this process records (counted afresh when older than
+   * ten seconds: another process may have led the ledger meanwhile).
+   */
+  private readonly tallies = new Map<number, { failed: number; processed: number; at: number }>();
+  /** What had failed and been processed when an editor resumed a campaign: counted no more. */
+  private readonly resumedWith = new Map<number, { failed: number; processed: number }>();
+
+  private ledgerTally(id: number): { failed: number; processed: number } {
+    const counts = campaigns.deliveryCounts(id, this.db);
+    return { failed: counts.failed, processed: counts.sent + counts.failed + counts.bounced };
+  }
+
+  /**
+   * Finish a campaign with nothing queued (one index lookup, however large the campaign); pause
+   * one whose failures pile up. `round` is what the caller just recorded; without it the
+   * failures are counted from the ledger.
+   */
+  private async settle(
+    id: number,
+    round?: { failed: number; processed: number },
+    now = Date.now(),
+  ): Promise<void> {
     const campaign = campaigns.findCampaign(id, this.db);
     if (!campaign || (campaign.status !== 'sending' && campaign.status !== 'paused')) return;
-    const counts = campaigns.deliveryCounts(id, this.db);
-    if (counts.queued === 0) {
+    if (!campaigns.hasQueued(id, this.db)) {
       const finished = transaction(this.db, (tx) => {
         if (
           !campaigns.transition(id, ['sending', 'paused'], 'sent', { finishedAt: Date.now() }, tx)
@@ -429,21 +463,42 @@ export class CampaignService {
           'finish',
           'campaign',
           id,
-          counts,
+          campaigns.deliveryCounts(id, tx),
           tx,
         );
         return true;
       });
-      if (finished) await this.store.forget(id);
+      if (finished) {
+        this.tallies.delete(id);
+        this.resumedWith.delete(id);
+        await this.store.forget(id);
+      }
       return;
     }
-    const processed = counts.sent + counts.failed + counts.bounced;
+    if (campaign.status !== 'sending') return;
+    let tally = this.tallies.get(id);
+    if (round && tally && now - tally.at < 10_000) {
+      tally.failed += round.failed;
+      tally.processed += round.processed;
+      tally.at = now;
+    } else {
+      // The ledger holds this round already.
+      const counted = this.ledgerTally(id);
+      const before = this.resumedWith.get(id) ?? { failed: 0, processed: 0 };
+      tally = {
+        failed: counted.failed - before.failed,
+        processed: counted.processed - before.processed,
+        at: now,
+      };
+      this.tallies.set(id, tally);
+    }
+    const { failed, processed } = tally;
     if (
-      campaign.status === 'sending' &&
       processed >= PAUSE_MIN_PROCESSED &&
-      counts.failed / processed >= this.ctx.config.campaignPauseFailureRate
+      failed / processed >= this.ctx.config.campaignPauseFailureRate
     ) {
-      const reason = `${counts.failed} of ${processed} deliveries failed`;
+      this.tallies.delete(id);
+      const reason = `${failed} of ${processed} deliveries failed`;
       await this.pause(id, { kind: 'system', task: 'campaigns' }, reason);
       this.ctx.log.warn({ campaign: id, reason }, 'campaign paused itself');
     }

@@ -355,6 +355,27 @@ describe('a campaign', () => {
       before,
     );
   });
+
+  it('pauses itself when failures pile up, and says why', async () => {
+    // Enough people that the ledger records them over several rounds.
+    addSubscribers(300, 1000);
+    const id = newCampaign('Siebte Ausgabe', 'Landnetz Nr. 7', segmentAll);
+    t.smtp.clear();
+    for (let i = 0; i < 30; i++) t.smtp.failNext(550, '550 5.7.1 Rejected by policy');
+    expect((await campaigns().start(id, cli)).kind).toBe('started');
+    await waitForStatus(id, 'paused');
+    const paused = campaigns().find(id)!;
+    expect(paused.pauseReason).toMatch(/^\d+ of \d+ deliveries failed$/);
+    expect(paused.counts.failed).toBeGreaterThanOrEqual(20);
+    expect(paused.counts.queued).toBeGreaterThan(0);
+    // Resumed, it counts only new failures: the relay has recovered, so it finishes.
+    expect((await campaigns().resume(id, cli)).kind).toBe('saved');
+    await waitForStatus(id, 'sent');
+    expect(campaigns().find(id)!.counts).toMatchObject({ failed: paused.counts.failed, queued: 0 });
+    const got = t.smtp.messages.flatMap((m) => m.envelopeTo);
+    expect(got).toHaveLength(campaigns().find(id)!.counts.sent);
+    expect(new Set(got).size).toBe(got.length);
+  }, 60_000);
 });
 
 describe('npx landpost campaign', () => {

@@ -352,6 +352,7 @@ export function listDeliveries(
       attempts: deliveries.attempts,
       messageId: deliveries.messageId,
       smtpResponse: deliveries.smtpResponse,
+      relay: deliveries.relay,
       reason: deliveries.reason,
       sentAt: deliveries.sentAt,
     })

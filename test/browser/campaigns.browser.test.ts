@@ -12,7 +12,8 @@ import { boerde, harz } from '../helpers/edition.js';
  * A campaign in a real browser, as an editor at the NGO sends one: choose the edition and a
  * segment by their labels, look at the count per region, tick the confirmation, send, and
  * watch the progress page (its script polls the counts) reach "Versendet" while every person
- * gets the mail once; pause and resume a larger one. Screenshots for a person to look at.
+ * gets the mail once; pause and resume one of 2,000 from the page while it sends. Screenshots
+ * for a person to look at.
  */
 
 const TIMEOUT = 120_000;
@@ -189,29 +190,80 @@ describe('campaigns in the browser', () => {
   );
 
   it(
-    'editor: pauses a larger campaign while it sends and resumes it; the page follows by itself',
+    'editor: sends an edition to 2,000 people, watches the counts rise, pauses and resumes; each gets one mail',
     async () => {
       newEdition('Sommer');
       newSegment('Vernetzung', 'networking');
-      const people = addPeople(300, 'networking');
+      const people = addPeople(2_000, 'networking');
       const { page, problems } = await editorPage();
+
+      // The editor looks at the edition first, then sends it from "Versand".
+      await page
+        .getByRole('navigation', { name: 'Hauptnavigation' })
+        .getByRole('link', { name: 'Ausgaben' })
+        .click();
+      await page.getByRole('link', { name: 'Sommer', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: /Ausgabe bearbeiten/ }).waitFor();
+      expect(await page.getByLabel('Titel', { exact: true }).inputValue()).toBe('Sommer');
       await createCampaign(page, 'Nr. 2: Sommer', 'Vernetzung');
+      const campaignId = Number(/\/admin\/campaigns\/(\d+)/.exec(page.url())?.[1]);
+
+      // The count per region and role, and the check, before anything is sent.
+      await page.getByText('2.000 Personen bekommen diese Ausgabe.').waitFor();
+      const byRegion = page.getByRole('table', { name: 'Nach Region' });
+      for (const region of ['Harz', 'Börde'])
+        expect(
+          await byRegion.getByRole('row', { name: region }).getByRole('cell').textContent(),
+        ).toBe('1.000');
+      const byRole = page.getByRole('table', { name: 'Nach Rolle' });
+      expect(
+        await byRole.getByRole('row', { name: 'Ohne Rolle' }).getByRole('cell').textContent(),
+      ).toBe('2.000');
+      await page.getByRole('heading', { level: 2, name: 'Prüfung vor dem Versand' }).waitFor();
+      expect(await page.getByText('Fehler:').count()).toBe(0);
+      await page.screenshot({ path: '/tmp/campaign-2000-before-start.png', fullPage: true });
+
       testApp.smtp.clear();
-      await page.getByLabel('Ich habe Anzahl (300) und Prüfung gesehen').check();
-      await page.getByRole('button', { name: 'An 300 Personen senden' }).click();
+      await page.getByLabel('Ich habe Anzahl (2.000) und Prüfung gesehen').check();
+      await page.getByRole('button', { name: 'An 2.000 Personen senden' }).click();
+      await page.getByText('Der Versand hat begonnen.').waitFor();
+
+      // The page's script updates the counts while the mail goes out.
+      const sentShown = async () =>
+        Number(
+          ((await page.locator('[data-count="sent"]').textContent()) ?? '').replace(/\D/g, ''),
+        );
+      const seen: number[] = [];
+      await expect
+        .poll(
+          async () => {
+            const n = await sentShown();
+            if (n > 0 && n !== seen.at(-1)) seen.push(n);
+            return seen.length;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBeGreaterThanOrEqual(2);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      expect(seen.at(-1)).toBeLessThan(2_000);
+      expect(await page.getByRole('progressbar').getAttribute('value')).not.toBe('0');
+
       await page.getByRole('button', { name: 'Pausieren' }).click();
       await page.getByText('Der Versand ist pausiert.').waitFor();
       await expect.poll(() => page.locator('#campaign-status').textContent()).toContain('Pausiert');
       // The script hides the refresh link while it polls.
       expect(await page.getByRole('link', { name: 'Aktualisieren' }).isVisible()).toBe(false);
-      await page.screenshot({ path: '/tmp/campaign-paused.png', fullPage: true });
+      await page.screenshot({ path: '/tmp/campaign-2000-paused.png', fullPage: true });
       // A batch looks at the campaign's state every half second: what it had in hand then may
-      // still go out; after that, nothing.
-      await new Promise((r) => setTimeout(r, 1_500));
+      // still go out; after that, nothing, and the page (polling every two seconds) says so.
+      await new Promise((r) => setTimeout(r, 3_000));
       const whilePaused = testApp.smtp.messages.length;
-      await new Promise((r) => setTimeout(r, 2_000));
+      const shownWhilePaused = await sentShown();
+      await new Promise((r) => setTimeout(r, 4_500));
       expect(testApp.smtp.messages.length).toBe(whilePaused);
-      expect(whilePaused).toBeLessThan(300);
+      expect(await sentShown()).toBe(shownWhilePaused);
+      expect(shownWhilePaused).toBe(whilePaused);
+      expect(whilePaused).toBeLessThan(2_000);
 
       await page.getByRole('button', { name: 'Fortsetzen' }).click();
       await page.getByText('Der Versand geht weiter.').waitFor();
@@ -221,10 +273,21 @@ describe('campaigns in the browser', () => {
           interval: 500,
         })
         .toContain('Versendet');
-      await page.screenshot({ path: '/tmp/campaign-resumed-sent.png', fullPage: true });
-      await testApp.smtp.waitForCount(300, 30_000);
+      expect(await page.locator('[data-count="sent"]').textContent()).toBe('2.000');
+      expect(await page.locator('[data-count="uncertain"]').textContent()).toBe('0');
+      await page.screenshot({ path: '/tmp/campaign-2000-sent.png', fullPage: true });
+
+      await testApp.smtp.waitForCount(2_000, 30_000);
       await new Promise((r) => setTimeout(r, 500));
+      expect(testApp.smtp.messages).toHaveLength(2_000);
       expect(testApp.smtp.messages.flatMap((m) => m.envelopeTo).sort()).toEqual([...people].sort());
+      expect(
+        testApp.runtime.database.sqlite
+          .prepare(
+            'select status, uncertain, count(*) as n from deliveries where campaign_id = ? group by status, uncertain',
+          )
+          .all(campaignId),
+      ).toEqual([{ status: 'sent', uncertain: 0, n: 2_000 }]);
       expect(problems).toEqual([]);
     },
     TIMEOUT,

@@ -28,6 +28,9 @@ const emptyValues: FormValues = {
   confirmedSince: '',
 };
 
+/** Deliveries shown on one page of a campaign's ledger. */
+const DELIVERIES_PER_PAGE = 50;
+
 /** Campaigns that no longer change by themselves: the page stops polling. */
 const finished: CampaignStatus[] = ['sent', 'cancelled'];
 
@@ -168,7 +171,13 @@ export default async function campaignRoutes(app: FastifyInstance) {
     request: FastifyRequest,
     reply: FastifyReply,
     campaign: CampaignDetail,
-    extra: { errors?: Record<string, string>; blocked?: Check[]; startProblem?: string } = {},
+    extra: {
+      errors?: Record<string, string>;
+      blocked?: Check[];
+      startProblem?: string;
+      /** The ledger page starts after this delivery id. */
+      after?: number;
+    } = {},
     status = 200,
   ) => {
     const { at } = request;
@@ -193,6 +202,26 @@ export default async function campaignRoutes(app: FastifyInstance) {
     const errorsFound = checks.some((c) => c.level === 'error');
     const progress = progressView(service.progress(campaign.id)!, at, language);
     const described = describe(campaign);
+    const after = extra.after ?? 0;
+    const ledger = waiting
+      ? null
+      : service.deliveries(campaign.id, { after, limit: DELIVERIES_PER_PAGE })!;
+    const deliveries = ledger && {
+      rows: ledger.deliveries.map((d) => ({
+        subscriberId: d.subscriberId,
+        email: d.email,
+        status: at(`campaigns.counts.${d.status}`),
+        uncertain: d.uncertain,
+        relay: d.relay,
+        sentAt: when(d.sentAt, language),
+        reason: d.reason,
+      })),
+      nextUrl:
+        ledger.next === null
+          ? null
+          : `/admin/campaigns/${campaign.id}?after=${ledger.next}#deliveries-heading`,
+      firstUrl: after > 0 ? `/admin/campaigns/${campaign.id}#deliveries-heading` : null,
+    };
     const newcomers =
       campaign.status === 'sent' && campaign.startedAt !== null
         ? {
@@ -223,6 +252,7 @@ export default async function campaignRoutes(app: FastifyInstance) {
               : ''),
         scheduledFuture: campaign.scheduledAt !== null && campaign.scheduledAt > Date.now(),
         progress,
+        deliveries,
         newcomers,
         times: {
           scheduledAt: when(campaign.scheduledAt, language),
@@ -274,11 +304,17 @@ export default async function campaignRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/campaigns/${result.campaign.id}?notice=campaigns.created`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/campaigns/:id', async (request, reply) => {
-    const campaign = findCampaign(request);
-    if (!campaign) return reply.callNotFound();
-    return page(request, reply, campaign);
-  });
+  app.get<{ Params: { id: string }; Querystring: FormBody }>(
+    '/campaigns/:id',
+    async (request, reply) => {
+      const campaign = findCampaign(request);
+      if (!campaign) return reply.callNotFound();
+      const after = field(request.query, 'after');
+      return page(request, reply, campaign, {
+        after: /^\d{1,15}$/.test(after) ? Number(after) : 0,
+      });
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/campaigns/:id/progress', async (request, reply) => {
     const campaign = findCampaign(request);

@@ -330,6 +330,11 @@ export default async function campaignApi(app: FastifyInstance) {
                     attempts: { type: 'integer' },
                     messageId: { type: ['string', 'null'] },
                     smtpResponse: { type: ['string', 'null'] },
+                    relay: {
+                      type: ['string', 'null'],
+                      description:
+                        'the SMTP relay that took the message (`host:port` of SMTP_URL); null before',
+                    },
                     reason: { type: ['string', 'null'] },
                     sentAt: { type: ['string', 'null'], format: 'date-time' },
                   },

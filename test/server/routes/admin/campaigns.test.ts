@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../../server/services/context.js';
 import { loginAs, type AdminClient } from '../../../helpers/admin.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
-import { setUpSender } from '../../../helpers/campaign.js';
+import { sendCampaignTo, setUpSender } from '../../../helpers/campaign.js';
 import { boerde, harz } from '../../../helpers/edition.js';
 
 let t: TestApp;
@@ -517,6 +517,68 @@ describe('campaigns in the admin UI', () => {
     expect(campaignRow(id)?.status).toBe('cancelled');
     expect(t.smtp.messages).toHaveLength(0);
   });
+
+  it('lists the deliveries with their status and the relay that took each mail, 50 a page', async () => {
+    setUpSender(t.runtime);
+    const emails = Array.from({ length: 3 }, (_, i) => `ledger${i}@example.org`);
+    // Enough people for a second page (earlier tests' people get it too).
+    addPeople(60);
+    const id = await sendCampaignTo(t.runtime, emails);
+    const total = sql<{ n: number }>(
+      "select count(*) as n from deliveries where campaign_id = ? and status = 'sent'",
+      id,
+    )[0]!.n;
+    expect(total).toBeGreaterThan(50);
+    const relay = new URL(t.smtp.url).host;
+
+    /** The rows of the delivery table, each as its cells' texts. */
+    const ledgerRows = (html: string) => {
+      const table = /<table class="data" id="deliveries">[\s\S]*?<\/table>/.exec(html)![0];
+      const head = [...table.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
+      expect(head).toEqual(['E-Mail-Adresse', 'Status', 'Relay', 'Gesendet um', 'Grund']);
+      return [...table.matchAll(/<tr>\s*<td>([\s\S]*?)<\/td>\s*<\/tr>/g)].map((m) =>
+        m[1]!.split(/<\/td>\s*<td>/).map((cell) => cell.replace(/<[^>]+>/g, '')),
+      );
+    };
+
+    const first = await viewer.get(`/admin/campaigns/${id}`);
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('<h2 id="deliveries-heading" tabindex="-1">Zustellungen</h2>');
+    const rows = ledgerRows(first.body);
+    expect(rows).toHaveLength(50);
+    for (const [, status, shownRelay, sentAt] of rows) {
+      expect(status).toBe('Gesendet');
+      expect(shownRelay).toBe(relay);
+      expect(sentAt).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+    }
+    const next = /<a href="([^"]+)" rel="next">Nächste Seite<\/a>/.exec(first.body)?.[1];
+    expect(next).toMatch(new RegExp(`^/admin/campaigns/${id}\\?after=\\d+#deliveries-heading$`));
+    expect(first.body).not.toContain('Zur ersten Seite');
+
+    // The following pages up to the last, each back to the first.
+    const all = [...rows];
+    let url: string | undefined = next;
+    let last = first.body;
+    while (url) {
+      last = (await viewer.get(url.replace(/#.*/, ''))).body;
+      const page = ledgerRows(last);
+      expect(page.length).toBeGreaterThan(0);
+      expect(page.length).toBeLessThanOrEqual(50);
+      all.push(...page);
+      expect(last).toContain(
+        `<a href="/admin/campaigns/${id}#deliveries-heading">Zur ersten Seite</a>`,
+      );
+      url = /<a href="([^"]+)" rel="next">/.exec(last)?.[1];
+    }
+    expect(all).toHaveLength(total);
+    expect(new Set(all.map((r) => r[0])).size).toBe(total);
+    for (const email of emails)
+      expect(all.find((r) => r[0] === email)?.slice(1, 3)).toEqual(['Gesendet', relay]);
+    // Each address leads to the person.
+    const email = rows[0]![0]!;
+    const person = sql<{ id: number }>('select id from subscribers where email = ?', email)[0]!.id;
+    expect(first.body).toContain(`<td><a href="/admin/subscribers/${person}">${email}</a></td>`);
+  }, 60_000);
 
   it('answers 404 for a campaign that does not exist', async () => {
     expect((await editor.get('/admin/campaigns/99999')).statusCode).toBe(404);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../../../server/services/context.js';
 import { apiClient, makeToken } from '../../../../helpers/api.js';
 import { startTestApp, type TestApp } from '../../../../helpers/app.js';
+import { sendCampaignTo, setUpSender } from '../../../../helpers/campaign.js';
 import { boerde, harz } from '../../../../helpers/edition.js';
 
 let t: TestApp;
@@ -140,6 +141,23 @@ describe('campaigns API', () => {
     expect(new Set(seen).size).toBe(10);
   });
 
+  it('names in the ledger the relay that took each message', async () => {
+    setUpSender(t.runtime);
+    const emails = ['relay1@example.org', 'relay2@example.org'];
+    const campaign = await sendCampaignTo(t.runtime, emails);
+    const res = await api('GET', `/campaigns/${campaign}/deliveries?status=sent`, viewer);
+    expect(res.statusCode).toBe(200);
+    const { deliveries } = res.json<{
+      deliveries: { email: string; relay: string | null }[];
+    }>();
+    const relay = new URL(t.smtp.url).host;
+    expect(relay).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(deliveries.filter((d) => emails.includes(d.email))).toEqual(
+      emails.map((email) => expect.objectContaining({ email, relay })),
+    );
+    expect(deliveries.every((d) => d.relay === relay)).toBe(true);
+  }, 40_000);
+
   it('answers odd input with 400 and unknown campaigns with 404', async () => {
     for (const [method, url, body] of [
       ['GET', `/campaigns/${id}/deliveries?after=abc`, undefined],
@@ -172,5 +190,23 @@ describe('campaigns API', () => {
       '/campaigns/{id}/audience',
     ])
       expect(doc.paths).toHaveProperty([`/api/v1${path}`]);
+    // The ledger's items name the relay.
+    expect(doc.paths).toHaveProperty(
+      [
+        '/api/v1/campaigns/{id}/deliveries',
+        'get',
+        'responses',
+        '200',
+        'content',
+        'application/json',
+        'schema',
+        'properties',
+        'deliveries',
+        'items',
+        'properties',
+        'relay',
+      ],
+      expect.objectContaining({ type: 'string', nullable: true }),
+    );
   });
 });

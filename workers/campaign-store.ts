@@ -43,6 +43,42 @@ export interface SendResult {
 const KEEP_SECONDS = 30 * 24 * 3600;
 
 /**
+ * The attempt marks as one script each: one command per message and mark instead of a MULTI
+ * of four to six (each a write of its own on the connection).
+ * open: KEYS open; ARGV delivery, time, ttl → 1 when newly marked.
+ * finish: KEYS done, open, results; ARGV delivery, status, result JSON, ttl.
+ */
+const SCRIPTS = {
+  lpSendOpen: {
+    numberOfKeys: 1,
+    lua: `local added = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return added`,
+  },
+  lpSendFinish: {
+    numberOfKeys: 3,
+    lua: `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+return 1`,
+  },
+} as const;
+
+interface Scripted {
+  lpSendOpen(key: string, deliveryId: string, now: string, ttl: number): Promise<number>;
+  lpSendFinish(
+    done: string,
+    open: string,
+    results: string,
+    deliveryId: string,
+    status: string,
+    result: string,
+    ttl: number,
+  ): Promise<number>;
+}
+
+/**
  * A campaign's sending state in Redis, shared by the process that owns the database (it
  * prepares variants, sets the state, records results) and the stateless send workers (they
  * read variants and state, mark attempts, report results). The attempt marks make "exactly
@@ -53,10 +89,16 @@ export class CampaignStore {
   private readonly variants = new Map<string, StoredVariant>();
   private readonly sendings = new Map<number, CampaignSending>();
 
+  private readonly scripts: Scripted;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    for (const [name, script] of Object.entries(SCRIPTS))
+      if (!(name in redis)) redis.defineCommand(name, script);
+    this.scripts = redis as unknown as Scripted;
+  }
 
   private key(campaignId: number, part: string) {
     return `${this.prefix}:campaign:${campaignId}:${part}`;
@@ -160,13 +202,12 @@ export class CampaignStore {
    * attempt died between DATA and the relay's answer, so this one may be a second copy.
    */
   async open(campaignId: number, deliveryId: number, now = Date.now()): Promise<boolean> {
-    const replies = await this.redis
-      .multi()
-      .hsetnx(this.key(campaignId, 'open'), String(deliveryId), String(now))
-      .expire(this.key(campaignId, 'open'), KEEP_SECONDS)
-      .exec();
-    const [error, added] = replies?.[0] ?? [new Error('the attempt mark was not written'), null];
-    if (error) throw error;
+    const added = await this.scripts.lpSendOpen(
+      this.key(campaignId, 'open'),
+      String(deliveryId),
+      String(now),
+      KEEP_SECONDS,
+    );
     return added === 0;
   }
 
@@ -177,14 +218,15 @@ export class CampaignStore {
 
   /** Record an outcome at once, unbatched: done, attempt closed, result queued for the ledger. */
   async finish(campaignId: number, result: SendResult): Promise<void> {
-    const id = String(result.deliveryId);
-    await this.redis
-      .multi()
-      .hset(this.key(campaignId, 'done'), id, result.status)
-      .expire(this.key(campaignId, 'done'), KEEP_SECONDS)
-      .hdel(this.key(campaignId, 'open'), id)
-      .rpush(this.resultsKey, JSON.stringify({ campaignId, ...result }))
-      .exec();
+    await this.scripts.lpSendFinish(
+      this.key(campaignId, 'done'),
+      this.key(campaignId, 'open'),
+      this.resultsKey,
+      String(result.deliveryId),
+      result.status,
+      JSON.stringify({ campaignId, ...result }),
+      KEEP_SECONDS,
+    );
   }
 
   /**

@@ -116,7 +116,14 @@ export function createSmtpMailer(
         // The URL goes inside the options: as a first argument of its own, the options after
         // it would be message defaults, and the transport would open a new connection per
         // message.
-        nodemailer.createTransport({ url: spec.url, pool: true, maxConnections }),
+        // A connection carries up to 1,000 messages (nodemailer's default of 100 costs a new
+        // connection and a pause every 100; `?maxMessages=N` in the relay's URL sets another).
+        nodemailer.createTransport({
+          url: spec.url,
+          pool: true,
+          maxConnections,
+          maxMessages: 1000,
+        }),
       ),
   );
 

@@ -262,6 +262,8 @@ async function raw(n: number): Promise<number> {
     port,
     pool: true,
     maxConnections: 8,
+    // As our pipeline's connections: the floor must not pay reconnects that ours does not.
+    maxMessages: 1000,
   });
   await ask('reset');
   const t0 = Date.now();
@@ -279,6 +281,37 @@ async function raw(n: number): Promise<number> {
   const seconds = (Date.now() - t0) / 1000;
   transport.close();
   log(`raw floor: ${n} messages in ${seconds.toFixed(1)} s (${Math.round(n / seconds)} msg/s)`);
+  return seconds;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+const cpuSeconds = (pid: number | undefined) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+};
+
+/** Run a phase and say how much CPU each process spent on one message of it. */
+async function measured(label: string, n: number, run: () => Promise<number>): Promise<number> {
+  const processes: [string, number | undefined][] = [
+    ['bench', process.pid],
+    ...workers.map((w, i): [string, number | undefined] => [i ? `sender${i}` : 'worker', w.pid]),
+    ['counter', counter.pid],
+    ['redis', redis.pid],
+  ];
+  const before = processes.map(([, pid]) => cpuSeconds(pid));
+  const seconds = await run();
+  const spent = processes.map(([name, pid], i) => [name, cpuSeconds(pid) - before[i]!] as const);
+  const total = spent.reduce((sum, [, s]) => sum + s, 0);
+  log(
+    `  CPU per message (${label}): ${spent
+      .filter(([, s]) => s > 0)
+      .map(([name, s]) => `${name} ${((s * 1000) / n).toFixed(2)} ms`)
+      .join(', ')}; all ${((total * 1000) / n).toFixed(2)} ms in ${seconds.toFixed(1)} s`,
+  );
   return seconds;
 }
 
@@ -300,9 +333,9 @@ try {
   );
   await sleep(3000); // the worker processes start
   const small = await ours(Math.round(N / 10), 'N/10');
-  const whole = await ours(N, 'N');
-  const base = await baseline(N);
-  const floor = await raw(N);
+  const whole = await measured('ours', N, () => ours(N, 'N'));
+  const base = await measured('baseline', N, () => baseline(N));
+  const floor = await measured('raw floor', N, () => raw(N));
   const msgPerSec = Math.round(N / whole);
   const baselineMsgPerSec = Math.round(N / base);
   const rawMsgPerSec = Math.round(N / floor);

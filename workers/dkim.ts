@@ -109,11 +109,13 @@ export function dkimSignatureHeader(
 }
 
 /**
- * A whole message (CRLF line ends) with a DKIM-Signature put before its headers. The header
- * fields and body are read as they are, byte for byte.
+ * A whole message with a DKIM-Signature put before its headers, and its line ends made CRLF;
+ * otherwise header fields and body are read and kept byte for byte.
  */
 export function signMessage(message: Buffer, key: DkimKey, now = Date.now()): Buffer {
-  const text = message.toString('latin1');
+  // Every line ends in CRLF on the wire (SMTP turns a bare LF or CR into one), so it is signed
+  // and sent that way.
+  const text = message.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
   const end = text.indexOf('\r\n\r\n');
   const head = end === -1 ? text : text.slice(0, end + 2);
   const body = end === -1 ? '' : text.slice(end + 4);
@@ -123,10 +125,7 @@ export function signMessage(message: Buffer, key: DkimKey, now = Date.now()): Bu
     if (colon > 0) headers.push([line.slice(0, colon).trim(), line.slice(colon + 1)]);
   }
   const bh = bodyHash([relaxedBodyEnd(relaxedLines(body))]);
-  return Buffer.concat([
-    Buffer.from(dkimSignatureHeader(key, headers, bh, now), 'latin1'),
-    message,
-  ]);
+  return Buffer.from(dkimSignatureHeader(key, headers, bh, now) + text, 'latin1');
 }
 
 /**

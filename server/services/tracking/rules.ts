@@ -97,43 +97,49 @@ type AgentReason =
   | 'http-client'
   | 'crawler';
 
+/** Where the recorded agents below come from: device-detector's test fixtures. */
+const RECORDED = 'github.com/matomo-org/device-detector@3856a28';
+
 /**
  * Fetchers that say who they are. Most security gateways also fetch with an ordinary browser
  * agent; those are caught by address, timing, burst and trap instead.
  */
 export const MACHINE_AGENTS: readonly { pattern: RegExp; reason: AgentReason; source: string }[] = [
   {
-    // Office apps check a link before opening it; not a person's click.
+    // Office apps check that a link exists before opening it; not a person's click.
     pattern: /Microsoft Office Existence Discovery/i,
     reason: 'microsoft-office',
-    source: 'agent of Office apps checking that a link exists; common in web server logs',
-  },
-  { pattern: /Barracuda/i, reason: 'barracuda', source: 'vendor name in agent' },
-  { pattern: /Mimecast/i, reason: 'mimecast', source: 'vendor name in agent' },
-  { pattern: /Proofpoint|URLDefense/i, reason: 'proofpoint', source: 'vendor name in agent' },
-  { pattern: /IronPort|Cisco[ -]?Secure/i, reason: 'cisco', source: 'vendor name in agent' },
-  { pattern: /Trend ?Micro|TMUFE/i, reason: 'trend-micro', source: 'vendor name in agent' },
-  { pattern: /Sophos/i, reason: 'sophos', source: 'vendor name in agent' },
-  {
-    pattern: /Symantec|Broadcom|MessageLabs/i,
-    reason: 'symantec',
-    source: 'vendor name in agent',
+    source: `${RECORDED} Tests/Parser/Client/fixtures/mobile_app.yml`,
   },
   {
+    pattern: /Barracuda/i,
+    reason: 'barracuda',
+    source: `"Barracuda Sentinel (EE)", ${RECORDED} Tests/fixtures/bots.yml`,
+  },
+  // These five match the vendor's name only, should its fetcher send it: no recorded agent of
+  // theirs was found. Their scans are caught by address, timing, burst and trap.
+  { pattern: /Mimecast/i, reason: 'mimecast', source: 'vendor name' },
+  { pattern: /Proofpoint|URLDefense/i, reason: 'proofpoint', source: 'vendor name' },
+  { pattern: /IronPort|Cisco[ -]?Secure/i, reason: 'cisco', source: 'vendor name' },
+  { pattern: /Trend ?Micro|TMUFE/i, reason: 'trend-micro', source: 'vendor name' },
+  { pattern: /Sophos/i, reason: 'sophos', source: 'vendor name' },
+  { pattern: /Symantec|Broadcom|MessageLabs/i, reason: 'symantec', source: 'vendor name' },
+  {
+    // Google's fetcher for abuse and malware checks (Safe Browsing among them).
     pattern: /Google-Safety/,
     reason: 'google-safety',
-    source: "Google's documented agent of its abuse/malware fetchers (Google crawler overview)",
+    source: `developers.google.com/search/docs/crawling-indexing/google-special-case-crawlers; ${RECORDED} Tests/fixtures/bots.yml`,
   },
   {
     pattern: /HeadlessChrome|PhantomJS|\bHeadless\b/i,
     reason: 'headless-browser',
-    source: 'Chrome sends HeadlessChrome/<version> in headless mode',
+    source: `Chrome's headless mode, e.g. "HeadlessChrome/121.0.6167.57"; ${RECORDED} Tests/fixtures/bots.yml`,
   },
   {
     pattern:
       /^(?:curl|Wget|python-requests|Python-urllib|python-httpx|aiohttp|Go-http-client|Java|okhttp|Apache-HttpClient|libwww-perl|node-fetch|axios|undici|Ruby|Faraday|HTTPie)\b/i,
     reason: 'http-client',
-    source: 'default agents of HTTP libraries and command line tools',
+    source: `default agents of HTTP libraries; ${RECORDED} Tests/Parser/Client/fixtures/library.yml`,
   },
   {
     // "bot/" or a "+http" contact address: Googlebot, bingbot, Slackbot, … — not "CUBOT" phones.

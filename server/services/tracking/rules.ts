@@ -263,8 +263,9 @@ export function classifyOpen(
   // (github.com/ua-parser/uap-core/issues/509, since 2021-09-20; SocketLabs, "Identifying
   // Apple MPP opens"). Its relay is iCloud Private Relay's (wordtothewise.com/2021/09/
   // apple-mpp-reporting-and-geolocation): Apple publishes those egress addresses at
-  // mask-api.icloud.com/egress-ip-ranges.csv, but Safari users of Private Relay share them, so
-  // an address match alone would call readers machines; the agent is the sign.
+  // mask-api.icloud.com/egress-ip-ranges.csv (some 300,000 networks at Akamai, Cloudflare and
+  // Fastly), but Safari users of Private Relay browse from the same addresses, so an address
+  // match alone would call readers of webmail machines; the agent is the sign.
   if (agent === 'Mozilla/5.0') return { kind: 'machine', reason: 'apple-mpp' };
   // Gmail fetches images once through its proxy and caches them ("via ggpht.com
   // GoogleImageProxy"): the fetch says nothing about whether and how often the mail was read.

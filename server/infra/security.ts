@@ -24,6 +24,8 @@ export function redactToken(token: string): string {
 
 export type LinkPurpose = 'unsubscribe' | 'preferences' | 'signup-form' | 'admin-setup';
 
+export type MacPurpose = 'tracking-open' | 'tracking-click';
+
 export interface LinkClaims {
   /** subscriber id (0 where none) */
   s: number;
@@ -93,6 +95,14 @@ export class Secrets {
     return createHmac('sha256', this.key('email-hash'))
       .update(email.trim().toLowerCase())
       .digest('hex');
+  }
+
+  /**
+   * HMAC-SHA256 of bytes under the purpose's key, for tokens that must be shorter than
+   * `sign`'s JSON (tracking links sit in every link of every mail).
+   */
+  mac(purpose: MacPurpose, data: Uint8Array): Buffer {
+    return createHmac('sha256', this.key(purpose)).update(data).digest();
   }
 
   sign(purpose: LinkPurpose, claims: LinkClaims): string {

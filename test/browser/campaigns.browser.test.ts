@@ -61,7 +61,9 @@ function newSegment(name: string, topic: string): void {
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  testApp = await startTestApp({ listen: true });
+  // At most 150 messages a second, however fast the machine: 2,000 take over 13 s, so the page
+  // (polling every 2 s) shows the count rising, and the pause lands while it sends.
+  testApp = await startTestApp({ listen: true, env: { SEND_RATE: '150' } });
   users.createUser(
     {
       email: editorEmail,

@@ -156,14 +156,17 @@ export class ConsultationService {
 
   /**
    * Newest first (by the day it took place); `after` is the `next` of the previous page.
-   * `invalid-cursor` when `after` is not a cursor this service gave out.
+   * Invalid when a day is not one, the region is unknown, or `after` is not a cursor this
+   * service gave out.
    */
   list(
     options: ConsultationFilter & { after?: string; limit?: number } = {},
-  ): ConsultationPage | 'invalid-cursor' {
-    const limit = Math.min(Math.max(options.limit ?? 50, 1), CONSULTATION_PAGE_LIMIT);
+  ): { kind: 'page'; page: ConsultationPage } | { kind: 'invalid'; errors: Problems } {
+    const errors = this.checkFilter(options);
     const before = options.after === undefined ? undefined : parseCursor(options.after);
-    if (options.after !== undefined && !before) return 'invalid-cursor';
+    if (options.after !== undefined && !before) errors.after = 'consultations.errors.after';
+    if (hasProblems(errors)) return { kind: 'invalid', errors };
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), CONSULTATION_PAGE_LIMIT);
     const rows = consultations.listConsultations(
       {
         from: options.from,
@@ -176,7 +179,22 @@ export class ConsultationService {
       this.db,
     );
     const items = rows.slice(0, limit);
-    return { items, next: rows.length > limit ? cursorOf(items[items.length - 1]!) : null };
+    return {
+      kind: 'page',
+      page: { items, next: rows.length > limit ? cursorOf(items[items.length - 1]!) : null },
+    };
+  }
+
+  /** What is wrong with a filter: a day that is not one, a kind or region that does not exist. */
+  checkFilter(filter: ConsultationFilter): Problems {
+    const errors: Problems = {};
+    if (filter.from !== undefined && !isDay(filter.from)) errors.from = 'consultations.errors.day';
+    if (filter.to !== undefined && !isDay(filter.to)) errors.to = 'consultations.errors.day';
+    if (filter.kind !== undefined && !isKind(filter.kind))
+      errors.kind = 'consultations.errors.kind';
+    if (filter.regionKey !== undefined && !findRegion(filter.regionKey, this.db))
+      errors.region = 'consultations.errors.region';
+    return errors;
   }
 
   /**

@@ -193,8 +193,9 @@ describe('pages and the period count', () => {
     const seen: Consultation[] = [];
     let after: string | undefined;
     for (let pages = 0; pages < 10; pages++) {
-      const page = log.list({ after, limit: 2 });
-      if (page === 'invalid-cursor') throw new Error('cursor refused');
+      const result = log.list({ after, limit: 2 });
+      if (result.kind !== 'page') throw new Error('cursor refused');
+      const { page } = result;
       seen.push(...page.items);
       if (!page.next) break;
       after = page.next;
@@ -209,15 +210,29 @@ describe('pages and the period count', () => {
     ]);
   });
 
-  it('filters by period, kind and region, and refuses a cursor it did not give out', () => {
-    const page = log.list({ from: '2026-05-01', to: '2026-05-01', kind: 'person' });
-    if (page === 'invalid-cursor') throw new Error('cursor refused');
-    expect(page.items.map((c) => c.topic)).toEqual(['Beratung 5', 'Beratung 1']);
-    const inHarz = log.list({ regionKey: '15085' });
-    if (inHarz === 'invalid-cursor') throw new Error('cursor refused');
-    expect(inHarz.items).toHaveLength(3);
-    expect(log.list({ after: '42' })).toBe('invalid-cursor');
-    expect(log.list({ after: '2026-02-30.1' })).toBe('invalid-cursor');
+  it('filters by period, kind and region; refuses a cursor it did not give out, a non-day, an unknown region', () => {
+    const topics = (filter: Parameters<ConsultationService['list']>[0]) => {
+      const result = log.list(filter);
+      if (result.kind !== 'page') throw new Error('filter refused');
+      return result.page.items.map((c) => c.topic);
+    };
+    expect(topics({ from: '2026-05-01', to: '2026-05-01', kind: 'person' })).toEqual([
+      'Beratung 5',
+      'Beratung 1',
+    ]);
+    expect(topics({ regionKey: '15085' })).toHaveLength(3);
+    expect(log.list({ after: '42' })).toEqual({
+      kind: 'invalid',
+      errors: { after: 'consultations.errors.after' },
+    });
+    expect(log.list({ after: '2026-02-30.1', from: '2026-13-01', regionKey: 'atlantis' })).toEqual({
+      kind: 'invalid',
+      errors: {
+        after: 'consultations.errors.after',
+        from: 'consultations.errors.day',
+        region: 'consultations.errors.region',
+      },
+    });
   });
 
   it('counts consultations and people in a period, both days included', () => {

@@ -68,7 +68,7 @@ describe('consultations', () => {
     expect(list.body).toMatch(
       /<time datetime="2026-09-14">14\.09\.2026<\/time>[\s\S]*?Vereinsgründung &amp; &quot;Satzung&quot;[\s\S]*?<td>Verein<\/td>\s*<td>Harz<\/td>\s*<td>3<\/td>/,
     );
-    expect(list.body).toContain('1 Beratungen mit 3 Personen im gewählten Zeitraum');
+    expect(list.body).toContain('Beratungen im gewählten Zeitraum: 1, mit 3 Personen');
     expect(list.body).toContain('href="/admin/consultations/new"');
   });
 
@@ -156,11 +156,11 @@ describe('consultations', () => {
           .statusCode,
       ).toBe(303);
     const october = await viewer.get('/admin/consultations?from=2026-10-01&to=2026-10-31');
-    expect(october.body).toContain('2 Beratungen mit 9 Personen im gewählten Zeitraum');
+    expect(october.body).toContain('Beratungen im gewählten Zeitraum: 2, mit 9 Personen');
     expect(october.body).toContain('Am 2026-10-02');
     expect(october.body).not.toContain('Vereinsgründung');
     const groups = await viewer.get('/admin/consultations?from=2026-10-01&kind=group');
-    expect(groups.body).toContain('1 Beratungen mit 8 Personen');
+    expect(groups.body).toContain('Beratungen im gewählten Zeitraum: 1, mit 8 Personen');
     expect(groups.body).not.toContain('Am 2026-10-01');
     const wrong = await viewer.get('/admin/consultations?from=2026-13-45');
     expect(wrong.statusCode).toBe(400);

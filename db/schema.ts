@@ -871,3 +871,32 @@ export const bounces = sqliteTable(
     index('bounces_delivery').on(t.deliveryId),
   ],
 );
+
+export const consultationKinds = ['person', 'group', 'association'] as const;
+export type ConsultationKind = (typeof consultationKinds)[number];
+
+/**
+ * The counselling log: one row per consultation, counted for the funder's indicator
+ * ("Individuell beratene Einzelpersonen, Gruppen oder Vereine"). It names nobody.
+ */
+export const consultations = sqliteTable(
+  'consultations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The Europe/Berlin day it took place, `YYYY-MM-DD`. */
+    heldOn: text('held_on').notNull(),
+    kind: text('kind', { enum: consultationKinds }).notNull(),
+    regionKey: text('region_key').references(() => regions.key, { onUpdate: 'cascade' }),
+    topic: text('topic').notNull(),
+    followUp: text('follow_up').notNull().default(''),
+    /** How many people took part. */
+    people: integer('people').notNull().default(1),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ms('created_at').notNull().default(now),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [
+    index('consultations_held_on').on(t.heldOn, t.id),
+    check('consultations_people', sql`${t.people} >= 1`),
+  ],
+);

@@ -3,6 +3,7 @@ import { AuditService } from './audit/index.js';
 import { BounceService } from './bounces/index.js';
 import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
+import { ConsultationService } from './consultations/index.js';
 import { DashboardService } from './dashboard/index.js';
 import { EditionService } from './editions/index.js';
 import { ImportService } from './imports/index.js';
@@ -31,6 +32,7 @@ export interface Services {
   organisation: OrganisationService;
   mailCatcher: MailCatcherService;
   mailOutbox: MailOutbox;
+  consultations: ConsultationService;
   dashboard: DashboardService;
   health: HealthService;
 }
@@ -53,6 +55,7 @@ export function createServices(ctx: ServiceContext): Services {
     organisation,
     mailCatcher: new MailCatcherService(ctx),
     mailOutbox: new MailOutbox(ctx),
+    consultations: new ConsultationService(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
   };

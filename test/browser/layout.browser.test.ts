@@ -145,6 +145,7 @@ const primary: [string, string][] = [
   ['/admin/segments', 'Segmente'],
   ['/admin/lists', 'Listen'],
   ['/admin/imports', 'Import'],
+  ['/admin/consultations', 'Beratungen'],
 ];
 const settings: [string, string][] = [
   ['/admin/settings/organisation', 'Organisation'],

@@ -3,6 +3,7 @@ import adminPlugin from '../../plugins/admin.js';
 import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
 import campaignRoutes from './campaigns.js';
+import consultationRoutes from './consultations.js';
 import dashboardRoutes from './dashboard.js';
 import editionRoutes from './editions.js';
 import importRoutes from './imports.js';
@@ -31,6 +32,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(campaignRoutes);
   await app.register(organisationRoutes);
   await app.register(importRoutes);
+  await app.register(consultationRoutes);
   await app.register(subscriberRoutes);
   await app.register(listRoutes);
   await app.register(segmentRoutes);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
 import bounceApi from './bounces.js';
 import campaignApi from './campaigns.js';
+import consultationApi from './consultations.js';
 import editionApi from './editions.js';
 import itemApi from './items.js';
 import listApi from './lists.js';
@@ -23,7 +24,7 @@ export default async function apiRoutes(app: FastifyInstance) {
         title: 'Landpost API',
         version: '1.0.0',
         description:
-          'Subscribers and their consent records, lists, segments, the item library, editions and campaigns; bounce reports from relays.',
+          'Subscribers and their consent records, lists, segments, the item library, editions and campaigns; bounce reports from relays; the counselling log.',
       },
       servers: [{ url: app.config.publicUrl }],
       components: {
@@ -77,4 +78,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(editionApi);
   await app.register(campaignApi);
   await app.register(bounceApi);
+  await app.register(consultationApi);
 }

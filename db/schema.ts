@@ -900,3 +900,42 @@ export const consultations = sqliteTable(
     check('consultations_people', sql`${t.people} >= 1`),
   ],
 );
+
+export const eventTypes = ['training', 'meeting', 'other'] as const;
+export type EventType = (typeof eventTypes)[number];
+
+/** Trainings and meetings the project holds; people will register for them under their slug. */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type', { enum: eventTypes }).notNull(),
+    title: text('title').notNull(),
+    /** Instants in ms; forms and the API speak Europe/Berlin time. */
+    startsAt: ms('starts_at').notNull(),
+    endsAt: ms('ends_at'),
+    place: text('place'),
+    online: integer('online', { mode: 'boolean' }).notNull().default(false),
+    regionKey: text('region_key').references(() => regions.key, { onUpdate: 'cascade' }),
+    capacity: integer('capacity'),
+    registrationDeadline: ms('registration_deadline'),
+    /** Markdown (the subset items allow). */
+    description: text('description').notNull().default(''),
+    contact: text('contact'),
+    /** The public registration page is `/events/<slug>`. */
+    slug: text('slug').notNull(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ms('created_at').notNull().default(now),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('events_slug').on(t.slug),
+    index('events_starts_at').on(t.startsAt, t.id),
+    check('events_capacity', sql`${t.capacity} is null or ${t.capacity} >= 1`),
+    check('events_ends_at', sql`${t.endsAt} is null or ${t.endsAt} >= ${t.startsAt}`),
+    check(
+      'events_registration_deadline',
+      sql`${t.registrationDeadline} is null or ${t.registrationDeadline} <= ${t.startsAt}`,
+    ),
+  ],
+);

@@ -4,6 +4,7 @@ import { BounceService } from './bounces/index.js';
 import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
 import { ConsultationService } from './consultations/index.js';
+import { EventService } from './events/index.js';
 import { DashboardService } from './dashboard/index.js';
 import { EditionService } from './editions/index.js';
 import { ImportService } from './imports/index.js';
@@ -33,6 +34,7 @@ export interface Services {
   mailCatcher: MailCatcherService;
   mailOutbox: MailOutbox;
   consultations: ConsultationService;
+  events: EventService;
   dashboard: DashboardService;
   health: HealthService;
 }
@@ -56,6 +58,7 @@ export function createServices(ctx: ServiceContext): Services {
     mailCatcher: new MailCatcherService(ctx),
     mailOutbox: new MailOutbox(ctx),
     consultations: new ConsultationService(ctx),
+    events: new EventService(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
   };

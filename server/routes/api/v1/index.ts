@@ -4,6 +4,7 @@ import { roleAllows, type ApiToken } from '../../../services/accounts/index.js';
 import bounceApi from './bounces.js';
 import campaignApi from './campaigns.js';
 import consultationApi from './consultations.js';
+import eventApi from './events.js';
 import editionApi from './editions.js';
 import itemApi from './items.js';
 import listApi from './lists.js';
@@ -79,4 +80,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(campaignApi);
   await app.register(bounceApi);
   await app.register(consultationApi);
+  await app.register(eventApi);
 }

@@ -253,16 +253,30 @@ export class EventService {
     return this.listFiltered({ ...checked.filter, after: options.after, limit: options.limit });
   }
 
-  /** The events still to come (started today or later, Berlin time), earliest first. */
-  upcoming(now = Date.now(), limit = EVENT_PAGE_LIMIT): Event[] {
-    const today = berlinLocal(now).slice(0, 10);
-    return events.listEvents({ from: dayStart(today), limit }, this.db);
+  /** The first day (Berlin time) of what counts as upcoming: today. */
+  today(now = Date.now()): string {
+    return berlinLocal(now).slice(0, 10);
+  }
+
+  /** The events still to come (starting today or later, Berlin time), earliest first. */
+  upcoming(
+    now = Date.now(),
+    limit = EVENT_PAGE_LIMIT,
+    filter: Omit<EventFilter, 'from' | 'to'> = {},
+  ): Event[] {
+    return events.listEvents({ ...filter, from: dayStart(this.today(now)), limit }, this.db);
   }
 
   /** The events before today (Berlin time), latest first. */
-  past(now = Date.now(), limit = EVENT_PAGE_LIMIT): Event[] {
-    const today = berlinLocal(now).slice(0, 10);
-    return events.listEvents({ to: dayStart(today), limit, latestFirst: true }, this.db);
+  past(
+    now = Date.now(),
+    limit = EVENT_PAGE_LIMIT,
+    filter: Omit<EventFilter, 'from' | 'to'> = {},
+  ): Event[] {
+    return events.listEvents(
+      { ...filter, to: dayStart(this.today(now)), limit, latestFirst: true },
+      this.db,
+    );
   }
 
   private listFiltered(

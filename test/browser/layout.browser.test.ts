@@ -146,6 +146,7 @@ const primary: [string, string][] = [
   ['/admin/lists', 'Listen'],
   ['/admin/imports', 'Import'],
   ['/admin/consultations', 'Beratungen'],
+  ['/admin/events', 'Veranstaltungen'],
 ];
 const settings: [string, string][] = [
   ['/admin/settings/organisation', 'Organisation'],

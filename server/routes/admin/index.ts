@@ -4,6 +4,7 @@ import accountRoutes from './auth.js';
 import auditRoutes from './audit.js';
 import campaignRoutes from './campaigns.js';
 import consultationRoutes from './consultations.js';
+import eventRoutes from './events.js';
 import dashboardRoutes from './dashboard.js';
 import editionRoutes from './editions.js';
 import importRoutes from './imports.js';
@@ -33,6 +34,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(organisationRoutes);
   await app.register(importRoutes);
   await app.register(consultationRoutes);
+  await app.register(eventRoutes);
   await app.register(subscriberRoutes);
   await app.register(listRoutes);
   await app.register(segmentRoutes);

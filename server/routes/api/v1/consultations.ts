@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   CONSULTATION_PAGE_LIMIT,
   consultationKinds,
@@ -8,9 +8,8 @@ import {
   type ConsultationKind,
   type ConsultationPatch,
 } from '../../../services/consultations/index.js';
-import type { Problems } from '../../../services/reference/index.js';
 import { plainTextPattern } from '../../../services/plain-text.js';
-import { fieldProblems, problemsSchema } from './problems.js';
+import { fieldProblems, problemsSchema, strictJsonTypes } from './problems.js';
 import { error, idParams, iso } from './schemas.js';
 
 const dayPattern = '^\\d{4}-\\d{2}-\\d{2}$';
@@ -61,29 +60,15 @@ const bodyProperties = {
 
 type Body = Omit<ConsultationDraft, 'people'> & { people?: number };
 
-/** Fields whose JSON value must already be a string (or null, for the region). */
-const textFields = ['heldOn', 'kind', 'region', 'topic', 'followUp'] as const;
-
-/**
- * The app coerces scalar types for forms and query strings; a JSON body here must hold a string
- * where a string belongs (a number in `topic` is a client's mistake, not a topic) and a whole
- * number in `people`.
- */
-async function typedBody(request: FastifyRequest, reply: FastifyReply) {
-  const body = request.body;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  const values = body as Record<string, unknown>;
-  const problems: Problems = {};
-  for (const field of textFields) {
-    const value = values[field];
-    if (value === undefined || typeof value === 'string') continue;
-    if (field === 'region' && value === null) continue;
-    problems[field] = `consultations.errors.${field}`;
-  }
-  if (values.people !== undefined && typeof values.people !== 'number')
-    problems.people = 'consultations.errors.people';
-  if (Object.keys(problems).length) return reply.code(400).send(fieldProblems(400, problems));
-}
+/** A string where a string belongs (null only for the region), a number in `people`. */
+const typedBody = strictJsonTypes({
+  heldOn: { type: 'string', problem: 'consultations.errors.heldOn' },
+  kind: { type: 'string', problem: 'consultations.errors.kind' },
+  region: { type: 'string', nullable: true, problem: 'consultations.errors.region' },
+  topic: { type: 'string', problem: 'consultations.errors.topic' },
+  followUp: { type: 'string', problem: 'consultations.errors.followUp' },
+  people: { type: 'number', problem: 'consultations.errors.people' },
+});
 
 const present = (c: Consultation) => ({
   id: c.id,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   EVENT_PAGE_LIMIT,
   berlinIso,
@@ -9,9 +9,8 @@ import {
   type EventPatch,
   type EventType,
 } from '../../../services/events/index.js';
-import type { Problems } from '../../../services/reference/index.js';
 import { plainTextPattern } from '../../../services/plain-text.js';
-import { fieldProblems, problemsSchema } from './problems.js';
+import { fieldProblems, problemsSchema, strictJsonTypes, type JsonField } from './problems.js';
 import { error, idParams, iso } from './schemas.js';
 
 const dayPattern = '^\\d{4}-\\d{2}-\\d{2}$';
@@ -98,48 +97,25 @@ type Body = Omit<EventDraft, 'online' | 'capacity'> & {
   capacity?: number | null;
 };
 
-/** Fields whose JSON value must already be a string (or null where none is allowed). */
-const textFields = [
-  'type',
-  'title',
-  'startsAt',
-  'endsAt',
-  'place',
-  'region',
-  'registrationDeadline',
-  'description',
-  'contact',
-] as const;
-const nullable = new Set(['endsAt', 'place', 'region', 'registrationDeadline', 'contact']);
-
-/**
- * The app coerces scalar types for forms and query strings; a JSON body here must hold a string
- * where a string belongs, a boolean in `online` and a whole number (or null) in `capacity`.
- */
-async function typedBody(request: FastifyRequest, reply: FastifyReply) {
-  const body = request.body;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  const values = body as Record<string, unknown>;
-  const problems: Problems = {};
-  for (const field of textFields) {
-    const value = values[field];
-    if (value === undefined || typeof value === 'string') continue;
-    if (value === null && nullable.has(field)) continue;
-    problems[field] =
-      field.endsWith('At') || field === 'registrationDeadline'
-        ? 'events.errors.time'
-        : `events.errors.${field}`;
-  }
-  if (values.online !== undefined && typeof values.online !== 'boolean')
-    problems.online = 'events.errors.online';
-  if (
-    values.capacity !== undefined &&
-    values.capacity !== null &&
-    typeof values.capacity !== 'number'
-  )
-    problems.capacity = 'events.errors.capacity';
-  if (Object.keys(problems).length) return reply.code(400).send(fieldProblems(400, problems));
-}
+const text = (problem: string, nullable = false): JsonField => ({
+  type: 'string',
+  nullable,
+  problem,
+});
+/** Strings where strings belong (null where none is allowed), a boolean, a number or null. */
+const typedBody = strictJsonTypes({
+  type: text('events.errors.type'),
+  title: text('events.errors.title'),
+  startsAt: text('events.errors.time'),
+  endsAt: text('events.errors.time', true),
+  place: text('events.errors.place', true),
+  region: text('events.errors.region', true),
+  registrationDeadline: text('events.errors.time', true),
+  description: text('events.errors.description'),
+  contact: text('events.errors.contact', true),
+  online: { type: 'boolean', problem: 'events.errors.online' },
+  capacity: { type: 'number', nullable: true, problem: 'events.errors.capacity' },
+});
 
 const notFound = (reply: FastifyReply) =>
   reply.code(404).send({ error: 'Not Found', message: 'no such event', statusCode: 404 });

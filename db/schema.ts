@@ -7,6 +7,7 @@ import {
   sqliteTable,
   text,
   uniqueIndex,
+  type AnySQLiteColumn,
 } from 'drizzle-orm/sqlite-core';
 // Types only: the item's shape is defined once, where its rules live.
 
@@ -63,6 +64,14 @@ export const consentTexts = sqliteTable(
   (t) => [uniqueIndex('consent_texts_version_language').on(t.version, t.language)],
 );
 
+/**
+ * Where a sign-up or an event registration came from: a newsletter edition (its links), the
+ * public archive, an event page, a colleague's personal recommendation link, a campaign code
+ * (`?src=` on printed flyers), or nowhere in particular.
+ */
+export const sourceKinds = ['direct', 'edition', 'archive', 'event', 'referral', 'code'] as const;
+export type SourceKind = (typeof sourceKinds)[number];
+
 export const subscriberStatuses = ['unconfirmed', 'confirmed', 'unsubscribed', 'blocked'] as const;
 export type SubscriberStatus = (typeof subscriberStatuses)[number];
 
@@ -77,6 +86,24 @@ export const subscribers = sqliteTable(
     status: text('status', { enum: subscriberStatuses }).notNull().default('unconfirmed'),
     trackingConsent: integer('tracking_consent', { mode: 'boolean' }).notNull().default(false),
     source: text('source').notNull().default(''),
+    /** Where the sign-up came from (see `sourceKinds`); the columns below name it. */
+    sourceKind: text('source_kind', { enum: sourceKinds }).notNull().default('direct'),
+    sourceEditionId: integer('source_edition_id').references((): AnySQLiteColumn => editions.id, {
+      onDelete: 'set null',
+    }),
+    sourceCampaignId: integer('source_campaign_id').references(
+      (): AnySQLiteColumn => campaigns.id,
+      { onDelete: 'set null' },
+    ),
+    sourceEventId: integer('source_event_id').references((): AnySQLiteColumn => events.id, {
+      onDelete: 'set null',
+    }),
+    /** The subscriber whose recommendation link brought this person. */
+    referredBy: integer('referred_by').references((): AnySQLiteColumn => subscribers.id, {
+      onDelete: 'set null',
+    }),
+    /** A campaign code, e.g. from a printed flyer (`?src=flyer-harz`). */
+    sourceCode: text('source_code'),
     createdAt: ms('created_at').notNull().default(now),
     confirmedAt: ms('confirmed_at'),
     unsubscribedAt: ms('unsubscribed_at'),
@@ -85,6 +112,7 @@ export const subscribers = sqliteTable(
   },
   (t) => [
     index('subscribers_status_created').on(t.status, t.createdAt),
+    index('subscribers_referred_by').on(t.referredBy),
     index('subscribers_region').on(t.regionKey),
     // Sort orders of the admin list (keyset pages; the id is implicit in every index).
     index('subscribers_created').on(t.createdAt),
@@ -295,6 +323,11 @@ export const organisationSettings = sqliteTable(
     senderAddress: text('sender_address'),
     replyTo: text('reply_to'),
     privacyUrl: text('privacy_url'),
+    /** Open and click tracking for the whole installation; null: on (consent still decides). */
+    trackingEnabled: integer('tracking_enabled', { mode: 'boolean' }),
+    /** The funded programme's period the indicators count (`YYYY-MM-DD`); null: the default. */
+    programmeFrom: text('programme_from'),
+    programmeTo: text('programme_to'),
     updatedAt: ms('updated_at').notNull().default(now),
   },
   (t) => [check('organisation_settings_one_row', sql`${t.id} = 1`)],
@@ -924,6 +957,8 @@ export const events = sqliteTable(
     contact: text('contact'),
     /** The public registration page is `/events/<slug>`. */
     slug: text('slug').notNull(),
+    /** When staff last saved who came; null: attendance not recorded yet. */
+    attendanceRecordedAt: ms('attendance_recorded_at'),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ms('created_at').notNull().default(now),
     updatedAt: ms('updated_at').notNull().default(now),
@@ -939,3 +974,129 @@ export const events = sqliteTable(
     ),
   ],
 );
+
+export const registrationStatuses = ['registered', 'waiting', 'cancelled'] as const;
+export type RegistrationStatus = (typeof registrationStatuses)[number];
+
+/** How a walk-in (somebody who came without registering) agreed to be recorded. */
+export const walkInConsentSources = ['signature-list', 'form', 'verbal'] as const;
+
+/**
+ * A person's registration for an event, or a walk-in staff added at the door. A registration
+ * beyond the capacity waits (`waiting`, in id order) and moves up when somebody cancels.
+ */
+export const eventRegistrations = sqliteTable(
+  'event_registrations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: integer('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: registrationStatuses }).notNull().default('registered'),
+    name: text('name').notNull(),
+    /** Lower-cased; null only for a walk-in who gave none. */
+    email: text('email'),
+    organisation: text('organisation').notNull().default(''),
+    roleKey: text('role_key').references(() => roles.key, { onUpdate: 'cascade' }),
+    regionKey: text('region_key').references(() => regions.key, { onUpdate: 'cascade' }),
+    /** The language of the page it was made on: its mails speak it. */
+    language: text('language').notNull().default('de'),
+    /** Accessibility needs in the person's words. */
+    accessibilityNeeds: text('accessibility_needs').notNull().default(''),
+    /** The language an interpreter is needed for; empty: none. */
+    interpreter: text('interpreter').notNull().default(''),
+    /** The subscriber it belongs to, when the person signed up or is known with consent. */
+    subscriberId: integer('subscriber_id').references(() => subscribers.id, {
+      onDelete: 'set null',
+    }),
+    sourceKind: text('source_kind', { enum: sourceKinds }).notNull().default('direct'),
+    sourceEditionId: integer('source_edition_id').references(() => editions.id, {
+      onDelete: 'set null',
+    }),
+    sourceCampaignId: integer('source_campaign_id').references(() => campaigns.id, {
+      onDelete: 'set null',
+    }),
+    referredBy: integer('referred_by').references(() => subscribers.id, { onDelete: 'set null' }),
+    sourceCode: text('source_code'),
+    walkIn: integer('walk_in', { mode: 'boolean' }).notNull().default(false),
+    /** For walk-ins: how they agreed to be recorded (see `walkInConsentSources`). */
+    consentSource: text('consent_source', { enum: walkInConsentSources }),
+    /** Null: not recorded; true: came; false: registered but did not come. */
+    present: integer('present', { mode: 'boolean' }),
+    attendanceAt: ms('attendance_at'),
+    attendanceBy: integer('attendance_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ms('created_at').notNull().default(now),
+    updatedAt: ms('updated_at').notNull().default(now),
+    cancelledAt: ms('cancelled_at'),
+    /** When it moved up from the waiting list. */
+    promotedAt: ms('promoted_at'),
+    reminderSentAt: ms('reminder_sent_at'),
+  },
+  (t) => [
+    uniqueIndex('event_registrations_email').on(t.eventId, t.email),
+    index('event_registrations_event').on(t.eventId, t.status, t.id),
+    index('event_registrations_subscriber').on(t.subscriberId),
+    index('event_registrations_referred_by').on(t.referredBy),
+  ],
+);
+
+/**
+ * The links of a campaign's mails, one row per distinct URL: a tracked click names the row's id,
+ * and the redirect goes only where a row of the token's campaign points.
+ */
+export const campaignLinks = sqliteTable(
+  'campaign_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+  },
+  (t) => [uniqueIndex('campaign_links_url').on(t.campaignId, t.url)],
+);
+
+export const trackingEventKinds = ['open', 'click'] as const;
+/** How an open or a click was classified: only `human` counts as a person's. */
+export const trackingClasses = ['human', 'machine', 'scanner'] as const;
+export type TrackingClass = (typeof trackingClasses)[number];
+
+/**
+ * Opens and clicks as the tracking rules classified them. Per person (`delivery_id`) only with
+ * the subscriber's tracking consent; otherwise just the campaign and the variant. No address,
+ * no IP.
+ */
+export const trackingEvents = sqliteTable(
+  'tracking_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: trackingEventKinds }).notNull(),
+    class: text('class', { enum: trackingClasses }).notNull(),
+    /** The rule that decided, e.g. `apple-mpp`, `scanner-agent`, `too-soon`. */
+    reason: text('reason'),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    deliveryId: integer('delivery_id').references(() => deliveries.id, { onDelete: 'set null' }),
+    linkId: integer('link_id').references(() => campaignLinks.id, { onDelete: 'cascade' }),
+    language: text('language').notNull(),
+    regionKey: text('region_key'),
+    roleKey: text('role_key'),
+    /** `mobile`, `desktop` or null when unknown (proxies). */
+    device: text('device'),
+    at: ms('at').notNull(),
+  },
+  (t) => [
+    index('tracking_events_campaign').on(t.campaignId, t.kind, t.class),
+    index('tracking_events_delivery').on(t.deliveryId, t.kind),
+  ],
+);
+
+/** The funder's targets as the organisation edited them; a key not here keeps its default. */
+export const indicatorTargets = sqliteTable('indicator_targets', {
+  key: text('key').primaryKey(),
+  label: text('label').notNull(),
+  target: integer('target').notNull(),
+  updatedAt: ms('updated_at').notNull().default(now),
+  updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+});

@@ -250,6 +250,11 @@ export const mailOutbox = sqliteTable(
     }),
     /** The test send an edition's test mail is for; null for a subscriber's mail. */
     testSendId: integer('test_send_id').references(() => testSends.id, { onDelete: 'cascade' }),
+    /** The event registration a registration's mail (confirmation, reminder …) is about. */
+    registrationId: integer('registration_id').references(
+      (): AnySQLiteColumn => eventRegistrations.id,
+      { onDelete: 'cascade' },
+    ),
     /** The job id it is queued under: the same mail is never owed, nor queued, twice. */
     jobId: text('job_id').notNull().unique(),
     createdAt: ms('created_at').notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE `mail_outbox` ADD `registration_id` integer REFERENCES event_registrations(id) ON DELETE cascade;

@@ -22,7 +22,13 @@ export function redactToken(token: string): string {
   return token.length > 8 ? `${token.slice(0, 6)}…` : '…';
 }
 
-export type LinkPurpose = 'unsubscribe' | 'preferences' | 'signup-form' | 'admin-setup';
+export type LinkPurpose =
+  | 'unsubscribe'
+  | 'preferences'
+  | 'signup-form'
+  | 'admin-setup'
+  | 'referral'
+  | 'attribution';
 
 export type MacPurpose = 'tracking-open' | 'tracking-click';
 

@@ -1,0 +1,138 @@
+import type { SourceKind } from '../../../db/schema.js';
+import { DAY_MS, type Secrets } from '../../infra/security.js';
+
+export { sourceKinds, type SourceKind } from '../../../db/schema.js';
+
+/**
+ * Where a sign-up or an event registration came from, as the query string of the page it was
+ * made on tells. Links Landpost writes carry it:
+ *
+ * - `?ed=<edition id>&cp=<campaign id>`: a link in a newsletter edition (kind `edition`)
+ * - `?ed=<edition id>&from=archive`: a link on the edition's archive page (kind `archive`)
+ * - `?ev=<event id>`: a link on an event's page (kind `event`)
+ * - `?ref=<token>`: a colleague's personal recommendation link (kind `referral`); the token is
+ *   signed and names the recommending subscriber
+ * - `?src=<code>`: a campaign code, e.g. printed on a flyer (kind `code`)
+ * - `?who=<token>`: the reader themself, signed; the click redirect adds it to links to our
+ *   own pages only for subscribers who gave tracking consent, so that a registration can be
+ *   attributed to them
+ *
+ * Anything unreadable (a tampered token, a letter where an id belongs) is dropped, never an
+ * error: the person still signs up, just without a source.
+ */
+export interface Source {
+  kind: SourceKind;
+  editionId: number | null;
+  campaignId: number | null;
+  eventId: number | null;
+  /** The subscriber whose recommendation link it was. */
+  referredBy: number | null;
+  /** The campaign code (`?src=`), lower-cased. */
+  code: string | null;
+  /** The reader themself, from a signed `who` (only with their tracking consent). */
+  subscriberId: number | null;
+}
+
+export const DIRECT_SOURCE: Source = {
+  kind: 'direct',
+  editionId: null,
+  campaignId: null,
+  eventId: null,
+  referredBy: null,
+  code: null,
+  subscriberId: null,
+};
+
+/** The query parameters a source is read from; forms carry them on as hidden fields. */
+export const SOURCE_PARAMS = ['ed', 'cp', 'from', 'ev', 'ref', 'src', 'who'] as const;
+
+/** Recommendation and attribution links live in mails that people keep: two years. */
+export const SOURCE_LINK_DAYS = 730;
+
+const CODE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const ID = /^[1-9][0-9]{0,11}$/;
+
+function param(query: unknown, name: string): string | undefined {
+  if (!query || typeof query !== 'object') return undefined;
+  const value = (query as Record<string, unknown>)[name];
+  const first = Array.isArray(value) ? (value as unknown[])[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+function id(query: unknown, name: string): number | null {
+  const value = param(query, name);
+  return value !== undefined && ID.test(value) ? Number(value) : null;
+}
+
+/**
+ * The source a page's query string (or a form's hidden fields) names. The strongest wins: a
+ * recommendation, then an edition (or its archive page), an event, a campaign code.
+ */
+export function readSource(secrets: Secrets, query: unknown, now = Date.now()): Source {
+  const source: Source = { ...DIRECT_SOURCE };
+  const who = param(query, 'who');
+  if (who) source.subscriberId = secrets.verify('attribution', who, now)?.s || null;
+  const editionId = id(query, 'ed');
+  const eventId = id(query, 'ev');
+  const rawCode = param(query, 'src')?.trim().toLowerCase();
+  const code = rawCode && CODE.test(rawCode) ? rawCode : null;
+  const ref = param(query, 'ref');
+  const referredBy = ref ? secrets.verify('referral', ref, now)?.s || null : null;
+  source.editionId = editionId;
+  source.eventId = eventId;
+  source.code = code;
+  if (referredBy) {
+    source.kind = 'referral';
+    source.referredBy = referredBy;
+  } else if (editionId) {
+    source.kind = param(query, 'from') === 'archive' ? 'archive' : 'edition';
+  } else if (eventId) {
+    source.kind = 'event';
+  } else if (code) {
+    source.kind = 'code';
+  }
+  if (source.kind === 'edition') source.campaignId = id(query, 'cp');
+  return source;
+}
+
+/** The query parameters that carry a source on (hidden form fields, the next link). */
+export function sourceParams(
+  source: Source,
+  secrets: Secrets,
+  now = Date.now(),
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (source.editionId) out.ed = String(source.editionId);
+  if (source.campaignId) out.cp = String(source.campaignId);
+  if (source.kind === 'archive') out.from = 'archive';
+  if (source.eventId) out.ev = String(source.eventId);
+  if (source.referredBy) out.ref = referralToken(secrets, source.referredBy, now);
+  if (source.code) out.src = source.code;
+  if (source.subscriberId) out.who = attributionToken(secrets, source.subscriberId, now);
+  return out;
+}
+
+function linkClaims(subscriberId: number, now: number) {
+  return { s: subscriberId, e: Math.floor((now + SOURCE_LINK_DAYS * DAY_MS) / 1000) };
+}
+
+/** The signed `ref` of a subscriber's personal "recommend to a colleague" link. */
+export function referralToken(secrets: Secrets, subscriberId: number, now = Date.now()): string {
+  return secrets.sign('referral', linkClaims(subscriberId, now));
+}
+
+/** The signed `who` that attributes a visit to a consenting subscriber. */
+export function attributionToken(secrets: Secrets, subscriberId: number, now = Date.now()): string {
+  return secrets.sign('attribution', linkClaims(subscriberId, now));
+}
+
+/** The columns a source fills in a subscriber or registration row. */
+export function sourceColumns(source: Source) {
+  return {
+    sourceKind: source.kind,
+    sourceEditionId: source.editionId,
+    sourceCampaignId: source.campaignId,
+    referredBy: source.referredBy,
+    sourceCode: source.code,
+  };
+}

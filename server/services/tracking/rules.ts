@@ -248,6 +248,11 @@ function tooSoon(context: OpenContext, ms: number): boolean {
   return context.deliveredAt !== undefined && context.now - context.deliveredAt < ms;
 }
 
+/** A request no rule counts, whatever else it shows: HEAD, another method, a prefetch. */
+export function ignoredRequest(request: TrackedRequest): boolean {
+  return methodVerdict(request.method) !== undefined || isPrefetch(request.headers);
+}
+
 export function classifyOpen(
   request: TrackedRequest,
   context: OpenContext,

@@ -1,4 +1,11 @@
 import { regionMapScene, type MapOptions } from './map.js';
+import {
+  barChartScene,
+  lineChartScene,
+  type BarRow,
+  type LineSeries,
+  type PlotOptions,
+} from './plots.js';
 import { sceneToSvg } from './scene.js';
 
 /**
@@ -9,9 +16,21 @@ import { sceneToSvg } from './scene.js';
 
 export { MAP_ATTRIBUTION, MAP_ATTRIBUTION_URL, districts, mapClasses } from './map.js';
 export type { MapOptions } from './map.js';
+export { SERIES_COLOURS } from './plots.js';
+export type { BarRow, LineSeries, PlotOptions } from './plots.js';
 export { escapeXml, formatNumber } from './scene.js';
 
 /** Choropleth of the 14 districts; districts without a value are light grey. */
 export function regionMapSvg(values: { ags: string; value: number }[], opts: MapOptions): string {
   return sceneToSvg(regionMapScene(values, opts));
+}
+
+/** Lines over months (`YYYY-MM`) or days (`YYYY-MM-DD`), one per series, with a legend. */
+export function lineChartSvg(series: LineSeries[], opts: PlotOptions): string {
+  return sceneToSvg(lineChartScene(series, opts));
+}
+
+/** Grouped horizontal bars: the values of a row side by side, never summed, with a legend. */
+export function barChartSvg(rows: BarRow[], opts: PlotOptions): string {
+  return sceneToSvg(barChartScene(rows, opts));
 }

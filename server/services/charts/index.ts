@@ -34,3 +34,6 @@ export function lineChartSvg(series: LineSeries[], opts: PlotOptions): string {
 export function barChartSvg(rows: BarRow[], opts: PlotOptions): string {
   return sceneToSvg(barChartScene(rows, opts));
 }
+
+export { drawBarChart, drawLineChart, drawRegionMap, FONT_BOLD, FONT_REGULAR } from './pdf.js';
+export type { Box, PdfDoc } from './pdf.js';

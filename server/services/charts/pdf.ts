@@ -24,6 +24,24 @@ const require = createRequire(import.meta.url);
 export const FONT_REGULAR = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 export const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
+const RTL = '\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc';
+const RTL_RUN = new RegExp(`([${RTL}]+(?:[\\s\\u00a0]+[${RTL}]+)*)`);
+const STRONG = new RegExp(`[${RTL}]|[A-Za-z\\u00c0-\\u024f\\u0370-\\u052f]`);
+
+/**
+ * A label in visual order as runs: pdfkit shapes an Arabic or Hebrew run and sets it right to
+ * left only when the run is on its own (and drops plain spaces inside it, no-break spaces
+ * survive). A label that starts in a right-to-left script runs from the right.
+ */
+export function visualRuns(text: string): string[] {
+  const runs = text
+    .split(RTL_RUN)
+    .filter((run) => run !== '')
+    .map((run) => (new RegExp(`[${RTL}]`).test(run) ? run.replace(/\s/g, '\u00a0') : run));
+  const first = STRONG.exec(text)?.[0] ?? '';
+  return new RegExp(`[${RTL}]`).test(first) ? runs.reverse() : runs;
+}
+
 /**
  * Draws the scene into `box` of a pdfkit document, scaled to fit and centred; the chart's
  * title is not drawn (the report sets its own heading). Labels use DejaVu Sans so every
@@ -72,15 +90,20 @@ export function drawScene(doc: PdfDoc, box: Box, scene: Scene): void {
       case 'text': {
         const size = (shape.size ?? FONT_SIZE) * k;
         doc.font(shape.weight === 'bold' ? 'Chart-Bold' : 'Chart-Regular').fontSize(size);
-        const width = doc.widthOfString(shape.text);
+        const runs = visualRuns(shape.text);
+        const widths = runs.map((run) => doc.widthOfString(run));
+        const width = widths.reduce((a, b) => a + b, 0);
         const shift = shape.anchor === 'end' ? width : shape.anchor === 'middle' ? width / 2 : 0;
-        doc
-          .fillColor(shape.colour ?? TEXT_COLOUR)
-          .text(shape.text, ox + shape.x * k - shift, oy + shape.y * k, {
+        let x = ox + shape.x * k - shift;
+        doc.fillColor(shape.colour ?? TEXT_COLOUR);
+        runs.forEach((run, i) => {
+          doc.text(run, x, oy + shape.y * k, {
             lineBreak: false,
             baseline: 'alphabetic',
             ...(shape.href ? { link: shape.href } : {}),
           });
+          x += widths[i]!;
+        });
         break;
       }
     }

@@ -7,6 +7,7 @@ import {
   drawRegionMap,
   MAP_ATTRIBUTION,
 } from '../../../../server/services/charts/index.js';
+import { visualRuns } from '../../../../server/services/charts/pdf.js';
 import { opensPerEdition, reachByDistrict, subscribersOverTime } from './fixtures.js';
 
 /** Writes an A4 report with the three charts, as the funder's report does. */
@@ -74,5 +75,13 @@ describe('charts in a PDF', () => {
     expect(pdf).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);
     expect(pdf).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans-Bold\b/);
     expect(pdf).toContain('(https://www.bkg.bund.de)');
+  });
+
+  it('sets Arabic labels right to left, as runs of their own inside a German label', () => {
+    // Runs in the order they are drawn from the left.
+    expect(visualRuns('Ausgabe 2 (العربية) neu')).toEqual(['Ausgabe 2 (', 'العربية', ') neu']);
+    expect(visualRuns('العدد 3 للنشرة')).toEqual(['للنشرة', ' 3 ', 'العدد']);
+    expect(visualRuns('مدينة هالّه')).toEqual(['مدينة\u00a0هالّه']);
+    expect(visualRuns('Harz')).toEqual(['Harz']);
   });
 });

@@ -14,7 +14,13 @@ import { sceneToSvg } from './scene.js';
  * and grouped bars. Pure functions: numbers in, drawing out.
  */
 
-export { MAP_ATTRIBUTION, MAP_ATTRIBUTION_URL, districts, mapClasses } from './map.js';
+export {
+  MAP_ATTRIBUTION,
+  MAP_ATTRIBUTION_URL,
+  districts,
+  mapClasses,
+  regionBarRows,
+} from './map.js';
 export type { MapOptions } from './map.js';
 export { SERIES_COLOURS } from './plots.js';
 export type { BarRow, LineSeries, PlotOptions } from './plots.js';

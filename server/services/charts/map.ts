@@ -171,3 +171,19 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
     shapes,
   };
 }
+
+/**
+ * The same figures as rows for `barChartSvg`, the accessible alternative to the map: all 14
+ * districts (0 where nobody is counted), largest first, then by name.
+ */
+export function regionBarRows(
+  values: { ags: string; value: number }[],
+  valueName: string,
+): { label: string; values: { name: string; value: number }[] }[] {
+  const byAgs = new Map<string, number>();
+  for (const { ags, value } of values) byAgs.set(ags, (byAgs.get(ags) ?? 0) + value);
+  return districts.features
+    .map((d) => ({ label: d.properties.name, value: byAgs.get(d.properties.ags) ?? 0 }))
+    .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label, 'de'))
+    .map((r) => ({ label: r.label, values: [{ name: valueName, value: r.value }] }));
+}

@@ -5,6 +5,8 @@ import {
   districts,
   MAP_ATTRIBUTION,
   mapClasses,
+  barChartSvg,
+  regionBarRows,
   regionMapSvg,
 } from '../../../../server/services/charts/index.js';
 import { reachByDistrict } from './fixtures.js';
@@ -104,5 +106,22 @@ describe('regionMapSvg', () => {
       '1,5 – unter 2',
       '2 – 2,5',
     ]);
+  });
+
+  it('offers the same figures as bar rows, all 14 districts, largest first', () => {
+    const rows = regionBarRows(reachByDistrict, 'Personen');
+    expect(rows).toHaveLength(14);
+    expect(rows.slice(0, 3).map((r) => [r.label, r.values[0]!.value])).toEqual([
+      ['Magdeburg', 41],
+      ['Börde', 30],
+      ['Harz', 23],
+    ]);
+    expect(rows.slice(-2).map((r) => [r.label, r.values[0]!.value])).toEqual([
+      ['Altmarkkreis Salzwedel', 0],
+      ['Jerichower Land', 0],
+    ]);
+    expect(barChartSvg(rows, { title: 'Reichweite', unit: 'Personen' })).toContain(
+      '<title>Harz – Personen: 23 Personen</title>',
+    );
   });
 });

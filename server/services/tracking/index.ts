@@ -7,7 +7,13 @@ import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { attributionToken, referralToken } from '../sources/index.js';
 import { readTracked, type TrackedPayload } from './links.js';
 import { TRAP_LINK, variantLinks, withTracking } from './rewrite.js';
-import { classifyClick, classifyOpen, ignoredRequest, type TrackedRequest } from './rules.js';
+import {
+  burstFlags,
+  classifyClick,
+  classifyOpen,
+  ignoredRequest,
+  type TrackedRequest,
+} from './rules.js';
 
 export { TRAP_LINK } from './rewrite.js';
 
@@ -139,13 +145,19 @@ export class TrackingService {
     if (!due.length) return 0;
     const dueSet = new Set(due);
     const waiting = this.pending.filter((p) => !dueSet.has(p));
-    const clicks = new Map<string, Pending[]>();
+    // Burst flags of the due clicks, from every click of the same key nearby.
+    const byKey = new Map<string, Pending[]>();
     for (const p of [...this.recent, ...this.pending])
       if (p.payload.kind === 'click') {
-        let list = clicks.get(p.key);
-        if (!list) clicks.set(p.key, (list = []));
+        let list = byKey.get(p.key);
+        if (!list) byKey.set(p.key, (list = []));
         list.push(p);
       }
+    const bursts = new Map<Pending, boolean>();
+    for (const list of byKey.values()) {
+      const flags = burstFlags(list.map((p) => ({ at: p.request.at, link: p.payload.link! })));
+      list.forEach((p, i) => bursts.set(p, flags[i]!));
+    }
     try {
       const written = transaction(this.db, (tx) => {
         const ids = [...new Set(due.map((p) => p.payload.deliveryId).filter((id) => id !== null))];
@@ -158,7 +170,7 @@ export class TrackingService {
         for (const p of due) {
           // Deleted meanwhile: nothing to count it against.
           if (!campaigns.has(p.payload.campaignId)) continue;
-          const row = this.row(p, facts, clicks);
+          const row = this.row(p, facts, bursts.get(p) ?? false);
           if (row) rows.push(row);
         }
         tracking.insertTrackingEvents(rows, tx);
@@ -273,7 +285,7 @@ export class TrackingService {
   private row(
     p: Pending,
     facts: Map<number, ReturnType<typeof tracking.deliveryFacts>[number]>,
-    clicks: Map<string, Pending[]>,
+    inBurst: boolean,
   ): tracking.TrackingEventRow | null {
     const { payload, request } = p;
     const fact = payload.deliveryId !== null ? facts.get(payload.deliveryId) : undefined;
@@ -281,21 +293,16 @@ export class TrackingService {
     if (payload.deliveryId !== null && (!fact || fact.campaignId !== payload.campaignId))
       return null;
     const deliveredAt = fact?.sentAt ?? undefined;
-    let verdict: { kind: 'ignored' | TrackingClass; reason: string };
-    if (payload.kind === 'open') {
-      verdict = classifyOpen(request, { now: request.at, deliveredAt });
-    } else {
-      const earlier = (clicks.get(p.key) ?? [])
-        .filter((other) => other !== p)
-        .map((other) => ({ at: other.request.at, link: other.payload.link! }));
-      verdict = classifyClick(request, {
-        now: request.at,
-        deliveredAt,
-        link: payload.link!,
-        earlier,
-        trap: payload.link === TRAP_LINK,
-      });
-    }
+    const verdict: { kind: 'ignored' | TrackingClass; reason: string } =
+      payload.kind === 'open'
+        ? classifyOpen(request, { now: request.at, deliveredAt })
+        : classifyClick(request, {
+            now: request.at,
+            deliveredAt,
+            link: payload.link!,
+            inBurst,
+            trap: payload.link === TRAP_LINK,
+          });
     if (verdict.kind === 'ignored') return null;
     const variant = fact
       ? { language: fact.language, region: fact.regionKey, role: fact.roleKey }

@@ -136,3 +136,59 @@ export function sourceColumns(source: Source) {
     sourceCode: source.code,
   };
 }
+
+/** Lookups telling whether the rows a source names (still) exist. */
+export interface SourceRows {
+  edition(id: number): boolean;
+  campaign(id: number): boolean;
+  event(id: number): boolean;
+  subscriber(id: number): boolean;
+}
+
+/**
+ * The source without the rows that do not exist (a hand-made `?ed=99`, a recommending person
+ * erased since), its kind read again from what is left, in the order `readSource` uses.
+ */
+export function knownSource(source: Source, rows: SourceRows): Source {
+  const known = (id: number | null, exists: (id: number) => boolean) =>
+    id !== null && exists(id) ? id : null;
+  const editionId = known(source.editionId, (id) => rows.edition(id));
+  const referredBy = known(source.referredBy, (id) => rows.subscriber(id));
+  const eventId = known(source.eventId, (id) => rows.event(id));
+  const out: Source = {
+    ...source,
+    editionId,
+    campaignId: editionId ? known(source.campaignId, (id) => rows.campaign(id)) : null,
+    eventId,
+    referredBy,
+    subscriberId: known(source.subscriberId, (id) => rows.subscriber(id)),
+  };
+  if (referredBy) out.kind = 'referral';
+  else if (editionId) out.kind = source.kind === 'archive' ? 'archive' : 'edition';
+  else if (eventId) out.kind = 'event';
+  else if (out.code) out.kind = 'code';
+  else out.kind = 'direct';
+  if (out.kind !== 'edition') out.campaignId = null;
+  return out;
+}
+
+/** What the consent log keeps of a source: its kind and the values it has. */
+export function sourceDetails(source: Source): Record<string, string | number> {
+  const out: Record<string, string | number> = { kind: source.kind };
+  if (source.editionId) out.editionId = source.editionId;
+  if (source.campaignId) out.campaignId = source.campaignId;
+  if (source.eventId) out.eventId = source.eventId;
+  if (source.referredBy) out.referredBy = source.referredBy;
+  if (source.code) out.code = source.code;
+  return out;
+}
+
+/** A stored source as the admin pages show it, with the names of the rows it points to. */
+export interface SourceOrigin {
+  kind: SourceKind;
+  edition: { id: number; number: number; title: string } | null;
+  event: { id: number; title: string } | null;
+  /** The recommending person; `erased` when they have been erased since. */
+  referrer: { id: number; name: string } | 'erased' | null;
+  code: string | null;
+}

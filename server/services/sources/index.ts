@@ -192,3 +192,13 @@ export interface SourceOrigin {
   referrer: { id: number; name: string } | 'erased' | null;
   code: string | null;
 }
+
+/**
+ * The source an API client names for a sign-up it passes on (e.g. from a partner's form):
+ * `direct`, or `code` with a campaign code; undefined when the code is not one.
+ */
+export function apiSource(input: { kind: 'direct' | 'code'; code?: string }): Source | undefined {
+  if (input.kind === 'direct') return { ...DIRECT_SOURCE };
+  const code = input.code?.trim().toLowerCase();
+  return code && CODE.test(code) ? { ...DIRECT_SOURCE, kind: 'code', code } : undefined;
+}

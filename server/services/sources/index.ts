@@ -202,3 +202,22 @@ export function apiSource(input: { kind: 'direct' | 'code'; code?: string }): So
   const code = input.code?.trim().toLowerCase();
   return code && CODE.test(code) ? { ...DIRECT_SOURCE, kind: 'code', code } : undefined;
 }
+
+/**
+ * The "recommend to a colleague" link of an edition: to the sign-up form, naming the edition
+ * and, in a sent newsletter, its campaign. `recommend=1` asks the click redirect to make it
+ * the reader's personal recommendation link (only with their tracking consent); the sign-up
+ * page itself ignores it. The archive's link says it is the archive (the archive never tracks).
+ */
+export function recommendLink(
+  publicUrl: string,
+  edition: { editionId: number; campaignId?: number; archive?: boolean },
+): string {
+  const query = new URLSearchParams({ ed: String(edition.editionId) });
+  if (edition.archive) query.set('from', 'archive');
+  else {
+    if (edition.campaignId) query.set('cp', String(edition.campaignId));
+    query.set('recommend', '1');
+  }
+  return `${publicUrl}/signup?${query.toString()}`;
+}

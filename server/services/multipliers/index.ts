@@ -297,10 +297,12 @@ export class MultiplierService {
       return { id, name: names && p ? p.name || p.email : null, alias, erased: !p };
     };
 
+    const visited = new Set<number>();
     const walk = (
       id: number,
       seen: Set<number>,
     ): { node: ChainNode; depth: number; size: number } => {
+      visited.add(id);
       const children = (brought.get(id) ?? []).filter((child) => !seen.has(child));
       const inner = new Set([...seen, id]);
       const walked = children.map((child) => walk(child, inner));
@@ -331,7 +333,9 @@ export class MultiplierService {
         }),
       );
     }
-    // Somebody recommended inside a cycle would have no root: never drawn, never lost count.
+    // People in a cycle have no root: each cycle is drawn from its first person, once.
+    for (const id of [...brought.keys()].sort((a, b) => a - b))
+      if (!visited.has(id)) chains.push(chainOf(walk(id, new Set())));
     return chains.sort((a, b) => b.depth - a.depth || b.brought - a.brought);
   }
 

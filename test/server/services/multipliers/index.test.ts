@@ -209,6 +209,32 @@ describe('multiplier view', () => {
     expect(service.period({}, now)).toEqual({ from: '2025-09-01', to: '2027-08-31' });
   });
 
+  it('draws a cycle (which sign-ups cannot make) once, without going round', () => {
+    const other = serviceTestContext();
+    try {
+      const cycle = new MultiplierService(other as unknown as ServiceContext);
+      const sql = other.database.sqlite;
+      const add = sql.prepare(
+        `insert into subscribers (email, name, status, confirmed_at, source_kind)
+         values (?, ?, 'confirmed', ?, 'referral')`,
+      );
+      const at = Date.parse('2026-05-01T10:00:00Z');
+      const x = add.run('x@example.org', 'X', at).lastInsertRowid;
+      const y = add.run('y@example.org', 'Y', at).lastInsertRowid;
+      sql.prepare('update subscribers set referred_by = ? where id = ?').run(y, x);
+      sql.prepare('update subscribers set referred_by = ? where id = ?').run(x, y);
+      const view = cycle.view(year2026, { role: 'editor' });
+      expect(view.multipliers.map((m) => [m.name, m.signups])).toEqual([
+        ['X', 1],
+        ['Y', 1],
+      ]);
+      expect(view.chains.map((c) => shape(c.root))).toEqual([{ X: [{ Y: [] }] }]);
+      expect(view.depth).toBe(2);
+    } finally {
+      other.close();
+    }
+  });
+
   it('keeps the recommendations of an erased person, as "erased"', () => {
     ctx.database.sqlite.prepare('delete from subscribers where id = ?').run(ids.anna);
     const view = service.view(year2026, { role: 'editor' });

@@ -13,6 +13,7 @@ import { ItemService } from './items/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
 import { MailOutbox } from './mail-outbox/index.js';
 import { MailTextService } from './mail-texts/index.js';
+import { MultiplierService } from './multipliers/index.js';
 import { HealthService } from './operations/health.js';
 import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
@@ -39,6 +40,7 @@ export interface Services {
   tracking: TrackingService;
   dashboard: DashboardService;
   health: HealthService;
+  multipliers: MultiplierService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -65,6 +67,7 @@ export function createServices(ctx: ServiceContext): Services {
     tracking,
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
+    multipliers: new MultiplierService(ctx),
   };
 }
 

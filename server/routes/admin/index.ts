@@ -12,6 +12,7 @@ import itemRoutes from './items.js';
 import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
 import mailTextRoutes from './mail-texts.js';
+import multiplierRoutes from './multipliers.js';
 import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
@@ -39,5 +40,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(listRoutes);
   await app.register(segmentRoutes);
   await app.register(taxonomyRoutes);
+  await app.register(multiplierRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

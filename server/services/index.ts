@@ -3,6 +3,7 @@ import { AuditService } from './audit/index.js';
 import { BounceService } from './bounces/index.js';
 import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
+import { AttendanceService } from './attendance/index.js';
 import { ConsultationService } from './consultations/index.js';
 import { EventService } from './events/index.js';
 import { DashboardService } from './dashboard/index.js';
@@ -37,6 +38,7 @@ export interface Services {
   events: EventService;
   dashboard: DashboardService;
   health: HealthService;
+  attendance: AttendanceService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -61,6 +63,7 @@ export function createServices(ctx: ServiceContext): Services {
     events: new EventService(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
+    attendance: new AttendanceService(ctx),
   };
 }
 

@@ -119,6 +119,17 @@ export default async function attendanceRoutes(app: FastifyInstance) {
     return page(request, reply, list);
   });
 
+  app.get<Params>('/events/:id/signature-list.pdf', async (request, reply) => {
+    const id = eventId(request);
+    const pdf = id === undefined ? undefined : await service.signatureList(id, lang(request));
+    if (!pdf) return reply.callNotFound();
+    return reply
+      .header('Content-Type', 'application/pdf')
+      .header('Content-Disposition', `inline; filename="signature-list-${id}.pdf"`)
+      .header('Cache-Control', 'no-store')
+      .send(pdf);
+  });
+
   /** The list form sends the ticked ids as `present` and every id it showed as `shown`. */
   app.post<Params>('/events/:id/attendance', async (request, reply) => {
     const id = eventId(request);

@@ -3,13 +3,16 @@ import * as attendance from '../../../db/queries/attendance.js';
 import type { Registration, WalkInInput } from '../../../db/queries/attendance.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import { findEvent, type Event } from '../../../db/queries/events.js';
-import { keyExists } from '../../../db/queries/taxonomy.js';
+import { allRegions, keyExists } from '../../../db/queries/taxonomy.js';
 import { walkInConsentSources } from '../../../db/schema.js';
+import { adminTranslator } from '../../i18n/admin.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { berlinLocal } from '../events/index.js';
 import { isPlainText } from '../plain-text.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
+import type { OrganisationService } from '../organisation/index.js';
 import { isValidEmail, normaliseEmail } from '../subscribers/profile.js';
+import { signatureListPdf } from './signature-list.js';
 
 export type { Registration, WalkInConsentSource } from '../../../db/queries/attendance.js';
 export { walkInConsentSources } from '../../../db/schema.js';
@@ -117,8 +120,59 @@ const userOf = (actor: Actor) => (actor.kind === 'user' ? actor.userId : null);
 export class AttendanceService {
   private readonly db: Db;
 
-  constructor(ctx: Pick<ServiceContext, 'db'>) {
+  constructor(
+    ctx: Pick<ServiceContext, 'db'>,
+    private readonly organisation: OrganisationService,
+  ) {
     this.db = ctx.db;
+  }
+
+  /**
+   * The signature list to print for an event (PDF): everyone registered, by name, and empty
+   * rows for walk-ins. Undefined when there is no such event.
+   */
+  async signatureList(eventId: number, lang = 'de'): Promise<Buffer | undefined> {
+    const list = this.list(eventId);
+    if (!list) return undefined;
+    const t = adminTranslator(lang);
+    const { event } = list;
+    const settings = this.organisation.get();
+    const regions = new Map(allRegions(this.db).map((r) => [r.key, r.name]));
+    const locale = lang === 'de' ? 'de-DE' : 'en-GB';
+    const day = (at: number) =>
+      new Date(at).toLocaleDateString(locale, {
+        timeZone: 'Europe/Berlin',
+        day: '2-digit',
+        month: '2-digit',
+        year: 'numeric',
+      });
+    const time = (at: number) =>
+      new Date(at).toLocaleTimeString(locale, {
+        timeZone: 'Europe/Berlin',
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+    let when = `${day(event.startsAt)}, ${time(event.startsAt)}`;
+    if (event.endsAt !== null)
+      when +=
+        day(event.endsAt) === day(event.startsAt)
+          ? `–${time(event.endsAt)}`
+          : ` – ${day(event.endsAt)}, ${time(event.endsAt)}`;
+    return signatureListPdf({
+      organisation: settings.name,
+      funderAttribution: settings.funderAttribution,
+      eventTitle: event.title,
+      when,
+      where: [event.place ?? '', event.online ? t('attendance.pdf.online') : '']
+        .filter(Boolean)
+        .join(' · '),
+      rows: list.attendees.map((a) => ({
+        name: a.name,
+        organisation: a.organisation,
+        region: a.regionKey ? (regions.get(a.regionKey) ?? a.regionKey) : '',
+      })),
+      t,
+    });
   }
 
   /** An event's attendance list; undefined when there is no such event. */

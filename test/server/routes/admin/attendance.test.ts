@@ -81,6 +81,7 @@ describe('the attendance page', () => {
     expect(names).toEqual(['Anna Bauer', 'Bernd &lt;Meier&gt;', 'Carla Schulz']);
     expect(res.body).toContain('Verein Brücke · Harz');
     expect(res.body).not.toContain('Dora Abgesagt');
+    expect(res.body).toContain(`href="/admin/events/${today}/signature-list.pdf"`);
     expect(res.body).toContain('Ohne Anmeldung dazugekommen');
   });
 
@@ -139,6 +140,18 @@ describe('the attendance page', () => {
     expect(res.body).toContain('stehen nicht (mehr) auf der Liste');
     expect(rows(today).find((r) => r.id === bernd)!.present).toBe(0);
     expect(rows(other)[0]!.present).toBeNull();
+  });
+});
+
+describe('the signature list', () => {
+  it('downloads as a PDF for everyone who may see the event', async () => {
+    for (const client of [editor, viewer]) {
+      const res = await client.get(`/admin/events/${today}/signature-list.pdf`);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/pdf');
+      expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    }
+    expect((await editor.get('/admin/events/999999/signature-list.pdf')).statusCode).toBe(404);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttendanceService } from '../../../../server/services/attendance/index.js';
 import type { Actor } from '../../../../server/services/context.js';
 import { EventService } from '../../../../server/services/events/index.js';
+import { OrganisationService } from '../../../../server/services/organisation/index.js';
 import { insertRegistrations } from '../../../helpers/registrations.js';
 import { serviceTestContext, type ServiceTestContext } from '../../../helpers/service-context.js';
 
@@ -55,7 +56,7 @@ function createEvent(title: string): number {
 
 beforeAll(() => {
   ctx = serviceTestContext();
-  service = new AttendanceService(ctx);
+  service = new AttendanceService(ctx, new OrganisationService(ctx));
   events = new EventService(ctx);
   userId = Number(
     ctx.database.sqlite

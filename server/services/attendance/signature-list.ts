@@ -25,6 +25,28 @@ export interface SignatureListInput {
   t: Translate;
 }
 
+const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
+const STRONG =
+  /[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/u;
+
+/**
+ * The words of a line in the order they are seen from left to right, to be written one by one:
+ * PDFKit shapes an Arabic or Hebrew word and writes its letters right to left, but it does not
+ * order the words of a line. So right-to-left words are reversed in their runs, and a line that
+ * begins right-to-left has its runs reversed too.
+ */
+export function visualWords(line: string): string[] {
+  const runs: string[][] = [];
+  for (const word of line.split(/\s+/).filter(Boolean)) {
+    const last = runs.at(-1);
+    if (last && RTL.test(word) === RTL.test(last[0]!)) last.push(word);
+    else runs.push([word]);
+  }
+  const ordered = runs.map((run) => (RTL.test(run[0]!) ? run.reverse() : run));
+  if (RTL.test(STRONG.exec(line)?.[0] ?? '')) ordered.reverse();
+  return ordered.flat();
+}
+
 /** Rows left empty for people who come without registering, at least; the last page fills up. */
 export const EMPTY_ROWS = 10;
 
@@ -36,7 +58,7 @@ const FOOTER = 24;
 const MUTED = '#555555';
 
 /** Column widths in points: Nr., Name, Organisation, Region, Unterschrift (the rest). */
-const COLUMNS = [30, 150, 125, 85] as const;
+const COLUMNS = [28, 145, 125, 80] as const;
 
 /**
  * The signature list of an event as a PDF (A4, portrait): the organisation and its funder line,
@@ -74,14 +96,57 @@ export function signatureListPdf(input: SignatureListInput): Promise<Buffer> {
     t('attendance.pdf.signature'),
   ];
 
-  /** One line of text in a cell: cut with an ellipsis rather than spill into the next. */
-  const cell = (text: string, x: number, y: number, w: number, h: number, size: number) => {
-    doc.fontSize(size).text(text, x + 4, y + (h - size) / 2 - 1, {
-      width: w - 8,
-      height: size + 4,
-      lineBreak: false,
-      ellipsis: true,
-    });
+  /** One line at (x, y): word by word where a right-to-left script needs it. */
+  const line = (text: string, x: number, y: number) => {
+    if (!RTL.test(text)) {
+      doc.text(text, x, y, { lineBreak: false });
+      return;
+    }
+    const space = doc.widthOfString(' ');
+    for (const word of visualWords(text)) {
+      doc.text(word, x, y, { lineBreak: false });
+      x += doc.widthOfString(word) + space;
+    }
+  };
+
+  /** The longest start of `text` (whole words if possible) that fits `width`. */
+  const fitting = (text: string, width: number): string => {
+    const words = text.split(/\s+/);
+    let fit = '';
+    for (const word of words) {
+      const next = fit ? `${fit} ${word}` : word;
+      if (doc.widthOfString(next) > width) break;
+      fit = next;
+    }
+    if (fit) return fit;
+    let cut = '';
+    for (const ch of text) {
+      if (doc.widthOfString(cut + ch) > width) break;
+      cut += ch;
+    }
+    return cut;
+  };
+
+  /**
+   * Text in a cell: one line when it fits, else two smaller lines, cut with an ellipsis only
+   * beyond that, so a long name stays readable and never spills into the next cell.
+   */
+  const cell = (value: string, x: number, y: number, w: number, h: number, size: number) => {
+    const text = value.replace(/\s+/g, ' ').trim();
+    const inner = w - 8;
+    if (doc.fontSize(size).widthOfString(text) <= inner) {
+      line(text, x + 4, y + (h - size) / 2 - 1);
+      return;
+    }
+    const small = size - 1.5;
+    doc.fontSize(small);
+    const first = fitting(text, inner);
+    let rest = text.slice(first.length).trim();
+    if (doc.widthOfString(rest) > inner) rest = `${fitting(rest, inner - doc.widthOfString('…'))}…`;
+    const lines = rest ? [first, rest] : [first];
+    const lead = small * 1.2;
+    const top = y + (h - lines.length * lead) / 2;
+    lines.forEach((l, i) => line(l, x + 4, top + i * lead));
   };
 
   const tableHead = (y: number): number => {

@@ -10,7 +10,8 @@ import { insertRegistrations } from '../helpers/registrations.js';
 /*
  * Attendance at the door on a 375 px phone: from the event to its attendance page, tap two
  * people's rows, save, and after a reload the counter and the ticks are still there; add a
- * walk-in who came without registering; nothing scrolls sideways.
+ * walk-in who came without registering; nothing scrolls sideways. Without script the form
+ * does it; with script each tick is saved as it happens.
  */
 
 // The browser side of evaluate(): tsconfig has no DOM lib, so declare the little used here.
@@ -74,6 +75,8 @@ afterAll(async () => {
 
 const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
 
+const phone = { viewport: { width: WIDTH, height: 740 }, isMobile: true, hasTouch: true };
+
 const noSidewaysScroll = async (page: Page, when: string) =>
   expect(
     await page.evaluate(() => document.documentElement.scrollWidth),
@@ -84,13 +87,10 @@ describe('attendance on a phone', () => {
   afterEach(closeContexts);
 
   it(
-    'ticks two people, saves, and finds them ticked after a reload; adds a walk-in',
+    'without script: ticks two people, saves, finds them ticked after a reload; adds a walk-in',
     async () => {
-      const page = await newPage({
-        viewport: { width: WIDTH, height: 740 },
-        isMobile: true,
-        hasTouch: true,
-      });
+      // Without script: the plain form does it all.
+      const page = await newPage({ ...phone, javaScriptEnabled: false });
       await logInAs(page, testApp.baseUrl, staffEmail, PASSWORD);
       await page.goto(`${testApp.baseUrl}/admin/events/${eventId}`);
       await page.getByRole('link', { name: 'Anwesenheit erfassen' }).click();
@@ -145,6 +145,31 @@ describe('attendance on a phone', () => {
       expect(await page.locator('#counter').innerText()).toBe('3 von 5 anwesend');
       expect(await ticked(/Samira Haddad/)).toBe(true);
       await noSidewaysScroll(page, 'after the walk-in');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'with script: each tick is saved at once and the counter follows',
+    async () => {
+      const page = await newPage(phone);
+      await logInAs(page, testApp.baseUrl, staffEmail, PASSWORD);
+      await page.goto(`${testApp.baseUrl}/admin/events/${eventId}/attendance`);
+      expect(await page.locator('#counter').innerText()).toBe('3 von 5 anwesend');
+      await page.getByText('Bernd Schneider', { exact: true }).tap();
+      await expect.poll(() => page.locator('#counter').innerText()).toBe('4 von 5 anwesend');
+      expect(await page.locator('#attendance-status').innerText()).toBe('Gespeichert.');
+      await page.getByText('Anna Bauer', { exact: true }).tap();
+      await expect.poll(() => page.locator('#counter').innerText()).toBe('3 von 5 anwesend');
+
+      // No save button pressed: after a reload the ticks are as they were left.
+      await page.reload();
+      expect(await page.locator('#counter').innerText()).toBe('3 von 5 anwesend');
+      const ticked = async (name: RegExp) => page.getByRole('checkbox', { name }).isChecked();
+      expect(await ticked(/Bernd Schneider/)).toBe(true);
+      expect(await ticked(/Anna Bauer/)).toBe(false);
+      expect(await ticked(/Samira Haddad/)).toBe(true);
+      await noSidewaysScroll(page, 'with script');
     },
     TIMEOUT,
   );

@@ -106,6 +106,7 @@ export default async function attendanceRoutes(app: FastifyInstance) {
         roles: choices.roles.filter((r) => r.active || r.key === values.role),
         regions: choices.regions.filter((r) => r.active || r.key === values.region),
         consentSources: walkInConsentSources,
+        scripts: list.open ? ['/assets/admin-attendance.js'] : [],
         limits: walkInLimits,
       },
       status,
@@ -143,6 +144,25 @@ export default async function attendanceRoutes(app: FastifyInstance) {
       request.actor!,
     );
     if (result.kind === 'missing') return reply.callNotFound();
+    // The list's script saves each tick as it happens and shows the new count.
+    const json = /application\/json/.test(request.headers.accept ?? '');
+    if (json)
+      return result.kind === 'recorded'
+        ? {
+            present: result.present,
+            registered: result.registered,
+            counter: request.at('attendance.counter', {
+              present: result.present,
+              registered: result.registered,
+            }),
+          }
+        : reply.code(409).send({
+            error: 'Conflict',
+            message: request.at(
+              result.kind === 'unknown' ? 'attendance.unknownPeople' : 'attendance.notOpen',
+            ),
+            statusCode: 409,
+          });
     if (result.kind === 'recorded')
       return reply.redirect(`/admin/events/${id}/attendance?notice=attendance.saved`, 303);
     const list = service.list(id)!;

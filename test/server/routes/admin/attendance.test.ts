@@ -83,6 +83,7 @@ describe('the attendance page', () => {
     expect(res.body).not.toContain('Dora Abgesagt');
     expect(res.body).toContain(`href="/admin/events/${today}/signature-list.pdf"`);
     expect(res.body).toContain('Ohne Anmeldung dazugekommen');
+    expect(res.body).toContain('<button type="submit">Anwesenheit speichern');
   });
 
   it('an editor ticks two people and saves; the ticks and the counter stay', async () => {
@@ -116,6 +117,33 @@ describe('the attendance page', () => {
         [carla, true],
       ]),
     );
+  });
+
+  it("answers the list's script with the new count in JSON", async () => {
+    const page = await editor.get(`/admin/events/${today}/attendance`);
+    expect(page.body).toContain('<script src="/assets/admin-attendance.js" defer>');
+    const post = (fields: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/admin/events/${today}/attendance`,
+        headers: {
+          cookie: editor.jar.header(),
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: `_csrf=${encodeURIComponent(editor.csrf)}&${fields}`,
+      });
+    const res = await post(`shown=${bernd}&present=${bernd}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ present: 3, registered: 3, counter: '3 von 3 anwesend' });
+    expect(rows(today).map((r) => r.present)).toEqual([1, 1, 1, null]);
+    // Only the one person the tick names changes.
+    const untick = await post(`shown=${bernd}`);
+    expect(untick.json()).toMatchObject({ present: 2, counter: '2 von 3 anwesend' });
+    expect(rows(today).map((r) => r.present)).toEqual([1, 1, 0, null]);
+    const script = await t.app.inject({ method: 'GET', url: '/assets/admin-attendance.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('text/javascript');
   });
 
   it('a form without its CSRF token changes nothing', async () => {
@@ -226,7 +254,7 @@ describe('before the event and for viewers', () => {
     expect(page.body).toContain(
       `Die Anwesenheit kann erst ab dem Tag der Veranstaltung erfasst werden (10.03.${nextYear}).`,
     );
-    expect(page.body).not.toContain('Anwesenheit speichern');
+    expect(page.body).not.toContain('<button type="submit">Anwesenheit speichern');
     expect(page.body).not.toContain('Ohne Anmeldung dazugekommen');
     const res = await editor.post(`/admin/events/${later}/attendance`, {
       shown: String(id),
@@ -247,7 +275,7 @@ describe('before the event and for viewers', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('3 von 4 anwesend');
     expect(page.body).toMatch(new RegExp(`id="present-${anna}"[^>]* disabled`));
-    expect(page.body).not.toContain('Anwesenheit speichern');
+    expect(page.body).not.toContain('<button type="submit">Anwesenheit speichern');
     expect(page.body).not.toContain('attendance/walk-ins');
     const detail = await viewer.get(`/admin/events/${today}`);
     expect(detail.body).toContain(`href="/admin/events/${today}/attendance"`);

@@ -4,6 +4,7 @@ import { AuditService } from './audit/index.js';
 import { BounceService } from './bounces/index.js';
 import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
+import { AttendanceService } from './attendance/index.js';
 import { ConsultationService } from './consultations/index.js';
 import { EventService } from './events/index.js';
 import { DashboardService } from './dashboard/index.js';
@@ -41,6 +42,7 @@ export interface Services {
   dashboard: DashboardService;
   health: HealthService;
   multipliers: MultiplierService;
+  attendance: AttendanceService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -68,6 +70,7 @@ export function createServices(ctx: ServiceContext): Services {
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
     multipliers: new MultiplierService(ctx),
+    attendance: new AttendanceService(ctx, organisation),
   };
 }
 

@@ -19,6 +19,7 @@ import segmentRoutes from './segments.js';
 import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
+import attendanceRoutes from './attendance.js';
 
 /** The admin UI under /admin: one guard (session, role, CSRF) for every page. */
 export default async function adminRoutes(app: FastifyInstance) {
@@ -41,5 +42,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(segmentRoutes);
   await app.register(taxonomyRoutes);
   await app.register(multiplierRoutes);
+  await app.register(attendanceRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

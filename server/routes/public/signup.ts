@@ -13,6 +13,7 @@ const stylesheets: Record<string, Buffer> = {
 const scripts: Record<string, Buffer> = {
   'admin-campaigns.js': readFileSync(join(viewsDir, 'admin-campaigns.js')),
   'admin-editor.js': readFileSync(join(viewsDir, 'admin-editor.js')),
+  'admin-attendance.js': readFileSync(join(viewsDir, 'admin-attendance.js')),
 };
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */

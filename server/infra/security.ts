@@ -28,7 +28,8 @@ export type LinkPurpose =
   | 'signup-form'
   | 'admin-setup'
   | 'referral'
-  | 'attribution';
+  | 'attribution'
+  | 'registration-cancel';
 
 export type MacPurpose = 'tracking-open' | 'tracking-click';
 

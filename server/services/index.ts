@@ -15,6 +15,7 @@ import { MailTextService } from './mail-texts/index.js';
 import { HealthService } from './operations/health.js';
 import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
+import { RegistrationService } from './registrations/index.js';
 import { SubscriberService } from './subscribers/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
@@ -37,13 +38,15 @@ export interface Services {
   events: EventService;
   dashboard: DashboardService;
   health: HealthService;
+  registrations: RegistrationService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   const organisation = new OrganisationService(ctx);
   const editions = new EditionService(ctx, organisation);
+  const subscribers = new SubscriberService(ctx);
   return {
-    subscribers: new SubscriberService(ctx),
+    subscribers,
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
@@ -61,6 +64,7 @@ export function createServices(ctx: ServiceContext): Services {
     events: new EventService(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
+    registrations: new RegistrationService(ctx, subscribers.signup),
   };
 }
 

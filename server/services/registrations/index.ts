@@ -1,9 +1,13 @@
 import type { Db, Tx } from '../../../db/client.js';
+import { findCampaign } from '../../../db/queries/campaigns.js';
+import { findEdition } from '../../../db/queries/editions.js';
 import * as events from '../../../db/queries/events.js';
 import type { Event } from '../../../db/queries/events.js';
 import { recordAction } from '../../../db/queries/audit.js';
+import { findById as findSubscriber } from '../../../db/queries/subscribers.js';
 import * as registrations from '../../../db/queries/registrations.js';
 import type { Registration, RegistrationInput } from '../../../db/queries/registrations.js';
+import { markdownToHtml, parseMarkdown } from '../../../emails/newsletter/markdown.js';
 import { findLabelled, findRegion } from '../../../db/queries/taxonomy.js';
 import type { RegistrationStatus } from '../../../db/schema.js';
 import type { RegistrationMailName } from '../../../workers/queues.js';
@@ -87,6 +91,40 @@ export function registrationOpen(event: Event, now = Date.now()): 'open' | 'dead
   if (event.startsAt <= now) return 'past';
   if (event.registrationDeadline !== null && event.registrationDeadline < now) return 'deadline';
   return 'open';
+}
+
+/** The description of an event as HTML for its page (the Markdown subset items allow, escaped). */
+export function descriptionHtml(event: Event): string {
+  return markdownToHtml(parseMarkdown(event.description), { link: '', block: '' }).replace(
+    / style=""/g,
+    '',
+  );
+}
+
+/** When an event takes place, in the reader's language and Berlin time. */
+export function eventWhen(event: Event, lang: string): string {
+  // British English: day before month, 24-hour clock, as people here read dates.
+  const locale = lang === 'en' ? 'en-GB' : lang;
+  const day = new Intl.DateTimeFormat(locale, {
+    timeZone: 'Europe/Berlin',
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+  const time = new Intl.DateTimeFormat(locale, {
+    timeZone: 'Europe/Berlin',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const start = new Date(event.startsAt);
+  if (event.endsAt === null) return `${day.format(start)}, ${time.format(start)}`;
+  const end = new Date(event.endsAt);
+  const sameDay =
+    berlinLocal(event.startsAt).slice(0, 10) === berlinLocal(event.endsAt).slice(0, 10);
+  return sameDay
+    ? `${day.format(start)}, ${time.format(start)}–${time.format(end)}`
+    : `${day.format(start)}, ${time.format(start)} – ${day.format(end)}, ${time.format(end)}`;
 }
 
 /** Text from a form: a string or nothing. */
@@ -243,8 +281,7 @@ export class RegistrationService {
         language: isLanguage(input.language) ? input.language : 'de',
         accessibilityNeeds: values.accessibilityNeeds,
         interpreter: values.interpreter,
-        subscriberId: input.source.subscriberId,
-        ...sourceColumns(input.source),
+        ...this.existingSource(input.source, tx),
       };
       const registration = existing
         ? registrations.reactivateRegistration(existing.id, row, now, tx)
@@ -272,6 +309,25 @@ export class RegistrationService {
     await this.outbox.send(changed.mails);
     if (changed.signUp) await this.signup.deliver(changed.signUp);
     return changed.result;
+  }
+
+  /**
+   * The source's columns, with what no longer exists left out: a link in an old mail may name an
+   * edition, campaign or person that was deleted since.
+   */
+  private existingSource(source: Source, tx: Tx) {
+    const columns = sourceColumns(source);
+    if (columns.sourceEditionId !== null && !findEdition(columns.sourceEditionId, tx))
+      columns.sourceEditionId = null;
+    if (columns.sourceCampaignId !== null && !findCampaign(columns.sourceCampaignId, tx))
+      columns.sourceCampaignId = null;
+    if (columns.referredBy !== null && !findSubscriber(columns.referredBy, tx))
+      columns.referredBy = null;
+    const subscriberId =
+      source.subscriberId !== null && findSubscriber(source.subscriberId, tx)
+        ? source.subscriberId
+        : null;
+    return { ...columns, subscriberId };
   }
 
   /** The signed part of a registration's cancellation link. */

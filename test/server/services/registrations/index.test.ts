@@ -195,12 +195,23 @@ describe('register', () => {
 
   it('stores the source, and the reader only when the source names them', async () => {
     const e = event({ capacity: null });
-    const fromEdition = readSource(secrets, { ed: '7', cp: '9' });
-    // Editions and campaigns 7 and 9 do not exist here: create them so the foreign keys hold.
-    database.sqlite.pragma('foreign_keys = OFF');
+    const editionId = Number(
+      database.sqlite
+        .prepare(
+          "insert into editions (number, title, subject, slug, sections, translations) values (901, 'Ausgabe', 'Betreff', '901-ausgabe', '[]', '{}')",
+        )
+        .run().lastInsertRowid,
+    );
+    const campaignId = Number(
+      database.sqlite
+        .prepare("insert into campaigns (edition_id, segment_ids, list_ids) values (?, '[]', '[]')")
+        .run(editionId).lastInsertRowid,
+    );
+    const ed = String(editionId);
+    const cp = String(campaignId);
     const anonymous = await services.registrations.register(e.id, {
       ...person('edition@example.org'),
-      source: fromEdition,
+      source: readSource(secrets, { ed, cp }),
     });
     const subscriberId = Number(
       database.sqlite
@@ -212,9 +223,14 @@ describe('register', () => {
     const who = attributionToken(secrets, subscriberId);
     const named = await services.registrations.register(e.id, {
       ...person('reader@example.org'),
-      source: readSource(secrets, { ed: '7', cp: '9', who }),
+      source: readSource(secrets, { ed, cp, who }),
     });
-    database.sqlite.pragma('foreign_keys = ON');
+    // A link in an old mail may name an edition that is gone: the registration still counts.
+    const stale = await services.registrations.register(e.id, {
+      ...person('stale@example.org'),
+      source: readSource(secrets, { ed: '99999', cp: '99999' }),
+    });
+    expect(stale.kind).toBe('registered');
     expect(anonymous.kind).toBe('registered');
     expect(named.kind).toBe('registered');
     const rows = sql<Record<string, unknown>>(
@@ -225,16 +241,23 @@ describe('register', () => {
       {
         email: 'edition@example.org',
         source_kind: 'edition',
-        source_edition_id: 7,
-        source_campaign_id: 9,
+        source_edition_id: editionId,
+        source_campaign_id: campaignId,
         subscriber_id: null,
       },
       {
         email: 'reader@example.org',
         source_kind: 'edition',
-        source_edition_id: 7,
-        source_campaign_id: 9,
+        source_edition_id: editionId,
+        source_campaign_id: campaignId,
         subscriber_id: subscriberId,
+      },
+      {
+        email: 'stale@example.org',
+        source_kind: 'edition',
+        source_edition_id: null,
+        source_campaign_id: null,
+        subscriber_id: null,
       },
     ]);
   });

@@ -34,7 +34,11 @@ export const mailSubscriber = (data: MailJobData): number | null =>
   'subscriberId' in data ? data.subscriberId : null;
 
 export type MaintenanceJobName =
-  'purge-unconfirmed' | 'purge-import-files' | 'queue-owed-mails' | 'purge-mail-outbox';
+  | 'purge-unconfirmed'
+  | 'purge-import-files'
+  | 'queue-owed-mails'
+  | 'purge-mail-outbox'
+  | 'registration-reminders';
 
 /**
  * The id of a mail job: one job per subscriber and claim time (`last_confirmation_at`) for

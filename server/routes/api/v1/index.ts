@@ -8,6 +8,7 @@ import eventApi from './events.js';
 import editionApi from './editions.js';
 import itemApi from './items.js';
 import listApi from './lists.js';
+import registrationApi from './registrations.js';
 import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
 
@@ -81,4 +82,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(bounceApi);
   await app.register(consultationApi);
   await app.register(eventApi);
+  await app.register(registrationApi);
 }

@@ -15,6 +15,7 @@ import mailTextRoutes from './mail-texts.js';
 import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
+import registrationRoutes from './registrations.js';
 import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
@@ -39,5 +40,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(listRoutes);
   await app.register(segmentRoutes);
   await app.register(taxonomyRoutes);
+  await app.register(registrationRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

@@ -44,6 +44,8 @@ export interface EditionContent {
   intro: string;
   sections: EditionSection[];
   translations: Record<string, EditionTranslation>;
+  /** The registration page of each event an item points to, by event id. */
+  eventLinks?: Record<string, string>;
 }
 
 /** One rendering of an edition: all recipients with the same language, region and role. */
@@ -150,7 +152,9 @@ export async function compileVariant(
       .filter((group) => group.items.length > 0)
       .map((group) => ({
         heading: group.heading,
-        items: group.items.map((item) => itemView(item, { lang, labels, localise })),
+        items: group.items.map((item) =>
+          itemView(item, { lang, labels, localise, eventLinks: edition.eventLinks }),
+        ),
       }));
     return groups.length > 0 ? [{ type: section.type, heading, groups }] : [];
   });

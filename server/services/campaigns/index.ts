@@ -13,6 +13,7 @@ import { isLanguage } from '../../i18n/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { Check, EditionService } from '../editions/index.js';
 import { editionContent, organisationForMail } from '../editions/preview.js';
+import { eventLinks } from '../registrations/links.js';
 import type { OrganisationService } from '../organisation/index.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
 
@@ -569,7 +570,14 @@ export class CampaignService {
     const edition = editions.findEdition(campaign.editionId, this.db)!;
     const settings = this.organisation.get();
     const org = organisationForMail(settings, this.ctx.config);
-    const content = editionContent(edition, editions.listEditionItems(edition.id, this.db));
+    const items = editions.listEditionItems(edition.id, this.db);
+    const links = eventLinks(
+      items,
+      this.ctx.config.publicUrl,
+      { ed: edition.id, cp: campaign.id },
+      this.db,
+    );
+    const content = editionContent(edition, items, links);
     const variants = new Map<string, StoredVariant>();
     for (const v of missing) {
       const compiled = await compileVariant(

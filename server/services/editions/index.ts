@@ -19,6 +19,7 @@ import {
   type EditionPreview,
   type PreviewRequest,
 } from './preview.js';
+import { eventLinks } from '../registrations/links.js';
 import { listRevisions, recordRevision, type EditionRevision } from './revisions.js';
 import {
   composeTestMail,
@@ -173,7 +174,9 @@ export class EditionService {
       roles: new Set(reference.listRoles(this.db).map((role) => role.key)),
     });
     if (hasProblems(errors)) return { kind: 'invalid', errors };
-    const content = editionContent(edition, editions.listEditionItems(id, this.db));
+    const items = editions.listEditionItems(id, this.db);
+    const links = eventLinks(items, this.config.publicUrl, { ed: edition.id }, this.db);
+    const content = editionContent(edition, items, links);
     const org = organisationForMail(this.organisation.get(), this.config);
     const preview = await renderPreview(content, variant, org, opts);
     return { kind: 'preview', preview };
@@ -202,7 +205,14 @@ export class EditionService {
     if (found.slug !== numberSlug) return { kind: 'moved', slug: found.slug };
     const edition = { ...found, languages: languagesOf(found) };
     if (!edition.languages.includes(language)) return { kind: 'missing' };
-    const content = editionContent(edition, editions.listEditionItems(edition.id, this.db));
+    const items = editions.listEditionItems(edition.id, this.db);
+    const links = eventLinks(
+      items,
+      this.config.publicUrl,
+      { ed: edition.id, from: 'archive' },
+      this.db,
+    );
+    const content = editionContent(edition, items, links);
     const org = organisationForMail(this.organisation.get(), this.config);
     const compiled = await compileVariant(content, { language, region: null, role: null }, org);
     const signup = `${this.config.publicUrl}/`;

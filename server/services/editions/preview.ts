@@ -60,9 +60,17 @@ export function organisationForMail(
   };
 }
 
-/** The stored edition with its items in its sections, as the renderer takes it. */
-export function editionContent(edition: Edition, items: Item[]): EditionContent {
+/**
+ * The stored edition with its items in its sections, as the renderer takes it; `eventLinks`
+ * are the registration pages of the events its items point to.
+ */
+export function editionContent(
+  edition: Edition,
+  items: Item[],
+  eventLinks?: Record<string, string>,
+): EditionContent {
   return {
+    eventLinks,
     number: edition.number,
     title: edition.title,
     subject: edition.subject,

@@ -148,3 +148,36 @@ describe('admin: registrations of an event', () => {
     expect(res.statusCode).toBe(404);
   });
 });
+
+describe('admin: a training item points to an event', () => {
+  it('offers the upcoming events in a select and saves the chosen one', async () => {
+    const form = await editor.get('/admin/items/new?type=training');
+    expect(form.body).toMatch(
+      new RegExp(
+        `<select id="fields.event" name="fields.event"[^>]*>[\\s\\S]*<option value="${eventId}">Praxistreffen Dorfläden \\(2031-09-02\\)</option>`,
+      ),
+    );
+    const res = await editor.post('/admin/items', {
+      type: 'training',
+      title: 'Praxistreffen im Newsletter',
+      'fields.event': String(eventId),
+    });
+    expect(res.statusCode).toBe(303);
+    const row = t.runtime.database.sqlite
+      .prepare("select fields from items where title = 'Praxistreffen im Newsletter'")
+      .get() as { fields: string };
+    expect(JSON.parse(row.fields)).toEqual({ event: String(eventId) });
+  });
+
+  it('refuses an event that does not exist, next to the field', async () => {
+    await editor.get('/admin/items/new?type=training');
+    const res = await editor.post('/admin/items', {
+      type: 'training',
+      title: 'Falsche Veranstaltung',
+      'fields.event': '99999',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('ist keine bekannte Veranstaltung');
+    expect(res.body).toMatch(/id="fields.event-error"/);
+  });
+});

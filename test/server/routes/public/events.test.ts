@@ -80,7 +80,7 @@ describe('GET /events/:slug', () => {
     const e = event({ capacity: 3 });
     const page = await t.app.inject({ method: 'GET', url: `/events/${e.slug}`, headers: HTML });
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain(`<h1>${e.title}</h1>`);
+    expect(page.body).toContain(`<h1 lang="de" dir="auto">${e.title}</h1>`);
     expect(page.body).toContain('Dienstag, 6. Mai 2031, 10:00–16:00');
     expect(page.body).toContain('Dorfgemeinschaftshaus Hasselfelde');
     expect(page.body).toContain(
@@ -99,6 +99,7 @@ describe('GET /events/:slug', () => {
       headers: HTML,
     });
     expect(page.body).toContain('<html lang="ar" dir="rtl">');
+    expect(page.body).toContain('<div class="event-description" lang="de" dir="ltr">');
     expect(page.body).toContain('التسجيل');
     const en = await t.app.inject({
       method: 'GET',

@@ -16,6 +16,7 @@ import multiplierRoutes from './multipliers.js';
 import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
+import registrationRoutes from './registrations.js';
 import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
@@ -43,5 +44,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(taxonomyRoutes);
   await app.register(multiplierRoutes);
   await app.register(attendanceRoutes);
+  await app.register(registrationRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

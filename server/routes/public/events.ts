@@ -163,20 +163,28 @@ export default async function eventRoutes(app: FastifyInstance) {
     },
   );
 
+  /** The registration and event of a cancellation link, if the link is valid for this event. */
+  const cancelLink = (params: { slug: string; token: string }) => {
+    const registration = registrations.byCancelToken(params.token);
+    const event = registration && app.services.events.find(registration.eventId);
+    return registration && event && event.slug === params.slug ? { registration, event } : null;
+  };
+  const invalidCancelLink = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.page(
+      'message',
+      {
+        title: request.t('registration.cancelTitle'),
+        message: request.t('registration.cancelInvalid'),
+      },
+      404,
+    );
+
   app.get<{ Params: { slug: string; token: string } }>(
     '/events/:slug/cancel/:token',
     async (request, reply) => {
-      const registration = registrations.byCancelToken(request.params.token);
-      const event = registration && app.services.events.find(registration.eventId);
-      if (!registration || !event || event.slug !== request.params.slug)
-        return reply.page(
-          'message',
-          {
-            title: request.t('registration.cancelTitle'),
-            message: request.t('registration.cancelInvalid'),
-          },
-          404,
-        );
+      const found = cancelLink(request.params);
+      if (!found) return invalidCancelLink(request, reply);
+      const { registration, event } = found;
       return reply.page('event-cancel', {
         title: request.t('registration.cancelTitle'),
         event,
@@ -190,17 +198,9 @@ export default async function eventRoutes(app: FastifyInstance) {
   app.post<{ Params: { slug: string; token: string } }>(
     '/events/:slug/cancel/:token',
     async (request, reply) => {
-      const registration = registrations.byCancelToken(request.params.token);
-      const event = registration && app.services.events.find(registration.eventId);
-      if (!registration || !event || event.slug !== request.params.slug)
-        return reply.page(
-          'message',
-          {
-            title: request.t('registration.cancelTitle'),
-            message: request.t('registration.cancelInvalid'),
-          },
-          404,
-        );
+      const found = cancelLink(request.params);
+      if (!found) return invalidCancelLink(request, reply);
+      const { registration, event } = found;
       await registrations.cancel(registration.id, { kind: 'system', task: 'cancel-link' });
       return reply.page('message', {
         title: request.t('registration.cancelledTitle'),

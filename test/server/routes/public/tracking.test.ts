@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../../../server/infra/security.js';
 import type { Actor } from '../../../../server/services/context.js';
 import { readSource } from '../../../../server/services/sources/index.js';
-import { HOLD_MS } from '../../../../server/services/tracking/index.js';
+import { HOLD_MS, type CampaignStats } from '../../../../server/services/tracking/index.js';
 import { readTracked, trackedToken } from '../../../../server/services/tracking/links.js';
 import { apiClient, makeToken } from '../../../helpers/api.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
@@ -37,21 +37,6 @@ const api = apiClient(() => t);
 interface Sent {
   campaignId: number;
   mails: Map<string, ReceivedMail>;
-}
-
-interface Stats {
-  delivered: number;
-  opens: { human: number; machine: number; unique_human: number };
-  clicks: {
-    human: number;
-    scanner: number;
-    unique_human: number;
-    by_link: { url: string; human: number; scanner: number }[];
-  };
-  unsubscribes: number;
-  bounces: number;
-  signups: number;
-  registrations: number;
 }
 
 /** A new edition with links of every kind, sent to these people; their mails by address. */
@@ -256,7 +241,7 @@ describe('open and click tracking', () => {
     flush();
     const res = await api('GET', `/campaigns/${sent.campaignId}/stats`, viewer);
     expect(res.statusCode).toBe(200);
-    const stats = res.json<Stats>();
+    const stats = res.json<CampaignStats>();
     expect(stats.delivered).toBe(2);
     expect(stats.opens).toEqual({ human: 2, machine: 2, unique_human: 1 });
     expect(stats.clicks.human).toBe(2);

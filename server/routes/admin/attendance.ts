@@ -6,6 +6,7 @@ import {
   type AttendanceList,
 } from '../../services/attendance/index.js';
 import { problemTexts, type Problems } from '../../services/reference/index.js';
+import { timeLabel } from './format.js';
 
 type Params = { Params: { id: string } };
 
@@ -37,16 +38,6 @@ const dayLabel = (day: string, lang: string) => {
   const [y, m, d] = day.split('-');
   return lang === 'de' ? `${d}.${m}.${y}` : `${d}/${m}/${y}`;
 };
-
-const timeLabel = (at: number, lang: string) =>
-  new Date(at).toLocaleString(lang === 'de' ? 'de-DE' : 'en-GB', {
-    timeZone: 'Europe/Berlin',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
 
 /**
  * Attendance at an event: a list to tick on a phone at the door, walk-ins with how they agreed

@@ -9,6 +9,7 @@ import {
   type EventType,
 } from '../../services/events/index.js';
 import { problemTexts, type Problems } from '../../services/reference/index.js';
+import { timeLabel } from './format.js';
 
 /** What the form shows: as typed, so a refused form comes back with the typed values. */
 interface FormValues {
@@ -70,17 +71,6 @@ const valuesOf = (e: Event): FormValues => ({
   description: e.description,
   contact: e.contact ?? '',
 });
-
-/** A time as people read it: 04.05.2026, 10:00 in German, 04/05/2026, 10:00 in English. */
-const timeLabel = (at: number, lang: string) =>
-  new Date(at).toLocaleString(lang === 'de' ? 'de-DE' : 'en-GB', {
-    timeZone: 'Europe/Berlin',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
 
 const isType = (value: string | undefined): value is EventType =>
   (eventTypes as readonly (string | undefined)[]).includes(value);

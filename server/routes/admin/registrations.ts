@@ -1,21 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registration } from '../../services/registrations/index.js';
+import { timeLabel } from './format.js';
 
 type EventParams = { Params: { id: string } };
 type CancelParams = { Params: { id: string; registrationId: string } };
 
 const id = (value: string) => (/^\d{1,15}$/.test(value) ? Number(value) : undefined);
-
-/** A time as staff read it: 04.05.2026, 10:00 in German, 04/05/2026, 10:00 in English. */
-const timeLabel = (at: number, lang: string) =>
-  new Date(at).toLocaleString(lang === 'de' ? 'de-DE' : 'en-GB', {
-    timeZone: 'Europe/Berlin',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
 
 /**
  * Who registered for an event: the registered people, the waiting list in its order, and who

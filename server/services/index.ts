@@ -16,6 +16,7 @@ import { HealthService } from './operations/health.js';
 import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
 import { SubscriberService } from './subscribers/index.js';
+import { IndicatorService } from './indicators/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
 export interface Services {
@@ -37,6 +38,7 @@ export interface Services {
   events: EventService;
   dashboard: DashboardService;
   health: HealthService;
+  indicators: IndicatorService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -61,6 +63,7 @@ export function createServices(ctx: ServiceContext): Services {
     events: new EventService(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
+    indicators: new IndicatorService(ctx),
   };
 }
 

@@ -63,7 +63,7 @@ export function createServices(ctx: ServiceContext): Services {
     events: new EventService(ctx),
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
-    indicators: new IndicatorService(ctx),
+    indicators: new IndicatorService(ctx, organisation),
   };
 }
 

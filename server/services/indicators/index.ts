@@ -2,13 +2,17 @@ import { transaction, type Db } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as q from '../../../db/queries/indicators.js';
 import { findOrganisationSettings, saveReachSettings } from '../../../db/queries/settings.js';
+import { allLabelled, allRegions } from '../../../db/queries/taxonomy.js';
 import { seededIndicators } from '../../../db/seed.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
+import type { OrganisationService } from '../organisation/index.js';
 import { isPlainText } from '../plain-text.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
 import { definitions, indicatorKeys, unitLabels, type IndicatorKey } from './definitions.js';
+import { evidenceRows, toCsv, type Names } from './export.js';
 import { gatherEvidence, valuesOf, type Evidence } from './measure.js';
 import { monthsOf, periodProblems, rangeOf, type Period } from './period.js';
+import { renderReport } from './report.js';
 
 export {
   definitions,
@@ -85,7 +89,10 @@ export type PeriodResult =
 export class IndicatorService {
   private readonly db: Db;
 
-  constructor(ctx: Pick<ServiceContext, 'db'>) {
+  constructor(
+    ctx: Pick<ServiceContext, 'db'>,
+    private readonly organisation: OrganisationService,
+  ) {
     this.db = ctx.db;
   }
 
@@ -189,6 +196,40 @@ export class IndicatorService {
     }));
   }
 
+  /** Region and role names as the records print them (German labels). */
+  names(): Names {
+    const regions = new Map(allRegions(this.db).map((r) => [r.key, r.name]));
+    const roles = new Map(allLabelled('roles', this.db).map((r) => [r.key, r.labels.de ?? r.key]));
+    return {
+      region: (key) => (key ? (regions.get(key) ?? key) : ''),
+      role: (key) => (key ? (roles.get(key) ?? key) : ''),
+    };
+  }
+
+  /**
+   * The records behind one indicator as CSV. Personal data (names, e-mail addresses) only when
+   * asked for; that download is an audit entry.
+   */
+  csv(
+    key: IndicatorKey,
+    period: Period,
+    personal: boolean,
+    actor: Actor,
+    now = Date.now(),
+  ): string {
+    const rows = evidenceRows(key, this.evidence(period, now), this.names(), personal);
+    if (personal)
+      recordAction(
+        auditWho(actor),
+        'export',
+        'indicator',
+        key,
+        { format: 'csv', personal: true, period },
+        this.db,
+      );
+    return toCsv(rows);
+  }
+
   /** The figures behind the charts for a period. */
   figures(period: Period, now = Date.now()): Figures {
     const range = rangeOf(period);
@@ -253,5 +294,19 @@ export class IndicatorService {
         signups: referrals.filter((at) => monthOf(at) === m.month).length,
       })),
     };
+  }
+
+  /** The funder's report for a period as a PDF (A4). */
+  report(period: Period, now = Date.now()): Promise<Buffer> {
+    const settings = this.organisation.get();
+    return renderReport({
+      organisation: settings.name,
+      funderAttribution: settings.funderAttribution,
+      period,
+      indicators: this.values(period, now),
+      figures: this.figures(period, now),
+      names: this.names(),
+      createdAt: now,
+    });
   }
 }

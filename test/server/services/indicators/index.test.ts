@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../../server/services/context.js';
 import { IndicatorService, type Indicator } from '../../../../server/services/indicators/index.js';
+import { OrganisationService } from '../../../../server/services/organisation/index.js';
 import { IndicatorRows } from '../../../helpers/indicators.js';
+import { pdfPages } from '../../../helpers/pdf.js';
 import { serviceTestContext, type ServiceTestContext } from '../../../helpers/service-context.js';
 
 let ctx: ServiceTestContext;
@@ -21,7 +23,7 @@ const value = (list: Indicator[], key: string) => list.find((i) => i.key === key
 
 beforeAll(() => {
   ctx = serviceTestContext();
-  service = new IndicatorService(ctx);
+  service = new IndicatorService(ctx, new OrganisationService(ctx));
   rows = new IndicatorRows(ctx.database.sqlite);
   const userId = Number(
     ctx.database.sqlite
@@ -344,5 +346,56 @@ describe('targets', () => {
       kind: 'invalid',
       errors: { to: 'indicators.errors.toBeforeFrom' },
     });
+  });
+});
+
+describe('the records as CSV', () => {
+  it('lists the records without personal data, safe for spreadsheets', () => {
+    rows.consultation('2026-03-03');
+    ctx.database.sqlite
+      .prepare(
+        "update consultations set topic = '=HYPERLINK(\"http://x\")' where held_on = '2026-03-03'",
+      )
+      .run();
+    const csv = service.csv('counselling', year, false, admin, now);
+    expect(csv.startsWith('\uFEFFBeratung (ID),Datum,Art,Region,Thema,Personen\r\n')).toBe(true);
+    expect(csv).toContain(`,03.03.2026,Einzelperson,,"'=HYPERLINK(""http://x"")",1\r\n`);
+    const participants = service.csv('training-participants', year, false, admin, now);
+    expect(participants).not.toContain('anna@example.org');
+    expect(participants.trim().split('\r\n')).toHaveLength(1 + 5);
+  });
+
+  it('adds names and addresses only when asked, and audits that download', () => {
+    const csv = service.csv('people-reached', year, true, admin, now);
+    expect(csv.split('\r\n')[0]).toBe('\uFEFFQuelle,ID,Region,Rollen,Name,E-Mail');
+    expect(csv).toContain('anna@example.org');
+    expect(
+      ctx.sql<{ entity_id: string; details: string }>(
+        "select entity_id, details from audit_log where action = 'export' and entity = 'indicator'",
+      ),
+    ).toEqual([
+      {
+        entity_id: 'people-reached',
+        details: JSON.stringify({ format: 'csv', personal: true, period: year }),
+      },
+    ]);
+  });
+});
+
+describe('the report as PDF', () => {
+  it('holds the indicator table with values, targets and definitions', async () => {
+    const pdf = await service.report(year, now);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const pages = await pdfPages(pdf);
+    expect(pages[0]).toContain('Bericht zu den Kennzahlen');
+    expect(pages[0]).toContain('Zeitraum: 01.01.2026 bis 31.12.2026');
+    const text = pages.join('\n');
+    expect(text).toMatch(/Best-Practice-\s*Treffen[\s\S]*?1 2 50 %/);
+    expect(text).toMatch(/Newsletter [\s\S]*?2 10 20 %/);
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'Verschiedene Personen, die bei diesen Schulungen als anwesend erfasst sind',
+    );
+    expect(text).toContain('Vereinsrecht');
+    expect(pages.at(-1)).toContain(`Seite ${pages.length} von ${pages.length}`);
   });
 });

@@ -10,6 +10,7 @@ import itemApi from './items.js';
 import listApi from './lists.js';
 import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
+import indicatorApi from './indicators.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,4 +82,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(bounceApi);
   await app.register(consultationApi);
   await app.register(eventApi);
+  await app.register(indicatorApi);
 }

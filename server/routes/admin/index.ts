@@ -18,6 +18,7 @@ import segmentRoutes from './segments.js';
 import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
+import indicatorRoutes from './indicators.js';
 
 /** The admin UI under /admin: one guard (session, role, CSRF) for every page. */
 export default async function adminRoutes(app: FastifyInstance) {
@@ -39,5 +40,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(listRoutes);
   await app.register(segmentRoutes);
   await app.register(taxonomyRoutes);
+  await app.register(indicatorRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

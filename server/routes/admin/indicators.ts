@@ -94,7 +94,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
     const indicators = service.values(period);
     const figures = service.figures(period);
     const query = `from=${period.from}&to=${period.to}`;
-    const share = (n: number, all: number[]) => (Math.max(...all, 1) ? n / Math.max(...all, 1) : 0);
+    const share = (n: number, all: number[]) => n / Math.max(...all, 1);
     const regionCounts = figures.reachByRegion.map((r) => r.people);
     const roleCounts = figures.reachByRole.map((r) => r.people);
     return reply.adminPage(
@@ -208,7 +208,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       if (!isIndicatorKey(key)) return reply.callNotFound();
       const result = service.period({ from: text(request.query.from), to: text(request.query.to) });
       if (result.kind === 'invalid')
-        return reply.code(400).adminPage(
+        return reply.adminPage(
           'message',
           {
             title: request.at('common.error'),
@@ -219,13 +219,11 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       const personal = text(request.query.personal) === '1';
       // Names and addresses are for admins only.
       if (personal && !roleAllows(request.user!.role, 'admin'))
-        return reply
-          .code(403)
-          .adminPage(
-            'message',
-            { title: request.at('common.forbiddenTitle'), message: request.at('common.forbidden') },
-            403,
-          );
+        return reply.adminPage(
+          'message',
+          { title: request.at('common.forbiddenTitle'), message: request.at('common.forbidden') },
+          403,
+        );
       const { from, to } = result.period;
       return reply
         .header('Cache-Control', 'no-store')
@@ -241,7 +239,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
   app.get<{ Querystring: PeriodQuery }>('/report.pdf', async (request, reply) => {
     const result = service.period({ from: text(request.query.from), to: text(request.query.to) });
     if (result.kind === 'invalid')
-      return reply.code(400).adminPage(
+      return reply.adminPage(
         'message',
         {
           title: request.at('common.error'),

@@ -190,6 +190,37 @@ export async function renderReport(
     doc.y = box.y + box.height + 20;
   }
 
+  heading(doc, 'Erreichte Menschen je Landkreis und je Rolle');
+  note(
+    doc,
+    'Jede erreichte Person zählt einmal, mit der Region und den Rollen aus ihrem Abonnement oder ihrer Anmeldung.',
+  );
+  if (data.figures.reachByRegion.length === 0) note(doc, 'Im Zeitraum wurde niemand erreicht.');
+  else {
+    table(
+      doc,
+      [
+        { header: 'Landkreis / Region', width: width - 80 },
+        { header: 'Personen', width: 80, align: 'right' },
+      ],
+      data.figures.reachByRegion.map((r) => [
+        r.regionKey ? data.names.region(r.regionKey) : 'Ohne Angabe',
+        number(r.people),
+      ]),
+    );
+    table(
+      doc,
+      [
+        { header: 'Rolle', width: width - 80 },
+        { header: 'Personen', width: 80, align: 'right' },
+      ],
+      data.figures.reachByRole.map((r) => [
+        r.roleKey ? data.names.role(r.roleKey) : 'Ohne Angabe',
+        number(r.people),
+      ]),
+    );
+  }
+
   heading(doc, 'Veranstaltungen');
   const types: Record<string, string> = {
     training: 'Schulung',

@@ -396,6 +396,8 @@ describe('the report as PDF', () => {
       'Verschiedene Personen, die bei diesen Schulungen als anwesend erfasst sind',
     );
     expect(text).toContain('Vereinsrecht');
+    expect(text).toContain('Erreichte Menschen je Landkreis und je Rolle');
+    expect(text).toMatch(/\nHarz 21 ?\n/);
     expect(pages.at(-1)).toContain(`Seite ${pages.length} von ${pages.length}`);
   });
 });

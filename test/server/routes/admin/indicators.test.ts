@@ -95,6 +95,18 @@ describe('the indicator dashboard', () => {
   });
 });
 
+describe('the start page', () => {
+  it('shows the indicators of the programme period against their targets', async () => {
+    const res = await viewer.get('/admin');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Kennzahlen im Programmzeitraum');
+    expect(res.body).toMatch(
+      /Versendete Newsletter<\/span> <strong>0 von 7 Ausgaben<\/strong> <progress max="7" value="0"/,
+    );
+    expect(res.body).toContain('href="/admin/indicators?from=2017-03-01&amp;to=2017-12-31"');
+  });
+});
+
 describe('the records as CSV', () => {
   it('downloads without personal data for everyone', async () => {
     const res = await viewer.get(`/admin/indicators/training-participants.csv?${period}`);

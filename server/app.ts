@@ -1,3 +1,4 @@
+import trackingRoutes from './routes/public/tracking.js';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
@@ -17,13 +18,18 @@ import signupRoutes from './routes/public/signup.js';
 import unsubscribeRoutes from './routes/public/unsubscribe.js';
 
 /** Paths whose last segment is a secret token: logged shortened. */
-const TOKEN_PATH = /^(\/(?:confirm|u|p|admin\/setup)\/)([^/?]+)(.*)$/;
+const TOKEN_PATH =
+  /^(\/(?:confirm|u|p|admin\/setup|t\/o|t\/c|events\/[^/?]+\/cancel)\/)([^/?]+)(.*)$/;
+/** Signed query parameters: a recommendation (`ref`) and an attribution (`who`). */
+const TOKEN_PARAM = /([?&](?:ref|who)=)([^&#]{6})[^&#]*/g;
 
 export function redactUrl(url: string): string {
-  return url.replace(
-    TOKEN_PATH,
-    (_m, head: string, token: string, rest: string) => `${head}${token.slice(0, 6)}…${rest}`,
-  );
+  return url
+    .replace(
+      TOKEN_PATH,
+      (_m, head: string, token: string, rest: string) => `${head}${token.slice(0, 6)}…${rest}`,
+    )
+    .replace(TOKEN_PARAM, '$1$2…');
 }
 
 export function loggerOptions(level: string) {
@@ -155,6 +161,7 @@ export async function buildApp(
   await app.register(preferencesRoutes);
   await app.register(mediaRoutes);
   await app.register(archiveRoutes);
+  await app.register(trackingRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;

@@ -1,3 +1,4 @@
+import { TrackingService } from './services/tracking/index.js';
 import { join, resolve } from 'node:path';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -415,7 +416,12 @@ async function campaignCommand(
       log: quietLog,
     };
     const organisation = new OrganisationService(ctx);
-    const campaigns = new CampaignService(ctx, organisation, new EditionService(ctx, organisation));
+    const campaigns = new CampaignService(
+      ctx,
+      organisation,
+      new EditionService(ctx, organisation),
+      new TrackingService(ctx),
+    );
     if (!campaigns.find(id)) {
       out(`no campaign #${id}`);
       return 1;

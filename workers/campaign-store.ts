@@ -1,3 +1,4 @@
+import type { VariantTracking } from '../server/services/tracking/rewrite.js';
 import type { Redis } from 'ioredis';
 import type { CompiledVariant } from '../emails/newsletter/index.js';
 
@@ -19,11 +20,14 @@ export interface CampaignSending {
   publicUrl: string;
 }
 
-/** A compiled variant as the send worker needs it. */
+/**
+ * A compiled variant as the send worker needs it; with `tracking` when its links and open pixel
+ * are markers the worker fills per mail.
+ */
 export type StoredVariant = Pick<
   CompiledVariant,
   'variant' | 'subject' | 'preheader' | 'html' | 'text' | 'size' | 'placeholders' | 'greeting'
->;
+> & { tracking?: VariantTracking };
 
 export type SendState = 'sending' | 'paused' | 'cancelled';
 

@@ -27,7 +27,7 @@ import { asciiRecipient, headerSafe, type PreparedMessage } from './mailer.js';
 
 type Segment =
   | { kind: 'fixed'; raw: Buffer; canonical: Buffer }
-  | { kind: 'personal'; name: PlaceholderName; part: 'html' | 'text' };
+  | { kind: 'personal'; name: string; part: 'html' | 'text' };
 
 export interface NewsletterTemplate {
   variant: StoredVariant;
@@ -45,6 +45,8 @@ export interface NewsletterRecipient extends Recipient {
   envelopeFrom: string;
   /** The List-Unsubscribe value: `<https://…>, <mailto:…>`. */
   listUnsubscribe: string;
+  /** Values of further placeholders (the tracked links of a mail that names its delivery). */
+  links?: Record<string, string>;
 }
 
 const QP_LINE = 76;
@@ -110,7 +112,7 @@ export function newsletterTemplate(
     for (let i = 0; i < list.length; i++) {
       const piece = list[i] ?? '';
       const last = i === list.length - 1;
-      if (i % 2) raw.push({ kind: 'personal', name: piece as PlaceholderName, part });
+      if (i % 2) raw.push({ kind: 'personal', name: piece, part });
       else if (piece || last) raw.push(encodePiece(piece, !last));
     }
   }
@@ -172,7 +174,10 @@ export function newsletterMessage(
       raw.push(segment.raw);
       canonical.push(segment.canonical);
     } else {
-      const encoded = encodePiece(values[segment.part][segment.name], true);
+      const value =
+        values[segment.part][segment.name as PlaceholderName] ?? recipient.links?.[segment.name];
+      if (value === undefined) throw new TypeError(`no value for ${segment.name}`);
+      const encoded = encodePiece(value, true);
       raw.push(Buffer.from(encoded, 'latin1'));
       canonical.push(Buffer.from(relaxedLines(encoded), 'latin1'));
     }

@@ -99,6 +99,8 @@ export interface SendRecipient {
   name: string;
   /** The key of the compiled variant (see variantKey), stored beside the job in Redis. */
   variant: string;
+  /** The person gave tracking consent: the opens and clicks of this mail name the delivery. */
+  tracked?: true;
 }
 
 /**

@@ -2,6 +2,12 @@ import { createHmac } from 'node:crypto';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { preferencesLink, unsubscribeLink } from '../server/infra/links.js';
 import type { Secrets } from '../server/infra/security.js';
+import {
+  openPixelUrl,
+  trackedClickUrl,
+  type TrackedVariant,
+} from '../server/services/tracking/links.js';
+import { TRAP_LINK, type VariantTracking } from '../server/services/tracking/rewrite.js';
 import type {
   CampaignSending,
   CampaignStore,
@@ -77,11 +83,85 @@ export function deliveryOfUnsubscribe(secrets: Secrets, address: string): number
   return tag(secrets, `unsub:${id}`) === match[2]!.toLowerCase() ? id : undefined;
 }
 
-const templates = new WeakMap<StoredVariant, NewsletterTemplate>();
+interface Views {
+  /** Links and pixel name only the campaign and the variant: the same for every mail. */
+  anonymous?: NewsletterTemplate;
+  /** Links and pixel name the delivery: filled per mail. */
+  personal?: NewsletterTemplate;
+  plain?: NewsletterTemplate;
+}
+
+const views = new WeakMap<StoredVariant, Views>();
+
+function trackedVariant(variant: StoredVariant): TrackedVariant {
+  const { language, region, role } = variant.variant;
+  return { language, region, role };
+}
+
+/** Every tracking marker of a variant with its URL for one delivery (or none: anonymous). */
+function trackingValues(
+  sending: CampaignSending,
+  tracking: VariantTracking,
+  variant: StoredVariant,
+  secrets: Secrets,
+  deliveryId: number | null,
+): Record<string, string> {
+  const input = {
+    campaignId: sending.campaignId,
+    deliveryId,
+    variant: trackedVariant(variant),
+  };
+  const values: Record<string, string> = {
+    [tracking.open]: openPixelUrl(secrets, sending.publicUrl, input),
+    [tracking.trap]: trackedClickUrl(secrets, sending.publicUrl, { ...input, link: TRAP_LINK }),
+  };
+  for (const [marker, link] of Object.entries(tracking.links))
+    values[marker] = trackedClickUrl(secrets, sending.publicUrl, { ...input, link });
+  return values;
+}
+
+function replaceAll(source: string, values: Record<string, string>): string {
+  const markers = Object.keys(values);
+  if (!markers.length) return source;
+  return source.replace(new RegExp(markers.join('|'), 'g'), (marker) => values[marker]!);
+}
+
+/** The template of a variant's messages for a recipient with or without tracking consent. */
+function templateFor(
+  sending: CampaignSending,
+  variant: StoredVariant,
+  personal: boolean,
+  secrets: Secrets,
+): NewsletterTemplate {
+  let found = views.get(variant);
+  if (!found) views.set(variant, (found = {}));
+  const { tracking } = variant;
+  if (!tracking) return (found.plain ??= newsletterTemplate(sending, variant));
+  if (personal) {
+    const markers = [tracking.open, tracking.trap, ...Object.keys(tracking.links)];
+    return (found.personal ??= newsletterTemplate(sending, {
+      ...variant,
+      placeholders: {
+        ...variant.placeholders,
+        ...Object.fromEntries(markers.map((m) => [m, m])),
+      },
+    }));
+  }
+  if (!found.anonymous) {
+    const values = trackingValues(sending, tracking, variant, secrets, null);
+    found.anonymous = newsletterTemplate(sending, {
+      ...variant,
+      html: replaceAll(variant.html, values),
+      text: replaceAll(variant.text, values),
+    });
+  }
+  return found.anonymous;
+}
 
 /**
  * One newsletter message for one recipient, with every header COMPLIANCE.md asks for, signed
- * with `dkim` when given. The variant's template is built on its first message.
+ * with `dkim` when given. The variant's template is built on its first message. Its tracked
+ * links and open pixel name the delivery only when the person gave tracking consent.
  */
 export function buildMessage(
   sending: CampaignSending,
@@ -90,11 +170,8 @@ export function buildMessage(
   secrets: Secrets,
   dkim?: DkimKey,
 ): PreparedMessage {
-  let template = templates.get(variant);
-  if (!template) {
-    template = newsletterTemplate(sending, variant);
-    templates.set(variant, template);
-  }
+  const personal = recipient.tracked === true && variant.tracking !== undefined;
+  const template = templateFor(sending, variant, personal, secrets);
   const unsubscribeUrl = unsubscribeLink(secrets, sending.publicUrl, recipient.subscriberId, null);
   const mailto = unsubscribeAddress(secrets, sending.bounceDomain, recipient.deliveryId);
   return newsletterMessage(
@@ -107,6 +184,9 @@ export function buildMessage(
       listUnsubscribe: `<${unsubscribeUrl}>, <mailto:${mailto}>`,
       messageId: deliveryMessageId(secrets, sending, recipient.deliveryId),
       envelopeFrom: verpAddress(secrets, sending.bounceDomain, recipient.deliveryId),
+      links: personal
+        ? trackingValues(sending, variant.tracking!, variant, secrets, recipient.deliveryId)
+        : undefined,
     },
     dkim,
   );

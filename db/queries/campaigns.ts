@@ -224,6 +224,7 @@ export function queuedDeliveries(campaignId: number, afterId: number, limit: num
       subscriberId: subscribers.id,
       email: subscribers.email,
       name: subscribers.name,
+      trackingConsent: subscribers.trackingConsent,
       language: deliveries.language,
       regionKey: deliveries.regionKey,
       roleKey: deliveries.roleKey,

@@ -1,3 +1,4 @@
+import { TrackingService } from './tracking/index.js';
 import { AccountService, ApiTokenService } from './accounts/index.js';
 import { AuditService } from './audit/index.js';
 import { BounceService } from './bounces/index.js';
@@ -36,6 +37,7 @@ export interface Services {
   mailOutbox: MailOutbox;
   consultations: ConsultationService;
   events: EventService;
+  tracking: TrackingService;
   dashboard: DashboardService;
   health: HealthService;
   indicators: IndicatorService;
@@ -44,13 +46,14 @@ export interface Services {
 export function createServices(ctx: ServiceContext): Services {
   const organisation = new OrganisationService(ctx);
   const editions = new EditionService(ctx, organisation);
+  const tracking = new TrackingService(ctx);
   return {
     subscribers: new SubscriberService(ctx),
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
     editions,
-    campaigns: new CampaignService(ctx, organisation, editions),
+    campaigns: new CampaignService(ctx, organisation, editions, tracking),
     bounces: new BounceService(ctx, organisation),
     accounts: new AccountService(ctx),
     apiTokens: new ApiTokenService(ctx),
@@ -61,6 +64,7 @@ export function createServices(ctx: ServiceContext): Services {
     mailOutbox: new MailOutbox(ctx),
     consultations: new ConsultationService(ctx),
     events: new EventService(ctx),
+    tracking,
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
     indicators: new IndicatorService(ctx, organisation),

@@ -252,6 +252,7 @@ export default async function campaignRoutes(app: FastifyInstance) {
               : ''),
         scheduledFuture: campaign.scheduledAt !== null && campaign.scheduledAt > Date.now(),
         progress,
+        reach: campaign.startedAt !== null ? app.services.tracking.stats(campaign.id) : null,
         deliveries,
         newcomers,
         times: {

@@ -30,6 +30,7 @@ export default async function organisationRoutes(app: FastifyInstance) {
       {
         title: request.at('organisation.title'),
         logo: current.logo,
+        tracking: app.services.tracking.enabled(),
         values: { ...current, ...extra.values },
         errors: fieldErrors(request.at, extra.errors ?? {}),
       },
@@ -85,6 +86,15 @@ export default async function organisationRoutes(app: FastifyInstance) {
           } as const);
     if (result.kind === 'invalid') return fail(result.errors, 400, result.values.logoAlt);
     return reply.redirect(`/admin${PATH}?notice=organisation.logoSaved`, 303);
+  });
+
+  app.post(`${PATH}/tracking`, admin, async (request, reply) => {
+    const on = field((request.body ?? {}) as FormBody, 'tracking') === 'on';
+    app.services.tracking.setEnabled(on, request.actor!);
+    return reply.redirect(
+      `/admin${PATH}?notice=organisation.${on ? 'trackingOn' : 'trackingOff'}`,
+      303,
+    );
   });
 
   app.post(`${PATH}/logo/remove`, admin, async (request, reply) => {

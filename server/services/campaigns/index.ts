@@ -1,3 +1,4 @@
+import type { TrackingService } from '../tracking/index.js';
 import { transaction, type Db } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
 import * as campaigns from '../../../db/queries/campaigns.js';
@@ -91,6 +92,7 @@ export class CampaignService {
     private readonly ctx: Pick<ServiceContext, 'db' | 'config' | 'queues' | 'log'>,
     private readonly organisation: OrganisationService,
     private readonly editions: EditionService,
+    private readonly tracking: TrackingService,
   ) {
     this.db = ctx.db;
     this.store = new CampaignStore(ctx.queues.connection, ctx.config.queuePrefix);
@@ -348,6 +350,7 @@ export class CampaignService {
               email: d.email,
               name: d.name,
               variant: variantKey(d.language, d.regionKey, d.roleKey),
+              ...(d.trackingConsent ? { tracked: true as const } : {}),
             })),
           },
           opts: {
@@ -571,13 +574,17 @@ export class CampaignService {
     const org = organisationForMail(settings, this.ctx.config);
     const content = editionContent(edition, editions.listEditionItems(edition.id, this.db));
     const variants = new Map<string, StoredVariant>();
+    const tracking = this.tracking.enabled();
     for (const v of missing) {
       const compiled = await compileVariant(
         content,
         { language: v.language, region: v.regionKey, role: v.roleKey },
         org,
       );
-      variants.set(variantKey(v.language, v.regionKey, v.roleKey), compiled);
+      variants.set(
+        variantKey(v.language, v.regionKey, v.roleKey),
+        tracking ? this.tracking.trackVariant(campaign.id, compiled) : compiled,
+      );
     }
     const senderDomain = domainOf(settings.senderAddress);
     await this.store.prepare(

@@ -26,6 +26,8 @@ export interface ClickContext extends OpenContext {
   link: number;
   /** Earlier clicks of the same delivery: when, and which link. */
   earlier?: { at: number; link: number }[];
+  /** Whether the click is part of a burst, when the caller worked it out with `burstFlags`. */
+  inBurst?: boolean;
   /** The click came in on the hidden link no person can see. */
   trap?: boolean;
 }
@@ -248,6 +250,46 @@ function tooSoon(context: OpenContext, ms: number): boolean {
   return context.deliveredAt !== undefined && context.now - context.deliveredAt < ms;
 }
 
+/**
+ * Which clicks of one mail (or one client) are part of a burst: at least `burstLinks` distinct
+ * links within the burst window either side. The same rule as `earlier` in `classifyClick`, in
+ * one pass over clicks sorted by time, for the batch writer.
+ */
+export function burstFlags(
+  clicks: readonly { at: number; link: number }[],
+  options: Pick<ClickOptions, 'burstLinks' | 'burstWindowMs'> = {},
+): boolean[] {
+  const window = options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS;
+  const needed = options.burstLinks ?? DEFAULT_BURST_LINKS;
+  const order = clicks.map((_, i) => i).sort((a, b) => clicks[a]!.at - clicks[b]!.at);
+  const counts = new Map<number, number>();
+  const flags = new Array<boolean>(clicks.length).fill(false);
+  let left = 0;
+  let right = 0;
+  for (const i of order) {
+    const at = clicks[i]!.at;
+    while (right < order.length && clicks[order[right]!]!.at <= at + window) {
+      const link = clicks[order[right]!]!.link;
+      counts.set(link, (counts.get(link) ?? 0) + 1);
+      right++;
+    }
+    while (clicks[order[left]!]!.at < at - window) {
+      const link = clicks[order[left]!]!.link;
+      const n = counts.get(link)! - 1;
+      if (n) counts.set(link, n);
+      else counts.delete(link);
+      left++;
+    }
+    flags[i] = counts.size >= needed;
+  }
+  return flags;
+}
+
+/** A request no rule counts, whatever else it shows: HEAD, another method, a prefetch. */
+export function ignoredRequest(request: TrackedRequest): boolean {
+  return methodVerdict(request.method) !== undefined || isPrefetch(request.headers);
+}
+
 export function classifyOpen(
   request: TrackedRequest,
   context: OpenContext,
@@ -301,11 +343,14 @@ export function classifyClick(
 
   // A scanner walks all links of a mail within a second or two; a person reads between clicks.
   const window = options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS;
-  const links = new Set([context.link]);
-  for (const click of context.earlier ?? [])
-    if (Math.abs(context.now - click.at) <= window) links.add(click.link);
-  if (links.size >= (options.burstLinks ?? DEFAULT_BURST_LINKS))
-    return { kind: 'scanner', reason: 'burst' };
+  let burst = context.inBurst;
+  if (burst === undefined) {
+    const links = new Set([context.link]);
+    for (const click of context.earlier ?? [])
+      if (Math.abs(context.now - click.at) <= window) links.add(click.link);
+    burst = links.size >= (options.burstLinks ?? DEFAULT_BURST_LINKS);
+  }
+  if (burst) return { kind: 'scanner', reason: 'burst' };
 
   if (tooSoon(context, options.tooSoonMs ?? DEFAULT_TOO_SOON_MS))
     return { kind: 'scanner', reason: 'too-soon' };

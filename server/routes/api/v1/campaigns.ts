@@ -196,6 +196,68 @@ export default async function campaignApi(app: FastifyInstance) {
     async (request, reply) => service.audience(request.params.id) ?? notFound(reply),
   );
 
+  const count = { type: 'integer', minimum: 0 } as const;
+  app.get<{ Params: { id: number } }>(
+    '/campaigns/:id/stats',
+    {
+      schema: {
+        summary: 'What a campaign reached: opens and clicks with people and machines apart',
+        description:
+          'Human and machine figures are never summed. `unique_human` counts only people who ' +
+          'gave tracking consent (everybody else is counted per edition, region and role, not ' +
+          'per person). `unsubscribes` are people who left after this mail reached them and ' +
+          'before the next newsletter did; `signups` and `registrations` came through its links.',
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            required: [
+              'delivered',
+              'opens',
+              'clicks',
+              'unsubscribes',
+              'bounces',
+              'signups',
+              'registrations',
+            ],
+            properties: {
+              delivered: count,
+              opens: {
+                type: 'object',
+                properties: { human: count, machine: count, unique_human: count },
+              },
+              clicks: {
+                type: 'object',
+                properties: {
+                  human: count,
+                  scanner: count,
+                  unique_human: count,
+                  by_link: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: { url: { type: 'string' }, human: count, scanner: count },
+                    },
+                  },
+                },
+              },
+              unsubscribes: count,
+              bounces: count,
+              signups: count,
+              registrations: count,
+            },
+          },
+          401: error,
+          404: error,
+        },
+      },
+    },
+    async (request, reply) =>
+      service.find(request.params.id)
+        ? app.services.tracking.stats(request.params.id)
+        : notFound(reply),
+  );
+
   app.post<{ Params: { id: number } }>(
     '/campaigns/:id/send',
     {

@@ -344,6 +344,37 @@ describe('campaigns in the admin UI', () => {
     expect(row).toContain(`${harzPeople} von ${harzPeople} gesendet, 0 fehlgeschlagen`);
   }, 60_000);
 
+  it('shows the reach of a sent campaign with people and machines in separate columns', async () => {
+    const mail = t.smtp.messages[0]!;
+    const pixel = /\/t\/o\/[A-Za-z0-9_-]+/.exec(mail.html ?? '')![0];
+    const id = Number(
+      t.runtime.database.sqlite
+        .prepare('select campaign_id from deliveries where message_id = ?')
+        .pluck()
+        .get(mail.headers.get('message-id')),
+    );
+    t.runtime.database.sqlite
+      .prepare('update deliveries set sent_at = ? where campaign_id = ?')
+      .run(Date.now() - 60_000, id);
+    const phone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
+    await t.app.inject({ method: 'GET', url: pixel, headers: { 'user-agent': phone } });
+    await t.app.inject({ method: 'GET', url: pixel, headers: { 'user-agent': 'Mozilla/5.0' } });
+    await t.app.inject({ method: 'GET', url: pixel, headers: { 'user-agent': 'Mozilla/5.0' } });
+    t.runtime.services.tracking.flush(Date.now() + 10_000);
+    const page = (await editor.get(`/admin/campaigns/${id}`)).body;
+    const table = /<table class="data" id="reach">[\s\S]*?<\/table>/.exec(page)![0];
+    const cells = (label: string) =>
+      new RegExp(`<th scope="row">${label}</th>((?:<td>[^<]*</td>)+)`)
+        .exec(table)![1]!
+        .match(/<td>([^<]*)<\/td>/g)!
+        .map((c) => c.replace(/<\/?td>/g, ''));
+    expect(table).toContain('<th scope="col">Personen</th><th scope="col">Maschinen</th>');
+    // One person, two machine opens (Apple's proxy); nobody here gave tracking consent.
+    expect(cells('Öffnungen')).toEqual(['1', '2', '0']);
+    expect(cells('Klicks')).toEqual(['0', '0', '0']);
+  }, 30_000);
+
   it('offers "An Neue seit …" on a sent campaign: the form comes pre-filled, and only newcomers get the edition', async () => {
     const editionId = newEdition('Nachzügler');
     const first = await createCampaign({

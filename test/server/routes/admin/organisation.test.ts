@@ -194,4 +194,24 @@ describe('organisation settings in the admin UI', () => {
     expect(page.body).not.toContain('<img src="/media/');
     expect(settingsRows()[0]!.logo_file).toBeNull();
   });
+
+  it('switches tracking off and on again, for admins only, keeping the other settings', async () => {
+    const before = settingsRows()[0];
+    expect((await admin.get(PAGE)).body).toMatch(/name="tracking" value="on"[^>]*checked/);
+    expect((await editor.post(`${PAGE}/tracking`, {})).statusCode).toBe(403);
+    const off = await admin.post(`${PAGE}/tracking`, {});
+    expect(off.statusCode).toBe(303);
+    expect(off.headers.location).toContain('notice=organisation.trackingOff');
+    expect(settingsRows()[0]).toMatchObject({
+      ...before,
+      tracking_enabled: 0,
+      updated_at: expect.any(Number),
+    });
+    expect(t.runtime.services.tracking.enabled()).toBe(false);
+    const page = (await admin.get(`${PAGE}?notice=organisation.trackingOff`)).body;
+    expect(page).not.toMatch(/name="tracking" value="on"[^>]*checked/);
+    expect(page).toContain('Tracking ist ausgeschaltet');
+    await admin.post(`${PAGE}/tracking`, { tracking: 'on' });
+    expect(t.runtime.services.tracking.enabled()).toBe(true);
+  });
 });

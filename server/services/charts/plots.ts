@@ -1,0 +1,299 @@
+import { scaleBand, scaleLinear, scaleUtc } from 'd3-scale';
+import { line } from 'd3-shape';
+import {
+  chartId,
+  formatNumber,
+  GRID_COLOUR,
+  MUTED_TEXT,
+  shorten,
+  TEXT_COLOUR,
+  type Scene,
+  type Shape,
+} from './scene.js';
+
+/**
+ * Series colours: distinguishable with the common colour-vision deficiencies and each at least
+ * 4.5:1 against white, so lines, bars and their legend read on screen and on paper.
+ */
+export const SERIES_COLOURS = ['#1f5fa8', '#c2410c', '#047857', '#7c3aed', '#a16207', '#be185d'];
+
+export interface PlotOptions {
+  title: string;
+  /** Plural unit after the numbers in titles, e.g. "Personen" (optional). */
+  unit?: string;
+  description?: string;
+  id?: string;
+}
+
+export interface LineSeries {
+  label: string;
+  /** x: a month `YYYY-MM` or a day `YYYY-MM-DD`. */
+  points: { x: string; y: number }[];
+}
+
+export interface BarRow {
+  label: string;
+  values: { name: string; value: number }[];
+}
+
+const WIDTH = 640;
+const withUnit = (value: number, unit?: string) =>
+  unit ? `${formatNumber(value)} ${unit}` : formatNumber(value);
+
+function parseX(x: string): Date {
+  const match = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(x);
+  if (!match) throw new Error(`not a month or day: ${x}`);
+  return new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3] ?? '1')));
+}
+
+const monthFormat = new Intl.DateTimeFormat('de-DE', {
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+const dayFormat = new Intl.DateTimeFormat('de-DE', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+const shortDayFormat = new Intl.DateTimeFormat('de-DE', {
+  day: 'numeric',
+  month: 'short',
+  timeZone: 'UTC',
+});
+
+/** The series in a row at the top: a swatch and the name for each. Returns the next y. */
+function legendRow(shapes: Shape[], names: string[], y: number, left: number): number {
+  let x = left;
+  let row = y;
+  names.forEach((name, i) => {
+    const label = shorten(name, 40);
+    const width = 24 + label.length * 7 + 16;
+    if (x + width > WIDTH - 8 && x > left) {
+      x = left;
+      row += 20;
+    }
+    shapes.push({
+      kind: 'rect',
+      x,
+      y: row - 11,
+      width: 14,
+      height: 14,
+      fill: SERIES_COLOURS[i % SERIES_COLOURS.length]!,
+    });
+    shapes.push({ kind: 'text', x: x + 20, y: row, text: label });
+    x += width;
+  });
+  return row + 14;
+}
+
+/** A line chart over months or days, one line per series, points with their own title. */
+export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
+  const height = 320;
+  const left = 56;
+  const right = WIDTH - 20;
+  const shapes: Shape[] = [];
+  const top =
+    legendRow(
+      shapes,
+      series.map((s) => s.label),
+      20,
+      left,
+    ) + 12;
+  const bottom = height - 32;
+  const all = series.flatMap((s) => s.points.map((p) => ({ date: parseX(p.x), raw: p.x, y: p.y })));
+  const byMonth = all.every((p) => p.raw.length === 7);
+  const id = chartId('line', opts.title, opts.id);
+  const description =
+    opts.description ??
+    `Liniendiagramm: ${series.map((s) => s.label).join(', ')}` +
+      (all.length
+        ? `, von ${label(all.reduce((a, b) => (a.date < b.date ? a : b)).date)} bis ${label(all.reduce((a, b) => (a.date > b.date ? a : b)).date)}.`
+        : '; keine Daten.');
+  function label(date: Date): string {
+    return byMonth ? monthFormat.format(date) : dayFormat.format(date);
+  }
+  if (all.length === 0) {
+    shapes.push({
+      kind: 'text',
+      x: WIDTH / 2,
+      y: (top + bottom) / 2,
+      text: 'Keine Daten im Zeitraum',
+      anchor: 'middle',
+      colour: MUTED_TEXT,
+    });
+    return { id, title: opts.title, description, width: WIDTH, height, shapes };
+  }
+  const times = all.map((p) => p.date.getTime());
+  let min = Math.min(...times);
+  let max = Math.max(...times);
+  if (min === max) {
+    min -= 15 * 86_400_000;
+    max += 15 * 86_400_000;
+  }
+  const x = scaleUtc()
+    .domain([min, max])
+    .range([left + 24, right - 36]);
+  const y = scaleLinear()
+    .domain([0, Math.max(1, ...all.map((p) => p.y))])
+    .nice(5)
+    .range([bottom, top]);
+  for (const tick of y
+    .ticks(5)
+    .filter((t) => Number.isInteger(t) || all.some((p) => !Number.isInteger(p.y)))) {
+    shapes.push({
+      kind: 'line',
+      x1: left,
+      x2: right,
+      y1: y(tick),
+      y2: y(tick),
+      stroke: GRID_COLOUR,
+    });
+    shapes.push({
+      kind: 'text',
+      x: left - 6,
+      y: y(tick) + 4,
+      text: formatNumber(tick),
+      anchor: 'end',
+      size: 11,
+    });
+  }
+  shapes.push({ kind: 'line', x1: left, x2: right, y1: bottom, y2: bottom, stroke: TEXT_COLOUR });
+  let ticks: Date[];
+  if (byMonth) {
+    const months = [...new Set(all.map((p) => p.raw))].sort().map(parseX);
+    const every = Math.ceil(months.length / 7);
+    ticks = months.filter((_, i) => i % every === 0);
+  } else ticks = x.ticks(6);
+  for (const tick of ticks) {
+    shapes.push({
+      kind: 'line',
+      x1: x(tick),
+      x2: x(tick),
+      y1: bottom,
+      y2: bottom + 5,
+      stroke: TEXT_COLOUR,
+    });
+    shapes.push({
+      kind: 'text',
+      x: x(tick),
+      y: bottom + 19,
+      text: byMonth ? monthFormat.format(tick) : shortDayFormat.format(tick),
+      anchor: 'middle',
+      size: 11,
+    });
+  }
+  series.forEach((s, i) => {
+    const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
+    const points = s.points
+      .map((p) => ({ date: parseX(p.x), y: p.y }))
+      .sort((a, b) => a.date.getTime() - b.date.getTime());
+    const d = line<{ date: Date; y: number }>()
+      .x((p) => x(p.date))
+      .y((p) => y(p.y))(points);
+    if (d && points.length > 1) {
+      shapes.push({ kind: 'path', d, fill: 'none', stroke: colour, strokeWidth: 2.5 });
+    }
+    for (const p of points) {
+      shapes.push({
+        kind: 'circle',
+        cx: x(p.date),
+        cy: y(p.y),
+        r: 3.5,
+        fill: colour,
+        stroke: '#ffffff',
+        title: `${s.label}, ${label(p.date)}: ${withUnit(p.y, opts.unit)}`,
+      });
+    }
+  });
+  return { id, title: opts.title, description, width: WIDTH, height, shapes };
+}
+
+/**
+ * Grouped horizontal bars: one group per row, the values of a row side by side (never
+ * stacked or summed), a legend naming the values, the number at the end of every bar.
+ */
+export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
+  const names = [...new Set(rows.flatMap((r) => r.values.map((v) => v.name)))];
+  const shapes: Shape[] = [];
+  const left = 210;
+  const right = WIDTH - 56;
+  const top = legendRow(shapes, names, 20, 8) + 14;
+  const barHeight = 16;
+  const groupHeight = Math.max(1, names.length) * barHeight + 14;
+  const bottom = top + Math.max(1, rows.length) * groupHeight;
+  const height = bottom + 32;
+  const id = chartId('bar', opts.title, opts.id);
+  const description =
+    opts.description ??
+    `Balkendiagramm mit ${rows.length} Zeilen (${rows.map((r) => r.label).join(', ')}), je ${names.join(' und ')} nebeneinander.`;
+  if (rows.length === 0 || names.length === 0) {
+    shapes.push({
+      kind: 'text',
+      x: WIDTH / 2,
+      y: top + 20,
+      text: 'Keine Daten im Zeitraum',
+      anchor: 'middle',
+      colour: MUTED_TEXT,
+    });
+    return { id, title: opts.title, description, width: WIDTH, height, shapes };
+  }
+  const max = Math.max(1, ...rows.flatMap((r) => r.values.map((v) => v.value)));
+  const x = scaleLinear().domain([0, max]).nice(5).range([left, right]);
+  const band = scaleBand<number>()
+    .domain(rows.map((_, i) => i))
+    .range([top, bottom])
+    .paddingInner(0);
+  const integers = rows.every((r) => r.values.every((v) => Number.isInteger(v.value)));
+  for (const tick of x.ticks(5).filter((t) => !integers || Number.isInteger(t))) {
+    shapes.push({
+      kind: 'line',
+      x1: x(tick),
+      x2: x(tick),
+      y1: top - 4,
+      y2: bottom,
+      stroke: GRID_COLOUR,
+    });
+    shapes.push({
+      kind: 'text',
+      x: x(tick),
+      y: bottom + 18,
+      text: formatNumber(tick),
+      anchor: 'middle',
+      size: 11,
+    });
+  }
+  rows.forEach((row, i) => {
+    const y0 = band(i)! + 7;
+    shapes.push({
+      kind: 'text',
+      x: left - 8,
+      y: y0 + (names.length * barHeight) / 2 + 4,
+      text: shorten(row.label, 25),
+      anchor: 'end',
+    });
+    names.forEach((name, j) => {
+      const value = row.values.find((v) => v.name === name)?.value ?? 0;
+      const y = y0 + j * barHeight;
+      shapes.push({
+        kind: 'rect',
+        x: left,
+        y: y + 1,
+        width: Math.max(0, x(value) - left),
+        height: barHeight - 2,
+        fill: SERIES_COLOURS[j % SERIES_COLOURS.length]!,
+        title: `${row.label} – ${name}: ${withUnit(value, opts.unit)}`,
+      });
+      shapes.push({
+        kind: 'text',
+        x: x(value) + 4,
+        y: y + barHeight - 4,
+        text: formatNumber(value),
+        size: 11,
+      });
+    });
+  });
+  shapes.push({ kind: 'line', x1: left, x2: left, y1: top - 4, y2: bottom, stroke: TEXT_COLOUR });
+  return { id, title: opts.title, description, width: WIDTH, height, shapes };
+}

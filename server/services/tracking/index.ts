@@ -1,0 +1,325 @@
+import { transaction, type Db } from '../../../db/client.js';
+import { recordAction } from '../../../db/queries/audit.js';
+import { findOrganisationSettings, saveReachSettings } from '../../../db/queries/settings.js';
+import * as tracking from '../../../db/queries/tracking.js';
+import type { TrackingClass } from '../../../db/schema.js';
+import { auditWho, type Actor, type ServiceContext } from '../context.js';
+import { attributionToken, referralToken } from '../sources/index.js';
+import { readTracked, type TrackedPayload } from './links.js';
+import { TRAP_LINK, variantLinks, withTracking } from './rewrite.js';
+import {
+  burstFlags,
+  classifyClick,
+  classifyOpen,
+  ignoredRequest,
+  type TrackedRequest,
+} from './rules.js';
+
+export { TRAP_LINK } from './rewrite.js';
+
+/**
+ * How long an open or a click waits in memory before it is written. Clicks of one mail within
+ * the burst window must see each other, the later ones included, so the writer waits longer
+ * than the window.
+ */
+export const HOLD_MS = 6_000;
+/** How often the writer runs. */
+export const FLUSH_EVERY_MS = 1_000;
+/** Beyond this many waiting events, new ones are dropped (and counted) rather than piling up. */
+const MAX_PENDING = 200_000;
+/** How long written clicks stay in memory for the burst rule. */
+const RECENT_MS = 15_000;
+
+/** What the pixel and the redirect keep of a request. */
+export interface TrackingRequest extends TrackedRequest {
+  at: number;
+}
+
+interface Pending {
+  payload: TrackedPayload;
+  request: TrackingRequest;
+  /** Same mail (delivery) and agent or, without a delivery, campaign, address and agent. */
+  key: string;
+}
+
+export interface CampaignStats {
+  delivered: number;
+  opens: { human: number; machine: number; unique_human: number };
+  clicks: {
+    human: number;
+    scanner: number;
+    unique_human: number;
+    by_link: { url: string; human: number; scanner: number }[];
+  };
+  unsubscribes: number;
+  bounces: number;
+  signups: number;
+  registrations: number;
+}
+
+const headerNames = ['user-agent', 'purpose', 'sec-purpose', 'x-moz', 'x-purpose'] as const;
+
+/** The headers the rules look at, nothing else (no cookies, no referrer). */
+export function trackedHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of headerNames) {
+    const value = headers[name];
+    out[name] = Array.isArray(value) ? value[0] : value;
+  }
+  return out;
+}
+
+const deviceOf = (agent: string | undefined): 'mobile' | 'desktop' | null =>
+  !agent ? null : /Mobile|Android|iPhone|iPad|iPod/i.test(agent) ? 'mobile' : 'desktop';
+
+/**
+ * Opens and clicks: the pixel and the redirect hand their request over and answer at once; a
+ * writer classifies the requests (the rules in `rules.ts`) and writes them in batches. Per
+ * person only for subscribers with tracking consent (the token names a delivery only then, and
+ * consent withdrawn since is respected when the event is written).
+ */
+export class TrackingService {
+  private readonly db: Db;
+  private pending: Pending[] = [];
+  private recent: Pending[] = [];
+  private readonly links = new Map<number, { campaignId: number; url: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private dropped = 0;
+  private failures = 0;
+
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'config' | 'secrets' | 'log'>) {
+    this.db = ctx.db;
+  }
+
+  /** Whether campaigns started now get tracked links and the open pixel. */
+  enabled(): boolean {
+    return findOrganisationSettings(this.db)?.trackingEnabled !== false;
+  }
+
+  /** Turn tracking on or off for campaigns started from now on. */
+  setEnabled(on: boolean, actor: Actor): void {
+    transaction(this.db, (tx) => {
+      saveReachSettings({ trackingEnabled: on }, tx);
+      recordAction(auditWho(actor), on ? 'enable' : 'disable', 'tracking', null, {}, tx);
+    });
+  }
+
+  /** A compiled variant with its links and pixel as markers; the links stored for redirects. */
+  trackVariant<V extends { html: string; text: string }>(campaignId: number, variant: V) {
+    const urls = variantLinks(variant);
+    const ids = transaction(this.db, (tx) => tracking.ensureCampaignLinks(campaignId, urls, tx));
+    return withTracking(variant, ids);
+  }
+
+  /** Note an open; false for a token that is not ours (the pixel answers 404). */
+  open(token: string, request: TrackingRequest): boolean {
+    const payload = readTracked(this.ctx.secrets, token, 'open');
+    if (!payload) return false;
+    this.hold(payload, request);
+    return true;
+  }
+
+  /**
+   * Note a click and tell where it goes: only to a link of the token's campaign. Null for a
+   * token that is not ours or a link of another campaign (the redirect answers 404). The trap
+   * link goes to the home page.
+   */
+  click(token: string, request: TrackingRequest): { url: string } | null {
+    const payload = readTracked(this.ctx.secrets, token, 'click');
+    if (!payload) return null;
+    if (payload.link === TRAP_LINK) {
+      this.hold(payload, request);
+      return { url: `${this.ctx.config.publicUrl}/` };
+    }
+    const link = this.link(payload.link!);
+    if (!link || link.campaignId !== payload.campaignId) return null;
+    this.hold(payload, request);
+    return { url: this.target(link.url, payload) };
+  }
+
+  /** Write what waited long enough (everything with `all`); returns how many were written. */
+  flush(now = Date.now(), all = false): number {
+    const due = all ? this.pending : this.pending.filter((p) => p.request.at <= now - HOLD_MS);
+    if (!due.length) return 0;
+    const dueSet = new Set(due);
+    const waiting = this.pending.filter((p) => !dueSet.has(p));
+    // Burst flags of the due clicks, from every click of the same key nearby.
+    const byKey = new Map<string, Pending[]>();
+    for (const p of [...this.recent, ...this.pending])
+      if (p.payload.kind === 'click') {
+        let list = byKey.get(p.key);
+        if (!list) byKey.set(p.key, (list = []));
+        list.push(p);
+      }
+    const bursts = new Map<Pending, boolean>();
+    for (const list of byKey.values()) {
+      const flags = burstFlags(list.map((p) => ({ at: p.request.at, link: p.payload.link! })));
+      list.forEach((p, i) => bursts.set(p, flags[i]!));
+    }
+    try {
+      const written = transaction(this.db, (tx) => {
+        const ids = [...new Set(due.map((p) => p.payload.deliveryId).filter((id) => id !== null))];
+        const facts = new Map(tracking.deliveryFacts(ids, tx).map((f) => [f.id, f]));
+        const campaigns = tracking.existingCampaigns(
+          [...new Set(due.map((p) => p.payload.campaignId))],
+          tx,
+        );
+        const rows: tracking.TrackingEventRow[] = [];
+        for (const p of due) {
+          // Deleted meanwhile: nothing to count it against.
+          if (!campaigns.has(p.payload.campaignId)) continue;
+          const row = this.row(p, facts, bursts.get(p) ?? false);
+          if (row) rows.push(row);
+        }
+        tracking.insertTrackingEvents(rows, tx);
+        return rows.length;
+      });
+      this.pending = waiting;
+      this.recent = [
+        ...this.recent.filter((p) => p.request.at > now - RECENT_MS),
+        ...due.filter((p) => p.payload.kind === 'click'),
+      ];
+      return written;
+    } catch (err) {
+      // The database is busy or gone: keep the events for the next round.
+      this.ctx.log.warn(
+        { err: (err as Error).message, waiting: this.pending.length },
+        'tracking events not written yet',
+      );
+      return 0;
+    }
+  }
+
+  /** Start the writer (the web process; the tests flush by hand). */
+  start(): void {
+    this.timer ??= setInterval(() => this.flush(), FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** Stop the writer and write everything still waiting. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.flush(Date.now(), true);
+    if (this.dropped)
+      this.ctx.log.warn({ dropped: this.dropped }, 'tracking events dropped under load');
+  }
+
+  /** How many events wait in memory. */
+  waiting(): number {
+    return this.pending.length;
+  }
+
+  /** A campaign's reach: opens and clicks with human and machine apart, never summed. */
+  stats(campaignId: number): CampaignStats {
+    const t = tracking.campaignTracking(campaignId, this.db);
+    return {
+      delivered: tracking.deliveredCount(campaignId, this.db),
+      opens: { human: t.opens.human, machine: t.opens.machine, unique_human: t.uniqueHumanOpens },
+      clicks: {
+        human: t.clicks.human,
+        scanner: t.clicks.scanner,
+        unique_human: t.uniqueHumanClicks,
+        by_link: t.links.map((l) => ({ url: l.url, human: l.human, scanner: l.scanner })),
+      },
+      unsubscribes: tracking.unsubscribeCount(campaignId, this.db),
+      bounces: tracking.bounceCount(campaignId, this.db),
+      signups: tracking.signupCount(campaignId, this.db),
+      registrations: tracking.registrationCount(campaignId, this.db),
+    };
+  }
+
+  private hold(payload: TrackedPayload, request: TrackingRequest): void {
+    // Never counted, and no burst partner of a click either.
+    if (ignoredRequest(request)) return;
+    if (this.pending.length >= MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    // One reader's client: the same mail (or, without a delivery, campaign and address) and
+    // agent. A person clicking just after a scanner walked the mail is not part of its burst.
+    const agent = request.headers['user-agent'] ?? '';
+    const key =
+      payload.deliveryId !== null
+        ? `d:${payload.deliveryId}:${agent}`
+        : `a:${payload.campaignId}:${request.ip}:${agent}`;
+    this.pending.push({ payload, request, key });
+  }
+
+  private link(id: number) {
+    let link = this.links.get(id);
+    if (!link) {
+      const row = tracking.findCampaignLink(id, this.db);
+      if (!row) return undefined;
+      if (this.links.size >= 10_000) this.links.clear();
+      link = { campaignId: row.campaignId, url: row.url };
+      this.links.set(id, link);
+    }
+    return link;
+  }
+
+  /**
+   * Where a click goes. A link to our own sign-up or event pages from a mail of somebody with
+   * tracking consent names them: a recommendation link becomes their personal one (`ref`), an
+   * event link attributes the registration to them (`who`).
+   */
+  private target(url: string, payload: TrackedPayload): string {
+    const own = `${this.ctx.config.publicUrl}/`;
+    if (payload.deliveryId === null || !url.startsWith(own)) return url;
+    const parsed = new URL(url);
+    const path = parsed.pathname;
+    if (path !== '/signup' && !path.startsWith('/events/')) return url;
+    const [fact] = tracking.deliveryFacts([payload.deliveryId], this.db);
+    if (!fact?.subscriberId || !fact.trackingConsent) return url;
+    if (parsed.searchParams.get('recommend') === '1') {
+      parsed.searchParams.delete('recommend');
+      parsed.searchParams.set('ref', referralToken(this.ctx.secrets, fact.subscriberId));
+    } else {
+      parsed.searchParams.set('who', attributionToken(this.ctx.secrets, fact.subscriberId));
+    }
+    return parsed.toString();
+  }
+
+  private row(
+    p: Pending,
+    facts: Map<number, ReturnType<typeof tracking.deliveryFacts>[number]>,
+    inBurst: boolean,
+  ): tracking.TrackingEventRow | null {
+    const { payload, request } = p;
+    const fact = payload.deliveryId !== null ? facts.get(payload.deliveryId) : undefined;
+    // A delivery of another campaign cannot be in a token we signed; a purged one can.
+    if (payload.deliveryId !== null && (!fact || fact.campaignId !== payload.campaignId))
+      return null;
+    const deliveredAt = fact?.sentAt ?? undefined;
+    const verdict: { kind: 'ignored' | TrackingClass; reason: string } =
+      payload.kind === 'open'
+        ? classifyOpen(request, { now: request.at, deliveredAt })
+        : classifyClick(request, {
+            now: request.at,
+            deliveredAt,
+            link: payload.link!,
+            inBurst,
+            trap: payload.link === TRAP_LINK,
+          });
+    if (verdict.kind === 'ignored') return null;
+    const variant = fact
+      ? { language: fact.language, region: fact.regionKey, role: fact.roleKey }
+      : payload.variant!;
+    return {
+      kind: payload.kind,
+      class: verdict.kind,
+      reason: verdict.reason,
+      campaignId: payload.campaignId,
+      // Per person only while the consent stands.
+      deliveryId: fact?.trackingConsent ? fact.id : null,
+      linkId: payload.kind === 'click' && payload.link !== TRAP_LINK ? payload.link : null,
+      language: variant.language,
+      regionKey: variant.region,
+      roleKey: variant.role,
+      device: verdict.kind === 'human' ? deviceOf(request.headers['user-agent']) : null,
+      at: request.at,
+    };
+  }
+}

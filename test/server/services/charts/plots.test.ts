@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  barChartSvg,
+  lineChartSvg,
+  SERIES_COLOURS,
+} from '../../../../server/services/charts/index.js';
+import { opensPerEdition, subscribersOverTime } from './fixtures.js';
+
+const line = lineChartSvg(subscribersOverTime, { title: 'Abonnent*innen im Zeitverlauf' });
+const bars = barChartSvg(opensPerEdition, { title: 'Öffnungen je Ausgabe', unit: 'Öffnungen' });
+
+/** WCAG relative luminance contrast of a #rrggbb colour against white. */
+function contrastOnWhite(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const l = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  return 1.05 / (l + 0.05);
+}
+
+describe('lineChartSvg', () => {
+  it('is an accessible, scalable image with title and description', () => {
+    expect(line).toMatch(/^<svg [^>]*role="img"/);
+    const [titleId, descId] = /aria-labelledby="([^"]+)"/.exec(line)![1]!.split(' ');
+    expect(line).toContain(`<title id="${titleId}">Abonnent*innen im Zeitverlauf</title>`);
+    expect(line).toContain(`<desc id="${descId}">`);
+    expect(line).toContain('von Jan. 2026 bis Juni 2026');
+    expect(line).toContain('width="100%"');
+  });
+
+  it('escapes a label with markup everywhere it appears', () => {
+    expect(line).not.toContain('<script');
+    expect(line).toContain('Empfehlungen &lt;script&gt;window.injected = true&lt;/script&gt;');
+  });
+
+  it('gives each point a German title and labels months and the axis the German way', () => {
+    expect(line).toContain('<title>Abonnent*innen, Juni 2026: 1.250</title>');
+    expect(line).toContain('<title>Abonnent*innen, März 2026: 71</title>');
+    expect(line).toContain('>1.200</text>');
+    expect(line).toContain('>Feb. 2026</text>');
+    expect(line.match(/<path [^>]*fill="none"/g)).toHaveLength(2);
+  });
+
+  it('handles days, a single point and no data at all', () => {
+    const days = lineChartSvg([{ label: 'Anmeldungen', points: [{ x: '2026-03-14', y: 2.5 }] }], {
+      title: 'Anmeldungen',
+      unit: 'Personen',
+    });
+    expect(days).toContain('<title>Anmeldungen, 14. März 2026: 2,5 Personen</title>');
+    const empty = lineChartSvg([], { title: 'Leer' });
+    expect(empty).toContain('>Keine Daten im Zeitraum</text>');
+    expect(() =>
+      lineChartSvg([{ label: 'x', points: [{ x: '14.03.2026', y: 1 }] }], { title: 'x' }),
+    ).toThrow();
+  });
+});
+
+describe('barChartSvg', () => {
+  it('draws the values of a row side by side, each bar with its own title', () => {
+    expect(bars).toContain(
+      '<title>Ausgabe 1: Ehrenamt im Landkreis – Menschen: 48 Öffnungen</title>',
+    );
+    expect(bars).toContain(
+      '<title>Ausgabe 1: Ehrenamt im Landkreis – Maschinen: 31 Öffnungen</title>',
+    );
+    expect(bars).toContain('<title>Випуск 3 — Бератунг – Menschen: 0 Öffnungen</title>');
+    // Six bars, none of them a sum: 48 and 31 stay apart.
+    const rects = [...bars.matchAll(/<rect [^>]*width="([\d.]+)"[^>]*><title>/g)];
+    expect(rects).toHaveLength(6);
+    expect(bars).not.toContain('>79<');
+    const width = (i: number) => Number(rects[i]![1]);
+    expect(width(0) / width(1)).toBeCloseTo(48 / 31, 2);
+  });
+
+  it('has a legend with one entry per value name in the colour of its bars', () => {
+    expect(bars).toContain('>Menschen</text>');
+    expect(bars).toContain('>Maschinen</text>');
+    expect(bars.match(new RegExp(`fill="${SERIES_COLOURS[1]}"`, 'g'))).toHaveLength(1 + 3);
+  });
+
+  it('escapes labels and shortens long ones on screen but not in the title', () => {
+    expect(bars).toContain('>Ausgabe 2 &lt;b&gt;&amp;&lt;/b&gt;</text>');
+    expect(bars).not.toContain('<b>');
+    expect(bars).toContain('>Ausgabe 1: Ehrenamt im L…</text>');
+  });
+
+  it('says so when there is nothing to show', () => {
+    expect(barChartSvg([], { title: 'Leer' })).toContain('>Keine Daten im Zeitraum</text>');
+  });
+});
+
+describe('colours', () => {
+  it('have at least 4.5:1 contrast against white for lines, bars and legend swatches', () => {
+    for (const colour of SERIES_COLOURS)
+      expect(contrastOnWhite(colour), colour).toBeGreaterThanOrEqual(4.5);
+  });
+});

@@ -15,6 +15,18 @@ import {
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type ConsentEvent = typeof consentEvents.$inferSelect;
+/** The columns naming where a sign-up came from. */
+export type SourceColumns = Partial<
+  Pick<
+    Subscriber,
+    | 'sourceKind'
+    | 'sourceEditionId'
+    | 'sourceCampaignId'
+    | 'sourceEventId'
+    | 'referredBy'
+    | 'sourceCode'
+  >
+>;
 
 /** Where a state change came from: kept in the consent log. */
 export interface RequestMeta {
@@ -198,6 +210,8 @@ export function signUp(
     /** More about where the consent came from (paper: event, date, who entered it). */
     details?: Record<string, unknown>;
     meta: RequestMeta;
+    /** Where the sign-up came from; kept from the first sign-up, never overwritten. */
+    sourceColumns?: SourceColumns;
     cooldownMs: number;
     now?: number;
   },
@@ -232,6 +246,7 @@ export function signUp(
       .insert(subscribers)
       .values({
         ...fields,
+        ...input.sourceColumns,
         email: input.email,
         status: 'unconfirmed',
         source: input.meta.source ?? '',

@@ -44,6 +44,11 @@ export interface EditionContent {
   intro: string;
   sections: EditionSection[];
   translations: Record<string, EditionTranslation>;
+  /**
+   * The "recommend to a colleague" link to the sign-up form: the same for every recipient of a
+   * variant (a personal one is made by the click redirect). None: no recommendation block.
+   */
+  recommendUrl?: string;
 }
 
 /** One rendering of an edition: all recipients with the same language, region and role. */
@@ -155,6 +160,11 @@ export async function compileVariant(
     return groups.length > 0 ? [{ type: section.type, heading, groups }] : [];
   });
 
+  const recommendUrl = edition.recommendUrl ? webUrl(edition.recommendUrl) : null;
+  const recommend = recommendUrl
+    ? { why: labels.recommendWhy, label: labels.recommend, url: recommendUrl }
+    : null;
+
   const footer = {
     why: labels.why.replace('{org}', isolate(oneLine(org.name), rtl)),
     links: [
@@ -200,6 +210,7 @@ export async function compileVariant(
       })),
     })),
     footer,
+    recommend,
   });
   const { html: rawHtml } = await mjml2html(mjml, {
     validationLevel: 'strict',
@@ -221,6 +232,7 @@ export async function compileVariant(
         ...group.items.map((item) => itemText(item, links)),
       ]),
     ]),
+    ...(recommend ? [`${recommend.why}\n${recommend.label}: ${recommend.url}`] : []),
   ].filter((part) => part.trim() !== '');
   const references = links.urls.length
     ? [[`${labels.links}:`, ...links.urls.map((url, i) => `[${i + 1}] ${url}`)].join('\n')]

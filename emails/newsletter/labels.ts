@@ -35,6 +35,8 @@ export interface Labels {
   privacy: string;
   website: string;
   links: string;
+  recommendWhy: string;
+  recommend: string;
 }
 
 const de: Labels = {
@@ -69,6 +71,8 @@ const de: Labels = {
   privacy: 'Datenschutz',
   website: 'Website',
   links: 'Links',
+  recommendWhy: 'Kennen Sie jemanden, für den dieser Newsletter nützlich wäre?',
+  recommend: 'Einer Kollegin oder einem Kollegen empfehlen',
 };
 
 const en: Labels = {
@@ -103,6 +107,8 @@ const en: Labels = {
   privacy: 'Privacy',
   website: 'Website',
   links: 'Links',
+  recommendWhy: 'Do you know someone who would find this newsletter useful?',
+  recommend: 'Recommend it to a colleague',
 };
 
 const ar: Labels = {
@@ -137,6 +143,8 @@ const ar: Labels = {
   privacy: 'حماية البيانات',
   website: 'الموقع',
   links: 'الروابط',
+  recommendWhy: 'هل تعرف شخصًا قد تفيده هذه النشرة؟',
+  recommend: 'أوصِ بها زميلًا أو زميلة',
 };
 
 const uk: Labels = {
@@ -171,6 +179,8 @@ const uk: Labels = {
   privacy: 'Захист даних',
   website: 'Вебсайт',
   links: 'Посилання',
+  recommendWhy: 'Знаєте когось, кому ця розсилка стане в пригоді?',
+  recommend: 'Порекомендувати колезі',
 };
 
 const byLanguage: Record<string, Partial<Labels>> = { de, en, ar, uk };

@@ -23,12 +23,7 @@ export function redactToken(token: string): string {
 }
 
 export type LinkPurpose =
-  | 'unsubscribe'
-  | 'preferences'
-  | 'signup-form'
-  | 'admin-setup'
-  | 'referral'
-  | 'attribution';
+  'unsubscribe' | 'preferences' | 'signup-form' | 'admin-setup' | 'referral' | 'attribution';
 
 export type MacPurpose = 'tracking-open' | 'tracking-click';
 

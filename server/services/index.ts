@@ -4,6 +4,7 @@ import { AuditService } from './audit/index.js';
 import { BounceService } from './bounces/index.js';
 import { CampaignService } from './campaigns/index.js';
 import type { ServiceContext } from './context.js';
+import { AttendanceService } from './attendance/index.js';
 import { ConsultationService } from './consultations/index.js';
 import { EventService } from './events/index.js';
 import { DashboardService } from './dashboard/index.js';
@@ -13,6 +14,7 @@ import { ItemService } from './items/index.js';
 import { MailCatcherService } from './mail-catcher/index.js';
 import { MailOutbox } from './mail-outbox/index.js';
 import { MailTextService } from './mail-texts/index.js';
+import { MultiplierService } from './multipliers/index.js';
 import { HealthService } from './operations/health.js';
 import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
@@ -40,6 +42,8 @@ export interface Services {
   tracking: TrackingService;
   dashboard: DashboardService;
   health: HealthService;
+  multipliers: MultiplierService;
+  attendance: AttendanceService;
   indicators: IndicatorService;
 }
 
@@ -67,6 +71,8 @@ export function createServices(ctx: ServiceContext): Services {
     tracking,
     dashboard: new DashboardService(ctx),
     health: new HealthService(ctx),
+    multipliers: new MultiplierService(ctx),
+    attendance: new AttendanceService(ctx, organisation),
     indicators: new IndicatorService(ctx, organisation),
   };
 }

@@ -366,3 +366,55 @@ describe('newsletter: compile and personalise', () => {
     expect(en.text).toMatch(/Sunday, January 10, 2027 at 10:00\sAM/);
   });
 });
+
+describe('newsletter: recommend to a colleague', () => {
+  const url = 'https://news.example.org/signup?ed=7&cp=9&recommend=1';
+  const words: Record<string, string> = {
+    de: 'Einer Kollegin oder einem Kollegen empfehlen',
+    en: 'Recommend it to a colleague',
+    ar: 'أوصِ بها زميلًا أو زميلة',
+    uk: 'Порекомендувати колезі',
+  };
+
+  it('links to the sign-up form in every language, in the HTML and the text part', async () => {
+    for (const [language, label] of Object.entries(words)) {
+      const compiled = await compileVariant(
+        { ...twelveItemEdition(), recommendUrl: url },
+        variant(language, harz),
+        org,
+      );
+      const { html, text } = personalise(compiled, recipient);
+      const link = new RegExp(`<a href="${attr(url).replace(/[?]/g, '\\?')}"[^>]*>${label}</a>`);
+      expect(html, language).toMatch(link);
+      expect(text, language).toContain(`${label}: ${url}`);
+      // Before the signature separator: mail clients fold what follows it.
+      expect(text.indexOf(url), language).toBeLessThan(text.indexOf('\n-- \n'));
+    }
+  });
+
+  it('is the same for every recipient: compiled into the variant, not personalised', async () => {
+    const compiled = await compileVariant(
+      { ...twelveItemEdition(), recommendUrl: url },
+      variant('de', harz),
+      org,
+    );
+    expect(compiled.html).toContain(attr(url));
+    const other = { ...recipient, name: 'Jonas', preferencesUrl: 'https://news.example.org/p/x' };
+    const count = (html: string) => html.split(attr(url)).length - 1;
+    expect(count(personalise(compiled, recipient).html)).toBe(1);
+    expect(count(personalise(compiled, other).html)).toBe(1);
+  });
+
+  it('is left out without a link, and a link that is not http(s) is never written', async () => {
+    const none = await compileVariant(twelveItemEdition(), variant('de', harz), org);
+    expect(none.html).not.toContain(words.de);
+    expect(none.text).not.toContain(words.de);
+    const bad = await compileVariant(
+      { ...twelveItemEdition(), recommendUrl: 'javascript:alert(1)' },
+      variant('de', harz),
+      org,
+    );
+    expect(bad.html).not.toContain('javascript:');
+    expect(bad.html).not.toContain(words.de);
+  });
+});

@@ -12,12 +12,14 @@ import itemRoutes from './items.js';
 import listRoutes from './lists.js';
 import mailRoutes from './mail.js';
 import mailTextRoutes from './mail-texts.js';
+import multiplierRoutes from './multipliers.js';
 import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
 import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
+import attendanceRoutes from './attendance.js';
 import indicatorRoutes from './indicators.js';
 
 /** The admin UI under /admin: one guard (session, role, CSRF) for every page. */
@@ -40,6 +42,8 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(listRoutes);
   await app.register(segmentRoutes);
   await app.register(taxonomyRoutes);
+  await app.register(multiplierRoutes);
+  await app.register(attendanceRoutes);
   await app.register(indicatorRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

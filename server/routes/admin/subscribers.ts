@@ -326,6 +326,7 @@ export default async function subscriberRoutes(app: FastifyInstance) {
       {
         title: subscriber.email,
         subscriber,
+        origin: found.origin,
         region: subscriber.regionKey
           ? (c.regions.find((r) => r.key === subscriber.regionKey)?.name ?? subscriber.regionKey)
           : '',

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ArchivedEdition } from '../../services/editions/index.js';
+import { recommendLink } from '../../services/sources/index.js';
 
 const escapeXml = (value: string) =>
   value.replace(
@@ -11,16 +12,24 @@ const escapeXml = (value: string) =>
 const dayOf = (edition: ArchivedEdition) =>
   edition.targetDate ?? new Date(edition.updatedAt).toISOString().slice(0, 10);
 
-/** The other languages of the web version, linked in a small bar at the top of the page. */
-function withLanguageLinks(html: string, edition: ArchivedEdition, shown: string): string {
+/**
+ * A small bar at the top of the web version: the sign-up link (naming this edition's archive
+ * page as the source) and the other languages.
+ */
+function withTopBar(
+  html: string,
+  edition: ArchivedEdition,
+  shown: string,
+  signup: { href: string; text: string },
+): string {
   const others = edition.languages.filter((code) => code !== shown);
-  if (!others.length) return html;
-  const links = others
-    .map((code) => {
+  const links = [
+    `<a href="${escapeXml(signup.href)}">${escapeXml(signup.text)}</a>`,
+    ...others.map((code) => {
       const href = `/archive/${edition.slug}?lang=${code}`;
       return `<a href="${escapeXml(href)}" hreflang="${code}" lang="${code}">${code}</a>`;
-    })
-    .join(' · ');
+    }),
+  ].join(' · ');
   const bar = `<nav style="text-align:center;font:14px sans-serif;padding:4px">${links}</nav>`;
   return html.replace(/<body[^>]*>/, (body) => `${body}${bar}`);
 }
@@ -104,7 +113,12 @@ export default async function archiveRoutes(app: FastifyInstance) {
           'Content-Security-Policy',
           "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'",
         )
-        .send(withLanguageLinks(found.html, found.edition, found.language));
+        .send(
+          withTopBar(found.html, found.edition, found.language, {
+            href: recommendLink(publicUrl, { editionId: found.edition.id, archive: true }),
+            text: request.t('referral.subscribe'),
+          }),
+        );
     },
   );
 }

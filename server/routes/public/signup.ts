@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ const stylesheets: Record<string, Buffer> = {
 const scripts: Record<string, Buffer> = {
   'admin-campaigns.js': readFileSync(join(viewsDir, 'admin-campaigns.js')),
   'admin-editor.js': readFileSync(join(viewsDir, 'admin-editor.js')),
+  'admin-attendance.js': readFileSync(join(viewsDir, 'admin-attendance.js')),
 };
 
 /** The public sign-up form (GET /, POST /), the privacy notice and the imprint. */
@@ -41,16 +42,22 @@ export default async function signupRoutes(app: FastifyInstance) {
       .send(css);
   });
 
-  app.get('/', async (request, reply) => {
+  // `/signup` is the address newsletters and the archive link to: the same form. Where the
+  // visit came from travels on as hidden fields; a bare `recommend=1` (a generic
+  // recommendation link) is simply not carried on.
+  const showForm = async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as Record<string, string | undefined>;
     return reply.page('signup', {
       title: request.t('signup.title'),
       choices: app.services.reference.formChoices(request.lang.code),
       listChoices: signups.listChoices(),
       startedAt: signups.formToken(),
-      values: { source: (query.source ?? '').slice(0, 200) },
+      sourceFields: signups.sourceFields(signups.readSource(request.query)),
+      values: { source: (typeof query.source === 'string' ? query.source : '').slice(0, 200) },
     });
-  });
+  };
+  app.get('/', showForm);
+  app.get('/signup', showForm);
 
   app.post(
     '/',
@@ -68,6 +75,7 @@ export default async function signupRoutes(app: FastifyInstance) {
           status: true,
         });
 
+      const origin = signups.readSource(body);
       const check = signups.checkSignUp(profileFromForm(body), request.lang.code);
       const { email, profile, listIds } = check;
       const errors = fieldMessages(check.errors, t);
@@ -96,6 +104,7 @@ export default async function signupRoutes(app: FastifyInstance) {
             choices,
             listChoices,
             startedAt: signups.formToken(),
+            sourceFields: signups.sourceFields(origin),
             values: allValues,
             errors,
           },
@@ -116,6 +125,7 @@ export default async function signupRoutes(app: FastifyInstance) {
         formLanguage: request.lang.code,
         listIds,
         meta: requestMeta(request, 'web-form', source),
+        source: origin,
       });
       return checkInbox(email);
     },

@@ -11,6 +11,7 @@ import { compileVariant } from '../../../emails/newsletter/index.js';
 import { CampaignStore, type StoredVariant } from '../../../workers/campaign-store.js';
 import { queueFanout, variantKey, type SendJobData } from '../../../workers/queues.js';
 import { isLanguage } from '../../i18n/index.js';
+import { recommendLink } from '../sources/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { Check, EditionService } from '../editions/index.js';
 import { editionContent, organisationForMail } from '../editions/preview.js';
@@ -572,7 +573,11 @@ export class CampaignService {
     const edition = editions.findEdition(campaign.editionId, this.db)!;
     const settings = this.organisation.get();
     const org = organisationForMail(settings, this.ctx.config);
-    const content = editionContent(edition, editions.listEditionItems(edition.id, this.db));
+    const content = editionContent(
+      edition,
+      editions.listEditionItems(edition.id, this.db),
+      recommendLink(this.ctx.config.publicUrl, { editionId: edition.id, campaignId: campaign.id }),
+    );
     const variants = new Map<string, StoredVariant>();
     const tracking = this.tracking.enabled();
     for (const v of missing) {

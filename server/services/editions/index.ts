@@ -6,6 +6,7 @@ import * as items from '../../../db/queries/items.js';
 import * as reference from '../../../db/queries/reference.js';
 import { seededIndicators } from '../../../db/seed.js';
 import { isLanguage } from '../../i18n/index.js';
+import { recommendLink } from '../sources/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { itemWarnings, type Item, type ItemWarning } from '../items/index.js';
 import type { OrganisationService } from '../organisation/index.js';
@@ -173,7 +174,11 @@ export class EditionService {
       roles: new Set(reference.listRoles(this.db).map((role) => role.key)),
     });
     if (hasProblems(errors)) return { kind: 'invalid', errors };
-    const content = editionContent(edition, editions.listEditionItems(id, this.db));
+    const content = editionContent(
+      edition,
+      editions.listEditionItems(id, this.db),
+      recommendLink(this.config.publicUrl, { editionId: edition.id }),
+    );
     const org = organisationForMail(this.organisation.get(), this.config);
     const preview = await renderPreview(content, variant, org, opts);
     return { kind: 'preview', preview };
@@ -202,10 +207,12 @@ export class EditionService {
     if (found.slug !== numberSlug) return { kind: 'moved', slug: found.slug };
     const edition = { ...found, languages: languagesOf(found) };
     if (!edition.languages.includes(language)) return { kind: 'missing' };
-    const content = editionContent(edition, editions.listEditionItems(edition.id, this.db));
+    // The sign-up and recommendation links say they come from this edition's archive page.
+    const signup = recommendLink(this.config.publicUrl, { editionId: edition.id, archive: true });
+    const items = editions.listEditionItems(edition.id, this.db);
+    const content = editionContent(edition, items, signup);
     const org = organisationForMail(this.organisation.get(), this.config);
     const compiled = await compileVariant(content, { language, region: null, role: null }, org);
-    const signup = `${this.config.publicUrl}/`;
     const { html } = personalise(compiled, { unsubscribeUrl: signup, preferencesUrl: signup });
     return { kind: 'page', edition, language, html, preheader: compiled.preheader };
   }

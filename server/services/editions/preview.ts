@@ -61,8 +61,13 @@ export function organisationForMail(
 }
 
 /** The stored edition with its items in its sections, as the renderer takes it. */
-export function editionContent(edition: Edition, items: Item[]): EditionContent {
+export function editionContent(
+  edition: Edition,
+  items: Item[],
+  recommendUrl?: string,
+): EditionContent {
   return {
+    ...(recommendUrl && { recommendUrl }),
     number: edition.number,
     title: edition.title,
     subject: edition.subject,

@@ -2,6 +2,7 @@ import type { Db } from '../../../db/client.js';
 import * as editions from '../../../db/queries/editions.js';
 import { compileVariant, personalise } from '../../../emails/newsletter/index.js';
 import type { ComposedMail } from '../../../workers/mail.js';
+import { recommendLink } from '../sources/index.js';
 import type { Config } from '../../config.js';
 import type { OrganisationService } from '../organisation/index.js';
 import type { Problems } from '../reference/problems.js';
@@ -53,7 +54,11 @@ export async function composeTestMail(
   if (!edition) return null;
   const settings = deps.organisation.get();
   const org = organisationForMail(settings, config);
-  const content = editionContent(edition, editions.listEditionItems(edition.id, db));
+  const content = editionContent(
+    edition,
+    editions.listEditionItems(edition.id, db),
+    recommendLink(config.publicUrl, { editionId: edition.id }),
+  );
   const variant = { language: test.language, region: test.region, role: test.role };
   const compiled = await compileVariant(content, variant, org);
   const { html, text } = personalise(compiled, sampleRecipient(config.publicUrl));

@@ -136,3 +136,88 @@ export function sourceColumns(source: Source) {
     sourceCode: source.code,
   };
 }
+
+/** Lookups telling whether the rows a source names (still) exist. */
+export interface SourceRows {
+  edition(id: number): boolean;
+  campaign(id: number): boolean;
+  event(id: number): boolean;
+  subscriber(id: number): boolean;
+}
+
+/**
+ * The source without the rows that do not exist (a hand-made `?ed=99`, a recommending person
+ * erased since), its kind read again from what is left, in the order `readSource` uses.
+ */
+export function knownSource(source: Source, rows: SourceRows): Source {
+  const known = (id: number | null, exists: (id: number) => boolean) =>
+    id !== null && exists(id) ? id : null;
+  const editionId = known(source.editionId, (id) => rows.edition(id));
+  const referredBy = known(source.referredBy, (id) => rows.subscriber(id));
+  const eventId = known(source.eventId, (id) => rows.event(id));
+  const out: Source = {
+    ...source,
+    editionId,
+    campaignId: editionId ? known(source.campaignId, (id) => rows.campaign(id)) : null,
+    eventId,
+    referredBy,
+    subscriberId: known(source.subscriberId, (id) => rows.subscriber(id)),
+  };
+  if (referredBy) out.kind = 'referral';
+  else if (editionId) out.kind = source.kind === 'archive' ? 'archive' : 'edition';
+  else if (eventId) out.kind = 'event';
+  else if (out.code) out.kind = 'code';
+  else out.kind = 'direct';
+  if (out.kind !== 'edition') out.campaignId = null;
+  return out;
+}
+
+/** What the consent log keeps of a source: its kind and the values it has. */
+export function sourceDetails(source: Source): Record<string, string | number> {
+  const out: Record<string, string | number> = { kind: source.kind };
+  if (source.editionId) out.editionId = source.editionId;
+  if (source.campaignId) out.campaignId = source.campaignId;
+  if (source.eventId) out.eventId = source.eventId;
+  if (source.referredBy) out.referredBy = source.referredBy;
+  if (source.code) out.code = source.code;
+  return out;
+}
+
+/** A stored source as the admin pages show it, with the names of the rows it points to. */
+export interface SourceOrigin {
+  kind: SourceKind;
+  edition: { id: number; number: number; title: string } | null;
+  event: { id: number; title: string } | null;
+  /** The recommending person; `erased` when they have been erased since. */
+  referrer: { id: number; name: string } | 'erased' | null;
+  code: string | null;
+}
+
+/**
+ * The source an API client names for a sign-up it passes on (e.g. from a partner's form):
+ * `direct`, or `code` with a campaign code; undefined when the code is not one.
+ */
+export function apiSource(input: { kind: 'direct' | 'code'; code?: string }): Source | undefined {
+  if (input.kind === 'direct') return { ...DIRECT_SOURCE };
+  const code = input.code?.trim().toLowerCase();
+  return code && CODE.test(code) ? { ...DIRECT_SOURCE, kind: 'code', code } : undefined;
+}
+
+/**
+ * The "recommend to a colleague" link of an edition: to the sign-up form, naming the edition
+ * and, in a sent newsletter, its campaign. `recommend=1` asks the click redirect to make it
+ * the reader's personal recommendation link (only with their tracking consent); the sign-up
+ * page itself ignores it. The archive's link says it is the archive (the archive never tracks).
+ */
+export function recommendLink(
+  publicUrl: string,
+  edition: { editionId: number; campaignId?: number; archive?: boolean },
+): string {
+  const query = new URLSearchParams({ ed: String(edition.editionId) });
+  if (edition.archive) query.set('from', 'archive');
+  else {
+    if (edition.campaignId) query.set('cp', String(edition.campaignId));
+    query.set('recommend', '1');
+  }
+  return `${publicUrl}/signup?${query.toString()}`;
+}

@@ -1,10 +1,13 @@
 import type { Db } from '../../../db/client.js';
 import * as audit from '../../../db/queries/audit.js';
+import * as editions from '../../../db/queries/editions.js';
+import * as events from '../../../db/queries/events.js';
 import { countWhere, filterWhere, type SubscriberFilter } from '../../../db/queries/filters.js';
 import * as admin from '../../../db/queries/subscriber-admin.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import type { SubscriberWithProfile } from '../../../db/queries/subscribers.js';
 import type { ServiceContext } from '../context.js';
+import type { SourceOrigin } from '../sources/index.js';
 import { hasControlCharacters } from '../plain-text.js';
 import { normaliseEmail, type Problem } from './profile.js';
 
@@ -117,12 +120,37 @@ export class SubscriberLookup {
     if (!subscriber) return undefined;
     return {
       subscriber,
+      origin: this.origin(subscriber),
       subscriptions: admin.subscriptionsOf(id, this.db),
       consent: subscribers.consentHistory(id, this.db),
       auditEntries: audit.listAudit(
         { entity: 'subscriber', entityId: String(id), limit: 100 },
         this.db,
       ),
+    };
+  }
+
+  /** Where the person signed up from, with the edition, event or recommending person named. */
+  origin(subscriber: subscribers.Subscriber): SourceOrigin {
+    const edition = subscriber.sourceEditionId
+      ? editions.findEdition(subscriber.sourceEditionId, this.db)
+      : undefined;
+    const event = subscriber.sourceEventId
+      ? events.findEvent(subscriber.sourceEventId, this.db)
+      : undefined;
+    const referrer = subscriber.referredBy
+      ? subscribers.findById(subscriber.referredBy, this.db)
+      : undefined;
+    return {
+      kind: subscriber.sourceKind,
+      edition: edition ? { id: edition.id, number: edition.number, title: edition.title } : null,
+      event: event ? { id: event.id, title: event.title } : null,
+      referrer: referrer
+        ? { id: referrer.id, name: referrer.name || referrer.email }
+        : subscriber.sourceKind === 'referral'
+          ? 'erased'
+          : null,
+      code: subscriber.sourceCode,
     };
   }
 }

@@ -8,6 +8,7 @@ import * as reference from '../../../db/queries/reference.js';
 import type { Secrets } from '../../infra/security.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import { isPlainText } from '../plain-text.js';
+import type { Source } from '../sources/index.js';
 import { defaultLanguageFor, profileChoices } from './choices.js';
 import {
   normaliseEmail,
@@ -29,6 +30,8 @@ export interface Origin {
 export interface AddInput extends ProfileInput {
   /** `mail`: a confirmation mail (double opt-in); `paper`: consent given at an event. */
   consent: { mode: string; event?: string; eventDate?: string };
+  /** Where the sign-up came from; kept with a confirmation mail only (see `sources`). */
+  source?: Source;
 }
 
 export type AddField = ProfileField | 'method' | 'event' | 'eventDate';
@@ -129,7 +132,7 @@ export class SubscriberManagement {
         return { kind: 'created' as const, id: created.id };
       }
       const recorded = this.signups.record(
-        { email, profile: check.profile, listIds: check.listIds, meta },
+        { email, profile: check.profile, listIds: check.listIds, meta, source: input.source },
         tx,
       );
       const { subscriber, kind: outcome } = recorded.outcome;

@@ -1,5 +1,8 @@
 import type { Db, Tx } from '../../../db/client.js';
 import { transaction } from '../../../db/client.js';
+import * as campaigns from '../../../db/queries/campaigns.js';
+import * as editions from '../../../db/queries/editions.js';
+import * as events from '../../../db/queries/events.js';
 import * as lists from '../../../db/queries/lists.js';
 import * as reference from '../../../db/queries/reference.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
@@ -12,6 +15,14 @@ import { preferencesLink, unsubscribeLink } from '../../infra/links.js';
 import { DAY_MS, randomToken, Secrets, sha256 } from '../../infra/security.js';
 import { countHit, WindowCounters } from '../../infra/counters.js';
 import type { ServiceContext } from '../context.js';
+import {
+  knownSource,
+  readSource,
+  sourceColumns,
+  sourceDetails,
+  sourceParams,
+  type Source,
+} from '../sources/index.js';
 import { MailOutbox, type OwedMail } from '../mail-outbox/index.js';
 import { profileChoices } from './choices.js';
 import {
@@ -45,6 +56,8 @@ export interface SignUpInput {
   formLanguage?: string;
   listIds?: number[];
   meta: RequestMeta;
+  /** Where the sign-up came from (`readSource`); rows it names that do not exist are dropped. */
+  source?: Source;
 }
 
 /** A confirmation link: `open` shows the button, `already-confirmed` says so. */
@@ -114,6 +127,19 @@ export class SignUpService {
     return check;
   }
 
+  /**
+   * Where a sign-up came from, as the sign-up page's query string (or the form's hidden
+   * fields) tells. Anything unreadable is left out: the person signs up all the same.
+   */
+  readSource(query: unknown): Source {
+    return readSource(this.secrets, query);
+  }
+
+  /** The hidden form fields that carry a source from the page to the sent form. */
+  sourceFields(source: Source): Record<string, string> {
+    return sourceParams(source, this.secrets);
+  }
+
   /** A signed token for a freshly shown sign-up form: when it was shown, and a nonce. */
   formToken(now = Date.now()): string {
     const s = Math.floor(now / 1000);
@@ -164,6 +190,7 @@ export class SignUpService {
     const consentVersion = this.consentVersion(formLanguage);
     reference.saveConsentText(consentVersion, formLanguage, this.consentText(formLanguage), tx);
     const listIds = input.listIds?.length ? input.listIds : [reference.defaultList(tx).id];
+    const source = input.source && knownSource(input.source, sourceRows(tx));
     const outcome = subscribers.signUp(
       {
         email,
@@ -173,6 +200,10 @@ export class SignUpService {
         consentTextVersion: consentVersion,
         consentLanguage: formLanguage,
         meta: input.meta,
+        ...(source && {
+          sourceColumns: { ...sourceColumns(source), sourceEventId: source.eventId },
+          details: { source: sourceDetails(source) },
+        }),
         cooldownMs,
         now,
       },
@@ -358,4 +389,14 @@ export class SignUpService {
       );
     });
   }
+}
+
+/** Whether the rows a sign-up's source names exist, read inside its transaction. */
+function sourceRows(tx: Tx) {
+  return {
+    edition: (id: number) => editions.findEdition(id, tx) !== undefined,
+    campaign: (id: number) => campaigns.findCampaign(id, tx) !== undefined,
+    event: (id: number) => events.findEvent(id, tx) !== undefined,
+    subscriber: (id: number) => subscribers.findById(id, tx) !== undefined,
+  };
 }

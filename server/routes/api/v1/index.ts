@@ -10,6 +10,7 @@ import itemApi from './items.js';
 import listApi from './lists.js';
 import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
+import attendanceApi from './attendance.js';
 import indicatorApi from './indicators.js';
 
 declare module 'fastify' {
@@ -82,5 +83,6 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(bounceApi);
   await app.register(consultationApi);
   await app.register(eventApi);
+  await app.register(attendanceApi);
   await app.register(indicatorApi);
 }

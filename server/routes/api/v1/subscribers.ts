@@ -10,6 +10,7 @@ import {
   type SubscriberFilter,
   type SubscriberStatus,
 } from '../../../services/subscribers/index.js';
+import { apiSource } from '../../../services/sources/index.js';
 import { consentEvent, error, iso, present, subscriber, idParams } from './schemas.js';
 
 interface ListQuery {
@@ -38,6 +39,7 @@ interface ProfileBody {
 interface CreateBody extends ProfileBody {
   email: string;
   consent: { mode: 'confirmation' } | { mode: 'paper'; event: string; eventDate: string };
+  source?: { kind: 'direct' | 'code'; code?: string };
 }
 
 interface PatchBody extends ProfileBody {
@@ -217,6 +219,18 @@ export default async function subscriberApi(app: FastifyInstance) {
                 },
               ],
             },
+            source: {
+              description:
+                'Where the sign-up came from, with `consent.mode: "confirmation"` only: `direct`, ' +
+                'or `code` with a campaign code (letters, digits, `-`, `_`; e.g. from a flyer)',
+              type: 'object',
+              required: ['kind'],
+              additionalProperties: false,
+              properties: {
+                kind: { enum: ['direct', 'code'] },
+                code: { type: 'string', maxLength: 40 },
+              },
+            },
           },
         },
         response: {
@@ -230,8 +244,14 @@ export default async function subscriberApi(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { consent, ...profile } = request.body;
+      const { consent, source: namedSource, ...profile } = request.body;
+      const source = namedSource && apiSource(namedSource);
+      if (namedSource && consent.mode !== 'confirmation')
+        return badRequest(reply, 'source is only taken with consent mode confirmation');
+      if (namedSource && !source)
+        return badRequest(reply, 'source.code must be letters, digits, - or _ (at most 40)');
       const result = await manage.add(origin(request), {
+        source,
         ...profile,
         // No lists: the default list.
         listIds: profile.listIds?.length ? profile.listIds : undefined,

@@ -147,3 +147,33 @@ describe('public archive', () => {
     expect(res.body).not.toContain('<Aufbruch>');
   });
 });
+
+describe('public archive: sign-up and recommendation links', () => {
+  it('the web version links to the sign-up form naming its archive page, which carries it on', async () => {
+    const id = (
+      t.runtime.database.sqlite
+        .prepare('select id from editions where slug = ?')
+        .get(slugs.sent) as { id: number }
+    ).id;
+    const res = await get(`/archive/${slugs.sent}`, { 'accept-language': 'de' });
+    expect(res.statusCode).toBe(200);
+    const href = `/signup?ed=${id}&amp;from=archive`;
+    expect(res.body).toContain(`<a href="http://localhost:3000${href}">Newsletter abonnieren</a>`);
+    expect(res.body).toMatch(
+      new RegExp(`<a href="http://localhost:3000${href.replace('?', '\\?')}"[^>]*>Einer Kollegin`),
+    );
+    // The footer's preferences link (no personal link in the archive) goes there too.
+    expect(res.body).toMatch(
+      new RegExp(`<a href="http://localhost:3000${href.replace('?', '\\?')}"[^>]*>Einstellungen`),
+    );
+
+    const form = await t.app.inject({
+      method: 'GET',
+      url: `/signup?ed=${id}&from=archive`,
+      headers: { accept: 'text/html' },
+    });
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain(`<input type="hidden" name="ed" value="${id}">`);
+    expect(form.body).toContain('<input type="hidden" name="from" value="archive">');
+  });
+});

@@ -89,11 +89,6 @@ async function send(people: { email: string; consent: boolean }[]): Promise<Sent
       description: 'Mehr unter [Richtlinie](https://foerderung.example/richtlinie).',
       fields: { url: FUNDING_URL },
     },
-    {
-      type: 'support' as const,
-      title: 'Empfehlen Sie uns weiter',
-      fields: { url: `${publicUrl}/signup?recommend=1` },
-    },
   ]) {
     const item = items.create({ ...input, regions: [] }, cli);
     if (item.kind !== 'saved') throw new Error(JSON.stringify(item));
@@ -333,10 +328,21 @@ describe('open and click tracking', () => {
       .prepare("select id from subscribers where email = 'mit@example.org'")
       .pluck()
       .get();
-    expect(source).toMatchObject({ kind: 'referral', referredBy: subscriberId });
+    expect(source).toMatchObject({ kind: 'referral', referredBy: subscriberId, campaignId: null });
+    expect(target.searchParams.get('cp')).toBe(String(sent.campaignId));
     const theirs = (await linksOf(without)).get('signup')!;
-    const plain = await hit(`/t/c/${theirs}`, { agent: PHONE });
-    expect(plain.headers.location).toBe(`${publicUrl}/signup?recommend=1`);
+    const plain = new URL(
+      (await hit(`/t/c/${theirs}`, { agent: PHONE })).headers.location as string,
+    );
+    // The generic link of the edition: its campaign, no person.
+    expect(plain.searchParams.get('recommend')).toBe('1');
+    expect(plain.searchParams.get('cp')).toBe(String(sent.campaignId));
+    expect(plain.searchParams.get('ref')).toBeNull();
+    expect(readSource(secrets(), Object.fromEntries(plain.searchParams))).toMatchObject({
+      kind: 'edition',
+      campaignId: sent.campaignId,
+      referredBy: null,
+    });
   });
 
   it('stops naming a person whose consent was withdrawn after the send', async () => {

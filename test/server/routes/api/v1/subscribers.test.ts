@@ -340,3 +340,35 @@ describe('OpenAPI', () => {
     ]);
   });
 });
+
+describe('POST /api/v1/subscribers with a source', () => {
+  it('keeps a campaign code for a sign-up by confirmation mail; refuses it otherwise', async () => {
+    const res = await api('POST', '/subscribers', editor, {
+      email: 'partnerform@example.org',
+      consent: { mode: 'confirmation' },
+      source: { kind: 'code', code: 'Partner-Halle' },
+    });
+    expect(res.statusCode).toBe(202);
+    const [row] = sql<{ source_kind: string; source_code: string }>(
+      'select source_kind, source_code from subscribers where email = ?',
+      'partnerform@example.org',
+    );
+    expect(row).toEqual({ source_kind: 'code', source_code: 'partner-halle' });
+
+    const refused = [
+      { consent: { mode: 'confirmation' }, source: { kind: 'code', code: 'a b' } },
+      { consent: { mode: 'confirmation' }, source: { kind: 'code' } },
+      { consent: { mode: 'confirmation' }, source: { kind: 'referral', code: 'x' } },
+      {
+        consent: { mode: 'paper', event: 'Fachtag', eventDate: '2026-11-12' },
+        source: { kind: 'code', code: 'flyer' },
+      },
+    ];
+    for (const [i, body] of refused.entries()) {
+      const email = `refused-source-${i}@example.org`;
+      const answer = await api('POST', '/subscribers', editor, { email, ...body });
+      expect(answer.statusCode, JSON.stringify(body)).toBe(400);
+      expect(sql('select id from subscribers where email = ?', email)).toEqual([]);
+    }
+  });
+});

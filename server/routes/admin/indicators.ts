@@ -132,6 +132,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           share: share(r.people, roleCounts),
         })),
         events: figures.events.map((e) => ({ ...e, startLabel: dayLabel(e.startsAt, l) })),
+        charts: service.charts(figures).map((c) => ({ id: c.id, title: c.title, svg: c.svg })),
         subscribers: figures.subscribers.map((s) => ({ ...s, label: monthLabel(s.month, l) })),
         referrals: figures.referrals.map((r) => ({ ...r, label: monthLabel(r.month, l) })),
       },

@@ -9,6 +9,7 @@ import type { OrganisationService } from '../organisation/index.js';
 import { isPlainText } from '../plain-text.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
 import { definitions, indicatorKeys, unitLabels, type IndicatorKey } from './definitions.js';
+import { indicatorCharts, type IndicatorChart } from './charts.js';
 import { evidenceRows, toCsv, type Names } from './export.js';
 import { gatherEvidence, valuesOf, type Evidence } from './measure.js';
 import { monthsOf, periodProblems, rangeOf, type Period } from './period.js';
@@ -23,6 +24,7 @@ export {
   type IndicatorKey,
 } from './definitions.js';
 export type { Evidence, Meeting, ReachedPerson } from './measure.js';
+export type { IndicatorChart } from './charts.js';
 export { germanDay, germanTime, monthsOf, type Period } from './period.js';
 
 /** The highest target a form or the API takes. */
@@ -296,17 +298,26 @@ export class IndicatorService {
     };
   }
 
+  /** The charts of a period's figures: SVG for the dashboard, drawings for the report. */
+  charts(figures: Figures): IndicatorChart[] {
+    return indicatorCharts(figures, this.names());
+  }
+
   /** The funder's report for a period as a PDF (A4). */
   report(period: Period, now = Date.now()): Promise<Buffer> {
     const settings = this.organisation.get();
-    return renderReport({
-      organisation: settings.name,
-      funderAttribution: settings.funderAttribution,
-      period,
-      indicators: this.values(period, now),
-      figures: this.figures(period, now),
-      names: this.names(),
-      createdAt: now,
-    });
+    const figures = this.figures(period, now);
+    return renderReport(
+      {
+        organisation: settings.name,
+        funderAttribution: settings.funderAttribution,
+        period,
+        indicators: this.values(period, now),
+        figures,
+        names: this.names(),
+        createdAt: now,
+      },
+      this.charts(figures),
+    );
   }
 }

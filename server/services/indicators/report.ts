@@ -19,11 +19,15 @@ export interface ReportData {
   createdAt: number;
 }
 
-/** Draws a chart into the report at the current position; answers the height it used. */
-export type ReportChart = (
-  doc: PDFKit.PDFDocument,
-  box: { x: number; y: number; width: number; height: number },
-) => void;
+/** A chart for the report: its title, its height per width, and how to draw it into a box. */
+export interface ReportChart {
+  title: string;
+  aspect: number;
+  draw: (
+    doc: PDFKit.PDFDocument,
+    box: { x: number; y: number; width: number; height: number },
+  ) => void;
+}
 
 interface Column {
   header: string;
@@ -115,10 +119,7 @@ function note(doc: PDFKit.PDFDocument, text: string) {
  * The funder's report as a PDF (A4): a title page, the indicators with their definitions, the
  * charts, and the tables of events and editions; page numbers on every page.
  */
-export async function renderReport(
-  data: ReportData,
-  charts: { title: string; draw: ReportChart }[] = [],
-): Promise<Buffer> {
+export async function renderReport(data: ReportData, charts: ReportChart[] = []): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
@@ -182,9 +183,11 @@ export async function renderReport(
     ]),
   );
 
+  const pageRoom = doc.page.height - 2 * MARGIN - 60;
   for (const chart of charts) {
-    heading(doc, chart.title, 280);
-    const box = { x: MARGIN, y: doc.y, width, height: 230 };
+    const height = Math.min(width * chart.aspect, pageRoom);
+    heading(doc, chart.title, height + 40);
+    const box = { x: MARGIN, y: doc.y, width, height };
     chart.draw(doc, box);
     doc.x = MARGIN;
     doc.y = box.y + box.height + 20;

@@ -87,6 +87,15 @@ describe('the indicator dashboard', () => {
     );
   });
 
+  it('draws the charts: the map of the districts, roles, editions, events, sign-ups', async () => {
+    const res = await viewer.get(`/admin/indicators?${period}`);
+    for (const id of ['chart-subscribers', 'chart-regions', 'chart-editions', 'chart-events'])
+      expect(res.body).toMatch(new RegExp(`<svg [^>]*id="${id}"[^>]*role="img"`));
+    expect(res.body).toContain('<figcaption>Erreichte Menschen je Landkreis</figcaption>');
+    expect(res.body).toContain('Harz: 1 Personen');
+    expect(res.body).toContain('Vereinsrecht &lt;kompakt&gt; – Anwesend: 2 Personen');
+  });
+
   it('comes back with the error next to a wrong day', async () => {
     const res = await viewer.get('/admin/indicators?from=2025-02-30&to=2025-12-31');
     expect(res.statusCode).toBe(400);

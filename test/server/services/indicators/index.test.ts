@@ -397,6 +397,8 @@ describe('the report as PDF', () => {
     );
     expect(text).toContain('Vereinsrecht');
     expect(text).toContain('Erreichte Menschen je Landkreis und je Rolle');
+    expect(text).toContain('Öffnungen und Klicks je Ausgabe');
+    expect(text).toContain('GeoBasis-DE');
     expect(text).toMatch(/\nHarz 21 ?\n/);
     expect(pages.at(-1)).toContain(`Seite ${pages.length} von ${pages.length}`);
   });

@@ -74,8 +74,8 @@ describe('the indicator dashboard in the browser', () => {
         .getByRole('link', { name: 'Kennzahlen' })
         .click();
       await page.getByRole('heading', { level: 1, name: 'Wirkung: Kennzahlen' }).waitFor();
-      await page.getByLabel('Von').fill('2025-01-01');
-      await page.getByLabel('Bis').fill('2025-12-31');
+      await page.getByLabel('Von', { exact: true }).fill('2025-01-01');
+      await page.getByLabel('Bis', { exact: true }).fill('2025-12-31');
       await page.getByRole('button', { name: 'Anzeigen' }).click();
       await page.waitForURL(/from=2025-01-01&to=2025-12-31/);
 
@@ -97,6 +97,12 @@ describe('the indicator dashboard in the browser', () => {
       await expect(
         page.evaluate(() => document.documentElement.scrollWidth),
       ).resolves.toBeLessThanOrEqual(375);
+
+      // The map of the districts, with the table of the same figures as its alternative.
+      await page.getByRole('img', { name: 'Erreichte Menschen je Landkreis' }).waitFor();
+      await expect(
+        page.locator('#region-table tr', { hasText: 'Altmarkkreis Salzwedel' }).textContent(),
+      ).resolves.toContain('10');
 
       const [download] = await Promise.all([
         page.waitForEvent('download'),

@@ -567,8 +567,9 @@ export const itemFields = {
     'hours',
     'url',
   ],
-  training: ['startsAt', 'endsAt', 'place', 'url', 'fee', 'accessibility'],
-  meeting: ['startsAt', 'endsAt', 'place', 'url', 'fee', 'accessibility'],
+  // `event`: the id of an event (as a string) whose registration page the item's button opens.
+  training: ['startsAt', 'endsAt', 'place', 'url', 'fee', 'accessibility', 'event'],
+  meeting: ['startsAt', 'endsAt', 'place', 'url', 'fee', 'accessibility', 'event'],
   support: ['url'],
   text: ['imageUrl', 'imageAlt', 'buttonLabel', 'buttonUrl'],
 } as const satisfies Record<ItemType, readonly string[]>;

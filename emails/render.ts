@@ -122,6 +122,22 @@ export async function renderTransactional(
   const content = build(ctx, clean);
   const custom = kind === 'welcome' ? oneLine(clean.custom?.subject ?? '') : '';
   const subject = custom || oneLine(ctx.t(`${keyPrefix[kind]}.subject`, { org: ctx.org.name }));
+  return {
+    ...(await renderContent(ctx, subject, content)),
+    templateVersion: templateVersions[kind],
+  };
+}
+
+/**
+ * A mail of the given blocks in the transactional layout (header, footer with imprint and
+ * address), as HTML and text; for mails that are not about a subscription (event registrations).
+ */
+export async function renderContent(
+  ctx: MailContext,
+  rawSubject: string,
+  content: Content,
+): Promise<{ subject: string; html: string; text: string }> {
+  const subject = oneLine(rawSubject);
   const footer = {
     automatic: ctx.org.replyTo
       ? ctx.t('mail.footer.automaticReply', {
@@ -163,7 +179,6 @@ export async function renderTransactional(
     subject,
     html: presentationTables(html),
     text: renderText(content, footer),
-    templateVersion: templateVersions[kind],
   };
 }
 

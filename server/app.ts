@@ -15,6 +15,7 @@ import confirmRoutes from './routes/public/confirm.js';
 import mediaRoutes from './routes/public/media.js';
 import preferencesRoutes from './routes/public/preferences.js';
 import signupRoutes from './routes/public/signup.js';
+import eventRoutes from './routes/public/events.js';
 import unsubscribeRoutes from './routes/public/unsubscribe.js';
 
 /** Paths whose last segment is a secret token: logged shortened. */
@@ -162,6 +163,7 @@ export async function buildApp(
   await app.register(mediaRoutes);
   await app.register(archiveRoutes);
   await app.register(trackingRoutes);
+  await app.register(eventRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;

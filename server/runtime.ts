@@ -147,6 +147,7 @@ export async function startRuntime(
             purgeImportFiles: () => services.imports.purgeStaleFiles(),
             queueOwedMails: () => services.mailOutbox.sweep(),
             purgeMailOutbox: () => services.mailOutbox.purge(),
+            sendRegistrationReminders: () => services.registrations.sendReminders(),
           },
           log,
         }),

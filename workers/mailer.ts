@@ -20,6 +20,8 @@ export interface OutgoingMessage {
   envelopeFrom?: string;
   /** The Message-ID to use (`<…@domain>`); nodemailer makes one up otherwise. */
   messageId?: string;
+  /** Files that go with it (an event's calendar entry). */
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 /**
@@ -139,6 +141,7 @@ export function createSmtpMailer(
       text: message.text,
       headers: prepareHeaders(message.headers),
       messageId: message.messageId,
+      attachments: message.attachments,
     }).compile();
     const built = await node.build();
     return {

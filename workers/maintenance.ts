@@ -12,6 +12,8 @@ export interface MaintenanceTasks {
   queueOwedMails(): Promise<number>;
   /** Forget owed mails past their keeping period; returns how many. */
   purgeMailOutbox(): number;
+  /** Owe the reminder to everybody registered for an event tomorrow; returns how many. */
+  sendRegistrationReminders(): Promise<number>;
 }
 
 /** Scheduled chores. The schedule lives in Redis, so several worker hosts never double it. */
@@ -33,6 +35,12 @@ export async function scheduleMaintenance(queues: Queues, everyMs = 3_600_000): 
   );
   // Its successor is queue-owed-mails, which covers every kind of transactional mail.
   await queues.maintenance.removeJobScheduler('resend-lost-confirmations');
+  // Hourly: a reminder goes out on the day before, in the first hour it is due.
+  await queues.maintenance.upsertJobScheduler(
+    'registration-reminders',
+    { every: everyMs },
+    { name: 'registration-reminders', data: {} },
+  );
   await queues.maintenance.upsertJobScheduler(
     'purge-import-files',
     { every: everyMs },
@@ -65,6 +73,11 @@ export function createMaintenanceWorker(opts: {
           const deleted = opts.tasks.purgeMailOutbox();
           if (deleted) opts.log.info({ deleted }, 'deleted old rows of the mail outbox');
           return { deleted };
+        }
+        case 'registration-reminders': {
+          const owed = await opts.tasks.sendRegistrationReminders();
+          if (owed) opts.log.info({ owed }, 'owed event reminders');
+          return { owed };
         }
         case 'purge-import-files': {
           const deleted = opts.tasks.purgeImportFiles();

@@ -11,17 +11,34 @@ export const QUEUE_NAMES = {
 
 /** A subscriber's transactional mail: confirmation, welcome, preferences link. */
 export type SubscriberMailName = 'confirmation' | 'welcome' | 'preferences-link';
+/** The mails of an event registration: confirmed, on the waiting list, moved up, reminder. */
+export type RegistrationMailName =
+  | 'registration-confirmed'
+  | 'registration-waiting'
+  | 'registration-promoted'
+  | 'registration-reminder';
 /** Mail jobs carry ids only; the processor loads the rest and mints tokens. */
-export type MailJobName = SubscriberMailName | 'edition-test';
-/** A subscriber's mail names the subscriber; an edition's test mail its test send. */
-export type MailJobData = { subscriberId: number } | { testSendId: number };
+export type MailJobName = SubscriberMailName | 'edition-test' | RegistrationMailName;
+/**
+ * A subscriber's mail names the subscriber; an edition's test mail its test send; a
+ * registration's mail the registration.
+ */
+export type MailJobData =
+  { subscriberId: number } | { testSendId: number } | { registrationId: number };
+
+export const isSubscriberMail = (name: MailJobName): name is SubscriberMailName =>
+  name === 'confirmation' || name === 'welcome' || name === 'preferences-link';
 
 /** The subscriber a mail job is for; null for a test mail. */
 export const mailSubscriber = (data: MailJobData): number | null =>
   'subscriberId' in data ? data.subscriberId : null;
 
 export type MaintenanceJobName =
-  'purge-unconfirmed' | 'purge-import-files' | 'queue-owed-mails' | 'purge-mail-outbox';
+  | 'purge-unconfirmed'
+  | 'purge-import-files'
+  | 'queue-owed-mails'
+  | 'purge-mail-outbox'
+  | 'registration-reminders';
 
 /**
  * The id of a mail job: one job per subscriber and claim time (`last_confirmation_at`) for
@@ -31,6 +48,10 @@ export type MaintenanceJobName =
  */
 export function mailJobId(mail: MailRequest): string {
   if (mail.name === 'edition-test') return `${mail.name}-${mail.testSendId}`;
+  if ('registrationId' in mail) {
+    const { name, registrationId, at } = mail;
+    return at === undefined ? `${name}-${registrationId}` : `${name}-${registrationId}-${at}`;
+  }
   const { name, subscriberId, at } = mail;
   return at === undefined ? `${name}-${subscriberId}` : `${name}-${subscriberId}-${at}`;
 }
@@ -41,7 +62,8 @@ export function mailJobId(mail: MailRequest): string {
  */
 export type MailRequest =
   | { name: SubscriberMailName; subscriberId: number; at?: number }
-  | { name: 'edition-test'; testSendId: number };
+  | { name: 'edition-test'; testSendId: number }
+  | { name: RegistrationMailName; registrationId: number; at?: number };
 
 /** A mail job as it goes into the queue, under its own job id (see mailJobId). */
 export type MailJob = { name: MailJobName; data: MailJobData; jobId: string };

@@ -11,7 +11,13 @@ const CHUNK = 500;
  * only the rows written now are returned.
  */
 export function addMails(
-  mails: { name: string; subscriberId: number | null; testSendId: number | null; jobId: string }[],
+  mails: {
+    name: string;
+    subscriberId: number | null;
+    testSendId: number | null;
+    registrationId?: number | null;
+    jobId: string;
+  }[],
   now: number,
   tx: Tx,
 ): OutboxMail[] {

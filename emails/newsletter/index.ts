@@ -49,6 +49,8 @@ export interface EditionContent {
    * variant (a personal one is made by the click redirect). None: no recommendation block.
    */
   recommendUrl?: string;
+  /** The registration page of each event an item points to, by event id. */
+  eventLinks?: Record<string, string>;
 }
 
 /** One rendering of an edition: all recipients with the same language, region and role. */
@@ -155,7 +157,9 @@ export async function compileVariant(
       .filter((group) => group.items.length > 0)
       .map((group) => ({
         heading: group.heading,
-        items: group.items.map((item) => itemView(item, { lang, labels, localise })),
+        items: group.items.map((item) =>
+          itemView(item, { lang, labels, localise, eventLinks: edition.eventLinks }),
+        ),
       }));
     return groups.length > 0 ? [{ type: section.type, heading, groups }] : [];
   });

@@ -35,6 +35,8 @@ export interface ItemContext {
   lang: string;
   labels: Labels;
   localise: (german: string, translated: string | undefined) => Localised;
+  /** The registration page of each event an item points to, by event id. */
+  eventLinks?: Record<string, string>;
 }
 
 type ItemPartial = (item: Item, ctx: ItemContext) => Pick<ItemView, 'facts' | 'image' | 'action'>;
@@ -103,9 +105,14 @@ export function itemView(item: Item, ctx: ItemContext): ItemView {
   };
 }
 
-function appointment(item: Item, { labels, lang }: ItemContext): ReturnType<ItemPartial> {
+function appointment(
+  item: Item,
+  { labels, lang, eventLinks }: ItemContext,
+): ReturnType<ItemPartial> {
   const place = oneLine(item.fields.place ?? '');
-  const url = webUrl(item.fields.url);
+  // An item that points to an event registers on Landpost's own page.
+  const event = item.fields.event ? eventLinks?.[item.fields.event] : undefined;
+  const url = webUrl(event ?? item.fields.url);
   return {
     facts: facts([
       [labels.when, formatPeriod(item.fields.startsAt, item.fields.endsAt, lang)],
@@ -113,7 +120,7 @@ function appointment(item: Item, { labels, lang }: ItemContext): ReturnType<Item
       [labels.fee, item.fields.fee],
       [labels.accessibility, item.fields.accessibility],
     ]),
-    action: url ? { label: labels.register, url, button: false } : undefined,
+    action: url ? { label: labels.register, url, button: event !== undefined } : undefined,
   };
 }
 

@@ -23,7 +23,13 @@ export function redactToken(token: string): string {
 }
 
 export type LinkPurpose =
-  'unsubscribe' | 'preferences' | 'signup-form' | 'admin-setup' | 'referral' | 'attribution';
+  | 'unsubscribe'
+  | 'preferences'
+  | 'signup-form'
+  | 'admin-setup'
+  | 'referral'
+  | 'attribution'
+  | 'registration-cancel';
 
 export type MacPurpose = 'tracking-open' | 'tracking-click';
 

@@ -18,6 +18,7 @@ import { MultiplierService } from './multipliers/index.js';
 import { HealthService } from './operations/health.js';
 import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
+import { RegistrationService } from './registrations/index.js';
 import { SubscriberService } from './subscribers/index.js';
 import { IndicatorService } from './indicators/index.js';
 
@@ -44,6 +45,7 @@ export interface Services {
   health: HealthService;
   multipliers: MultiplierService;
   attendance: AttendanceService;
+  registrations: RegistrationService;
   indicators: IndicatorService;
 }
 
@@ -51,8 +53,9 @@ export function createServices(ctx: ServiceContext): Services {
   const organisation = new OrganisationService(ctx);
   const editions = new EditionService(ctx, organisation);
   const tracking = new TrackingService(ctx);
+  const subscribers = new SubscriberService(ctx);
   return {
-    subscribers: new SubscriberService(ctx),
+    subscribers,
     imports: new ImportService(ctx),
     reference: new ReferenceService(ctx),
     items: new ItemService(ctx),
@@ -73,6 +76,7 @@ export function createServices(ctx: ServiceContext): Services {
     health: new HealthService(ctx),
     multipliers: new MultiplierService(ctx),
     attendance: new AttendanceService(ctx, organisation),
+    registrations: new RegistrationService(ctx, subscribers.signup),
     indicators: new IndicatorService(ctx, organisation),
   };
 }

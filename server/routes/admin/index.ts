@@ -16,6 +16,7 @@ import multiplierRoutes from './multipliers.js';
 import organisationRoutes from './organisation.js';
 import subscriberRoutes from './subscribers.js';
 import segmentRoutes from './segments.js';
+import registrationRoutes from './registrations.js';
 import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
@@ -44,6 +45,7 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(taxonomyRoutes);
   await app.register(multiplierRoutes);
   await app.register(attendanceRoutes);
+  await app.register(registrationRoutes);
   await app.register(indicatorRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

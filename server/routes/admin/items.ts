@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { field, many, type FormBody } from '../../http/form.js';
 import { languages } from '../../i18n/index.js';
 import { roleAllows } from '../../services/accounts/index.js';
+import { berlinLocal } from '../../services/events/index.js';
 import {
   berlinDateTime,
   berlinWallClock,
@@ -41,7 +42,9 @@ function fieldInputs(type: ItemType) {
       key,
       name: `fields.${key}`,
       label: `items.fields.${registration ? 'registrationUrl' : key}`,
-      hint: ['deadline', 'startsAt', 'endsAt', 'url', 'imageAlt', 'buttonLabel'].includes(key)
+      hint: ['deadline', 'startsAt', 'endsAt', 'url', 'imageAlt', 'buttonLabel', 'event'].includes(
+        key,
+      )
         ? `items.fieldHints.${key}`
         : '',
       type: inputTypes[key] ?? 'text',
@@ -219,6 +222,10 @@ export default async function itemRoutes(app: FastifyInstance) {
           dir: languages.find((l) => l.code === code)?.dir ?? 'ltr',
         })),
         warnings: data.item ? warningsOf(data.item, request) : [],
+        events: app.services.events.upcoming().map((e) => ({
+          id: String(e.id),
+          label: `${e.title} (${berlinLocal(e.startsAt).slice(0, 10)})`,
+        })),
       },
       status,
     );

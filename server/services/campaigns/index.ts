@@ -15,6 +15,7 @@ import { recommendLink } from '../sources/index.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { Check, EditionService } from '../editions/index.js';
 import { editionContent, organisationForMail } from '../editions/preview.js';
+import { eventLinks } from '../registrations/links.js';
 import type { OrganisationService } from '../organisation/index.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
 
@@ -573,11 +574,19 @@ export class CampaignService {
     const edition = editions.findEdition(campaign.editionId, this.db)!;
     const settings = this.organisation.get();
     const org = organisationForMail(settings, this.ctx.config);
-    const content = editionContent(
-      edition,
-      editions.listEditionItems(edition.id, this.db),
-      recommendLink(this.ctx.config.publicUrl, { editionId: edition.id, campaignId: campaign.id }),
-    );
+    const items = editions.listEditionItems(edition.id, this.db);
+    const content = editionContent(edition, items, {
+      recommendUrl: recommendLink(this.ctx.config.publicUrl, {
+        editionId: edition.id,
+        campaignId: campaign.id,
+      }),
+      eventLinks: eventLinks(
+        items,
+        this.ctx.config.publicUrl,
+        { ed: edition.id, cp: campaign.id },
+        this.db,
+      ),
+    });
     const variants = new Map<string, StoredVariant>();
     const tracking = this.tracking.enabled();
     for (const v of missing) {

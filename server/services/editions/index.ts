@@ -20,6 +20,7 @@ import {
   type EditionPreview,
   type PreviewRequest,
 } from './preview.js';
+import { eventLinks } from '../registrations/links.js';
 import { listRevisions, recordRevision, type EditionRevision } from './revisions.js';
 import {
   composeTestMail,
@@ -174,11 +175,11 @@ export class EditionService {
       roles: new Set(reference.listRoles(this.db).map((role) => role.key)),
     });
     if (hasProblems(errors)) return { kind: 'invalid', errors };
-    const content = editionContent(
-      edition,
-      editions.listEditionItems(id, this.db),
-      recommendLink(this.config.publicUrl, { editionId: edition.id }),
-    );
+    const items = editions.listEditionItems(id, this.db);
+    const content = editionContent(edition, items, {
+      recommendUrl: recommendLink(this.config.publicUrl, { editionId: edition.id }),
+      eventLinks: eventLinks(items, this.config.publicUrl, { ed: edition.id }, this.db),
+    });
     const org = organisationForMail(this.organisation.get(), this.config);
     const preview = await renderPreview(content, variant, org, opts);
     return { kind: 'preview', preview };
@@ -207,10 +208,18 @@ export class EditionService {
     if (found.slug !== numberSlug) return { kind: 'moved', slug: found.slug };
     const edition = { ...found, languages: languagesOf(found) };
     if (!edition.languages.includes(language)) return { kind: 'missing' };
-    // The sign-up and recommendation links say they come from this edition's archive page.
+    // The sign-up, recommendation and event links say they come from this edition's archive page.
     const signup = recommendLink(this.config.publicUrl, { editionId: edition.id, archive: true });
     const items = editions.listEditionItems(edition.id, this.db);
-    const content = editionContent(edition, items, signup);
+    const content = editionContent(edition, items, {
+      recommendUrl: signup,
+      eventLinks: eventLinks(
+        items,
+        this.config.publicUrl,
+        { ed: edition.id, from: 'archive' },
+        this.db,
+      ),
+    });
     const org = organisationForMail(this.organisation.get(), this.config);
     const compiled = await compileVariant(content, { language, region: null, role: null }, org);
     const { html } = personalise(compiled, { unsubscribeUrl: signup, preferencesUrl: signup });

@@ -60,14 +60,19 @@ export function organisationForMail(
   };
 }
 
-/** The stored edition with its items in its sections, as the renderer takes it. */
+/**
+ * The stored edition with its items in its sections, as the renderer takes it; `recommendUrl`
+ * is the "recommend to a colleague" link, `eventLinks` the registration pages of the events its
+ * items point to.
+ */
 export function editionContent(
   edition: Edition,
   items: Item[],
-  recommendUrl?: string,
+  links: { recommendUrl?: string; eventLinks?: Record<string, string> } = {},
 ): EditionContent {
   return {
-    ...(recommendUrl && { recommendUrl }),
+    ...(links.recommendUrl && { recommendUrl: links.recommendUrl }),
+    eventLinks: links.eventLinks,
     number: edition.number,
     title: edition.title,
     subject: edition.subject,

@@ -8,6 +8,7 @@ import type { OrganisationService } from '../organisation/index.js';
 import type { Problems } from '../reference/problems.js';
 import { checkEmail } from '../subscribers/profile.js';
 import { editionContent, organisationForMail, sampleRecipient } from './preview.js';
+import { eventLinks } from '../registrations/links.js';
 
 /** At most this many addresses per test send, and test mails per edition and hour. */
 export const TEST_SEND_LIMITS = { addresses: 10, perHour: 50 } as const;
@@ -54,11 +55,11 @@ export async function composeTestMail(
   if (!edition) return null;
   const settings = deps.organisation.get();
   const org = organisationForMail(settings, config);
-  const content = editionContent(
-    edition,
-    editions.listEditionItems(edition.id, db),
-    recommendLink(config.publicUrl, { editionId: edition.id }),
-  );
+  const items = editions.listEditionItems(edition.id, db);
+  const content = editionContent(edition, items, {
+    recommendUrl: recommendLink(config.publicUrl, { editionId: edition.id }),
+    eventLinks: eventLinks(items, config.publicUrl, { ed: edition.id }, db),
+  });
   const variant = { language: test.language, region: test.region, role: test.role };
   const compiled = await compileVariant(content, variant, org);
   const { html, text } = personalise(compiled, sampleRecipient(config.publicUrl));

@@ -1,5 +1,6 @@
 import { transaction, type Db, type Tx } from '../../../db/client.js';
 import { recordAction } from '../../../db/queries/audit.js';
+import { findEvent } from '../../../db/queries/events.js';
 import * as items from '../../../db/queries/items.js';
 import * as reference from '../../../db/queries/reference.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
@@ -111,6 +112,7 @@ export class ItemService {
         ...(current?.regions ?? []),
       ]),
       roles: new Set([...reference.listRoles(tx).map((r) => r.key), ...(current?.roles ?? [])]),
+      eventExists: (id) => !!findEvent(id, tx),
     };
   }
 }

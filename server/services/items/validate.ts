@@ -43,6 +43,8 @@ export interface ItemDraft {
 export interface ItemVocabulary {
   regions: ReadonlySet<string>;
   roles: ReadonlySet<string>;
+  /** Whether an event with this id exists (an item's `event` field names one). */
+  eventExists?: (id: number) => boolean;
 }
 
 export const isItemType = (value: unknown): value is ItemType =>
@@ -269,6 +271,9 @@ export function validateItem(
   if (!roles.ok) problem('roles', 'roles');
 
   const fields = type ? checkFields(type, draft.fields ?? {}, problem) : {};
+  const event = (fields as Record<string, string | undefined>).event;
+  if (event !== undefined && !(/^[1-9]\d{0,11}$/.test(event) && known.eventExists?.(Number(event))))
+    problem('fields.event', 'event');
 
   const translations: Record<string, ItemTranslation> = {};
   for (const [lang, given] of Object.entries(draft.translations ?? {})) {

@@ -40,6 +40,7 @@ export class MailOutbox {
       name: m.name,
       subscriberId: 'subscriberId' in m ? m.subscriberId : null,
       testSendId: 'testSendId' in m ? m.testSendId : null,
+      registrationId: 'registrationId' in m ? m.registrationId : null,
       jobId: mailJobId(m),
     }));
     return outbox.addMails(rows, now, tx).map(owedMail);
@@ -87,6 +88,10 @@ const owedMail = (row: outbox.OutboxMail): OwedMail => ({
   id: row.id,
   name: row.name as MailJobName,
   data:
-    row.testSendId !== null ? { testSendId: row.testSendId } : { subscriberId: row.subscriberId! },
+    row.testSendId !== null
+      ? { testSendId: row.testSendId }
+      : row.registrationId !== null
+        ? { registrationId: row.registrationId }
+        : { subscriberId: row.subscriberId! },
   jobId: row.jobId,
 });

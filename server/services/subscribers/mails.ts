@@ -3,7 +3,7 @@ import { findMailText } from '../../../db/queries/mail-texts.js';
 import * as subscribers from '../../../db/queries/subscribers.js';
 import { renderTransactional } from '../../../emails/render.js';
 import type { ComposedMail, TransactionalSource } from '../../../workers/mail.js';
-import type { MailJobData, MailJobName } from '../../../workers/queues.js';
+import { isSubscriberMail, type MailJobData, type MailJobName } from '../../../workers/queues.js';
 import type { Config } from '../../config.js';
 import { randomToken, type Secrets } from '../../infra/security.js';
 import { mailContext, transactionalSender } from '../mail-context.js';
@@ -25,7 +25,7 @@ export function transactionalSource(deps: {
   const links = deps.subscriptions.signup;
   return {
     async compose(name: MailJobName, data: MailJobData): Promise<ComposedMail | null> {
-      if (name === 'edition-test' || !('subscriberId' in data)) return null;
+      if (!isSubscriberMail(name) || !('subscriberId' in data)) return null;
       const subscriber = subscribers.findById(data.subscriberId, db);
       if (!subscriber) return null; // erased or purged meanwhile: nothing to send
       if (name === 'confirmation' && subscriber.status !== 'unconfirmed') return null;

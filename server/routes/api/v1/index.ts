@@ -8,6 +8,7 @@ import eventApi from './events.js';
 import editionApi from './editions.js';
 import itemApi from './items.js';
 import listApi from './lists.js';
+import registrationApi from './registrations.js';
 import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
 import attendanceApi from './attendance.js';
@@ -84,5 +85,6 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(consultationApi);
   await app.register(eventApi);
   await app.register(attendanceApi);
+  await app.register(registrationApi);
   await app.register(indicatorApi);
 }

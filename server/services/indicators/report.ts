@@ -1,13 +1,12 @@
-import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
+import { FONT_BOLD, FONT_REGULAR } from '../charts/index.js';
 import type { Names } from './export.js';
 import type { Figures, Indicator } from './index.js';
 import { germanDay, germanTime, type Period } from './period.js';
 
-const require = createRequire(import.meta.url);
 /** DejaVu Sans prints umlauts, Cyrillic and Arabic names as they are. */
-const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-const BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
+const FONT = FONT_REGULAR;
+const BOLD = FONT_BOLD;
 
 export interface ReportData {
   organisation: string;

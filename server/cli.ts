@@ -16,6 +16,7 @@ import { CampaignService, type CampaignProgress } from './services/campaigns/ind
 import { classifyBounce } from './services/bounces/index.js';
 import type { Actor } from './services/context.js';
 import { EditionService } from './services/editions/index.js';
+import { IndicatorService } from './services/indicators/index.js';
 import { OrganisationService } from './services/organisation/index.js';
 import { OperatorDatabase } from './services/operations/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -43,6 +44,9 @@ Commands:
                                         a new RSA-2048 DKIM key: prints the private key (or writes
                                         it to FILE, readable by the owner only) and the DNS TXT
                                         record to publish (D: DKIM_DOMAIN or the MAIL_FROM domain)
+  report --out FILE [--from DAY] [--to DAY]
+                                        the funder's report (PDF) for a period of Berlin days
+                                        (YYYY-MM-DD; default: the programme period)
   --help                                this text
 
 Configuration comes from the environment (see README: PORT, DATA_DIR, REDIS_URL, SMTP_URL, …).`;
@@ -67,6 +71,8 @@ export async function runCli(
         password: { type: 'string' },
         selector: { type: 'string' },
         domain: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
   } catch (err) {
@@ -90,6 +96,7 @@ export async function runCli(
     'campaign status',
     'bounce classify',
     'dkim generate',
+    'report',
   ];
   if (!known.includes(`${command}${sub ? ` ${sub}` : ''}`)) {
     out(`unknown command "${positionals.join(' ')}"\n\n${HELP}`);
@@ -174,6 +181,8 @@ export async function runCli(
         out(`backup written: ${await database.backup(values.out)}`);
         return 0;
       }
+      case 'report':
+        return await reportCommand(ctx, values, out);
       case 'campaign send':
       case 'campaign status':
         return await campaignCommand(sub, positionals[2], {
@@ -285,6 +294,37 @@ function generateDkim(
   out(`  DKIM_DOMAIN=${domain}`);
   out(`  DKIM_SELECTOR=${selector}`);
   out(`  DKIM_PRIVATE_KEY=${file ?? '/path/to/the/private-key.pem'}`);
+  return 0;
+}
+
+/** `report --out FILE [--from DAY] [--to DAY]`: the funder's report as a PDF file. */
+async function reportCommand(
+  ctx: { db: OperatorDatabase['db']; config: Config },
+  values: { from?: string; to?: string; out?: string },
+  out: (line: string) => void,
+): Promise<number> {
+  if (!values.out) {
+    out(
+      'report needs --out FILE, e.g. npx landpost report --from 2017-03-01 --to 2017-12-31 --out bericht.pdf',
+    );
+    return 2;
+  }
+  const indicators = new IndicatorService(ctx, new OrganisationService(ctx));
+  const result = indicators.period({ from: values.from, to: values.to });
+  if (result.kind === 'invalid') {
+    for (const name of Object.keys(result.errors))
+      out(
+        result.errors[name] === 'indicators.errors.toBeforeFrom'
+          ? '--to is before --from'
+          : `--${name} must be a day, YYYY-MM-DD`,
+      );
+    return 2;
+  }
+  const file = resolve(values.out);
+  writeFileSync(file, await indicators.report(result.period));
+  const { from, to } = result.period;
+  out(`report for ${from} to ${to} written: ${file}`);
+  for (const i of indicators.values(result.period)) out(`  ${i.label}: ${i.value} of ${i.target}`);
   return 0;
 }
 

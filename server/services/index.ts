@@ -20,6 +20,7 @@ import { OrganisationService } from './organisation/index.js';
 import { ReferenceService } from './reference/index.js';
 import { RegistrationService } from './registrations/index.js';
 import { SubscriberService } from './subscribers/index.js';
+import { IndicatorService } from './indicators/index.js';
 
 /** Every service, built once per process from one context; routes, CLI and workers call these. */
 export interface Services {
@@ -45,6 +46,7 @@ export interface Services {
   multipliers: MultiplierService;
   attendance: AttendanceService;
   registrations: RegistrationService;
+  indicators: IndicatorService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -75,6 +77,7 @@ export function createServices(ctx: ServiceContext): Services {
     multipliers: new MultiplierService(ctx),
     attendance: new AttendanceService(ctx, organisation),
     registrations: new RegistrationService(ctx, subscribers.signup),
+    indicators: new IndicatorService(ctx, organisation),
   };
 }
 

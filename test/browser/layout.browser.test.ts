@@ -147,6 +147,7 @@ const primary: [string, string][] = [
   ['/admin/imports', 'Import'],
   ['/admin/consultations', 'Beratungen'],
   ['/admin/events', 'Veranstaltungen'],
+  ['/admin/indicators', 'Kennzahlen'],
 ];
 const settings: [string, string][] = [
   ['/admin/settings/organisation', 'Organisation'],

@@ -5,6 +5,8 @@ export default async function dashboardRoutes(app: FastifyInstance) {
     reply.adminPage('dashboard', {
       title: request.at('dashboard.title'),
       counts: app.services.dashboard.subscriberCounts(),
+      programme: app.services.indicators.programmePeriod(),
+      indicators: app.services.indicators.values(app.services.indicators.programmePeriod()),
     }),
   );
 }

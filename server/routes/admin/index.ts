@@ -21,6 +21,7 @@ import taxonomyRoutes from './taxonomy.js';
 import tokenRoutes from './tokens.js';
 import userRoutes from './users.js';
 import attendanceRoutes from './attendance.js';
+import indicatorRoutes from './indicators.js';
 
 /** The admin UI under /admin: one guard (session, role, CSRF) for every page. */
 export default async function adminRoutes(app: FastifyInstance) {
@@ -45,5 +46,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(multiplierRoutes);
   await app.register(attendanceRoutes);
   await app.register(registrationRoutes);
+  await app.register(indicatorRoutes);
   if (!app.config.production) await app.register(mailRoutes);
 }

@@ -12,6 +12,7 @@ import registrationApi from './registrations.js';
 import segmentApi from './segments.js';
 import subscriberApi from './subscribers.js';
 import attendanceApi from './attendance.js';
+import indicatorApi from './indicators.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,4 +86,5 @@ export default async function apiRoutes(app: FastifyInstance) {
   await app.register(eventApi);
   await app.register(attendanceApi);
   await app.register(registrationApi);
+  await app.register(indicatorApi);
 }

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as users from '../../db/queries/users.js';
+import { hashPassword } from '../../server/services/accounts/index.js';
+import { PASSWORD } from '../helpers/admin.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
+import { IndicatorRows } from '../helpers/indicators.js';
+import { pdfPages } from '../helpers/pdf.js';
+
+/*
+ * A project lead preparing the funder's report on a phone: open "Kennzahlen" from the
+ * navigation, choose the period, read each indicator against its target without sideways
+ * scrolling, and download the PDF, which holds the indicator table.
+ */
+
+// The browser side of evaluate(): tsconfig has no DOM lib, so declare the little used here.
+declare const document: { documentElement: { scrollWidth: number } };
+
+const TIMEOUT = 90_000;
+const leadEmail = 'projektleitung@landpost.test';
+
+let browser: Browser;
+let testApp: TestApp;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  testApp = await startTestApp({ listen: true });
+  users.createUser(
+    {
+      email: leadEmail,
+      name: 'Lea',
+      role: 'admin',
+      passwordHash: await hashPassword(PASSWORD, 'low'),
+    },
+    testApp.runtime.database.db,
+  );
+  const rows = new IndicatorRows(testApp.runtime.database.sqlite);
+  const training = rows.event({
+    type: 'training',
+    title: 'Vereinsrecht',
+    startsAt: '2025-03-15T10:00',
+    recorded: true,
+  });
+  rows.registration(training, { email: 'anna@example.org', present: true, region: '15085' });
+  const meeting = rows.event({
+    type: 'meeting',
+    title: 'Treffen Nord',
+    startsAt: '2025-09-01T10:00',
+    recorded: true,
+  });
+  rows.present(meeting, 20, ['15081', '15090'], 'nord');
+  rows.campaign(rows.edition(1, 'Frühjahr'), 'sent', '2025-05-01T10:00');
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await testApp?.close();
+});
+
+const { newPage, closeAll: closeContexts } = browserProfiles(() => browser);
+
+describe('the indicator dashboard in the browser', () => {
+  afterEach(closeContexts);
+
+  it(
+    '375 px: the lead reads the indicators for a period and downloads the PDF report',
+    async () => {
+      const page = await newPage({ viewport: { width: 375, height: 800 }, acceptDownloads: true });
+      await logInAs(page, testApp.baseUrl, leadEmail, PASSWORD);
+      await page
+        .getByRole('navigation', { name: 'Hauptnavigation' })
+        .getByRole('link', { name: 'Kennzahlen' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Wirkung: Kennzahlen' }).waitFor();
+      await page.getByLabel('Von', { exact: true }).fill('2025-01-01');
+      await page.getByLabel('Bis', { exact: true }).fill('2025-12-31');
+      await page.getByRole('button', { name: 'Anzeigen' }).click();
+      await page.waitForURL(/from=2025-01-01&to=2025-12-31/);
+
+      const meetings = page.locator('#indicator-best-practice-meetings');
+      await expect(meetings.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(
+        'Überregionale Best-Practice-Treffen',
+      );
+      await expect(meetings.locator('.indicator-value').textContent()).resolves.toBe(
+        '1 von 2 Veranstaltungen',
+      );
+      await expect(
+        meetings
+          .getByRole('progressbar', { name: 'Überregionale Best-Practice-Treffen' })
+          .getAttribute('value'),
+      ).resolves.toBe('1');
+      await expect(
+        page.locator('#indicator-people-reached .indicator-value').textContent(),
+      ).resolves.toBe('21 von 180 Personen');
+      await expect(
+        page.evaluate(() => document.documentElement.scrollWidth),
+      ).resolves.toBeLessThanOrEqual(375);
+
+      // The map of the districts, with the table of the same figures as its alternative.
+      await page.getByRole('img', { name: 'Erreichte Menschen je Landkreis' }).waitFor();
+      await expect(
+        page.locator('#region-table tr', { hasText: 'Altmarkkreis Salzwedel' }).textContent(),
+      ).resolves.toContain('10');
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Bericht als PDF herunterladen' }).first().click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('kennzahlen-2025-01-01-2025-12-31.pdf');
+      const pages = await pdfPages(await readFile(await download.path()));
+      const text = pages.join('\n');
+      expect(text).toContain('Bericht zu den Kennzahlen');
+      expect(text).toContain('Zeitraum: 01.01.2025 bis 31.12.2025');
+      expect(text).toMatch(/Kennzahl Definition Wert Ziel Erreicht/);
+      expect(text).toMatch(/Best-Practice-\s*Treffen[\s\S]*?1 2 50 %/);
+      expect(text).toMatch(/Insgesamt erreichte Menschen[\s\S]*?21 180 12 %/);
+    },
+    TIMEOUT,
+  );
+});

@@ -77,11 +77,40 @@ export function existingCampaigns(ids: readonly number[], tx: Tx): Set<number> {
   return new Set(rows.map((r) => r.id));
 }
 
+/** Write a batch of events: one prepared statement, run per row (no SQL built per row). */
 export function insertTrackingEvents(rows: TrackingEventRow[], tx: Tx): void {
-  for (let i = 0; i < rows.length; i += 500)
-    tx.insert(trackingEvents)
-      .values(rows.slice(i, i + 500))
-      .run();
+  if (!rows.length) return;
+  const p = (name: string) => sql.placeholder(name);
+  const insert = tx
+    .insert(trackingEvents)
+    .values({
+      kind: p('kind'),
+      class: p('class'),
+      reason: p('reason'),
+      campaignId: p('campaignId'),
+      deliveryId: p('deliveryId'),
+      linkId: p('linkId'),
+      language: p('language'),
+      regionKey: p('regionKey'),
+      roleKey: p('roleKey'),
+      device: p('device'),
+      at: p('at'),
+    })
+    .prepare();
+  for (const row of rows)
+    insert.run({
+      kind: row.kind,
+      class: row.class,
+      reason: row.reason ?? null,
+      campaignId: row.campaignId,
+      deliveryId: row.deliveryId ?? null,
+      linkId: row.linkId ?? null,
+      language: row.language,
+      regionKey: row.regionKey ?? null,
+      roleKey: row.roleKey ?? null,
+      device: row.device ?? null,
+      at: row.at,
+    });
 }
 
 type ByClass = Record<TrackingClass, number>;

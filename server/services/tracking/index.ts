@@ -9,6 +9,7 @@ import { readTracked, type TrackedPayload } from './links.js';
 import { TRAP_LINK, variantLinks, withTracking } from './rewrite.js';
 import {
   burstFlags,
+  DEFAULT_BURST_WINDOW_MS,
   classifyClick,
   classifyOpen,
   ignoredRequest,
@@ -27,8 +28,6 @@ export const HOLD_MS = 6_000;
 export const FLUSH_EVERY_MS = 1_000;
 /** Beyond this many waiting events, new ones are dropped (and counted) rather than piling up. */
 const MAX_PENDING = 200_000;
-/** How long written clicks stay in memory for the burst rule. */
-const RECENT_MS = 15_000;
 
 /** What the pixel and the redirect keep of a request. */
 export interface TrackingRequest extends TrackedRequest {
@@ -93,6 +92,11 @@ export class TrackingService {
     this.db = ctx.db;
   }
 
+  /** Whether Landpost is served over https (its tracking answers then carry HSTS). */
+  get https(): boolean {
+    return this.ctx.config.publicUrl.startsWith('https:');
+  }
+
   /** Whether campaigns started now get tracked links and the open pixel. */
   enabled(): boolean {
     return findOrganisationSettings(this.db)?.trackingEnabled !== false;
@@ -141,23 +145,13 @@ export class TrackingService {
 
   /** Write what waited long enough (everything with `all`); returns how many were written. */
   flush(now = Date.now(), all = false): number {
-    const due = all ? this.pending : this.pending.filter((p) => p.request.at <= now - HOLD_MS);
-    if (!due.length) return 0;
-    const dueSet = new Set(due);
-    const waiting = this.pending.filter((p) => !dueSet.has(p));
-    // Burst flags of the due clicks, from every click of the same key nearby.
-    const byKey = new Map<string, Pending[]>();
-    for (const p of [...this.recent, ...this.pending])
-      if (p.payload.kind === 'click') {
-        let list = byKey.get(p.key);
-        if (!list) byKey.set(p.key, (list = []));
-        list.push(p);
-      }
-    const bursts = new Map<Pending, boolean>();
-    for (const list of byKey.values()) {
-      const flags = burstFlags(list.map((p) => ({ at: p.request.at, link: p.payload.link! })));
-      list.forEach((p, i) => bursts.set(p, flags[i]!));
-    }
+    const pending = this.pending;
+    // Events arrive in time order: the due ones are a prefix.
+    let count = all ? pending.length : 0;
+    while (count < pending.length && pending[count]!.request.at <= now - HOLD_MS) count++;
+    if (!count) return 0;
+    const due = pending.slice(0, count);
+    const bursts = this.bursts(due);
     try {
       const written = transaction(this.db, (tx) => {
         const ids = [...new Set(due.map((p) => p.payload.deliveryId).filter((id) => id !== null))];
@@ -176,20 +170,57 @@ export class TrackingService {
         tracking.insertTrackingEvents(rows, tx);
         return rows.length;
       });
-      this.pending = waiting;
-      this.recent = [
-        ...this.recent.filter((p) => p.request.at > now - RECENT_MS),
-        ...due.filter((p) => p.payload.kind === 'click'),
-      ];
+      // Nothing else ran meanwhile (the write is synchronous): the rest still waits.
+      this.pending = pending.slice(count);
+      // Written clicks stay as long as a later click can be in their burst.
+      const keepFrom = now - HOLD_MS - DEFAULT_BURST_WINDOW_MS - 2 * FLUSH_EVERY_MS;
+      const kept = (p: Pending) => p.payload.kind === 'click' && p.request.at >= keepFrom;
+      this.recent = this.recent.filter(kept).concat(due.filter(kept));
+      this.failures = 0;
       return written;
     } catch (err) {
-      // The database is busy or gone: keep the events for the next round.
+      // The database is busy: keep the events for the next rounds, but not forever.
+      if (++this.failures >= 10) {
+        this.pending = pending.slice(count);
+        this.dropped += count;
+        this.failures = 0;
+      }
       this.ctx.log.warn(
         { err: (err as Error).message, waiting: this.pending.length },
         'tracking events not written yet',
       );
       return 0;
     }
+  }
+
+  /**
+   * Which due clicks are part of a burst: each is compared with the clicks of its key (same mail
+   * and agent) within the burst window, written ones and waiting ones alike.
+   */
+  private bursts(due: Pending[]): Map<Pending, boolean> {
+    const bursts = new Map<Pending, boolean>();
+    const clicks = due.filter((p) => p.payload.kind === 'click');
+    if (!clicks.length) return bursts;
+    const keys = new Set(clicks.map((p) => p.key));
+    const lower = clicks[0]!.request.at - DEFAULT_BURST_WINDOW_MS;
+    const upper = clicks.at(-1)!.request.at + DEFAULT_BURST_WINDOW_MS;
+    const byKey = new Map<string, Pending[]>();
+    const add = (p: Pending) => {
+      if (p.payload.kind !== 'click' || p.request.at < lower || !keys.has(p.key)) return;
+      let list = byKey.get(p.key);
+      if (!list) byKey.set(p.key, (list = []));
+      list.push(p);
+    };
+    for (const p of this.recent) add(p);
+    for (const p of this.pending) {
+      if (p.request.at > upper) break;
+      add(p);
+    }
+    for (const list of byKey.values()) {
+      const flags = burstFlags(list.map((p) => ({ at: p.request.at, link: p.payload.link! })));
+      list.forEach((p, i) => bursts.set(p, flags[i]!));
+    }
+    return bursts;
   }
 
   /** Start the writer (the web process; the tests flush by hand). */

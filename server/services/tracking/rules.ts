@@ -261,7 +261,10 @@ export function burstFlags(
 ): boolean[] {
   const window = options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS;
   const needed = options.burstLinks ?? DEFAULT_BURST_LINKS;
-  const order = clicks.map((_, i) => i).sort((a, b) => clicks[a]!.at - clicks[b]!.at);
+  const order = clicks.map((_, i) => i);
+  // The writer's clicks come in time order already; sort only when they do not.
+  if (clicks.some((click, i) => i > 0 && click.at < clicks[i - 1]!.at))
+    order.sort((a, b) => clicks[a]!.at - clicks[b]!.at);
   const counts = new Map<number, number>();
   const flags = new Array<boolean>(clicks.length).fill(false);
   let left = 0;

@@ -8,7 +8,7 @@ import { attributionToken, referralToken } from '../sources/index.js';
 import { readTracked, type TrackedPayload } from './links.js';
 import { TRAP_LINK, variantLinks, withTracking } from './rewrite.js';
 import {
-  burstFlags,
+  BurstWindow,
   DEFAULT_BURST_WINDOW_MS,
   classifyClick,
   classifyOpen,
@@ -39,6 +39,8 @@ interface Pending {
   request: TrackingRequest;
   /** Same mail (delivery) and agent or, without a delivery, campaign, address and agent. */
   key: string;
+  /** For clicks, once judged: part of a burst. */
+  burst?: boolean;
 }
 
 export interface CampaignStats {
@@ -82,7 +84,8 @@ const deviceOf = (agent: string | undefined): 'mobile' | 'desktop' | null =>
 export class TrackingService {
   private readonly db: Db;
   private pending: Pending[] = [];
-  private recent: Pending[] = [];
+  /** The burst rule's window per client (key), over its clicks as they come. */
+  private readonly windows = new Map<string, BurstWindow>();
   private readonly links = new Map<number, { campaignId: number; url: string }>();
   private timer: NodeJS.Timeout | undefined;
   private dropped = 0;
@@ -151,7 +154,10 @@ export class TrackingService {
     while (count < pending.length && pending[count]!.request.at <= now - HOLD_MS) count++;
     if (!count) return 0;
     const due = pending.slice(0, count);
-    const bursts = this.bursts(due);
+    // Every click within the window after a due one has arrived: judge the due clicks.
+    for (const p of due)
+      if (p.payload.kind === 'click' && p.burst === undefined)
+        p.burst = this.windows.get(p.key)!.judgeNext();
     try {
       const written = transaction(this.db, (tx) => {
         const ids = [...new Set(due.map((p) => p.payload.deliveryId).filter((id) => id !== null))];
@@ -164,7 +170,7 @@ export class TrackingService {
         for (const p of due) {
           // Deleted meanwhile: nothing to count it against.
           if (!campaigns.has(p.payload.campaignId)) continue;
-          const row = this.row(p, facts, bursts.get(p) ?? false);
+          const row = this.row(p, facts, p.burst ?? false);
           if (row) rows.push(row);
         }
         tracking.insertTrackingEvents(rows, tx);
@@ -172,10 +178,10 @@ export class TrackingService {
       });
       // Nothing else ran meanwhile (the write is synchronous): the rest still waits.
       this.pending = pending.slice(count);
-      // Written clicks stay as long as a later click can be in their burst.
-      const keepFrom = now - HOLD_MS - DEFAULT_BURST_WINDOW_MS - 2 * FLUSH_EVERY_MS;
-      const kept = (p: Pending) => p.payload.kind === 'click' && p.request.at >= keepFrom;
-      this.recent = this.recent.filter(kept).concat(due.filter(kept));
+      // A client's window goes once no later click can join its bursts.
+      const before = now - HOLD_MS - DEFAULT_BURST_WINDOW_MS;
+      for (const [key, window] of this.windows)
+        if (window.doneBefore(before)) this.windows.delete(key);
       this.failures = 0;
       return written;
     } catch (err) {
@@ -191,36 +197,6 @@ export class TrackingService {
       );
       return 0;
     }
-  }
-
-  /**
-   * Which due clicks are part of a burst: each is compared with the clicks of its key (same mail
-   * and agent) within the burst window, written ones and waiting ones alike.
-   */
-  private bursts(due: Pending[]): Map<Pending, boolean> {
-    const bursts = new Map<Pending, boolean>();
-    const clicks = due.filter((p) => p.payload.kind === 'click');
-    if (!clicks.length) return bursts;
-    const keys = new Set(clicks.map((p) => p.key));
-    const lower = clicks[0]!.request.at - DEFAULT_BURST_WINDOW_MS;
-    const upper = clicks.at(-1)!.request.at + DEFAULT_BURST_WINDOW_MS;
-    const byKey = new Map<string, Pending[]>();
-    const add = (p: Pending) => {
-      if (p.payload.kind !== 'click' || p.request.at < lower || !keys.has(p.key)) return;
-      let list = byKey.get(p.key);
-      if (!list) byKey.set(p.key, (list = []));
-      list.push(p);
-    };
-    for (const p of this.recent) add(p);
-    for (const p of this.pending) {
-      if (p.request.at > upper) break;
-      add(p);
-    }
-    for (const list of byKey.values()) {
-      const flags = burstFlags(list.map((p) => ({ at: p.request.at, link: p.payload.link! })));
-      list.forEach((p, i) => bursts.set(p, flags[i]!));
-    }
-    return bursts;
   }
 
   /** Start the writer (the web process; the tests flush by hand). */
@@ -277,6 +253,11 @@ export class TrackingService {
         ? `d:${payload.deliveryId}:${agent}`
         : `a:${payload.campaignId}:${request.ip}:${agent}`;
     this.pending.push({ payload, request, key });
+    if (payload.kind === 'click') {
+      let window = this.windows.get(key);
+      if (!window) this.windows.set(key, (window = new BurstWindow()));
+      window.add(request.at, payload.link!);
+    }
   }
 
   private link(id: number) {

@@ -288,6 +288,60 @@ export function burstFlags(
   return flags;
 }
 
+/**
+ * The burst rule over one client's clicks as they come (in time order), for the batch writer:
+ * each click enters and leaves the window once. `judgeNext` tells whether the oldest click not
+ * yet judged is part of a burst; call it once every click up to that one's time plus the window
+ * has been added.
+ */
+export class BurstWindow {
+  private clicks: { at: number; link: number }[] = [];
+  private left = 0;
+  private right = 0;
+  private next = 0;
+  private readonly counts = new Map<number, number>();
+
+  constructor(
+    private readonly window = DEFAULT_BURST_WINDOW_MS,
+    private readonly needed = DEFAULT_BURST_LINKS,
+  ) {}
+
+  add(at: number, link: number): void {
+    this.clicks.push({ at, link });
+  }
+
+  judgeNext(): boolean {
+    const click = this.clicks[this.next]!;
+    while (
+      this.right < this.clicks.length &&
+      this.clicks[this.right]!.at <= click.at + this.window
+    ) {
+      const link = this.clicks[this.right++]!.link;
+      this.counts.set(link, (this.counts.get(link) ?? 0) + 1);
+    }
+    while (this.left < this.next && this.clicks[this.left]!.at < click.at - this.window) {
+      const link = this.clicks[this.left++]!.link;
+      const n = this.counts.get(link)! - 1;
+      if (n) this.counts.set(link, n);
+      else this.counts.delete(link);
+    }
+    this.next++;
+    // Clicks left behind cannot be in a later click's window.
+    if (this.left > 256) {
+      this.clicks = this.clicks.slice(this.left);
+      this.right -= this.left;
+      this.next -= this.left;
+      this.left = 0;
+    }
+    return this.counts.size >= this.needed;
+  }
+
+  /** Every click added is judged, and the last one is older than `before`. */
+  doneBefore(before: number): boolean {
+    return this.next === this.clicks.length && (this.clicks.at(-1)?.at ?? 0) < before;
+  }
+}
+
 /** A request no rule counts, whatever else it shows: HEAD, another method, a prefetch. */
 export function ignoredRequest(request: TrackedRequest): boolean {
   return methodVerdict(request.method) !== undefined || isPrefetch(request.headers);

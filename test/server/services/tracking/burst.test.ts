@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BurstWindow,
   burstFlags,
   classifyClick,
   DEFAULT_BURST_WINDOW_MS,
@@ -54,5 +55,27 @@ describe('burst flags for the batch writer', () => {
         { at: 59_000, link: 3 },
       ]),
     ).toEqual([true, true]);
+  });
+
+  it('agree with the window the writer keeps per client, clicks added as they come', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let round = 0; round < 100; round++) {
+      let at = 0;
+      const clicks = Array.from({ length: 1 + Math.floor(random() * 600) }, () => ({
+        at: (at += Math.floor(random() * 3000)),
+        link: 1 + Math.floor(random() * 3),
+      }));
+      const window = new BurstWindow();
+      const judged: boolean[] = [];
+      let added = 0;
+      // Judge each click once every click up to its time plus the window is in, as the writer does.
+      for (const click of clicks) {
+        while (added < clicks.length && clicks[added]!.at <= click.at + DEFAULT_BURST_WINDOW_MS)
+          window.add(clicks[added]!.at, clicks[added++]!.link);
+        judged.push(window.judgeNext());
+      }
+      expect(judged).toEqual(burstFlags(clicks));
+    }
   });
 });

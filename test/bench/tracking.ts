@@ -3,7 +3,8 @@
  * loopback, against a bare Fastify app with the same two routes that only answer, in the same
  * run. Each server runs in a process of its own; the load generator in this one. Landpost's
  * side is the web role on a seeded database (10,000 deliveries, half with tracking consent),
- * with its batched writes running; after each run it reports how many events it wrote. Prints
+ * with its batched writes running; after each run it reports how many events it wrote. Requests
+ * carry X-Forwarded-For, one client per path, as behind a reverse proxy. Prints
  * requests per second and p99 latency per route and the ratio ours / bare (goal: at least 0.5).
  * The last line is one JSON object. Timings never fail anything: this prints, it does not judge.
  */
@@ -40,6 +41,9 @@ const env = {
   PUBLIC_URL: 'https://news.landnetz.example',
   MAIL_FROM: 'Landnetz <newsletter@landnetz.example>',
   SMTP_URL: 'smtp://127.0.0.1:9',
+  // Behind a proxy, as in production: each path's requests come from a client of their own
+  // (X-Forwarded-For), not all of them from one address.
+  TRUST_PROXY: 'true',
 };
 
 interface Server {
@@ -88,7 +92,15 @@ async function load(target: Server, kind: 'o' | 'c', seconds: number): Promise<R
     requests: [
       {
         method: 'GET',
-        setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }),
+        setupRequest: (request) => {
+          const i = next++ % paths.length;
+          const client = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+          return {
+            ...request,
+            path: paths[i]!,
+            headers: { ...request.headers, 'x-forwarded-for': client },
+          };
+        },
       },
     ],
   });

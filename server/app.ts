@@ -73,7 +73,8 @@ export async function buildApp(
   await app.register(viewPlugin);
 
   const https = deps.config.publicUrl.startsWith('https:');
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback hooks, not async ones: they run on every request, and a promise each adds up.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     if (https) reply.header('Strict-Transport-Security', 'max-age=31536000');
     // Admin pages, caught mail (live confirmation links) and API answers carry personal data.
@@ -91,19 +92,16 @@ export async function buildApp(
       );
     }
     if (!reply.getHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
-    return payload;
+    done(null, payload);
   });
 
   // Pages post HTML forms; only the API reads JSON. Anything else sent to a page (JSON with a
   // number where a name belongs, XML, …) is refused before any handler sees it.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/api/')) return;
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.startsWith('/api/')) return done();
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!type || FORM_TYPES.has(type)) return;
-    const error = Object.assign(new Error('pages accept HTML form posts only'), {
-      statusCode: 415,
-    });
-    return reply.send(error);
+    if (!type || FORM_TYPES.has(type)) return done();
+    done(Object.assign(new Error('pages accept HTML form posts only'), { statusCode: 415 }));
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {

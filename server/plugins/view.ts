@@ -63,7 +63,7 @@ export default fp(
       this.lang = language(code);
       this.t = translator(code);
     });
-    app.addHook('preHandler', async (request, reply) => {
+    app.addHook('preHandler', (request, reply, done) => {
       const query = request.query as Record<string, unknown> | undefined;
       const body = request.body as Record<string, unknown> | undefined;
       const cookie = request.cookies?.lang;
@@ -81,6 +81,7 @@ export default fp(
       request.lang = language(code);
       request.t = translator(code);
       request.langChosen = chosen !== undefined;
+      done();
     });
 
     // Read per page, so a saved change shows on the next one. Should the database fail, the

@@ -66,6 +66,8 @@ describe('the indicator dashboard', () => {
       'href="/admin/indicators/training-events.csv?from=2025-01-01&amp;to=2025-12-31"',
     );
     expect(res.body).toContain('<strong>2 von 180 Personen</strong>');
+    // Who brought whom, for the same period.
+    expect(res.body).toContain('href="/admin/multipliers?from=2025-01-01&amp;to=2025-12-31"');
   });
 
   it('shows human and machine opens and clicks side by side, never summed', async () => {

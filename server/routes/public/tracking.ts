@@ -42,20 +42,42 @@ export default async function trackingRoutes(app: FastifyInstance) {
     'content-length': String(PIXEL.length),
   };
 
-  app.get<{ Params: { token: string } }>('/t/o/:token', quiet, async (request, reply) => {
-    reply.header('Cache-Control', NO_STORE);
-    if (!tracking.open(request.params.token, tracked(request)))
-      return reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
-    reply.hijack();
-    reply.raw.writeHead(200, pixelHeaders);
-    reply.raw.end(request.method === 'HEAD' ? undefined : PIXEL);
-  });
+  // The answers that count come from the route's own onRequest hook: nothing after it (body
+  // parsing, the page language, the handler) runs for them. Only a token that is not ours goes
+  // on to the handler, which answers 404.
+  app.get<{ Params: { token: string } }>(
+    '/t/o/:token',
+    {
+      ...quiet,
+      onRequest: (request, reply, done) => {
+        if (!tracking.open(request.params.token, tracked(request))) return done();
+        reply.hijack();
+        reply.raw.writeHead(200, pixelHeaders);
+        reply.raw.end(request.method === 'HEAD' ? undefined : PIXEL);
+      },
+    },
+    async (_request, reply) =>
+      reply
+        .code(404)
+        .header('Cache-Control', NO_STORE)
+        .type('text/plain; charset=utf-8')
+        .send('not found\n'),
+  );
 
-  app.get<{ Params: { token: string } }>('/t/c/:token', quiet, async (request, reply) => {
-    reply.header('Cache-Control', NO_STORE);
-    const target = tracking.click(request.params.token, tracked(request));
-    if (!target)
-      return reply.page(
+  app.get<{ Params: { token: string } }>(
+    '/t/c/:token',
+    {
+      ...quiet,
+      onRequest: (request, reply, done) => {
+        const target = tracking.click(request.params.token, tracked(request));
+        if (!target) return done();
+        reply.hijack();
+        reply.raw.writeHead(302, { ...fixed, location: target.url, 'content-length': '0' });
+        reply.raw.end();
+      },
+    },
+    async (request, reply) =>
+      reply.header('Cache-Control', NO_STORE).page(
         'message',
         {
           title: request.t('tracking.unknownTitle'),
@@ -63,9 +85,6 @@ export default async function trackingRoutes(app: FastifyInstance) {
           link: { href: '/archive', text: request.t('archive.title') },
         },
         404,
-      );
-    reply.hijack();
-    reply.raw.writeHead(302, { ...fixed, location: target.url, 'content-length': '0' });
-    reply.raw.end();
-  });
+      ),
+  );
 }

@@ -126,20 +126,6 @@ const berlinMonth = new Intl.DateTimeFormat('en-CA', {
 /** `YYYY-MM` of an instant in Berlin. */
 const monthOf = (at: number) => berlinMonth.format(at).slice(0, 7);
 
-/** The months a period touches, `YYYY-MM`, in order. */
-function monthsOf(period: Period): string[] {
-  const months: string[] = [];
-  let [year, month] = period.from.split('-').map(Number) as [number, number];
-  const last = period.to.slice(0, 7);
-  for (;;) {
-    const key = `${year}-${String(month).padStart(2, '0')}`;
-    months.push(key);
-    if (key >= last || months.length > 600) return months;
-    month += 1;
-    if (month > 12) [year, month] = [year + 1, 1];
-  }
-}
-
 /**
  * The multiplier view: whose recommendation links ("recommend to a colleague") brought
  * confirmed subscribers or event registrations, who brought whom, and where sign-ups came
@@ -337,18 +323,6 @@ export class MultiplierService {
     for (const id of [...brought.keys()].sort((a, b) => a - b))
       if (!visited.has(id)) chains.push(chainOf(walk(id, new Set())));
     return chains.sort((a, b) => b.depth - a.depth || b.brought - a.brought);
-  }
-
-  /** Confirmed sign-ups through recommendation links per month of the period (for charts). */
-  referralSignupsByMonth(period: Period): { month: string; signups: number }[] {
-    const [from, to] = this.bounds(period);
-    const perMonth = new Map(monthsOf(period).map((month) => [month, 0]));
-    for (const s of multipliers.confirmedSignups(from, to, this.db)) {
-      if (s.sourceKind !== 'referral') continue;
-      const month = monthOf(s.confirmedAt);
-      perMonth.set(month, (perMonth.get(month) ?? 0) + 1);
-    }
-    return [...perMonth].map(([month, signups]) => ({ month, signups }));
   }
 }
 

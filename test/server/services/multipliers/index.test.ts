@@ -182,17 +182,6 @@ describe('multiplier view', () => {
     expect(december.totals.referralSignups).toBe(0);
   });
 
-  it('gives the referral sign-ups per month for the dashboard', () => {
-    expect(service.referralSignupsByMonth({ from: '2026-01-01', to: '2026-06-30' })).toEqual([
-      { month: '2026-01', signups: 1 },
-      { month: '2026-02', signups: 0 },
-      { month: '2026-03', signups: 1 },
-      { month: '2026-04', signups: 1 },
-      { month: '2026-05', signups: 0 },
-      { month: '2026-06', signups: 0 },
-    ]);
-  });
-
   it('takes the period asked for, else the programme period, else this year', () => {
     expect(service.period({ from: '2026-02-01', to: '2026-02-28' })).toEqual({
       from: '2026-02-01',

@@ -224,7 +224,7 @@ export function validateEvent(
 
 /**
  * Events the project holds (trainings, meetings): when and where, how many may come, until
- * when they may register. Registration comes later under `/events/<slug>`.
+ * when they may register (on the public page `/events/<slug>`, see the registrations service).
  */
 export class EventService {
   private readonly db: Db;

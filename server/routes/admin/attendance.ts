@@ -6,7 +6,7 @@ import {
   type AttendanceList,
 } from '../../services/attendance/index.js';
 import { problemTexts, type Problems } from '../../services/reference/index.js';
-import { timeLabel } from './format.js';
+import { lang, timeLabel } from './format.js';
 
 type Params = { Params: { id: string } };
 
@@ -46,7 +46,6 @@ const dayLabel = (day: string, lang: string) => {
 export default async function attendanceRoutes(app: FastifyInstance) {
   const service = app.services.attendance;
 
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
   const eventId = (request: FastifyRequest<Params>) =>
     /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
 

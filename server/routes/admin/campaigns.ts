@@ -10,6 +10,7 @@ import type {
 import { checkText, type Check } from '../../services/editions/index.js';
 import { berlinDateTime, berlinWallClock, dateTimeInstant } from '../../services/items/index.js';
 import { problemTexts } from '../../services/reference/index.js';
+import { lang } from './format.js';
 
 /** What the form shows: the values as typed (times as Berlin wall-clock). */
 interface FormValues {
@@ -112,7 +113,6 @@ export default async function campaignRoutes(app: FastifyInstance) {
   const editions = app.services.editions;
   const reference = app.services.reference;
   const editor = { config: { role: 'editor' as const } };
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
 
   const findCampaign = (request: FastifyRequest<{ Params: { id: string } }>) =>
     /^\d{1,15}$/.test(request.params.id) ? service.find(Number(request.params.id)) : undefined;

@@ -10,6 +10,7 @@ import {
   type ConsultationKind,
 } from '../../services/consultations/index.js';
 import { problemTexts, type Problems } from '../../services/reference/index.js';
+import { lang } from './format.js';
 
 /** What the form shows: as typed, so a refused form comes back with the typed values. */
 interface FormValues {
@@ -73,7 +74,6 @@ export default async function consultationRoutes(app: FastifyInstance) {
   const service = app.services.consultations;
   const editor = { config: { role: 'editor' as const } };
 
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
   const regions = (request: FastifyRequest) =>
     app.services.reference.segments.choices(lang(request)).regions;
 

@@ -9,7 +9,7 @@ import {
   type EventType,
 } from '../../services/events/index.js';
 import { problemTexts, type Problems } from '../../services/reference/index.js';
-import { timeLabel } from './format.js';
+import { lang, timeLabel } from './format.js';
 
 /** What the form shows: as typed, so a refused form comes back with the typed values. */
 interface FormValues {
@@ -83,7 +83,6 @@ export default async function eventRoutes(app: FastifyInstance) {
   const service = app.services.events;
   const editor = { config: { role: 'editor' as const } };
 
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
   const regions = (request: FastifyRequest) =>
     app.services.reference.segments.choices(lang(request)).regions;
 

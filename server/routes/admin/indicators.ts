@@ -9,6 +9,7 @@ import {
   type Period,
 } from '../../services/indicators/index.js';
 import { problemTexts, type Problems } from '../../services/reference/index.js';
+import { lang } from './format.js';
 
 interface PeriodQuery {
   from?: string;
@@ -72,7 +73,6 @@ const dayLabel = (at: number, lang: string) =>
 export default async function indicatorRoutes(app: FastifyInstance) {
   const service = app.services.indicators;
   const admin = { config: { role: 'admin' as const } };
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
 
   /** The period a query asks for; a wrong one falls back to the programme period, with errors. */
   const periodOf = (query: PeriodQuery) => {

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Registration } from '../../services/registrations/index.js';
-import { timeLabel } from './format.js';
+import { lang, timeLabel } from './format.js';
 
 type EventParams = { Params: { id: string } };
 type CancelParams = { Params: { id: string; registrationId: string } };
@@ -14,8 +14,6 @@ const id = (value: string) => (/^\d{1,15}$/.test(value) ? Number(value) : undefi
 export default async function registrationRoutes(app: FastifyInstance) {
   const registrations = app.services.registrations;
   const editor = { config: { role: 'editor' as const } };
-
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
 
   app.get<EventParams>('/events/:id/registrations', async (request, reply) => {
     const eventId = id(request.params.id);

@@ -7,6 +7,7 @@ import {
   type SegmentDraft,
   type SegmentRule,
 } from '../../services/reference/index.js';
+import { lang } from './format.js';
 
 const MEMBERS_SHOWN = 50;
 /** Multi-value rule fields and the form field that carries each (one checkbox per value). */
@@ -168,7 +169,6 @@ const countScript = `// Live count for the segment form: asks /admin/segments/co
 export default async function segmentRoutes(app: FastifyInstance) {
   const service = app.services.reference.segments;
   const editor = { config: { role: 'editor' as const } };
-  const lang = (request: FastifyRequest) => request.user?.language ?? 'de';
 
   const form = (
     reply: FastifyReply,

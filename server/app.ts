@@ -1,6 +1,7 @@
-import trackingRoutes from './routes/public/tracking.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import proxyAddr from '@fastify/proxy-addr';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { language, negotiate, translator } from './i18n/index.js';
@@ -15,6 +16,7 @@ import confirmRoutes from './routes/public/confirm.js';
 import mediaRoutes from './routes/public/media.js';
 import preferencesRoutes from './routes/public/preferences.js';
 import signupRoutes from './routes/public/signup.js';
+import trackingRoutes, { trackingAnswer, type TrackingAnswer } from './routes/public/tracking.js';
 import eventRoutes from './routes/public/events.js';
 import unsubscribeRoutes from './routes/public/unsubscribe.js';
 
@@ -53,7 +55,31 @@ export async function buildApp(
   deps: AppDeps,
   opts: { logger?: FastifyBaseLogger } = {},
 ): Promise<FastifyInstance> {
+  // Every newsletter mail fetches the open pixel and follows the redirect: on a listening server
+  // they are answered before Fastify routes the request (set once the app is ready, unset while
+  // it closes, when Fastify answers 503). Anything they do not answer goes to Fastify.
+  let answerTracking: TrackingAnswer | undefined;
+  const clientAddress = deps.config.trustProxy
+    ? (req: IncomingMessage) => proxyAddr(req, () => true)
+    : (req: IncomingMessage) => req.socket.remoteAddress ?? '';
   const app = Fastify({
+    serverFactory: (handler, options) => {
+      const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+        if (answerTracking?.(req, res, clientAddress(req))) return;
+        handler(req, res);
+      });
+      // What Fastify sets on a server it creates itself.
+      const number = (name: string, fallback: number) => {
+        const value = options[name];
+        return typeof value === 'number' ? value : fallback;
+      };
+      server.keepAliveTimeout = number('keepAliveTimeout', 72_000);
+      server.requestTimeout = number('requestTimeout', 0);
+      server.setTimeout(number('connectionTimeout', 0));
+      const perSocket = number('maxRequestsPerSocket', 0);
+      if (perSocket > 0) server.maxRequestsPerSocket = perSocket;
+      return server;
+    },
     ...(opts.logger
       ? { loggerInstance: opts.logger }
       : { logger: loggerOptions(deps.config.logLevel) }),
@@ -164,6 +190,14 @@ export async function buildApp(
   await app.register(eventRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/admin' });
+  app.addHook('onReady', (done) => {
+    answerTracking = trackingAnswer(app.services.tracking);
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    answerTracking = undefined;
+    done();
+  });
   return app;
 }
 

@@ -111,17 +111,18 @@ export function readTracked(
   if (expected && kind !== expected) return null;
   const wanted = secrets.mac(purposeOf(kind), body).subarray(0, TAG_BYTES);
   if (!timingSafeEqual(tag, wanted)) return null;
+  // Signed by us, so well-formed unless the format changed: check anyway. The reader takes only
+  // the one encoding `encode` writes, so a payload has one token.
   const payload = decode(body);
-  // Signed by us, so well-formed unless the format changed: check anyway, and insist on the one
-  // encoding of the payload.
-  if (!payload || invalid(payload) || !encode(payload).equals(body)) return null;
+  if (!payload || invalid(payload)) return null;
   return payload;
 }
 
+const isId = (n: number | null) => n !== null && Number.isSafeInteger(n) && n > 0;
+
 function invalid(p: TrackedPayload): string | undefined {
-  const id = (n: number | null) => n !== null && Number.isSafeInteger(n) && n > 0;
-  if (!id(p.campaignId)) return 'campaignId must be a positive integer';
-  if (p.deliveryId !== null && !id(p.deliveryId)) return 'deliveryId must be a positive integer';
+  if (!isId(p.campaignId)) return 'campaignId must be a positive integer';
+  if (p.deliveryId !== null && !isId(p.deliveryId)) return 'deliveryId must be a positive integer';
   if (p.kind === 'click' && !(Number.isSafeInteger(p.link) && p.link! >= 0))
     return 'link must be an index';
   if (p.kind === 'open' && p.link !== null) return 'an open has no link';
@@ -159,42 +160,65 @@ function encode(p: TrackedPayload): Buffer {
   return Buffer.from(out);
 }
 
-function decode(body: Buffer): TrackedPayload | null {
-  let at = 0;
-  const header = body[at++]!;
-  if (header >> 4 !== VERSION) return null;
-  const readVarint = (): number | null => {
+/** Reads a token's body from the front; null at anything we would not have written. */
+class BodyReader {
+  at = 0;
+  constructor(private readonly body: Buffer) {}
+
+  get done(): boolean {
+    return this.at === this.body.length;
+  }
+
+  byte(): number | null {
+    return this.at < this.body.length ? this.body[this.at++]! : null;
+  }
+
+  /** A varint in its shortest form (no trailing zero group): the one `varint` writes. */
+  varint(): number | null {
     let value = 0;
     let scale = 1;
     for (;;) {
-      if (at >= body.length || scale > 2 ** 49) return null;
-      const byte = body[at++]!;
+      if (this.at >= this.body.length || scale > 2 ** 49) return null;
+      const byte = this.body[this.at++]!;
       value += (byte & 0x7f) * scale;
-      if ((byte & 0x80) === 0) return Number.isSafeInteger(value) ? value : null;
+      if ((byte & 0x80) === 0) {
+        if (byte === 0 && scale > 1) return null;
+        return Number.isSafeInteger(value) ? value : null;
+      }
       scale *= 128;
     }
-  };
-  const readKey = (): string | null => {
-    const length = readVarint();
-    if (length === null || length === 0 || at + length > body.length) return null;
-    const bytes = body.subarray(at, (at += length));
+  }
+
+  /** A variant key: its length, then UTF-8 (the fatal decoder refuses overlong forms). */
+  key(): string | null {
+    const length = this.varint();
+    if (length === null || length === 0 || this.at + length > this.body.length) return null;
+    const bytes = this.body.subarray(this.at, (this.at += length));
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return utf8.decode(bytes);
     } catch {
       return null;
     }
-  };
-  const campaignId = readVarint();
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decode(body: Buffer): TrackedPayload | null {
+  const read = new BodyReader(body);
+  const header = read.byte();
+  if (header === null || header >> 4 !== VERSION) return null;
+  const campaignId = read.varint();
   if (campaignId === null) return null;
   let deliveryId: number | null = null;
   let variant: TrackedVariant | null = null;
   if (header & FLAG_DELIVERY) {
-    deliveryId = readVarint();
+    deliveryId = read.varint();
     if (deliveryId === null || header & (FLAG_REGION | FLAG_ROLE)) return null;
   } else {
-    const language = readKey();
-    const region = header & FLAG_REGION ? readKey() : null;
-    const role = header & FLAG_ROLE ? readKey() : null;
+    const language = read.key();
+    const region = header & FLAG_REGION ? read.key() : null;
+    const role = header & FLAG_ROLE ? read.key() : null;
     if (language === null) return null;
     if (header & FLAG_REGION && region === null) return null;
     if (header & FLAG_ROLE && role === null) return null;
@@ -203,14 +227,13 @@ function decode(body: Buffer): TrackedPayload | null {
   const kind: TrackedKind = header & FLAG_CLICK ? 'click' : 'open';
   let link: number | null = null;
   if (kind === 'click') {
-    link = readVarint();
+    link = read.varint();
     if (link === null) return null;
   }
-  if (at !== body.length) return null;
+  if (!read.done) return null;
   return { kind, campaignId, deliveryId, variant, link };
 }
 
-/** Unsigned LEB128, for integers up to 2^53 (arithmetic, not 32-bit shifts). */
 function varint(out: number[], n: number): void {
   let rest = n;
   while (rest >= 0x80) {

@@ -206,6 +206,29 @@ describe('reading a tracking token', () => {
     for (const t of spellings) expect(readTracked(secrets, t)).toBeNull();
   });
 
+  it('refuses a second encoding of the same payload, even when signed', () => {
+    const signed = (body: number[]) => {
+      const b = Buffer.from(body);
+      return Buffer.concat([b, secrets.mac('tracking-click', b).subarray(0, 12)]).toString(
+        'base64url',
+      );
+    };
+    // Version 1, a click with a delivery: campaign 42, delivery 5, link 7.
+    expect(readTracked(secrets, signed([0x13, 42, 5, 7]))).toEqual({
+      kind: 'click',
+      campaignId: 42,
+      deliveryId: 5,
+      variant: null,
+      link: 7,
+    });
+    // 42 as two varint bytes, with an empty last group.
+    expect(readTracked(secrets, signed([0x13, 42 | 0x80, 0, 5, 7]))).toBeNull();
+    expect(readTracked(secrets, signed([0x13, 42, 5, 7 | 0x80, 0x80, 0]))).toBeNull();
+    // Trailing bytes, a missing link.
+    expect(readTracked(secrets, signed([0x13, 42, 5, 7, 0]))).toBeNull();
+    expect(readTracked(secrets, signed([0x13, 42, 5]))).toBeNull();
+  });
+
   it('refuses tokens signed under another key', () => {
     const foreign = new Secrets('another-installation-secret-key-0123456789');
     expect(readTracked(foreign, token)).toBeNull();

@@ -2,7 +2,8 @@
  * One server of the tracking benchmark, in a process of its own: `bare` is a plain Fastify app
  * with the same two routes that do nothing but answer (a GIF, a redirect); `landpost` is
  * Landpost's web role on a seeded database. It tells its port and the paths to load over IPC,
- * and answers `{ask: 'stats'}` with its RSS and what tracking wrote.
+ * and answers `{ask: 'stats'}` with its RSS, the CPU time it used so far and what tracking
+ * wrote.
  */
 import Fastify from 'fastify';
 import { loadConfig } from '../../server/config.js';
@@ -14,6 +15,11 @@ const kind = process.argv[2];
 const send = (message: unknown) => process.send!(message);
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const TARGET = 'https://foerderung.example/programm';
+/** CPU time this process has used, user and system, in µs. */
+const cpu = () => {
+  const used = process.cpuUsage();
+  return used.user + used.system;
+};
 
 if (kind === 'bare') {
   const app = Fastify({ logger: false });
@@ -27,7 +33,7 @@ if (kind === 'bare') {
   const address = app.server.address();
   const paths = Array.from({ length: 1000 }, (_, i) => `/t/${i % 2 ? 'c' : 'o'}/${i}`);
   send({ port: typeof address === 'object' && address ? address.port : 0, paths });
-  process.on('message', () => send({ rss: process.memoryUsage().rss }));
+  process.on('message', () => send({ rss: process.memoryUsage().rss, cpu: cpu() }));
 } else {
   const env = JSON.parse(process.argv[3]!) as Record<string, string>;
   const config = loadConfig(env);
@@ -77,6 +83,8 @@ if (kind === 'bare') {
       rss: process.memoryUsage().rss,
       written: sqlite.prepare('select count(*) from tracking_events').pluck().get(),
       waiting: runtime.services.tracking.waiting(),
+      // After writing what waited: the writes are part of what the requests cost.
+      cpu: cpu(),
     });
   });
   process.on('SIGTERM', () => {

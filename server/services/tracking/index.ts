@@ -40,11 +40,18 @@ export interface TrackingRequest extends TrackedRequest {
   at: number;
 }
 
+/**
+ * An event waiting to be written: only what the rules still need (the request was a GET and no
+ * prefetch, or it would not wait). Kept flat: up to a few hundred thousand of these live for
+ * seconds, and every object among them is work for the garbage collector.
+ */
 interface Pending {
   payload: TrackedPayload;
-  request: TrackingRequest;
-  /** Same mail (delivery) and agent or, without a delivery, campaign, address and agent. */
-  key: string;
+  at: number;
+  ip: string;
+  agent: string | undefined;
+  /** For clicks: the burst window of the reader's client. */
+  window: BurstWindow | undefined;
   /** For clicks, once judged: part of a burst. */
   burst?: boolean;
 }
@@ -163,13 +170,12 @@ export class TrackingService {
     // Events arrive in time order: the due ones are a prefix.
     const most = Math.min(pending.length, limit);
     let count = all ? most : 0;
-    while (count < most && pending[count]!.request.at <= now - HOLD_MS) count++;
+    while (count < most && pending[count]!.at <= now - HOLD_MS) count++;
     if (!count) return 0;
     const due = pending.slice(0, count);
     // Every click within the window after a due one has arrived: judge the due clicks.
     for (const p of due)
-      if (p.payload.kind === 'click' && p.burst === undefined)
-        p.burst = this.windows.get(p.key)!.judgeNext();
+      if (p.window && p.burst === undefined) p.burst = p.window.judgeNext();
     try {
       const written = transaction(this.db, (tx) => {
         const ids = [...new Set(due.map((p) => p.payload.deliveryId).filter((id) => id !== null))];
@@ -271,19 +277,20 @@ export class TrackingService {
       this.dropped++;
       return;
     }
-    // One reader's client: the same mail (or, without a delivery, campaign and address) and
-    // agent. A person clicking just after a scanner walked the mail is not part of its burst.
-    const agent = request.headers['user-agent'] ?? '';
-    const key =
-      payload.deliveryId !== null
-        ? `d:${payload.deliveryId}:${agent}`
-        : `a:${payload.campaignId}:${request.ip}:${agent}`;
-    this.pending.push({ payload, request, key });
+    const agent = request.headers['user-agent'];
+    let window: BurstWindow | undefined;
     if (payload.kind === 'click') {
-      let window = this.windows.get(key);
+      // One reader's client: the same mail (or, without a delivery, campaign and address) and
+      // agent. A person clicking just after a scanner walked the mail is not part of its burst.
+      const key =
+        payload.deliveryId !== null
+          ? `d:${payload.deliveryId}:${agent ?? ''}`
+          : `a:${payload.campaignId}:${request.ip}:${agent ?? ''}`;
+      window = this.windows.get(key);
       if (!window) this.windows.set(key, (window = new BurstWindow()));
       window.add(request.at, payload.link!);
     }
+    this.pending.push({ payload, at: request.at, ip: request.ip, agent, window });
   }
 
   private link(id: number) {
@@ -325,7 +332,9 @@ export class TrackingService {
     facts: Map<number, ReturnType<typeof tracking.deliveryFacts>[number]>,
     inBurst: boolean,
   ): tracking.TrackingEventRow | null {
-    const { payload, request } = p;
+    const { payload, at } = p;
+    // What the rules look at (the waiting event was a GET and no prefetch).
+    const request = { method: 'GET', ip: p.ip, headers: { 'user-agent': p.agent } };
     const fact = payload.deliveryId !== null ? facts.get(payload.deliveryId) : undefined;
     // A delivery of another campaign cannot be in a token we signed; a purged one can.
     if (payload.deliveryId !== null && (!fact || fact.campaignId !== payload.campaignId))
@@ -333,9 +342,9 @@ export class TrackingService {
     const deliveredAt = fact?.sentAt ?? undefined;
     const verdict: { kind: 'ignored' | TrackingClass; reason: string } =
       payload.kind === 'open'
-        ? classifyOpen(request, { now: request.at, deliveredAt })
+        ? classifyOpen(request, { now: at, deliveredAt })
         : classifyClick(request, {
-            now: request.at,
+            now: at,
             deliveredAt,
             link: payload.link!,
             inBurst,
@@ -356,8 +365,8 @@ export class TrackingService {
       language: variant.language,
       regionKey: variant.region,
       roleKey: variant.role,
-      device: verdict.kind === 'human' ? deviceOf(request.headers['user-agent']) : null,
-      at: request.at,
+      device: verdict.kind === 'human' ? deviceOf(p.agent) : null,
+      at,
     };
   }
 }

@@ -91,6 +91,8 @@ describe('SEND_DOMAIN_RATE', () => {
     const smallTimes = small.map((a) => arrived.get(a)!).sort((x, y) => x - y);
     // Eight messages at 10 a second, evenly spaced: the last one after at least 0.7 s.
     expect(smallTimes.at(-1)!).toBeGreaterThanOrEqual(700 - 20);
-    expect(Math.max(...others.map((a) => arrived.get(a)!))).toBeLessThan(smallTimes.at(-1)! / 2);
+    // The other domains do not wait behind it: all of them are through before its seventh
+    // message (at 0.6 s), however busy the machine (held back, they would come after the last).
+    expect(Math.max(...others.map((a) => arrived.get(a)!))).toBeLessThan(smallTimes.at(-2)!);
   });
 });

@@ -517,7 +517,7 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
       );
       await lead.goto(`${testApp.baseUrl}/admin/events/${meetingId}/registrations`);
       expect(oneLine(await lead.getByRole('row', { name: /Dora Dattel/ }).innerText())).toContain(
-        'Empfehlung',
+        'Empfehlung von Anna Amsel',
       );
 
       // --- The tracking writer has written what came in: people and machines apart ---------

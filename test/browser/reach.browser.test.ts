@@ -163,6 +163,7 @@ const sleepUntil = async (at: number) => {
 };
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+const germanDay = (day: string) => day.split('-').reverse().join('.');
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -595,6 +596,10 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
         .locator(':scope > ul > li')
         .getByRole('link', { name: 'Clara Quitte' });
       expect(await chain.count()).toBe(1);
+      // Five subscribers from before and Clara confirmed; Clara and Dora came through Anna.
+      expect(oneLine(await lead.locator('#multipliers-summary').innerText())).toBe(
+        `${germanDay(from)} bis ${germanDay(to)}: bestätigte Newsletter-Anmeldungen: 6, davon über Empfehlungen: 1; Veranstaltungsanmeldungen über Empfehlungen: 1.`,
+      );
       const multipliers = await lead.locator('#multipliers tbody tr').allInnerTexts();
       expect(multipliers.map(oneLine)).toEqual(['Anna Amsel Harz Ehrenamtlich engagiert 1 1']);
       await lead.screenshot({ path: '/tmp/reach-multipliers.png', fullPage: true });

@@ -336,6 +336,15 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
       const campaignId = Number(/\/admin\/campaigns\/(\d+)/.exec(lead.url())?.[1]);
       await lead.getByLabel('Ich habe Anzahl (5) und Prüfung gesehen').check();
       await lead.getByRole('button', { name: 'An 5 Personen senden' }).click();
+
+      // --- 2a. At delivery: Carl's Outlook fetches the pixel, Safe Links walks every link ----
+      const carl = await testApp.smtp.waitFor((m) => m.envelopeTo.includes('carl@example.org'));
+      expect((await hit(trackedUrls(carl, 'o')[0]!, OUTLOOK_DESKTOP)).status).toBe(200);
+      const carlLinks = trackedUrls(carl, 'c');
+      expect(carlLinks.length).toBeGreaterThanOrEqual(3);
+      for (const url of carlLinks)
+        expect((await hit(url, SAFE_LINKS, { ip: SAFE_LINKS_IP })).status).toBe(302);
+
       await expect
         .poll(() => lead.locator('#campaign-status').textContent(), { timeout: 60_000 })
         .toContain('Versendet');
@@ -351,13 +360,6 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
         );
       }
 
-      // --- 2a. At delivery: Carl's Outlook fetches the pixel, Safe Links walks every link ----
-      const carl = mailTo('carl@example.org');
-      expect((await hit(trackedUrls(carl, 'o')[0]!, OUTLOOK_DESKTOP)).status).toBe(200);
-      const carlLinks = trackedUrls(carl, 'c');
-      expect(carlLinks.length).toBeGreaterThanOrEqual(3);
-      for (const url of carlLinks)
-        expect((await hit(url, SAFE_LINKS, { ip: SAFE_LINKS_IP })).status).toBe(302);
       // Bernd's iPhone asks whether the image is there: a HEAD never counts.
       const bernd = mailTo('bernd@example.org');
       expect((await hit(trackedUrls(bernd, 'o')[0]!, IPHONE_MAIL, { method: 'HEAD' })).status).toBe(
@@ -494,16 +496,16 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
       await door.getByText('Emil Esche', { exact: true }).tap();
       await expect.poll(() => door.locator('#counter').innerText()).toBe('2 von 3 anwesend');
       await door.goto(`${testApp.baseUrl}/admin/events/${meetingId}/attendance`);
-      for (const name of [
-        'Dora Dattel',
-        ...Array.from({ length: 19 }, (_, i) => `Gast ${i + 1}`),
-      ]) {
+      const guests = Array.from({ length: 19 }, (_, i) => `Gast ${i + 1}`);
+      for (const [i, name] of ['Dora Dattel', ...guests].entries()) {
         await door.getByText(name, { exact: true }).tap();
         await expect
-          .poll(() => door.locator('#attendance-status').innerText())
-          .toBe('Gespeichert.');
+          .poll(() => door.locator('#counter').innerText())
+          .toBe(`${i + 1} von 20 anwesend`);
       }
-      await expect.poll(() => door.locator('#counter').innerText()).toBe('20 von 20 anwesend');
+      // Saved as ticked: after a reload the list still says so.
+      await door.reload();
+      expect(await door.locator('#counter').innerText()).toBe('20 von 20 anwesend');
       expect(await door.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         375,
       );
@@ -533,6 +535,26 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
           { timeout: 20_000, interval: 500 },
         )
         .toBe(3);
+      // Why each was counted as it was: the rows the writer wrote.
+      const reasons = Object.fromEntries(
+        (
+          sqlite
+            .prepare(
+              "select kind || ' ' || class || ' ' || reason as why, count(*) as n from tracking_events where campaign_id = ? group by why",
+            )
+            .all(campaignId) as { why: string; n: number }[]
+        ).map((r) => [r.why, r.n]),
+      );
+      expect(reasons).toEqual({
+        'open human person': 2,
+        'open machine too-soon': 1,
+        'open machine apple-mpp': 1,
+        'open machine google-proxy': 1,
+        'click human person': 3,
+        // The hidden trap link among the links Safe Links followed.
+        'click scanner trap': 1,
+        'click scanner microsoft-safe-links': carlLinks.length - 1,
+      });
       expect(stats!.delivered).toBe(5);
       // Anna's iPhone and Emil's Android; Carl's Outlook at delivery, Apple MPP, Google's proxy.
       expect(stats!.opens).toEqual({ human: 2, machine: 3, unique_human: 1 });
@@ -587,6 +609,10 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
       const cells = await mailRow.locator('td').allInnerTexts();
       expect(cells.slice(1)).toEqual(['5', '2', '3', '3', String(carlLinks.length)]);
       await lead.screenshot({ path: '/tmp/reach-dashboard.png', fullPage: true });
+      await lead.locator('.indicator-cards').screenshot({ path: '/tmp/reach-dashboard-cards.png' });
+      await lead
+        .locator('.indicator-charts')
+        .screenshot({ path: '/tmp/reach-dashboard-charts.png' });
 
       await lead.getByRole('link', { name: 'Multiplikator*innen: wer wen gewonnen hat' }).click();
       await lead.getByRole('heading', { level: 1, name: 'Multiplikator*innen' }).waitFor();
@@ -648,6 +674,10 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
         String(stats!.clicks.scanner),
         String(stats!.clicks.unique_human),
       ]);
+      // … and so do its other figures.
+      expect(oneLine(await lead.locator('#reach-heading ~ p').last().innerText())).toBe(
+        `Zugestellt: ${stats!.delivered} · Abbestellt danach: ${stats!.unsubscribes} · Bounces: ${stats!.bounces} · Anmeldungen über die Links: ${stats!.signups} · Veranstaltungsanmeldungen: ${stats!.registrations}`,
+      );
       await lead.screenshot({ path: '/tmp/reach-campaign.png', fullPage: true });
       expect(problems).toEqual([]);
     },

@@ -337,7 +337,8 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
       await lead.getByLabel('Ich habe Anzahl (5) und Prüfung gesehen').check();
       await lead.getByRole('button', { name: 'An 5 Personen senden' }).click();
 
-      // --- 2a. At delivery: Carl's Outlook fetches the pixel, Safe Links walks every link ----
+      // --- 2a. At delivery, before anybody can have read it: Carl's pixel is fetched (an open
+      // this soon is his mail system's, whatever the agent) and Safe Links walks every link.
       const carl = await testApp.smtp.waitFor((m) => m.envelopeTo.includes('carl@example.org'));
       expect((await hit(trackedUrls(carl, 'o')[0]!, OUTLOOK_DESKTOP)).status).toBe(200);
       const carlLinks = trackedUrls(carl, 'c');

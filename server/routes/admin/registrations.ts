@@ -43,6 +43,19 @@ export default async function registrationRoutes(app: FastifyInstance) {
       }
       return editions.get(editionId)!;
     };
+    // The recommending person by name, as the multiplier view names them.
+    const people = new Map<number, string>();
+    const personName = (subscriberId: number) => {
+      if (!people.has(subscriberId)) {
+        const person = app.services.subscribers.lookup.find(subscriberId);
+        people.set(subscriberId, person ? person.name || person.email : '');
+      }
+      return people.get(subscriberId)!;
+    };
+    const kindLabel = (r: Registration) =>
+      r.sourceKind === 'referral' && r.referredBy !== null && personName(r.referredBy)
+        ? request.at('registrations.referredBy', { name: personName(r.referredBy) })
+        : request.at(`registrations.sources.${r.sourceKind}`);
     const row = (r: Registration) => ({
       ...r,
       createdLabel: timeLabel(r.createdAt, lang(request)),
@@ -50,7 +63,7 @@ export default async function registrationRoutes(app: FastifyInstance) {
       roleName: r.roleKey ? (roles.get(r.roleKey) ?? r.roleKey) : '',
       regionName: r.regionKey ? (regions.get(r.regionKey) ?? r.regionKey) : '',
       sourceLabel: [
-        request.at(`registrations.sources.${r.sourceKind}`),
+        kindLabel(r),
         r.sourceEditionId !== null ? editionLabel(r.sourceEditionId) : '',
         r.sourceCampaignId !== null
           ? request.at('registrations.campaign', { id: r.sourceCampaignId })

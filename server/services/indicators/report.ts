@@ -238,8 +238,9 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
         { header: 'Veranstaltung', width: width - 330 },
         { header: 'Datum', width: 70 },
         { header: 'Art', width: 60 },
-        { header: 'Region', width: 80 },
-        { header: 'Angemeldet', width: 60, align: 'right' },
+        { header: 'Region', width: 70 },
+        // Wide enough for its heading in bold on one line.
+        { header: 'Angemeldet', width: 70, align: 'right' },
         { header: 'Anwesend', width: 60, align: 'right' },
       ],
       data.figures.events.map((e) => [

@@ -94,6 +94,13 @@ describe('/admin/multipliers', () => {
     expect(sources).toContain('Direkt 0');
   });
 
+  it('sums up a period with one sign-up in words that fit one', async () => {
+    const page = await editor.get('/admin/multipliers?from=2026-03-01&to=2026-03-31');
+    expect(text(element(page.body, 'multipliers-summary'))).toBe(
+      '01.03.2026 bis 31.03.2026: bestätigte Newsletter-Anmeldungen: 1, davon über Empfehlungen: 1; Veranstaltungsanmeldungen über Empfehlungen: 0.',
+    );
+  });
+
   it('is linked from the subscriber list, for every role', async () => {
     const list = await viewer.get('/admin/subscribers');
     expect(list.body).toContain(

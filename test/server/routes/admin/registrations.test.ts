@@ -4,7 +4,11 @@
  * the CSRF token), the first waiting person moves up; a viewer reads but cannot cancel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIRECT_SOURCE, readSource } from '../../../../server/services/sources/index.js';
+import {
+  DIRECT_SOURCE,
+  readSource,
+  referralToken,
+} from '../../../../server/services/sources/index.js';
 import { loginAs, type AdminClient } from '../../../helpers/admin.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
 
@@ -146,6 +150,37 @@ describe('admin: registrations of an event', () => {
       {},
     );
     expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('admin: a registration through a recommendation', () => {
+  it('names the person whose recommendation link it was', async () => {
+    const sqlite = t.runtime.database.sqlite;
+    const recommender = Number(
+      sqlite
+        .prepare(
+          "insert into subscribers (email, name, status, confirmed_at) values ('frieda@example.org', 'Frieda Fink', 'confirmed', ?)",
+        )
+        .run(Date.now()).lastInsertRowid,
+    );
+    const saved = t.app.services.events.create(
+      {
+        type: 'training',
+        title: 'Vereinsrecht kompakt',
+        startsAt: '2031-10-07T10:00',
+        place: 'Rathaus Quedlinburg',
+      },
+      { kind: 'cli' },
+    );
+    if (saved.kind !== 'saved') throw new Error('no event');
+    const outcome = await t.app.services.registrations.register(saved.event.id, {
+      draft: { name: 'Gero Gans', email: 'gero@example.org' },
+      source: readSource(t.app.secrets, { ref: referralToken(t.app.secrets, recommender) }),
+      language: 'de',
+    });
+    expect(outcome.kind).toBe('registered');
+    const page = await editor.get(`/admin/events/${saved.event.id}/registrations`);
+    expect(page.body).toMatch(/Gero Gans[\s\S]*<td>Empfehlung von Frieda Fink<\/td>/);
   });
 });
 

@@ -402,4 +402,9 @@ describe('the report as PDF', () => {
     expect(text).toMatch(/\nHarz 21 ?\n/);
     expect(pages.at(-1)).toContain(`Seite ${pages.length} von ${pages.length}`);
   });
+
+  it('prints the column headings of the event table whole, no word broken apart', async () => {
+    const text = (await pdfPages(await service.report(year, now))).join('\n');
+    expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend/);
+  });
 });

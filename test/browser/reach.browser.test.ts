@@ -568,6 +568,8 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
       expect(byLink((u) => u.pathname === '/signup')).toMatchObject({ human: 1, scanner: 1 });
       expect(byLink((u) => u.href === FUNDING_URL)).toMatchObject({ human: 0, scanner: 1 });
       expect(stats!.registrations).toBe(2);
+      // Clara, through the recommendation Anna passed on from this campaign's mail.
+      expect(stats!.signups).toBe(1);
 
       // --- 5. What the project lead sees ----------------------------------------------------
       const from = berlinDay(-7);

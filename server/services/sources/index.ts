@@ -65,6 +65,14 @@ function id(query: unknown, name: string): number | null {
 }
 
 /**
+ * Whether a source names the campaign it came in: a link in a newsletter mail does, and so does
+ * a recommendation link from one. The campaign's sign-ups are the people its mails brought,
+ * through the reader's colleague or not.
+ */
+const namesCampaign = (source: Source) =>
+  source.kind === 'edition' || (source.kind === 'referral' && source.editionId !== null);
+
+/**
  * The source a page's query string (or a form's hidden fields) names. The strongest wins: a
  * recommendation, then an edition (or its archive page), an event, a campaign code.
  */
@@ -91,7 +99,7 @@ export function readSource(secrets: Secrets, query: unknown, now = Date.now()): 
   } else if (code) {
     source.kind = 'code';
   }
-  if (source.kind === 'edition') source.campaignId = id(query, 'cp');
+  if (namesCampaign(source)) source.campaignId = id(query, 'cp');
   return source;
 }
 
@@ -168,7 +176,7 @@ export function knownSource(source: Source, rows: SourceRows): Source {
   else if (eventId) out.kind = 'event';
   else if (out.code) out.kind = 'code';
   else out.kind = 'direct';
-  if (out.kind !== 'edition') out.campaignId = null;
+  if (!namesCampaign(out)) out.campaignId = null;
   return out;
 }
 

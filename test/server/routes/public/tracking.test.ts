@@ -313,7 +313,11 @@ describe('open and click tracking', () => {
       .prepare("select id from subscribers where email = 'mit@example.org'")
       .pluck()
       .get();
-    expect(source).toMatchObject({ kind: 'referral', referredBy: subscriberId, campaignId: null });
+    expect(source).toMatchObject({
+      kind: 'referral',
+      referredBy: subscriberId,
+      campaignId: sent.campaignId,
+    });
     expect(target.searchParams.get('cp')).toBe(String(sent.campaignId));
     const theirs = (await linksOf(without)).get('signup')!;
     const plain = new URL(

@@ -3,6 +3,7 @@ import { Secrets } from '../../../../server/infra/security.js';
 import {
   attributionToken,
   DIRECT_SOURCE,
+  knownSource,
   readSource,
   referralToken,
   sourceParams,
@@ -34,13 +35,17 @@ describe('readSource', () => {
     });
   });
 
-  it('reads a recommendation as the recommending subscriber, before the edition it came in', () => {
+  it('reads a recommendation as the recommending subscriber, with the campaign it came in', () => {
     const ref = referralToken(secrets, 31);
     expect(readSource(secrets, { ref, ed: '4', cp: '9' })).toMatchObject({
       kind: 'referral',
       referredBy: 31,
       editionId: 4,
+      campaignId: 9,
     });
+    // From the archive or passed on by hand: no campaign.
+    expect(readSource(secrets, { ref, ed: '4', from: 'archive' }).campaignId).toBeNull();
+    expect(readSource(secrets, { ref, cp: '9' }).campaignId).toBeNull();
   });
 
   it('drops a tampered or foreign recommendation and attribution, and odd ids and codes', () => {
@@ -71,5 +76,29 @@ describe('readSource', () => {
       src: 'flyer',
     });
     expect(readSource(secrets, sourceParams(source, secrets))).toEqual(source);
+  });
+
+  it('keeps what still exists, and the campaign only where the source names one', () => {
+    const ref = referralToken(secrets, 31);
+    const all = {
+      edition: () => true,
+      campaign: () => true,
+      event: () => true,
+      subscriber: () => true,
+    };
+    const fromMail = readSource(secrets, { ref, ed: '4', cp: '9' });
+    expect(knownSource(fromMail, all)).toMatchObject({ kind: 'referral', campaignId: 9 });
+    // The recommending person erased since: an edition link, still of its campaign.
+    expect(knownSource(fromMail, { ...all, subscriber: () => false })).toMatchObject({
+      kind: 'edition',
+      referredBy: null,
+      campaignId: 9,
+    });
+    // The edition deleted: neither it nor its campaign.
+    expect(knownSource(fromMail, { ...all, edition: () => false })).toMatchObject({
+      kind: 'referral',
+      editionId: null,
+      campaignId: null,
+    });
   });
 });

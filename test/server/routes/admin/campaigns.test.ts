@@ -369,7 +369,9 @@ describe('campaigns in the admin UI', () => {
         .exec(table)![1]!
         .match(/<td>([^<]*)<\/td>/g)!
         .map((c) => c.replace(/<\/?td>/g, ''));
-    expect(table).toContain('<th scope="col">Personen</th><th scope="col">Maschinen</th>');
+    expect(table).toContain(
+      '<th scope="col">Von Menschen</th><th scope="col">Von Maschinen</th><th scope="col">Verschiedene Personen</th>',
+    );
     // One person, two machine opens (Apple's proxy); nobody here gave tracking consent.
     expect(cells('Öffnungen')).toEqual(['1', '2', '0']);
     expect(cells('Klicks')).toEqual(['0', '0', '0']);

@@ -513,12 +513,13 @@ describe('evidence of reach, from the campaign to the funder’s report', () => 
 
       // Where the registrations came from, in the admin list.
       await lead.goto(`${testApp.baseUrl}/admin/events/${trainingId}/registrations`);
+      // Anna gave tracking consent: her registration names her as the reader; Emil's does not.
       expect(oneLine(await lead.getByRole('row', { name: /Anna Amsel/ }).innerText())).toContain(
-        `Newsletter · Ausgabe 1: Herbst · Versand ${campaignId}`,
+        `Newsletter · Ausgabe 1: Herbst · Versand ${campaignId} · Abonnent*in Anna Amsel`,
       );
-      expect(oneLine(await lead.getByRole('row', { name: /Emil Esche/ }).innerText())).toContain(
-        `Newsletter · Ausgabe 1: Herbst · Versand ${campaignId}`,
-      );
+      const emilRow = oneLine(await lead.getByRole('row', { name: /Emil Esche/ }).innerText());
+      expect(emilRow).toContain(`Newsletter · Ausgabe 1: Herbst · Versand ${campaignId}`);
+      expect(emilRow).not.toContain('Abonnent*in');
       await lead.goto(`${testApp.baseUrl}/admin/events/${meetingId}/registrations`);
       expect(oneLine(await lead.getByRole('row', { name: /Dora Dattel/ }).innerText())).toContain(
         'Empfehlung von Anna Amsel',

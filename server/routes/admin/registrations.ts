@@ -70,7 +70,9 @@ export default async function registrationRoutes(app: FastifyInstance) {
           : '',
         r.sourceCode ?? '',
         r.subscriberId !== null
-          ? request.at('registrations.subscriber', { id: r.subscriberId })
+          ? request.at('registrations.subscriber', {
+              name: personName(r.subscriberId) || `#${r.subscriberId}`,
+            })
           : '',
       ]
         .filter(Boolean)

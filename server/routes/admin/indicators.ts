@@ -88,10 +88,12 @@ export default async function indicatorRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: PeriodQuery }>('/indicators', async (request, reply) => {
     const { period, errors, shown } = periodOf(request.query);
+    // The admin's language for the definitions and units; the PDF report, the CSV records and
+    // the API stay German (the funder's words).
     const l = lang(request);
     const at = request.at;
     const names = service.names();
-    const indicators = service.values(period);
+    const indicators = service.values(period, Date.now(), l);
     const figures = service.figures(period);
     const query = `from=${period.from}&to=${period.to}`;
     const share = (n: number, all: number[]) => n / Math.max(...all, 1);
@@ -226,6 +228,8 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           403,
         );
       const { from, to } = result.period;
+      // German headers and values whatever the admin's language: the records go into the
+      // funder's report beside the PDF and speak its words.
       return reply
         .header('Cache-Control', 'no-store')
         .header(

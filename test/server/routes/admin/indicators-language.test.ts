@@ -1,0 +1,88 @@
+/**
+ * Wirkung in the admin's language: an English admin reads the definitions and units in
+ * English, a German admin in German; the indicator labels stay as the organisation entered
+ * them, and the funder's PDF report and the CSV records stay German whoever downloads them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs, type AdminClient } from '../../../helpers/admin.js';
+import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { IndicatorRows } from '../../../helpers/indicators.js';
+import { pdfPages } from '../../../helpers/pdf.js';
+
+let t: TestApp;
+let german: AdminClient;
+let english: AdminClient;
+
+const period = 'from=2025-01-01&to=2025-12-31';
+const card = (body: string, key: string) =>
+  new RegExp(`<li class="indicator-card" id="indicator-${key}">([\\s\\S]*?)</li>`).exec(body)![1]!;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  german = await loginAs(t, 'viewer');
+  english = await loginAs(t, 'viewer');
+  await english.get('/admin/account');
+  const switched = await english.post('/admin/account/language', { language: 'en' });
+  expect(switched.statusCode).toBe(303);
+  const rows = new IndicatorRows(t.runtime.database.sqlite);
+  const training = rows.event({
+    type: 'training',
+    title: 'Vereinsrecht kompakt',
+    startsAt: '2025-03-15T10:00',
+    recorded: true,
+  });
+  rows.registration(training, {
+    email: 'anna@example.org',
+    present: true,
+    region: '15085',
+    role: 'volunteer',
+  });
+  rows.registration(training, { email: 'ben@example.org', present: true, region: '15003' });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("the indicator dashboard in the admin's language", () => {
+  it('shows the definition and unit in English or German, the label as entered', async () => {
+    const en = await english.get(`/admin/indicators?${period}`);
+    expect(en.statusCode).toBe(200);
+    const training = card(en.body, 'training-events');
+    expect(training).toContain('<h2>Bildungsveranstaltungen in den Zielregionen</h2>');
+    expect(training).toContain('<strong>1 of 14 events</strong>');
+    expect(training).toContain('and whose attendance is recorded');
+    expect(card(en.body, 'people-reached')).toContain('<strong>2 of 180 people</strong>');
+    expect(en.body).not.toContain('deren Anwesenheit erfasst ist');
+    expect(en.body).not.toContain('Veranstaltungen der Art');
+    expect(en.body).not.toContain('von 14 Veranstaltungen');
+
+    const de = await german.get(`/admin/indicators?${period}`);
+    const ausbildung = card(de.body, 'training-events');
+    expect(ausbildung).toContain('<h2>Bildungsveranstaltungen in den Zielregionen</h2>');
+    expect(ausbildung).toContain('<strong>1 von 14 Veranstaltungen</strong>');
+    expect(ausbildung).toContain('deren Anwesenheit erfasst ist');
+    expect(de.body).not.toContain('whose attendance is recorded');
+  });
+});
+
+describe("the funder's documents stay German", () => {
+  it('an English admin reads the dashboard in English but downloads the report in German', async () => {
+    const page = await english.get(`/admin/indicators?${period}`);
+    expect(page.body).toContain('and whose attendance is recorded');
+    const res = await english.get(`/admin/report.pdf?${period}`);
+    expect(res.statusCode).toBe(200);
+    const text = (await pdfPages(res.rawPayload)).join('\n');
+    expect(text).toMatch(/Kennzahl Definition Wert Ziel Erreicht/);
+    expect(text).toMatch(/deren\s+Anwesenheit\s+erfasst\s+ist/);
+    expect(text).not.toContain('whose attendance');
+  });
+
+  it('and the CSV records with German headers', async () => {
+    const page = await english.get(`/admin/indicators?${period}`);
+    expect(card(page.body, 'training-events')).toContain('<strong>1 of 14 events</strong>');
+    const res = await english.get(`/admin/indicators/training-events.csv?${period}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body.startsWith('\uFEFFVeranstaltung (ID),Titel,Beginn,')).toBe(true);
+  });
+});

@@ -88,11 +88,11 @@ export default async function indicatorRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: PeriodQuery }>('/indicators', async (request, reply) => {
     const { period, errors, shown } = periodOf(request.query);
-    // The admin's language for the definitions and units; the PDF report, the CSV records and
-    // the API stay German (the funder's words).
+    // The admin's language for the definitions, units, names and charts; the PDF report, the
+    // CSV records and the API stay German (the funder's words).
     const l = lang(request);
     const at = request.at;
-    const names = service.names();
+    const names = service.names(l);
     const indicators = service.values(period, Date.now(), l);
     const figures = service.figures(period);
     const query = `from=${period.from}&to=${period.to}`;
@@ -134,7 +134,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           share: share(r.people, roleCounts),
         })),
         events: figures.events.map((e) => ({ ...e, startLabel: dayLabel(e.startsAt, l) })),
-        charts: service.charts(figures).map((c) => ({ id: c.id, title: c.title, svg: c.svg })),
+        charts: service.charts(figures, l).map((c) => ({ id: c.id, title: c.title, svg: c.svg })),
         subscribers: figures.subscribers.map((s) => ({ ...s, label: monthLabel(s.month, l) })),
         referrals: figures.referrals.map((r) => ({ ...r, label: monthLabel(r.month, l) })),
       },

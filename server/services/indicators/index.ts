@@ -204,10 +204,12 @@ export class IndicatorService {
     }));
   }
 
-  /** Region and role names as the records print them (German labels). */
-  names(): Names {
+  /** Region and role names as the records print them (German role labels unless `lang`'s). */
+  names(lang = 'de'): Names {
     const regions = new Map(allRegions(this.db).map((r) => [r.key, r.name]));
-    const roles = new Map(allLabelled('roles', this.db).map((r) => [r.key, r.labels.de ?? r.key]));
+    const roles = new Map(
+      allLabelled('roles', this.db).map((r) => [r.key, r.labels[lang] ?? r.labels.de ?? r.key]),
+    );
     return {
       region: (key) => (key ? (regions.get(key) ?? key) : ''),
       role: (key) => (key ? (roles.get(key) ?? key) : ''),
@@ -305,13 +307,13 @@ export class IndicatorService {
   }
 
   /** The charts of a period's figures: SVG for the dashboard, drawings for the report. */
-  charts(figures: Figures): IndicatorChart[] {
-    return indicatorCharts(figures, this.names());
+  charts(figures: Figures, lang = 'de'): IndicatorChart[] {
+    return indicatorCharts(figures, this.names(lang), lang);
   }
 
   /**
-   * The funder's report for a period as a PDF (A4). Always German, whoever downloads it: the
-   * definitions and units are the funder's words.
+   * The funder's report for a period as a PDF (A4). Always German, whoever downloads it:
+   * definitions, units, charts and names are the funder's words.
    */
   report(period: Period, now = Date.now()): Promise<Buffer> {
     const settings = this.organisation.get();
@@ -323,10 +325,10 @@ export class IndicatorService {
         period,
         indicators: this.values(period, now, 'de'),
         figures,
-        names: this.names(),
+        names: this.names('de'),
         createdAt: now,
       },
-      this.charts(figures),
+      this.charts(figures, 'de'),
     );
   }
 }

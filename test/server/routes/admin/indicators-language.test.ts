@@ -117,6 +117,21 @@ describe("the indicator dashboard in the admin's language", () => {
   });
 });
 
+describe("the start page in the admin's language", () => {
+  it('shows the indicators of the programme period with units in English or German', async () => {
+    const en = await english.get('/admin');
+    expect(en.statusCode).toBe(200);
+    expect(en.body).toMatch(
+      /Versendete Newsletter<\/span> <strong>0 of 7 editions<\/strong> <progress max="7"/,
+    );
+    expect(en.body).not.toContain('7 Ausgaben');
+    const de = await german.get('/admin');
+    expect(de.body).toMatch(
+      /Versendete Newsletter<\/span> <strong>0 von 7 Ausgaben<\/strong> <progress max="7"/,
+    );
+  });
+});
+
 describe("the funder's documents stay German", () => {
   it('an English admin reads the dashboard in English but downloads the report in German', async () => {
     const page = await english.get(`/admin/indicators?${period}`);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { lang } from './format.js';
 
 export default async function dashboardRoutes(app: FastifyInstance) {
   app.get('/', async (request, reply) =>
@@ -6,7 +7,11 @@ export default async function dashboardRoutes(app: FastifyInstance) {
       title: request.at('dashboard.title'),
       counts: app.services.dashboard.subscriberCounts(),
       programme: app.services.indicators.programmePeriod(),
-      indicators: app.services.indicators.values(app.services.indicators.programmePeriod()),
+      indicators: app.services.indicators.values(
+        app.services.indicators.programmePeriod(),
+        Date.now(),
+        lang(request),
+      ),
     }),
   );
 }

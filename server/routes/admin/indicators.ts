@@ -88,10 +88,12 @@ export default async function indicatorRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: PeriodQuery }>('/indicators', async (request, reply) => {
     const { period, errors, shown } = periodOf(request.query);
+    // The admin's language for the definitions, units, names and charts; the PDF report, the
+    // CSV records and the API stay German (the funder's words).
     const l = lang(request);
     const at = request.at;
-    const names = service.names();
-    const indicators = service.values(period);
+    const names = service.names(l);
+    const indicators = service.values(period, Date.now(), l);
     const figures = service.figures(period);
     const query = `from=${period.from}&to=${period.to}`;
     const share = (n: number, all: number[]) => n / Math.max(...all, 1);
@@ -132,7 +134,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           share: share(r.people, roleCounts),
         })),
         events: figures.events.map((e) => ({ ...e, startLabel: dayLabel(e.startsAt, l) })),
-        charts: service.charts(figures).map((c) => ({ id: c.id, title: c.title, svg: c.svg })),
+        charts: service.charts(figures, l).map((c) => ({ id: c.id, title: c.title, svg: c.svg })),
         subscribers: figures.subscribers.map((s) => ({ ...s, label: monthLabel(s.month, l) })),
         referrals: figures.referrals.map((r) => ({ ...r, label: monthLabel(r.month, l) })),
       },
@@ -226,6 +228,8 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           403,
         );
       const { from, to } = result.period;
+      // German headers and values whatever the admin's language: the records go into the
+      // funder's report beside the PDF and speak its words.
       return reply
         .header('Cache-Control', 'no-store')
         .header(

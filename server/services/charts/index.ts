@@ -22,6 +22,7 @@ export {
   regionBarRows,
 } from './map.js';
 export type { MapOptions } from './map.js';
+export { chartLocale, ENGLISH_CHARTS, GERMAN_CHARTS, type ChartLocale } from './locale.js';
 export { SERIES_COLOURS } from './plots.js';
 export type { BarRow, LineSeries, PlotOptions } from './plots.js';
 export { escapeXml, formatNumber } from './scene.js';

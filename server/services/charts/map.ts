@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { geoMercator, geoPath } from 'd3-geo';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import { scaleQuantize } from 'd3-scale';
+import { GERMAN_CHARTS, type ChartLocale } from './locale.js';
 import { chartId, formatNumber, MUTED_TEXT, TEXT_COLOUR, type Scene, type Shape } from './scene.js';
 
 /**
  * The 14 districts (Landkreise and kreisfreie Städte) of Sachsen-Anhalt, from BKG's VG5000
- * (see SOURCES.md). The licence asks for this line next to every map drawn from the data.
+ * (see SOURCES.md). The licence asks for this line next to every map drawn from the data (each
+ * chart locale words it in its language).
  */
-export const MAP_ATTRIBUTION = '© GeoBasis-DE / BKG 2021 (Daten verändert)';
+export const MAP_ATTRIBUTION = GERMAN_CHARTS.attribution;
 export const MAP_ATTRIBUTION_URL = 'https://www.bkg.bund.de';
 
 export type District = Feature<Polygon | MultiPolygon, { ags: string; name: string }>;
@@ -34,6 +36,8 @@ export interface MapOptions {
   unit: string;
   description?: string;
   id?: string;
+  /** The language of the map's own words and numbers (German when not given). */
+  locale?: ChartLocale;
 }
 
 export interface LegendEntry {
@@ -51,7 +55,10 @@ function niceStep(raw: number, integers: boolean): number {
  * The colour classes: equal steps from 0 to a round maximum (a quantized scale), at most five,
  * plus "0" in grey. Whole numbers get ranges such as "1–5", "6–10".
  */
-export function mapClasses(values: number[]): {
+export function mapClasses(
+  values: number[],
+  locale: ChartLocale = GERMAN_CHARTS,
+): {
   colourOf: (value: number) => string;
   legend: LegendEntry[];
 } {
@@ -72,14 +79,19 @@ export function mapClasses(values: number[]): {
   const legend = colours.map((colour, i) => {
     const low = i * step;
     const high = (i + 1) * step;
-    if (!integers) {
-      const upTo = i === count - 1 ? '' : 'unter ';
-      return { colour, label: `${formatNumber(low)} – ${upTo}${formatNumber(high)}` };
-    }
+    const format = (n: number) => formatNumber(n, locale);
+    if (!integers)
+      return {
+        colour,
+        label:
+          i === count - 1
+            ? `${format(low)} – ${format(high)}`
+            : locale.below(format(low), format(high)),
+      };
     const from = low + 1;
     return {
       colour,
-      label: from === high ? formatNumber(high) : `${formatNumber(from)}–${formatNumber(high)}`,
+      label: from === high ? format(high) : `${format(from)}–${format(high)}`,
     };
   });
   return { colourOf: (v) => (v > 0 ? scale(v) : ZERO_COLOUR), legend: [zero, ...legend] };
@@ -99,7 +111,9 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
   const projection = geoMercator().fitExtent(MAP_BOX, districts);
   const path = geoPath(projection);
   const valueOf = (d: District) => byAgs.get(d.properties.ags) ?? 0;
-  const { colourOf, legend } = mapClasses(districts.features.map(valueOf));
+  const locale = opts.locale ?? GERMAN_CHARTS;
+  const format = (n: number) => formatNumber(n, locale);
+  const { colourOf, legend } = mapClasses(districts.features.map(valueOf), locale);
   const shapes: Shape[] = [];
   for (const district of districts.features) {
     const value = valueOf(district);
@@ -109,7 +123,7 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
       fill: colourOf(value),
       stroke: BORDER_COLOUR,
       strokeWidth: 0.75,
-      title: `${district.properties.name}: ${formatNumber(value)} ${opts.unit}`,
+      title: `${district.properties.name}: ${format(value)} ${opts.unit}`,
       data: { ags: district.properties.ags },
     });
   }
@@ -121,7 +135,7 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
       kind: 'text',
       x: cx,
       y: cy + 4,
-      text: formatNumber(value),
+      text: format(value),
       size: 11,
       weight: 'bold',
       anchor: 'middle',
@@ -147,7 +161,7 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
     kind: 'text',
     x: 10,
     y: HEIGHT - 12,
-    text: MAP_ATTRIBUTION,
+    text: locale.attribution,
     size: 10,
     colour: MUTED_TEXT,
     href: MAP_ATTRIBUTION_URL,
@@ -162,10 +176,11 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
     title: opts.title,
     description:
       opts.description ??
-      `Karte der 14 Landkreise und kreisfreien Städte Sachsen-Anhalts, zusammen ${formatNumber(total)} ${opts.unit}` +
-        (top && top.value > 0
-          ? `; am meisten in ${top.name} (${formatNumber(top.value)} ${opts.unit}).`
-          : '.'),
+      locale.map(
+        format(total),
+        opts.unit,
+        top && top.value > 0 ? { name: top.name, value: format(top.value) } : undefined,
+      ),
     width: WIDTH,
     height: HEIGHT,
     shapes,

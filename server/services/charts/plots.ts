@@ -10,6 +10,7 @@ import {
   type Scene,
   type Shape,
 } from './scene.js';
+import { GERMAN_CHARTS, type ChartLocale } from './locale.js';
 
 /**
  * Series colours: distinguishable with the common colour-vision deficiencies and each at least
@@ -23,6 +24,8 @@ export interface PlotOptions {
   unit?: string;
   description?: string;
   id?: string;
+  /** The language of the chart's own words, numbers and dates (German when not given). */
+  locale?: ChartLocale;
 }
 
 export interface LineSeries {
@@ -37,8 +40,8 @@ export interface BarRow {
 }
 
 const WIDTH = 640;
-const withUnit = (value: number, unit?: string) =>
-  unit ? `${formatNumber(value)} ${unit}` : formatNumber(value);
+const withUnit = (value: number, unit: string | undefined, locale: ChartLocale) =>
+  unit ? `${formatNumber(value, locale)} ${unit}` : formatNumber(value, locale);
 
 function parseX(x: string): Date {
   const match = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(x);
@@ -46,22 +49,37 @@ function parseX(x: string): Date {
   return new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3] ?? '1')));
 }
 
-const monthFormat = new Intl.DateTimeFormat('de-DE', {
-  month: 'short',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-const dayFormat = new Intl.DateTimeFormat('de-DE', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-const shortDayFormat = new Intl.DateTimeFormat('de-DE', {
-  day: 'numeric',
-  month: 'short',
-  timeZone: 'UTC',
-});
+/** Month, day and short-day formats of a language, made once per language. */
+const dateFormats = new Map<
+  string,
+  { month: Intl.DateTimeFormat; day: Intl.DateTimeFormat; shortDay: Intl.DateTimeFormat }
+>();
+
+function datesOf(locale: ChartLocale) {
+  let formats = dateFormats.get(locale.tag);
+  if (!formats) {
+    formats = {
+      month: new Intl.DateTimeFormat(locale.tag, {
+        month: 'short',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }),
+      day: new Intl.DateTimeFormat(locale.tag, {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }),
+      shortDay: new Intl.DateTimeFormat(locale.tag, {
+        day: 'numeric',
+        month: 'short',
+        timeZone: 'UTC',
+      }),
+    };
+    dateFormats.set(locale.tag, formats);
+  }
+  return formats;
+}
 
 /** The series in a row at the top: a swatch and the name for each. Returns the next y. */
 function legendRow(shapes: Shape[], names: string[], y: number, left: number): number {
@@ -105,21 +123,27 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
   const all = series.flatMap((s) => s.points.map((p) => ({ date: parseX(p.x), raw: p.x, y: p.y })));
   const byMonth = all.every((p) => p.raw.length === 7);
   const id = chartId('line', opts.title, opts.id);
+  const locale = opts.locale ?? GERMAN_CHARTS;
+  const formats = datesOf(locale);
+  const names = series.map((s) => s.label);
   const description =
     opts.description ??
-    `Liniendiagramm: ${series.map((s) => s.label).join(', ')}` +
-      (all.length
-        ? `, von ${label(all.reduce((a, b) => (a.date < b.date ? a : b)).date)} bis ${label(all.reduce((a, b) => (a.date > b.date ? a : b)).date)}.`
-        : '; keine Daten.');
+    (all.length
+      ? locale.lines(
+          names,
+          label(all.reduce((a, b) => (a.date < b.date ? a : b)).date),
+          label(all.reduce((a, b) => (a.date > b.date ? a : b)).date),
+        )
+      : locale.noLines(names));
   function label(date: Date): string {
-    return byMonth ? monthFormat.format(date) : dayFormat.format(date);
+    return byMonth ? formats.month.format(date) : formats.day.format(date);
   }
   if (all.length === 0) {
     shapes.push({
       kind: 'text',
       x: WIDTH / 2,
       y: (top + bottom) / 2,
-      text: 'Keine Daten im Zeitraum',
+      text: locale.noData,
       anchor: 'middle',
       colour: MUTED_TEXT,
     });
@@ -154,7 +178,7 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
       kind: 'text',
       x: left - 6,
       y: y(tick) + 4,
-      text: formatNumber(tick),
+      text: formatNumber(tick, locale),
       anchor: 'end',
       size: 11,
     });
@@ -179,7 +203,7 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
       kind: 'text',
       x: x(tick),
       y: bottom + 19,
-      text: byMonth ? monthFormat.format(tick) : shortDayFormat.format(tick),
+      text: byMonth ? formats.month.format(tick) : formats.shortDay.format(tick),
       anchor: 'middle',
       size: 11,
     });
@@ -203,7 +227,7 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
         r: 3.5,
         fill: colour,
         stroke: '#ffffff',
-        title: `${s.label}, ${label(p.date)}: ${withUnit(p.y, opts.unit)}`,
+        title: `${s.label}, ${label(p.date)}: ${withUnit(p.y, opts.unit, locale)}`,
       });
     }
   });
@@ -225,15 +249,19 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
   const bottom = top + Math.max(1, rows.length) * groupHeight;
   const height = bottom + 32;
   const id = chartId('bar', opts.title, opts.id);
+  const locale = opts.locale ?? GERMAN_CHARTS;
   const description =
     opts.description ??
-    `Balkendiagramm mit ${rows.length} Zeilen (${rows.map((r) => r.label).join(', ')}), je ${names.join(' und ')} nebeneinander.`;
+    locale.bars(
+      rows.map((r) => r.label),
+      names,
+    );
   if (rows.length === 0 || names.length === 0) {
     shapes.push({
       kind: 'text',
       x: WIDTH / 2,
       y: top + 20,
-      text: 'Keine Daten im Zeitraum',
+      text: locale.noData,
       anchor: 'middle',
       colour: MUTED_TEXT,
     });
@@ -259,7 +287,7 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
       kind: 'text',
       x: x(tick),
       y: bottom + 18,
-      text: formatNumber(tick),
+      text: formatNumber(tick, locale),
       anchor: 'middle',
       size: 11,
     });
@@ -283,13 +311,13 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
         width: Math.max(0, x(value) - left),
         height: barHeight - 2,
         fill: SERIES_COLOURS[j % SERIES_COLOURS.length]!,
-        title: `${row.label} – ${name}: ${withUnit(value, opts.unit)}`,
+        title: `${row.label} – ${name}: ${withUnit(value, opts.unit, locale)}`,
       });
       shapes.push({
         kind: 'text',
         x: x(value) + 4,
         y: y + barHeight - 4,
-        text: formatNumber(value),
+        text: formatNumber(value, locale),
         size: 11,
       });
     });

@@ -4,6 +4,8 @@
  * for the report. Both outputs therefore show the same geometry, colours and labels.
  */
 
+import { GERMAN_CHARTS, type ChartLocale } from './locale.js';
+
 export interface TextStyle {
   size?: number;
   weight?: 'normal' | 'bold';
@@ -80,11 +82,16 @@ export function escapeXml(value: string): string {
     .replace(/'/g, '&#39;');
 }
 
-const germanNumber = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 1 });
+const numberFormats = new Map<string, Intl.NumberFormat>();
 
-/** German number formatting: 1.234 and 12,5. */
-export function formatNumber(value: number): string {
-  return germanNumber.format(value);
+/** A number in the chart's language, German unless told: 1.234 and 12,5 (1,234 and 12.5). */
+export function formatNumber(value: number, locale: ChartLocale = GERMAN_CHARTS): string {
+  let format = numberFormats.get(locale.tag);
+  if (!format) {
+    format = new Intl.NumberFormat(locale.tag, { maximumFractionDigits: 1 });
+    numberFormats.set(locale.tag, format);
+  }
+  return format.format(value);
 }
 
 /** A stable, readable id for the SVG elements of one chart (unique per title and kind). */

@@ -1,5 +1,6 @@
 import {
   barChartSvg,
+  chartLocale,
   drawBarChart,
   drawLineChart,
   drawRegionMap,
@@ -7,6 +8,7 @@ import {
   regionMapSvg,
   type BarRow,
   type Box,
+  type ChartLocale,
   type LineSeries,
   type PdfDoc,
 } from '../charts/index.js';
@@ -28,8 +30,75 @@ const aspectOf = (svg: string) => {
   return m ? Number(m[2]) / Number(m[1]) : 0.5;
 };
 
-const line = (id: string, title: string, unit: string, series: LineSeries[]): IndicatorChart => {
-  const opts = { title, unit, id };
+/** The words of the indicator charts in one language. */
+interface ChartWords {
+  subscribers: string;
+  subscribersSeries: string;
+  regions: string;
+  roles: string;
+  people: string;
+  notGiven: string;
+  editions: string;
+  opensHuman: string;
+  opensMachine: string;
+  clicksHuman: string;
+  clicksScanner: string;
+  events: string;
+  registered: string;
+  waiting: string;
+  present: string;
+  referrals: string;
+  referralsSeries: string;
+}
+
+const GERMAN: ChartWords = {
+  subscribers: 'Abonnent*innen im Zeitverlauf',
+  subscribersSeries: 'Bestätigte Abonnent*innen am Monatsende',
+  regions: 'Erreichte Menschen je Landkreis',
+  roles: 'Erreichte Menschen je Rolle',
+  people: 'Personen',
+  notGiven: 'Ohne Angabe',
+  editions: 'Öffnungen und Klicks je Ausgabe',
+  opensHuman: 'Öffnungen Menschen',
+  opensMachine: 'Öffnungen Maschinen',
+  clicksHuman: 'Klicks Menschen',
+  clicksScanner: 'Klicks Scanner',
+  events: 'Anmeldungen je Veranstaltung',
+  registered: 'Angemeldet',
+  waiting: 'Warteliste',
+  present: 'Anwesend',
+  referrals: 'Anmeldungen über Empfehlungen je Monat',
+  referralsSeries: 'Bestätigte Anmeldungen über Empfehlungen',
+};
+
+const ENGLISH: ChartWords = {
+  subscribers: 'Subscribers over time',
+  subscribersSeries: 'Confirmed subscribers at the end of the month',
+  regions: 'People reached per district',
+  roles: 'People reached per role',
+  people: 'people',
+  notGiven: 'Not given',
+  editions: 'Opens and clicks per edition',
+  opensHuman: 'Opens (people)',
+  opensMachine: 'Opens (machines)',
+  clicksHuman: 'Clicks (people)',
+  clicksScanner: 'Clicks (scanners)',
+  events: 'Registrations per event',
+  registered: 'Registered',
+  waiting: 'Waiting list',
+  present: 'Present',
+  referrals: 'Sign-ups through recommendations per month',
+  referralsSeries: 'Confirmed sign-ups through recommendations',
+};
+
+const line = (
+  id: string,
+  title: string,
+  unit: string,
+  series: LineSeries[],
+  locale: ChartLocale,
+): IndicatorChart => {
+  const opts = { title, unit, id, locale };
   const svg = lineChartSvg(series, opts);
   return {
     id,
@@ -40,8 +109,14 @@ const line = (id: string, title: string, unit: string, series: LineSeries[]): In
   };
 };
 
-const bars = (id: string, title: string, unit: string, rows: BarRow[]): IndicatorChart => {
-  const opts = { title, unit, id };
+const bars = (
+  id: string,
+  title: string,
+  unit: string,
+  rows: BarRow[],
+  locale: ChartLocale,
+): IndicatorChart => {
+  const opts = { title, unit, id, locale };
   const svg = barChartSvg(rows, opts);
   return {
     id,
@@ -57,28 +132,32 @@ const AGS = /^15\d{3}$/;
 
 /**
  * The charts of a period's figures, in the order the dashboard and the report show them. Human
- * and machine figures are bars side by side, never one sum.
+ * and machine figures are bars side by side, never one sum. German unless `lang` is `en`.
  */
-export function indicatorCharts(figures: Figures, names: Names): IndicatorChart[] {
+export function indicatorCharts(figures: Figures, names: Names, lang = 'de'): IndicatorChart[] {
+  const w = lang === 'en' ? ENGLISH : GERMAN;
+  const locale = chartLocale(lang);
   const charts: IndicatorChart[] = [];
   if (figures.subscribers.length)
     charts.push(
-      line('chart-subscribers', 'Abonnent*innen im Zeitverlauf', 'Personen', [
-        {
-          label: 'Bestätigte Abonnent*innen am Monatsende',
-          points: figures.subscribers.map((s) => ({ x: s.month, y: s.confirmed })),
-        },
-      ]),
+      line(
+        'chart-subscribers',
+        w.subscribers,
+        w.people,
+        [
+          {
+            label: w.subscribersSeries,
+            points: figures.subscribers.map((s) => ({ x: s.month, y: s.confirmed })),
+          },
+        ],
+        locale,
+      ),
     );
 
   const districts = figures.reachByRegion
     .filter((r) => r.regionKey && AGS.test(r.regionKey))
     .map((r) => ({ ags: r.regionKey!, value: r.people }));
-  const mapOpts = {
-    title: 'Erreichte Menschen je Landkreis',
-    unit: 'Personen',
-    id: 'chart-regions',
-  };
+  const mapOpts = { title: w.regions, unit: w.people, id: 'chart-regions', locale };
   const map = regionMapSvg(districts, mapOpts);
   charts.push({
     id: mapOpts.id,
@@ -92,12 +171,13 @@ export function indicatorCharts(figures: Figures, names: Names): IndicatorChart[
     charts.push(
       bars(
         'chart-roles',
-        'Erreichte Menschen je Rolle',
-        'Personen',
+        w.roles,
+        w.people,
         figures.reachByRole.map((r) => ({
-          label: r.roleKey ? names.role(r.roleKey) : 'Ohne Angabe',
-          values: [{ name: 'Personen', value: r.people }],
+          label: r.roleKey ? names.role(r.roleKey) : w.notGiven,
+          values: [{ name: w.people, value: r.people }],
         })),
+        locale,
       ),
     );
 
@@ -105,17 +185,18 @@ export function indicatorCharts(figures: Figures, names: Names): IndicatorChart[
     charts.push(
       bars(
         'chart-editions',
-        'Öffnungen und Klicks je Ausgabe',
+        w.editions,
         '',
         figures.editions.map((e) => ({
           label: `${e.number}. ${e.title}`,
           values: [
-            { name: 'Öffnungen Menschen', value: e.opens.human },
-            { name: 'Öffnungen Maschinen', value: e.opens.machine },
-            { name: 'Klicks Menschen', value: e.clicks.human },
-            { name: 'Klicks Scanner', value: e.clicks.scanner },
+            { name: w.opensHuman, value: e.opens.human },
+            { name: w.opensMachine, value: e.opens.machine },
+            { name: w.clicksHuman, value: e.clicks.human },
+            { name: w.clicksScanner, value: e.clicks.scanner },
           ],
         })),
+        locale,
       ),
     );
 
@@ -123,27 +204,34 @@ export function indicatorCharts(figures: Figures, names: Names): IndicatorChart[
     charts.push(
       bars(
         'chart-events',
-        'Anmeldungen je Veranstaltung',
-        'Personen',
+        w.events,
+        w.people,
         figures.events.map((e) => ({
           label: e.title,
           values: [
-            { name: 'Angemeldet', value: e.registered },
-            { name: 'Warteliste', value: e.waiting },
-            { name: 'Anwesend', value: e.present },
+            { name: w.registered, value: e.registered },
+            { name: w.waiting, value: e.waiting },
+            { name: w.present, value: e.present },
           ],
         })),
+        locale,
       ),
     );
 
   if (figures.referrals.length)
     charts.push(
-      line('chart-referrals', 'Anmeldungen über Empfehlungen je Monat', 'Personen', [
-        {
-          label: 'Bestätigte Anmeldungen über Empfehlungen',
-          points: figures.referrals.map((r) => ({ x: r.month, y: r.signups })),
-        },
-      ]),
+      line(
+        'chart-referrals',
+        w.referrals,
+        w.people,
+        [
+          {
+            label: w.referralsSeries,
+            points: figures.referrals.map((r) => ({ x: r.month, y: r.signups })),
+          },
+        ],
+        locale,
+      ),
     );
   return charts;
 }

@@ -1,6 +1,7 @@
 /**
  * The funder's indicators: their keys, units and what each counts, in the words the report
- * prints (German, the funder's language). The counting itself is in `measure.ts`.
+ * prints (German, the funder's language) and in English for the English admin UI. The counting
+ * itself is in `measure.ts`.
  */
 
 export const indicatorKeys = [
@@ -42,3 +43,41 @@ export const unitLabels: Record<string, string> = {
   consultations: 'Beratungen',
   issues: 'Ausgaben',
 };
+
+/** The same definitions in English, for the admin UI only (the funder reads German). */
+const englishDefinitions: Record<IndicatorKey, string> = {
+  'training-events':
+    'Events of the type “training” that took place in the period (started before today) and whose attendance is recorded. Planned trainings and trainings without recorded attendance do not count.',
+  'training-participants':
+    'Different people recorded as present at these trainings, counted by e-mail address (someone who took part in several trainings counts once); people without an e-mail address count per registration. Cancelled registrations do not count.',
+  'best-practice-meetings': `Events of the type “meeting” in the period with recorded attendance, at which at least ${MEETING_MIN_PEOPLE} different people from at least ${MEETING_MIN_REGIONS} different regions were present.`,
+  counselling:
+    'Entries in the counselling log dated in the period; each counselling of a single person, a group or an association counts once.',
+  newsletters:
+    'Editions of the newsletter whose first sending was completed in the period; an edition counts once, even if it went out in several sendings. Drafts and cancelled sendings do not count.',
+  'people-reached':
+    'Different people (by e-mail address, counted once across all sources) who confirmed their subscription or were present at an event in the period. Counselling names nobody and therefore does not count here.',
+};
+
+const englishUnitLabels: Record<string, string> = {
+  events: 'events',
+  people: 'people',
+  consultations: 'consultations',
+  issues: 'editions',
+};
+
+/** What each indicator counts and its units in words, in one language. */
+export interface IndicatorTexts {
+  definitions: Record<IndicatorKey, string>;
+  units: Record<string, string>;
+}
+
+/**
+ * The definitions and units in an admin language: English for `en`, German otherwise. The
+ * funder's report, the CSV records and the API always take the German ones (the funder's words).
+ */
+export function indicatorTexts(lang: string): IndicatorTexts {
+  return lang === 'en'
+    ? { definitions: englishDefinitions, units: englishUnitLabels }
+    : { definitions, units: unitLabels };
+}

@@ -8,7 +8,7 @@ import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { OrganisationService } from '../organisation/index.js';
 import { isPlainText } from '../plain-text.js';
 import { hasProblems, type Problems } from '../reference/problems.js';
-import { definitions, indicatorKeys, unitLabels, type IndicatorKey } from './definitions.js';
+import { indicatorKeys, indicatorTexts, type IndicatorKey } from './definitions.js';
 import { indicatorCharts, type IndicatorChart } from './charts.js';
 import { evidenceRows, toCsv, type Names } from './export.js';
 import { gatherEvidence, valuesOf, type Evidence } from './measure.js';
@@ -18,6 +18,7 @@ import { renderReport } from './report.js';
 export {
   definitions,
   indicatorKeys,
+  indicatorTexts,
   isIndicatorKey,
   MEETING_MIN_PEOPLE,
   MEETING_MIN_REGIONS,
@@ -46,7 +47,7 @@ export interface Indicator {
   label: string;
   definition: string;
   unit: string;
-  /** The unit in words (German), e.g. "Personen". */
+  /** The unit in words, in the language asked for, e.g. "Personen". */
   unitLabel: string;
   target: number;
   value: number;
@@ -178,8 +179,13 @@ export class IndicatorService {
     return gatherEvidence(rangeOf(period), period, now, this.db);
   }
 
-  /** Every indicator for a period: value against target, definition and monthly trend. */
-  values(period: Period, now = Date.now()): Indicator[] {
+  /**
+   * Every indicator for a period: value against target, definition and monthly trend. The
+   * definitions and units are German unless `lang` asks for the admin's English; the labels are
+   * the organisation's own and stay as entered.
+   */
+  values(period: Period, now = Date.now(), lang = 'de'): Indicator[] {
+    const texts = indicatorTexts(lang);
     const current = valuesOf(this.evidence(period, now));
     const months = monthsOf(period).map((m) => ({
       month: m.month,
@@ -188,9 +194,9 @@ export class IndicatorService {
     return this.targets().map((t) => ({
       key: t.key,
       label: t.label,
-      definition: definitions[t.key],
+      definition: texts.definitions[t.key],
       unit: t.unit,
-      unitLabel: unitLabels[t.unit] ?? t.unit,
+      unitLabel: texts.units[t.unit] ?? t.unit,
       target: t.target,
       value: current[t.key],
       progress: t.target > 0 ? current[t.key] / t.target : 1,
@@ -198,10 +204,12 @@ export class IndicatorService {
     }));
   }
 
-  /** Region and role names as the records print them (German labels). */
-  names(): Names {
+  /** Region and role names as the records print them (German role labels unless `lang`'s). */
+  names(lang = 'de'): Names {
     const regions = new Map(allRegions(this.db).map((r) => [r.key, r.name]));
-    const roles = new Map(allLabelled('roles', this.db).map((r) => [r.key, r.labels.de ?? r.key]));
+    const roles = new Map(
+      allLabelled('roles', this.db).map((r) => [r.key, r.labels[lang] ?? r.labels.de ?? r.key]),
+    );
     return {
       region: (key) => (key ? (regions.get(key) ?? key) : ''),
       role: (key) => (key ? (roles.get(key) ?? key) : ''),
@@ -299,11 +307,14 @@ export class IndicatorService {
   }
 
   /** The charts of a period's figures: SVG for the dashboard, drawings for the report. */
-  charts(figures: Figures): IndicatorChart[] {
-    return indicatorCharts(figures, this.names());
+  charts(figures: Figures, lang = 'de'): IndicatorChart[] {
+    return indicatorCharts(figures, this.names(lang), lang);
   }
 
-  /** The funder's report for a period as a PDF (A4). */
+  /**
+   * The funder's report for a period as a PDF (A4). Always German, whoever downloads it:
+   * definitions, units, charts and names are the funder's words.
+   */
   report(period: Period, now = Date.now()): Promise<Buffer> {
     const settings = this.organisation.get();
     const figures = this.figures(period, now);
@@ -312,12 +323,12 @@ export class IndicatorService {
         organisation: settings.name,
         funderAttribution: settings.funderAttribution,
         period,
-        indicators: this.values(period, now),
+        indicators: this.values(period, now, 'de'),
         figures,
-        names: this.names(),
+        names: this.names('de'),
         createdAt: now,
       },
-      this.charts(figures),
+      this.charts(figures, 'de'),
     );
   }
 }

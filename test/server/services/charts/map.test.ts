@@ -3,6 +3,7 @@ import { geoArea, geoContains } from 'd3-geo';
 import { describe, expect, it } from 'vitest';
 import {
   districts,
+  ENGLISH_CHARTS,
   MAP_ATTRIBUTION,
   mapClasses,
   barChartSvg,
@@ -90,6 +91,28 @@ describe('regionMapSvg', () => {
     expect(big).toContain('<title>Harz: 1.250 Personen &amp; Gäste</title>');
     expect(big).not.toContain('<script');
     expect(big).toContain('Reichweite &lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('speaks English when asked: numbers, description, legend and source line', () => {
+    const english = regionMapSvg([{ ags: '15085', value: 1250 }], {
+      title: 'People reached per district',
+      unit: 'people',
+      locale: ENGLISH_CHARTS,
+    });
+    expect(english).toContain('<title>Harz: 1,250 people</title>');
+    expect(english).toContain('Map of the 14 districts');
+    expect(english).toContain('most in Harz (1,250 people)');
+    expect(english).toContain('>© GeoBasis-DE / BKG 2021 (data modified)</text>');
+    expect(english).not.toContain('Daten verändert');
+    expect(english).not.toContain('Landkreise');
+    expect(mapClasses([0.5, 2.5], ENGLISH_CHARTS).legend.map((e) => e.label)).toEqual([
+      '0',
+      '0 – below 0.5',
+      '0.5 – below 1',
+      '1 – below 1.5',
+      '1.5 – below 2',
+      '2 – 2.5',
+    ]);
   });
 
   it('keeps the classes whole and exact for small counts and handles nobody at all', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   barChartSvg,
+  ENGLISH_CHARTS,
   lineChartSvg,
   SERIES_COLOURS,
 } from '../../../../server/services/charts/index.js';
@@ -87,6 +88,36 @@ describe('barChartSvg', () => {
 
   it('says so when there is nothing to show', () => {
     expect(barChartSvg([], { title: 'Leer' })).toContain('>Keine Daten im Zeitraum</text>');
+  });
+});
+
+describe('a chart in English', () => {
+  it('labels months, days and numbers the English way and describes itself in English', () => {
+    const svg = lineChartSvg(subscribersOverTime, {
+      title: 'Subscribers over time',
+      locale: ENGLISH_CHARTS,
+    });
+    expect(svg).toContain('>Feb 2026</text>');
+    expect(svg).not.toContain('Feb. 2026');
+    expect(svg).toContain('<title>Abonnent*innen, Jun 2026: 1,250</title>');
+    expect(svg).toContain('>1,200</text>');
+    expect(svg).toContain('Line chart: Abonnent*innen, ');
+    expect(svg).toContain('from Jan 2026 to Jun 2026.');
+    const days = lineChartSvg([{ label: 'Sign-ups', points: [{ x: '2026-03-14', y: 2.5 }] }], {
+      title: 'Sign-ups',
+      unit: 'people',
+      locale: ENGLISH_CHARTS,
+    });
+    expect(days).toContain('<title>Sign-ups, 14 Mar 2026: 2.5 people</title>');
+  });
+
+  it('says there is nothing to show, and describes bars, in English', () => {
+    const empty = { title: 'Empty', locale: ENGLISH_CHARTS };
+    expect(lineChartSvg([], empty)).toContain('>No data in the period</text>');
+    expect(barChartSvg([], empty)).toContain('>No data in the period</text>');
+    const bars = barChartSvg(opensPerEdition, { title: 'Opens', locale: ENGLISH_CHARTS });
+    expect(bars).toMatch(/Bar chart with \d+ rows \(/);
+    expect(bars).not.toContain('Balkendiagramm');
   });
 });
 

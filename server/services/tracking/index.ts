@@ -25,13 +25,7 @@ export { TRAP_LINK } from './rewrite.js';
  */
 export const HOLD_MS = 6_000;
 /** How often the writer runs. */
-export const FLUSH_EVERY_MS = 200;
-/**
- * At most this many events per write; more that are due are written in further slices, with
- * requests answered in between. A write holds the event loop (about 10 µs per event), and a
- * long one would make every pixel and redirect wait behind it.
- */
-export const WRITE_SLICE = 1_000;
+export const FLUSH_EVERY_MS = 1_000;
 /** Beyond this many waiting events, new ones are dropped (and counted) rather than piling up. */
 const MAX_PENDING = 200_000;
 
@@ -101,8 +95,6 @@ export class TrackingService {
   private readonly windows = new Map<string, BurstWindow>();
   private readonly links = new Map<number, { campaignId: number; url: string }>();
   private timer: NodeJS.Timeout | undefined;
-  /** A sliced write is under way. */
-  private writing = false;
   private dropped = 0;
   private failures = 0;
 
@@ -161,21 +153,16 @@ export class TrackingService {
     return { url: this.target(link.url, payload) };
   }
 
-  /**
-   * Write what waited long enough (everything with `all`), at most `limit` events; returns how
-   * many were written.
-   */
-  flush(now = Date.now(), all = false, limit = Infinity): number {
+  /** Write what waited long enough (everything with `all`); returns how many were written. */
+  flush(now = Date.now(), all = false): number {
     const pending = this.pending;
     // Events arrive in time order: the due ones are a prefix.
-    const most = Math.min(pending.length, limit);
-    let count = all ? most : 0;
-    while (count < most && pending[count]!.at <= now - HOLD_MS) count++;
+    let count = all ? pending.length : 0;
+    while (count < pending.length && pending[count]!.at <= now - HOLD_MS) count++;
     if (!count) return 0;
     const due = pending.slice(0, count);
     // Every click within the window after a due one has arrived: judge the due clicks.
-    for (const p of due)
-      if (p.window && p.burst === undefined) p.burst = p.window.judgeNext();
+    for (const p of due) if (p.window && p.burst === undefined) p.burst = p.window.judgeNext();
     try {
       const written = transaction(this.db, (tx) => {
         const ids = [...new Set(due.map((p) => p.payload.deliveryId).filter((id) => id !== null))];
@@ -219,22 +206,8 @@ export class TrackingService {
 
   /** Start the writer (the web process; the tests flush by hand). */
   start(): void {
-    this.timer ??= setInterval(() => this.writeDue(), FLUSH_EVERY_MS);
+    this.timer ??= setInterval(() => this.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
-  }
-
-  /** Write the due events in slices, answering requests between them. */
-  private writeDue(): void {
-    if (this.writing) return;
-    const next = () => {
-      if (this.timer && this.flush(Date.now(), false, WRITE_SLICE) === WRITE_SLICE) {
-        setImmediate(next);
-      } else {
-        this.writing = false;
-      }
-    };
-    this.writing = true;
-    next();
   }
 
   /** Stop the writer and write everything still waiting. */

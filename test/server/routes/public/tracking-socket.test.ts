@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../../../server/infra/security.js';
-import { HOLD_MS, WRITE_SLICE } from '../../../../server/services/tracking/index.js';
+import { HOLD_MS } from '../../../../server/services/tracking/index.js';
 import { trackedToken } from '../../../../server/services/tracking/links.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
 
@@ -147,25 +147,5 @@ describe('tracking on a listening server', () => {
     expect(post.headers.get('location')).toBeNull();
     flush();
     expect(written()).toHaveLength(before);
-  });
-
-  it('writes a backlog in slices, with the event loop free between them', async () => {
-    const tracking = t.runtime.services.tracking;
-    const before = written().length;
-    const token = pixel.slice('/t/o/'.length);
-    const at = Date.now() - HOLD_MS - 1_000;
-    const backlog = 2 * WRITE_SLICE + WRITE_SLICE / 2;
-    for (let i = 0; i < backlog; i++)
-      tracking.open(token, { method: 'GET', ip: '198.51.100.7', headers: {}, at });
-    expect(tracking.waiting()).toBe(backlog);
-    // The running writer takes them within its interval; what is left, seen between turns.
-    const seen = new Set<number>();
-    while (tracking.waiting() > 0) {
-      seen.add(tracking.waiting());
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    expect(seen).toContain(backlog - WRITE_SLICE);
-    expect(seen).toContain(backlog - 2 * WRITE_SLICE);
-    expect(written().length - before).toBe(backlog);
   });
 });

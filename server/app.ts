@@ -65,7 +65,13 @@ export async function buildApp(
   const app = Fastify({
     serverFactory: (handler, options) => {
       const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-        if (answerTracking?.(req, res, clientAddress(req))) return;
+        try {
+          if (answerTracking?.(req, res, clientAddress(req))) return;
+        } catch {
+          // Not answered (the database unreadable, say): Fastify's route tries again and
+          // answers its error page.
+          if (res.headersSent) return;
+        }
         handler(req, res);
       });
       // What Fastify sets on a server it creates itself.

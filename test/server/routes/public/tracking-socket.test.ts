@@ -148,4 +148,27 @@ describe('tracking on a listening server', () => {
     flush();
     expect(written()).toHaveLength(before);
   });
+
+  it('answers an error page, and keeps serving, when the database cannot be read', async () => {
+    const sql = t.runtime.database.sqlite;
+    const link = Number(
+      sql
+        .prepare('insert into campaign_links (campaign_id, url) values (1, ?)')
+        .run(`${TARGET}/neu`).lastInsertRowid,
+    );
+    const secrets = new Secrets(t.runtime.config.secretKey);
+    const variant = { language: 'de', region: null, role: null };
+    const fresh = `/t/c/${trackedToken(secrets, { kind: 'click', campaignId: 1, deliveryId: 1, variant, link })}`;
+    sql.exec('alter table campaign_links rename to campaign_links_away');
+    try {
+      const res = await get(fresh, { headers: { accept: 'text/html' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('location')).toBeNull();
+    } finally {
+      sql.exec('alter table campaign_links_away rename to campaign_links');
+    }
+    const again = await get(fresh);
+    expect(again.status).toBe(302);
+    expect(again.headers.get('location')).toBe(`${TARGET}/neu`);
+  });
 });

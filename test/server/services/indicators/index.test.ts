@@ -407,4 +407,11 @@ describe('the report as PDF', () => {
     const text = (await pdfPages(await service.report(year, now))).join('\n');
     expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend/);
   });
+
+  it('says trainings count when they began before the report was made, not "before today"', async () => {
+    const text = (await pdfPages(await service.report(year, now))).join('\n').replace(/\s+/g, ' ');
+    expect(text).not.toContain('heute');
+    expect(text).toContain('vor dem Zeitpunkt der Auswertung (im Bericht: „Erstellt am“)');
+    expect(text).toContain('Erstellt am 30.11.2026');
+  });
 });

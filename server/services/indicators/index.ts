@@ -71,7 +71,8 @@ export interface Figures {
     opens: { human: number; machine: number; uniqueHuman: number };
     clicks: { human: number; scanner: number; uniqueHuman: number };
   }[];
-  events: q.EventRegistrationCounts[];
+  /** Every event of the period; `presentRegions`: the different regions its present people came from. */
+  events: (q.EventRegistrationCounts & { presentRegions: number })[];
   referrals: { month: string; signups: number }[];
 }
 
@@ -259,6 +260,18 @@ export class IndicatorService {
     const figure = (editionId: number, kind: 'open' | 'click', cls: string) =>
       tracking.find((t) => t.editionId === editionId && t.kind === kind && t.class === cls);
 
+    const events = q.registrationCounts(range, this.db);
+    const regionsPresent = new Map<number, Set<string>>();
+    for (const a of q.presentAttendees(
+      events.map((e) => e.id),
+      this.db,
+    ))
+      if (a.regionKey)
+        regionsPresent.set(
+          a.eventId,
+          (regionsPresent.get(a.eventId) ?? new Set()).add(a.regionKey),
+        );
+
     const referrals = q.referralConfirmations(range, this.db);
     const monthOf = (at: number) =>
       new Date(at)
@@ -298,7 +311,7 @@ export class IndicatorService {
           uniqueHuman: figure(e.id, 'click', 'human')?.people ?? 0,
         },
       })),
-      events: q.registrationCounts(range, this.db),
+      events: events.map((e) => ({ ...e, presentRegions: regionsPresent.get(e.id)?.size ?? 0 })),
       referrals: months.map((m) => ({
         month: m.month,
         signups: referrals.filter((at) => monthOf(at) === m.month).length,

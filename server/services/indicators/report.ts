@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { FONT_BOLD, FONT_REGULAR } from '../charts/index.js';
 import type { Names } from './export.js';
+import { MEETING_MIN_PEOPLE, MEETING_MIN_REGIONS } from './definitions.js';
 import type { Figures, Indicator } from './index.js';
 import { germanDay, germanTime, type Period } from './period.js';
 
@@ -231,17 +232,22 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
   };
   if (data.figures.events.length === 0)
     note(doc, 'Im Zeitraum fanden keine Veranstaltungen statt.');
-  else
+  else {
+    note(
+      doc,
+      `„Regionen“ zählt, aus wie vielen verschiedenen Regionen die als anwesend Erfassten kamen. Ein Treffen zählt als Best-Practice-Treffen, wenn mindestens ${MEETING_MIN_PEOPLE} Personen aus mindestens ${MEETING_MIN_REGIONS} Regionen anwesend waren.`,
+    );
     table(
       doc,
       [
-        { header: 'Veranstaltung', width: width - 330 },
+        { header: 'Veranstaltung', width: width - 380 },
         { header: 'Datum', width: 70 },
-        { header: 'Art', width: 60 },
+        { header: 'Art', width: 50 },
         { header: 'Region', width: 70 },
-        // Wide enough for its heading in bold on one line.
+        // Wide enough for their headings in bold on one line.
         { header: 'Angemeldet', width: 70, align: 'right' },
         { header: 'Anwesend', width: 60, align: 'right' },
+        { header: 'Regionen', width: 60, align: 'right' },
       ],
       data.figures.events.map((e) => [
         e.title,
@@ -250,8 +256,10 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
         data.names.region(e.regionKey),
         number(e.registered) + (e.waiting ? ` (+${number(e.waiting)} Warteliste)` : ''),
         e.attendanceRecordedAt ? number(e.present) : 'nicht erfasst',
+        e.attendanceRecordedAt ? number(e.presentRegions) : '–',
       ]),
     );
+  }
 
   heading(doc, 'Newsletter-Ausgaben');
   note(

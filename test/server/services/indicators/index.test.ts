@@ -408,6 +408,16 @@ describe('the report as PDF', () => {
     expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend/);
   });
 
+  it('prints from how many regions the people present at each event came', async () => {
+    const text = (await pdfPages(await service.report(year, now))).join('\n');
+    expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend\s+Regionen/);
+    // Registered, present, regions: 20 from two regions, 20 from one, 19 from three.
+    expect(text).toMatch(/Treffen Nord 01\.09\.2026 Treffen 20 20 2\n/);
+    expect(text).toMatch(/Treffen Harz 15\.09\.2026 Treffen 20 20 1\n/);
+    expect(text).toMatch(/Treffen Süd 01\.10\.2026 Treffen 19 19 3\n/);
+    expect(text).toContain('mindestens 20 Personen aus mindestens 2 Regionen anwesend');
+  });
+
   it('says trainings count when they began before the report was made, not "before today"', async () => {
     const text = (await pdfPages(await service.report(year, now))).join('\n').replace(/\s+/g, ' ');
     expect(text).not.toContain('heute');

@@ -261,6 +261,43 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
     );
   }
 
+  heading(doc, 'Beratungen nach Art und Region');
+  note(
+    doc,
+    'Einträge im Beratungsprotokoll mit einem Datum im Zeitraum; „Personen“ sind die dort angegebenen Teilnehmenden.',
+  );
+  const consultations = data.figures.consultationsByKind.reduce((n, k) => n + k.consultations, 0);
+  if (consultations === 0) note(doc, 'Im Zeitraum ist keine Beratung eingetragen.');
+  else {
+    const kinds: Record<string, string> = {
+      person: 'Einzelperson',
+      group: 'Gruppe',
+      association: 'Verein',
+    };
+    const counted = [
+      { header: 'Beratungen', width: 80, align: 'right' as const },
+      { header: 'Personen', width: 80, align: 'right' as const },
+    ];
+    table(
+      doc,
+      [{ header: 'Art', width: width - 160 }, ...counted],
+      data.figures.consultationsByKind.map((k) => [
+        kinds[k.kind] ?? k.kind,
+        number(k.consultations),
+        number(k.people),
+      ]),
+    );
+    table(
+      doc,
+      [{ header: 'Landkreis / Region', width: width - 160 }, ...counted],
+      data.figures.consultationsByRegion.map((r) => [
+        r.regionKey ? data.names.region(r.regionKey) : 'Ohne Angabe',
+        number(r.consultations),
+        number(r.people),
+      ]),
+    );
+  }
+
   heading(doc, 'Newsletter-Ausgaben');
   note(
     doc,

@@ -418,6 +418,26 @@ describe('the report as PDF', () => {
     expect(text).toContain('mindestens 20 Personen aus mindestens 2 Regionen anwesend');
   });
 
+  it('prints the consultations by kind and by region', async () => {
+    rows.consultation('2026-02-03', 'group', '15085', 6);
+    rows.consultation('2026-02-04', 'person', '15085');
+    try {
+      const text = (await pdfPages(await service.report(year, now))).join('\n');
+      expect(text).toContain('Beratungen nach Art und Region');
+      // Earlier in this file: a person, a group and an association, no region, one person each.
+      expect(text).toMatch(
+        /Art Beratungen Personen\s*\nEinzelperson 2 2\nGruppe 2 7\nVerein 1 1\s*\n/,
+      );
+      expect(text).toMatch(
+        /Landkreis \/ Region Beratungen Personen\s*\nOhne Angabe 3 3\nHarz 2 7\s*\n/,
+      );
+    } finally {
+      ctx.database.sqlite
+        .prepare("delete from consultations where held_on like '2026-02-0%'")
+        .run();
+    }
+  });
+
   it('says trainings count when they began before the report was made, not "before today"', async () => {
     const text = (await pdfPages(await service.report(year, now))).join('\n').replace(/\s+/g, ' ');
     expect(text).not.toContain('heute');

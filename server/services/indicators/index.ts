@@ -362,6 +362,7 @@ export class IndicatorService {
     return renderReport(
       {
         organisation: settings.name,
+        tagline: settings.tagline,
         funderAttribution: settings.funderAttribution,
         period,
         indicators: this.values(period, now, 'de'),

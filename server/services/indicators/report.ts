@@ -11,6 +11,8 @@ const BOLD = FONT_BOLD;
 
 export interface ReportData {
   organisation: string;
+  /** The line under the organisation's name, often the funded project's name; may be empty. */
+  tagline: string;
   funderAttribution: string;
   period: Period;
   indicators: Indicator[];
@@ -125,8 +127,9 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
     bufferPages: true,
     info: {
-      Title: `Kennzahlen ${germanDay(data.period.from)} – ${germanDay(data.period.to)}`,
+      Title: `${data.organisation}: Bericht zu den Kennzahlen ${germanDay(data.period.from)} – ${germanDay(data.period.to)}`,
       Author: data.organisation,
+      Subject: data.tagline || data.funderAttribution,
       Creator: 'Landpost',
     },
   });
@@ -140,14 +143,16 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
   doc.registerFont(BOLD, BOLD);
   const width = doc.page.width - 2 * MARGIN;
 
-  // Title page.
-  doc.font(FONT).fontSize(12).fillColor(MUTED).text(data.organisation, MARGIN, 200, { width });
-  doc.moveDown(0.5);
+  // Title page: who reports, on which project (the tagline), for which funder.
+  doc.font(BOLD).fontSize(14).fillColor(INK).text(data.organisation, MARGIN, 180, { width });
+  if (data.tagline) doc.font(FONT).fontSize(12).fillColor(MUTED).text(data.tagline, { width });
+  doc.moveDown(1.5);
   doc.font(BOLD).fontSize(26).fillColor(INK).text('Bericht zu den Kennzahlen', { width });
   doc.moveDown(0.5);
   doc
     .font(FONT)
     .fontSize(14)
+    .fillColor(INK)
     .text(`Zeitraum: ${germanDay(data.period.from)} bis ${germanDay(data.period.to)}`, { width });
   doc.moveDown(2);
   if (data.funderAttribution) doc.fontSize(11).text(data.funderAttribution, { width });
@@ -327,12 +332,20 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
       ]),
     );
 
-  // Page numbers, below the bottom margin of every page.
+  // Page numbers below the bottom margin of every page; above the top margin of every page but
+  // the title page, whose report this is, so a page read on its own still says so.
   const range = doc.bufferedPageRange();
+  const running = `${data.organisation} · Bericht zu den Kennzahlen ${germanDay(data.period.from)} bis ${germanDay(data.period.to)}`;
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
+    if (i > range.start)
+      doc.font(FONT).fontSize(8).fillColor(MUTED).text(running, MARGIN, 28, {
+        width,
+        align: 'center',
+        lineBreak: false,
+      });
     doc
       .font(FONT)
       .fontSize(8)

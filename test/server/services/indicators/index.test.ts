@@ -438,6 +438,31 @@ describe('the report as PDF', () => {
     }
   });
 
+  it('names the organisation, its project line and the funder on the title page and every page', async () => {
+    const settings = ctx.database.sqlite;
+    settings
+      .prepare(
+        `insert into organisation_settings (id, name, tagline, funder_attribution)
+         values (1, 'Netzwerk Land', 'Integrationspotentiale im ländlichen Raum nutzen', 'Gefördert vom Land Sachsen-Anhalt')
+         on conflict (id) do update set name = excluded.name, tagline = excluded.tagline,
+           funder_attribution = excluded.funder_attribution`,
+      )
+      .run();
+    try {
+      const pages = await pdfPages(await service.report(year, now));
+      expect(pages[0]).toMatch(
+        /^Netzwerk Land\s*\nIntegrationspotentiale im ländlichen Raum nutzen\s*\nBericht zu den Kennzahlen/,
+      );
+      expect(pages[0]).toContain('Gefördert vom Land Sachsen-Anhalt');
+      for (const page of pages.slice(1))
+        expect(page).toContain(
+          'Netzwerk Land · Bericht zu den Kennzahlen 01.01.2026 bis 31.12.2026',
+        );
+    } finally {
+      settings.prepare('delete from organisation_settings').run();
+    }
+  });
+
   it('says trainings count when they began before the report was made, not "before today"', async () => {
     const text = (await pdfPages(await service.report(year, now))).join('\n').replace(/\s+/g, ' ');
     expect(text).not.toContain('heute');

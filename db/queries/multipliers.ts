@@ -1,6 +1,6 @@
 import { and, eq, gte, isNotNull, lt, ne } from 'drizzle-orm';
 import type { Tx } from '../client.js';
-import { eventRegistrations, subscribers, type SourceKind } from '../schema.js';
+import { eventRegistrations, events, subscribers, type SourceKind } from '../schema.js';
 
 /** A person who confirmed their subscription, and where their sign-up came from. */
 export interface ConfirmedSignup {
@@ -39,8 +39,13 @@ export function confirmedSignups(from: number, to: number, tx: Tx): ConfirmedSig
 export interface ReferredRegistration {
   id: number;
   eventId: number;
+  eventTitle: string;
   /** Null when the recommending subscriber has been erased since. */
   referredBy: number | null;
+  /** Who registered; the subscriber when they are one. */
+  name: string;
+  email: string | null;
+  subscriberId: number | null;
 }
 
 /** Registrations in [from, to) (ms) that came from a recommendation; cancelled ones left out. */
@@ -49,9 +54,14 @@ export function referredRegistrations(from: number, to: number, tx: Tx): Referre
     .select({
       id: eventRegistrations.id,
       eventId: eventRegistrations.eventId,
+      eventTitle: events.title,
       referredBy: eventRegistrations.referredBy,
+      name: eventRegistrations.name,
+      email: eventRegistrations.email,
+      subscriberId: eventRegistrations.subscriberId,
     })
     .from(eventRegistrations)
+    .innerJoin(events, eq(events.id, eventRegistrations.eventId))
     .where(
       and(
         eq(eventRegistrations.sourceKind, 'referral'),

@@ -9,7 +9,8 @@ import { browserProfiles, launchBrowser, logInAs } from '../helpers/browser.js';
 /*
  * The multiplier view on a phone: from the subscriber list to "Multiplikator*innen", choose
  * the year, read the chain Anna → Bernd → Clara as a nested list without sideways scrolling,
- * and follow Clara to her page, which names Bernd as her source.
+ * and Dora, who registered for a meeting through Anna's link without subscribing, marked as
+ * such; follow Clara to her page, which names Bernd as her source.
  */
 
 // The browser side of evaluate(): tsconfig has no DOM lib, so declare the little used here.
@@ -61,6 +62,18 @@ beforeAll(async () => {
     bernd,
     null,
   );
+  const sql = testApp.runtime.database.sqlite;
+  const meeting = sql
+    .prepare(
+      "insert into events (type, title, starts_at, slug) values ('meeting', 'Best-Practice-Treffen Harz und Börde', ?, 'treffen')",
+    )
+    .run(Date.parse('2026-09-01T08:00:00Z')).lastInsertRowid;
+  sql
+    .prepare(
+      `insert into event_registrations (event_id, name, email, status, source_kind, referred_by, created_at)
+       values (?, 'Dora Dorfmitte', 'dora@example.org', 'registered', 'referral', ?, ?)`,
+    )
+    .run(meeting, anna, Date.parse('2026-05-10T10:00:00Z'));
 }, 900_000);
 
 afterAll(async () => {
@@ -99,16 +112,25 @@ describe('multiplier view in the browser', () => {
         .locator(':scope > ul > li')
         .getByRole('link', { name: 'Clara Kettenreaktion' });
       expect(await clara.count()).toBe(1);
+      // Dora registered for the meeting through Anna: in Anna's list, marked, no link.
+      const dora = page
+        .locator('.chain-tree > li')
+        .filter({ has: page.getByRole('link', { name: 'Anna Altmark-Wegener' }) })
+        .locator(':scope > ul > li.chain-registration');
+      expect((await dora.innerText()).replace(/\s+/g, ' ').trim()).toBe(
+        'Dora Dorfmitte Veranstaltungsanmeldung Best-Practice-Treffen Harz und Börde',
+      );
+      expect(await dora.getByRole('link').count()).toBe(0);
       const rows = await page.locator('#multipliers tbody tr').allInnerTexts();
       expect(rows.map((r) => r.replace(/\s+/g, ' ').trim())).toEqual([
-        'Anna Altmark-Wegener Harz – 1 0',
+        'Anna Altmark-Wegener Harz – 1 1',
         'Bernd Brückenbauer Börde – 1 0',
       ]);
       expect(
         await page.evaluate(() => document.documentElement.scrollWidth),
         'scrollWidth of the multiplier page',
       ).toBeLessThanOrEqual(375);
-      await page.screenshot({ path: '/tmp/multipliers-375.png', fullPage: true });
+      await page.screenshot({ path: '/tmp/pdfmult-multipliers-375.png', fullPage: true });
 
       await clara.click();
       await page.getByRole('heading', { level: 1, name: 'clara@example.org' }).waitFor();

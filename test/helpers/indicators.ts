@@ -130,8 +130,14 @@ export class IndicatorRows {
       });
   }
 
-  consultation(heldOn: string, kind = 'person'): number {
-    return this.insert('consultations', { held_on: heldOn, kind, topic: 'Beratung' });
+  consultation(heldOn: string, kind = 'person', region?: string, people = 1): number {
+    return this.insert('consultations', {
+      held_on: heldOn,
+      kind,
+      topic: 'Beratung',
+      region_key: region ?? null,
+      people,
+    });
   }
 
   subscriber(s: {

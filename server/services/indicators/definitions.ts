@@ -24,7 +24,7 @@ export const MEETING_MIN_REGIONS = 2;
 
 export const definitions: Record<IndicatorKey, string> = {
   'training-events':
-    'Veranstaltungen der Art „Schulung“, die im Zeitraum stattgefunden haben (Beginn vor heute) und deren Anwesenheit erfasst ist. Geplante Schulungen und Schulungen ohne erfasste Anwesenheit zählen nicht.',
+    'Veranstaltungen der Art „Schulung“, die im Zeitraum begonnen haben, und zwar vor dem Zeitpunkt der Auswertung (im Bericht: „Erstellt am“), und deren Anwesenheit erfasst ist. Geplante Schulungen und Schulungen ohne erfasste Anwesenheit zählen nicht.',
   'training-participants':
     'Verschiedene Personen, die bei diesen Schulungen als anwesend erfasst sind, gezählt nach E-Mail-Adresse (wer an mehreren Schulungen teilnahm, zählt einmal); Personen ohne E-Mail-Adresse zählen je Anmeldung. Abgesagte Anmeldungen zählen nicht.',
   'best-practice-meetings': `Veranstaltungen der Art „Treffen“ im Zeitraum mit erfasster Anwesenheit, bei denen mindestens ${MEETING_MIN_PEOPLE} verschiedene Personen aus mindestens ${MEETING_MIN_REGIONS} verschiedenen Regionen anwesend waren.`,
@@ -47,7 +47,7 @@ export const unitLabels: Record<string, string> = {
 /** The same definitions in English, for the admin UI only (the funder reads German). */
 const englishDefinitions: Record<IndicatorKey, string> = {
   'training-events':
-    'Events of the type “training” that took place in the period (started before today) and whose attendance is recorded. Planned trainings and trainings without recorded attendance do not count.',
+    'Events of the type “training” that started in the period, and before the moment of the evaluation (in the report: “Erstellt am”), and whose attendance is recorded. Planned trainings and trainings without recorded attendance do not count.',
   'training-participants':
     'Different people recorded as present at these trainings, counted by e-mail address (someone who took part in several trainings counts once); people without an e-mail address count per registration. Cancelled registrations do not count.',
   'best-practice-meetings': `Events of the type “meeting” in the period with recorded attendance, at which at least ${MEETING_MIN_PEOPLE} different people from at least ${MEETING_MIN_REGIONS} different regions were present.`,

@@ -3,6 +3,7 @@ import { recordAction } from '../../../db/queries/audit.js';
 import * as q from '../../../db/queries/indicators.js';
 import { findOrganisationSettings, saveReachSettings } from '../../../db/queries/settings.js';
 import { allLabelled, allRegions } from '../../../db/queries/taxonomy.js';
+import { consultationKinds, type ConsultationKind } from '../../../db/schema.js';
 import { seededIndicators } from '../../../db/seed.js';
 import { auditWho, type Actor, type ServiceContext } from '../context.js';
 import type { OrganisationService } from '../organisation/index.js';
@@ -71,8 +72,12 @@ export interface Figures {
     opens: { human: number; machine: number; uniqueHuman: number };
     clicks: { human: number; scanner: number; uniqueHuman: number };
   }[];
-  events: q.EventRegistrationCounts[];
+  /** Every event of the period; `presentRegions`: the different regions its present people came from. */
+  events: (q.EventRegistrationCounts & { presentRegions: number })[];
   referrals: { month: string; signups: number }[];
+  /** The consultations of the period by kind (every kind listed) and by region. */
+  consultationsByKind: { kind: ConsultationKind; consultations: number; people: number }[];
+  consultationsByRegion: { regionKey: string | null; consultations: number; people: number }[];
 }
 
 /** A target form or API body: per key a label and a target, as typed; the programme period. */
@@ -259,6 +264,26 @@ export class IndicatorService {
     const figure = (editionId: number, kind: 'open' | 'click', cls: string) =>
       tracking.find((t) => t.editionId === editionId && t.kind === kind && t.class === cls);
 
+    const events = q.registrationCounts(range, this.db);
+    const regionsPresent = new Map<number, Set<string>>();
+    for (const a of q.presentAttendees(
+      events.map((e) => e.id),
+      this.db,
+    ))
+      if (a.regionKey)
+        regionsPresent.set(
+          a.eventId,
+          (regionsPresent.get(a.eventId) ?? new Set()).add(a.regionKey),
+        );
+
+    const byRegion = new Map<string | null, { consultations: number; people: number }>();
+    for (const c of evidence.consultations) {
+      const row = byRegion.get(c.regionKey) ?? { consultations: 0, people: 0 };
+      row.consultations += 1;
+      row.people += c.people;
+      byRegion.set(c.regionKey, row);
+    }
+
     const referrals = q.referralConfirmations(range, this.db);
     const monthOf = (at: number) =>
       new Date(at)
@@ -298,11 +323,27 @@ export class IndicatorService {
           uniqueHuman: figure(e.id, 'click', 'human')?.people ?? 0,
         },
       })),
-      events: q.registrationCounts(range, this.db),
+      events: events.map((e) => ({ ...e, presentRegions: regionsPresent.get(e.id)?.size ?? 0 })),
       referrals: months.map((m) => ({
         month: m.month,
         signups: referrals.filter((at) => monthOf(at) === m.month).length,
       })),
+      consultationsByKind: consultationKinds.map((kind) => {
+        const held = evidence.consultations.filter((c) => c.kind === kind);
+        return {
+          kind,
+          consultations: held.length,
+          people: held.reduce((sum, c) => sum + c.people, 0),
+        };
+      }),
+      consultationsByRegion: [...byRegion]
+        .map(([regionKey, row]) => ({ regionKey, ...row }))
+        .sort(
+          (a, b) =>
+            b.consultations - a.consultations ||
+            Number(a.regionKey === null) - Number(b.regionKey === null) ||
+            String(a.regionKey).localeCompare(String(b.regionKey)),
+        ),
     };
   }
 
@@ -321,6 +362,7 @@ export class IndicatorService {
     return renderReport(
       {
         organisation: settings.name,
+        tagline: settings.tagline,
         funderAttribution: settings.funderAttribution,
         period,
         indicators: this.values(period, now, 'de'),

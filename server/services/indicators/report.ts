@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { FONT_BOLD, FONT_REGULAR } from '../charts/index.js';
 import type { Names } from './export.js';
+import { MEETING_MIN_PEOPLE, MEETING_MIN_REGIONS } from './definitions.js';
 import type { Figures, Indicator } from './index.js';
 import { germanDay, germanTime, type Period } from './period.js';
 
@@ -10,6 +11,8 @@ const BOLD = FONT_BOLD;
 
 export interface ReportData {
   organisation: string;
+  /** The line under the organisation's name, often the funded project's name; may be empty. */
+  tagline: string;
   funderAttribution: string;
   period: Period;
   indicators: Indicator[];
@@ -124,8 +127,9 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
     bufferPages: true,
     info: {
-      Title: `Kennzahlen ${germanDay(data.period.from)} – ${germanDay(data.period.to)}`,
+      Title: `${data.organisation}: Bericht zu den Kennzahlen ${germanDay(data.period.from)} – ${germanDay(data.period.to)}`,
       Author: data.organisation,
+      Subject: data.tagline || data.funderAttribution,
       Creator: 'Landpost',
     },
   });
@@ -139,14 +143,16 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
   doc.registerFont(BOLD, BOLD);
   const width = doc.page.width - 2 * MARGIN;
 
-  // Title page.
-  doc.font(FONT).fontSize(12).fillColor(MUTED).text(data.organisation, MARGIN, 200, { width });
-  doc.moveDown(0.5);
+  // Title page: who reports, on which project (the tagline), for which funder.
+  doc.font(BOLD).fontSize(14).fillColor(INK).text(data.organisation, MARGIN, 180, { width });
+  if (data.tagline) doc.font(FONT).fontSize(12).fillColor(MUTED).text(data.tagline, { width });
+  doc.moveDown(1.5);
   doc.font(BOLD).fontSize(26).fillColor(INK).text('Bericht zu den Kennzahlen', { width });
   doc.moveDown(0.5);
   doc
     .font(FONT)
     .fontSize(14)
+    .fillColor(INK)
     .text(`Zeitraum: ${germanDay(data.period.from)} bis ${germanDay(data.period.to)}`, { width });
   doc.moveDown(2);
   if (data.funderAttribution) doc.fontSize(11).text(data.funderAttribution, { width });
@@ -231,17 +237,22 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
   };
   if (data.figures.events.length === 0)
     note(doc, 'Im Zeitraum fanden keine Veranstaltungen statt.');
-  else
+  else {
+    note(
+      doc,
+      `„Regionen“ zählt, aus wie vielen verschiedenen Regionen die als anwesend Erfassten kamen. Ein Treffen zählt als Best-Practice-Treffen, wenn mindestens ${MEETING_MIN_PEOPLE} Personen aus mindestens ${MEETING_MIN_REGIONS} Regionen anwesend waren.`,
+    );
     table(
       doc,
       [
-        { header: 'Veranstaltung', width: width - 330 },
+        { header: 'Veranstaltung', width: width - 380 },
         { header: 'Datum', width: 70 },
-        { header: 'Art', width: 60 },
+        { header: 'Art', width: 50 },
         { header: 'Region', width: 70 },
-        // Wide enough for its heading in bold on one line.
+        // Wide enough for their headings in bold on one line.
         { header: 'Angemeldet', width: 70, align: 'right' },
         { header: 'Anwesend', width: 60, align: 'right' },
+        { header: 'Regionen', width: 60, align: 'right' },
       ],
       data.figures.events.map((e) => [
         e.title,
@@ -250,8 +261,47 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
         data.names.region(e.regionKey),
         number(e.registered) + (e.waiting ? ` (+${number(e.waiting)} Warteliste)` : ''),
         e.attendanceRecordedAt ? number(e.present) : 'nicht erfasst',
+        e.attendanceRecordedAt ? number(e.presentRegions) : '–',
       ]),
     );
+  }
+
+  heading(doc, 'Beratungen nach Art und Region');
+  note(
+    doc,
+    'Einträge im Beratungsprotokoll mit einem Datum im Zeitraum; „Personen“ sind die dort angegebenen Teilnehmenden.',
+  );
+  const consultations = data.figures.consultationsByKind.reduce((n, k) => n + k.consultations, 0);
+  if (consultations === 0) note(doc, 'Im Zeitraum ist keine Beratung eingetragen.');
+  else {
+    const kinds: Record<string, string> = {
+      person: 'Einzelperson',
+      group: 'Gruppe',
+      association: 'Verein',
+    };
+    const counted = [
+      { header: 'Beratungen', width: 80, align: 'right' as const },
+      { header: 'Personen', width: 80, align: 'right' as const },
+    ];
+    table(
+      doc,
+      [{ header: 'Art', width: width - 160 }, ...counted],
+      data.figures.consultationsByKind.map((k) => [
+        kinds[k.kind] ?? k.kind,
+        number(k.consultations),
+        number(k.people),
+      ]),
+    );
+    table(
+      doc,
+      [{ header: 'Landkreis / Region', width: width - 160 }, ...counted],
+      data.figures.consultationsByRegion.map((r) => [
+        r.regionKey ? data.names.region(r.regionKey) : 'Ohne Angabe',
+        number(r.consultations),
+        number(r.people),
+      ]),
+    );
+  }
 
   heading(doc, 'Newsletter-Ausgaben');
   note(
@@ -282,12 +332,20 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
       ]),
     );
 
-  // Page numbers, below the bottom margin of every page.
+  // Page numbers below the bottom margin of every page; above the top margin of every page but
+  // the title page, whose report this is, so a page read on its own still says so.
   const range = doc.bufferedPageRange();
+  const running = `${data.organisation} · Bericht zu den Kennzahlen ${germanDay(data.period.from)} bis ${germanDay(data.period.to)}`;
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
+    if (i > range.start)
+      doc.font(FONT).fontSize(8).fillColor(MUTED).text(running, MARGIN, 28, {
+        width,
+        align: 'center',
+        lineBreak: false,
+      });
     doc
       .font(FONT)
       .fontSize(8)

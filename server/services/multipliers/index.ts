@@ -34,7 +34,13 @@ export interface Multiplier {
 
 /** One person in the tree of who brought whom, with the people they brought. */
 export interface ChainNode {
+  /** `id` is the subscriber's: null for somebody who only registered for an event. */
   person: Pick<Multiplier, 'id' | 'name' | 'alias' | 'erased'>;
+  /**
+   * Set when the recommendation brought this person to events rather than to the newsletter:
+   * the titles of the events they registered for through it.
+   */
+  registeredFor: string[] | null;
   children: ChainNode[];
 }
 
@@ -221,7 +227,7 @@ export class MultiplierService {
       );
     list.forEach((m, i) => (m.alias = i + 1));
 
-    const chains = this.chains(referred, list, names);
+    const chains = this.chains(referred, registrations, list, names);
     return {
       period,
       names,
@@ -247,10 +253,13 @@ export class MultiplierService {
   /**
    * Who brought whom: one tree per person who recommended somebody in the period without
    * being recommended in it themself. A recommendation can only name somebody who was there
-   * before, so there are no cycles; the walk guards against them all the same.
+   * before, so there are no cycles; the walk guards against them all the same. People who
+   * registered for an event through a recommendation (without signing up through it) hang
+   * under the person who recommended, marked with their events.
    */
   private chains(
     referred: multipliers.ConfirmedSignup[],
+    registrations: multipliers.ReferredRegistration[],
     list: Multiplier[],
     names: boolean,
   ): Chain[] {
@@ -260,6 +269,28 @@ export class MultiplierService {
     for (const s of referred) {
       if (s.referredBy === null) erasedRoots.push(s.id);
       else brought.set(s.referredBy, [...(brought.get(s.referredBy) ?? []), s.id]);
+    }
+
+    // Registrations per recommending person (`null`: erased since), one entry per person
+    // registered; somebody already brought as a subscriber by the same person is not repeated.
+    const ERASED = null;
+    type Registrant = { registration: multipliers.ReferredRegistration; events: string[] };
+    const registered = new Map<number | null, Map<string, Registrant>>();
+    for (const r of registrations) {
+      const by = r.referredBy ?? ERASED;
+      if (by !== null && r.subscriberId !== null && brought.get(by)?.includes(r.subscriberId))
+        continue;
+      const who =
+        r.subscriberId !== null
+          ? `subscriber:${r.subscriberId}`
+          : r.email
+            ? `email:${r.email.toLowerCase()}`
+            : `registration:${r.id}`;
+      let people = registered.get(by);
+      if (!people) registered.set(by, (people = new Map<string, Registrant>()));
+      const known = people.get(who);
+      if (!known) people.set(who, { registration: r, events: [r.eventTitle] });
+      else if (!known.events.includes(r.eventTitle)) known.events.push(r.eventTitle);
     }
     const known = new Map(list.filter((m) => m.id !== null).map((m) => [m.id!, m]));
     const erased = list.find((m) => m.erased);
@@ -283,35 +314,61 @@ export class MultiplierService {
       return { id, name: names && p ? p.name || p.email : null, alias, erased: !p };
     };
 
+    const registrantAliases = new Map<string, number>();
+    const registrantsOf = (by: number | null): Walked[] =>
+      [...(registered.get(by) ?? [])].map(([who, { registration: r, events }]) => {
+        let alias = registrantAliases.get(who);
+        if (alias === undefined) registrantAliases.set(who, (alias = nextAlias++));
+        return {
+          node: {
+            person: {
+              id: r.subscriberId,
+              name: names ? r.name || r.email || null : null,
+              alias,
+              erased: false,
+            },
+            registeredFor: events,
+            children: [],
+          },
+          depth: 1,
+          size: 1,
+        };
+      });
+
+    type Walked = { node: ChainNode; depth: number; size: number };
     const visited = new Set<number>();
-    const walk = (
-      id: number,
-      seen: Set<number>,
-    ): { node: ChainNode; depth: number; size: number } => {
+    const walk = (id: number, seen: Set<number>): Walked => {
       visited.add(id);
       const children = (brought.get(id) ?? []).filter((child) => !seen.has(child));
       const inner = new Set([...seen, id]);
-      const walked = children.map((child) => walk(child, inner));
+      const walked = [...children.map((child) => walk(child, inner)), ...registrantsOf(id)];
       return {
-        node: { person: personOf(id), children: walked.map((w) => w.node) },
+        node: { person: personOf(id), registeredFor: null, children: walked.map((w) => w.node) },
         depth: 1 + Math.max(0, ...walked.map((w) => w.depth)),
         size: 1 + walked.reduce((sum, w) => sum + w.size, 0),
       };
     };
-    const chainOf = (walked: { node: ChainNode; depth: number; size: number }): Chain => ({
+    const chainOf = (walked: Walked): Chain => ({
       root: walked.node,
       depth: walked.depth,
       brought: walked.size - 1,
     });
 
-    const roots = [...brought.keys()].filter((id) => !referredIds.has(id));
+    const recommending = [
+      ...new Set([
+        ...brought.keys(),
+        ...[...registered.keys()].filter((id): id is number => id !== ERASED),
+      ]),
+    ];
+    const roots = recommending.filter((id) => !referredIds.has(id));
     const chains = roots.map((id) => chainOf(walk(id, new Set())));
-    if (erasedRoots.length && erased) {
-      const walked = erasedRoots.map((id) => walk(id, new Set()));
+    if ((erasedRoots.length || registered.has(ERASED)) && erased) {
+      const walked = [...erasedRoots.map((id) => walk(id, new Set())), ...registrantsOf(ERASED)];
       chains.push(
         chainOf({
           node: {
             person: { id: null, name: null, alias: erased.alias, erased: true },
+            registeredFor: null,
             children: walked.map((w) => w.node),
           },
           depth: 1 + Math.max(0, ...walked.map((w) => w.depth)),

@@ -63,6 +63,18 @@ beforeAll(async () => {
     null,
   );
   add.run('dora@example.org', 'Dora', Date.parse('2026-04-03T10:00:00Z'), 'code', null, null);
+  // Eva registers for the meeting through Anna's recommendation without subscribing.
+  const meeting = sql
+    .prepare(
+      "insert into events (type, title, starts_at, slug) values ('meeting', 'Best-Practice-Treffen', ?, 'treffen')",
+    )
+    .run(Date.parse('2026-09-01T08:00:00Z')).lastInsertRowid;
+  sql
+    .prepare(
+      `insert into event_registrations (event_id, name, email, status, source_kind, referred_by, created_at)
+       values (?, 'Eva <i>Ost</i>', 'eva@example.org', 'registered', 'referral', ?, ?)`,
+    )
+    .run(meeting, anna, Date.parse('2026-05-10T10:00:00Z'));
 });
 
 afterAll(async () => {
@@ -76,18 +88,21 @@ describe('/admin/multipliers', () => {
     expect(page.body).not.toContain('<script>alert(1)</script>');
     expect(page.body).toContain('Anna &lt;script&gt;alert(1)&lt;/script&gt;');
     const people = text(element(page.body, 'multipliers'));
-    expect(people).toContain('Anna <script>alert(1)</script> Harz – 1 0');
+    expect(people).toContain('Anna <script>alert(1)</script> Harz – 1 1');
     expect(people).toContain('Bernd – – 1 0');
     expect(text(element(page.body, 'multipliers-depth'))).toBe('Längste Kette: 3 Ebenen.');
     const start = page.body.indexOf('class="chain-tree"');
     const tree = page.body.slice(page.body.indexOf('>', start) + 1);
     expect(text(tree.slice(0, tree.indexOf('</section>')))).toBe(
-      'Anna <script>alert(1)</script> Bernd Clara',
+      'Anna <script>alert(1)</script> Bernd Clara Eva <i>Ost</i> Veranstaltungsanmeldung Best-Practice-Treffen',
     );
-    // Nested: Clara's list sits inside Bernd's item, inside Anna's.
+    // Nested: Clara's list sits inside Bernd's item, inside Anna's; Eva is Anna's too.
     expect(tree).toMatch(
-      /Anna[\s\S]*<ul>[\s\S]*Bernd[\s\S]*<ul>[\s\S]*Clara[\s\S]*<\/ul>[\s\S]*<\/ul>/,
+      /Anna[\s\S]*<ul>[\s\S]*Bernd[\s\S]*<ul>[\s\S]*Clara[\s\S]*<\/ul>[\s\S]*Eva[\s\S]*<\/ul>/,
     );
+    // Eva has no subscriber page: her name is not a link, her entry is marked.
+    expect(tree).toMatch(/<li class="chain-registration"><bdi>Eva &lt;i&gt;Ost&lt;\/i&gt;<\/bdi>/);
+    expect(text(element(page.body, 'chain-1'))).toBe('Kette 1: 3 Ebenen, 3 gewonnen');
     const sources = text(element(page.body, 'sources'));
     expect(sources).toContain('Empfehlung 2');
     expect(sources).toContain('Flyer-/Kampagnencode 1');
@@ -112,7 +127,9 @@ describe('/admin/multipliers', () => {
     const page = await viewer.get(period);
     expect(page.statusCode).toBe(200);
     expect(page.body).not.toMatch(/Anna|Bernd|Clara|anna@|bernd@/);
-    expect(text(element(page.body, 'multipliers'))).toContain('Person 1 Harz – 1 0');
+    expect(text(element(page.body, 'multipliers'))).toContain('Person 1 Harz – 1 1');
+    expect(page.body).not.toContain('Eva');
+    expect(text(page.body)).toContain('Person 4 Veranstaltungsanmeldung Best-Practice-Treffen');
     expect(page.body).toContain('Namen sehen nur Redaktion und Administration');
     expect(page.body).not.toContain('href="/admin/subscribers/');
   });

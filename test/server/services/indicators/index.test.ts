@@ -407,4 +407,66 @@ describe('the report as PDF', () => {
     const text = (await pdfPages(await service.report(year, now))).join('\n');
     expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend/);
   });
+
+  it('prints from how many regions the people present at each event came', async () => {
+    const text = (await pdfPages(await service.report(year, now))).join('\n');
+    expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend\s+Regionen/);
+    // Registered, present, regions: 20 from two regions, 20 from one, 19 from three.
+    expect(text).toMatch(/Treffen Nord 01\.09\.2026 Treffen 20 20 2\n/);
+    expect(text).toMatch(/Treffen Harz 15\.09\.2026 Treffen 20 20 1\n/);
+    expect(text).toMatch(/Treffen Süd 01\.10\.2026 Treffen 19 19 3\n/);
+    expect(text).toContain('mindestens 20 Personen aus mindestens 2 Regionen anwesend');
+  });
+
+  it('prints the consultations by kind and by region', async () => {
+    rows.consultation('2026-02-03', 'group', '15085', 6);
+    rows.consultation('2026-02-04', 'person', '15085');
+    try {
+      const text = (await pdfPages(await service.report(year, now))).join('\n');
+      expect(text).toContain('Beratungen nach Art und Region');
+      // Earlier in this file: a person, a group and an association, no region, one person each.
+      expect(text).toMatch(
+        /Art Beratungen Personen\s*\nEinzelperson 2 2\nGruppe 2 7\nVerein 1 1\s*\n/,
+      );
+      expect(text).toMatch(
+        /Landkreis \/ Region Beratungen Personen\s*\nOhne Angabe 3 3\nHarz 2 7\s*\n/,
+      );
+    } finally {
+      ctx.database.sqlite
+        .prepare("delete from consultations where held_on like '2026-02-0%'")
+        .run();
+    }
+  });
+
+  it('names the organisation, its project line and the funder on the title page and every page', async () => {
+    const settings = ctx.database.sqlite;
+    settings
+      .prepare(
+        `insert into organisation_settings (id, name, tagline, funder_attribution)
+         values (1, 'Netzwerk Land', 'Integrationspotentiale im ländlichen Raum nutzen', 'Gefördert vom Land Sachsen-Anhalt')
+         on conflict (id) do update set name = excluded.name, tagline = excluded.tagline,
+           funder_attribution = excluded.funder_attribution`,
+      )
+      .run();
+    try {
+      const pages = await pdfPages(await service.report(year, now));
+      expect(pages[0]).toMatch(
+        /^Netzwerk Land\s*\nIntegrationspotentiale im ländlichen Raum nutzen\s*\nBericht zu den Kennzahlen/,
+      );
+      expect(pages[0]).toContain('Gefördert vom Land Sachsen-Anhalt');
+      for (const page of pages.slice(1))
+        expect(page).toContain(
+          'Netzwerk Land · Bericht zu den Kennzahlen 01.01.2026 bis 31.12.2026',
+        );
+    } finally {
+      settings.prepare('delete from organisation_settings').run();
+    }
+  });
+
+  it('says trainings count when they began before the report was made, not "before today"', async () => {
+    const text = (await pdfPages(await service.report(year, now))).join('\n').replace(/\s+/g, ' ');
+    expect(text).not.toContain('heute');
+    expect(text).toContain('vor dem Zeitpunkt der Auswertung (im Bericht: „Erstellt am“)');
+    expect(text).toContain('Erstellt am 30.11.2026');
+  });
 });

@@ -54,9 +54,10 @@ function person(
       .run(ids[key], role);
 }
 
-/** A chain as nested names (or numbers), for comparing whole trees. */
+/** A chain as nested names (or numbers), for comparing whole trees; registrations marked. */
 const shape = (node: ChainNode): unknown => ({
-  [node.person.erased ? 'erased' : (node.person.name ?? `#${node.person.alias}`)]:
+  [(node.person.erased ? 'erased' : (node.person.name ?? `#${node.person.alias}`)) +
+  (node.registeredFor ? ` (registered: ${node.registeredFor.join(', ')})` : '')]:
     node.children.map(shape),
 });
 
@@ -127,12 +128,15 @@ describe('multiplier view', () => {
     const view = service.view(year2026, { role: 'admin' });
     expect(view.chains).toHaveLength(1);
     const [chain] = view.chains;
-    expect(chain!.depth).toBe(3);
-    expect(chain!.brought).toBe(3);
-    expect(view.depth).toBe(3);
+    expect(chain!.depth).toBe(4);
+    expect(chain!.brought).toBe(4);
+    expect(view.depth).toBe(4);
     expect(shape(chain!.root)).toEqual({
-      // In the order they confirmed.
-      'Anna Anfang': [{ Emil: [] }, { 'Bernd <b>Brücke</b>': [{ Clara: [] }] }],
+      // In the order they confirmed; Jana registered for an event through Clara's link.
+      'Anna Anfang': [
+        { Emil: [] },
+        { 'Bernd <b>Brücke</b>': [{ Clara: [{ 'Jana (registered: Fachtag)': [] }] }] },
+      ],
     });
   });
 
@@ -172,7 +176,9 @@ describe('multiplier view', () => {
       [null, 3],
     ]);
     expect(JSON.stringify(view)).not.toMatch(/Anna|Bernd|Clara|Emil|example\.org/);
-    expect(shape(view.chains[0]!.root)).toEqual({ '#1': [{ '#4': [] }, { '#2': [{ '#3': [] }] }] });
+    expect(shape(view.chains[0]!.root)).toEqual({
+      '#1': [{ '#4': [] }, { '#2': [{ '#3': [{ '#5 (registered: Fachtag)': [] }] }] }],
+    });
   });
 
   it('counts the period in Berlin days: the next year starts without them', () => {
@@ -224,14 +230,102 @@ describe('multiplier view', () => {
     }
   });
 
+  it('shows people who registered for events through a recommendation in the chain, marked', () => {
+    const other = serviceTestContext();
+    try {
+      const chains = new MultiplierService(other as unknown as ServiceContext);
+      const sql = other.database.sqlite;
+      const add = sql.prepare(
+        `insert into subscribers (email, name, status, confirmed_at, source_kind, referred_by)
+         values (?, ?, 'confirmed', ?, ?, ?)`,
+      );
+      const anna = add.run(
+        'anna@example.org',
+        'Anna',
+        Date.parse('2025-05-01'),
+        'direct',
+        null,
+      ).lastInsertRowid;
+      const clara = add.run(
+        'clara@example.org',
+        'Clara',
+        Date.parse('2026-03-01T10:00:00Z'),
+        'referral',
+        anna,
+      ).lastInsertRowid;
+      const event = sql.prepare(
+        'insert into events (type, title, starts_at, slug) values (?, ?, ?, ?)',
+      );
+      const meeting = event.run(
+        'meeting',
+        'Best-Practice-Treffen',
+        Date.parse('2026-09-01'),
+        'bp',
+      ).lastInsertRowid;
+      const training = event.run(
+        'training',
+        'Fachtag',
+        Date.parse('2026-10-01'),
+        'ft',
+      ).lastInsertRowid;
+      const register = sql.prepare(
+        `insert into event_registrations (event_id, name, email, status, source_kind, referred_by, subscriber_id, created_at)
+         values (?, ?, ?, 'registered', 'referral', ?, ?, ?)`,
+      );
+      const at = Date.parse('2026-06-10T10:00:00Z');
+      // Dora registers twice through Anna without subscribing: one person, both events.
+      register.run(meeting, 'Dora', 'dora@example.org', anna, null, at);
+      register.run(training, 'Dora', 'Dora@Example.org', anna, null, at);
+      // Clara, already brought by Anna as a subscriber, is not drawn a second time.
+      register.run(meeting, 'Clara', 'clara@example.org', anna, clara, at);
+      // Clara's own link brings Erik to the meeting: a third level.
+      register.run(meeting, 'Erik', 'erik@example.org', clara, null, at);
+
+      const view = chains.view(year2026, { role: 'editor' });
+      expect(view.chains.map((c) => shape(c.root))).toEqual([
+        {
+          Anna: [
+            { Clara: [{ 'Erik (registered: Best-Practice-Treffen)': [] }] },
+            { 'Dora (registered: Best-Practice-Treffen, Fachtag)': [] },
+          ],
+        },
+      ]);
+      expect(view.chains[0]).toMatchObject({ depth: 3, brought: 3 });
+      // Somebody who only registered has no subscriber page.
+      const dora = view.chains[0]!.root.children[1]!;
+      expect(dora.person).toMatchObject({ id: null, name: 'Dora', erased: false });
+      // The people's rows count every registration, as before.
+      expect(view.multipliers.map((m) => [m.name, m.signups, m.registrations])).toEqual([
+        ['Anna', 1, 3],
+        ['Clara', 0, 1],
+      ]);
+
+      const hidden = chains.view(year2026, { role: 'viewer' });
+      expect(JSON.stringify(hidden.chains)).not.toMatch(/Anna|Clara|Dora|Erik|example\.org/);
+      expect(hidden.chains.map((c) => shape(c.root))).toEqual([
+        {
+          '#1': [
+            { '#2': [{ '#3 (registered: Best-Practice-Treffen)': [] }] },
+            { '#4 (registered: Best-Practice-Treffen, Fachtag)': [] },
+          ],
+        },
+      ]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('keeps the recommendations of an erased person, as "erased"', () => {
     ctx.database.sqlite.prepare('delete from subscribers where id = ?').run(ids.anna);
     const view = service.view(year2026, { role: 'editor' });
     const erased = view.multipliers.find((m) => m.erased);
     expect(erased).toMatchObject({ id: null, name: null, signups: 2 });
     expect(shape(view.chains[0]!.root)).toEqual({
-      erased: [{ Emil: [] }, { 'Bernd <b>Brücke</b>': [{ Clara: [] }] }],
+      erased: [
+        { Emil: [] },
+        { 'Bernd <b>Brücke</b>': [{ Clara: [{ 'Jana (registered: Fachtag)': [] }] }] },
+      ],
     });
-    expect(view.depth).toBe(3);
+    expect(view.depth).toBe(4);
   });
 });

@@ -106,9 +106,17 @@ function legendRow(shapes: Shape[], names: string[], y: number, left: number): n
   return row + 14;
 }
 
-/** A line chart over months or days, one line per series, points with their own title. */
+/** The height of a line chart: as tall as a bar chart of a few rows, so charts side by side match. */
+const LINE_CHART_HEIGHT = 240;
+/** Up to this many months or days, every point is a large marker with its value written above. */
+const LABELLED_POINTS = 2;
+
+/**
+ * A line chart over months or days, one line per series, points with their own title. With
+ * only one or two months or days in the period the points are large markers carrying their value.
+ */
 export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
-  const height = 320;
+  const height = LINE_CHART_HEIGHT;
   const left = 56;
   const right = WIDTH - 20;
   const shapes: Shape[] = [];
@@ -159,10 +167,12 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
   const x = scaleUtc()
     .domain([min, max])
     .range([left + 24, right - 36]);
+  const labelled = new Set(all.map((p) => p.raw)).size <= LABELLED_POINTS;
   const y = scaleLinear()
     .domain([0, Math.max(1, ...all.map((p) => p.y))])
     .nice(5)
-    .range([bottom, top]);
+    // Room above the highest point for its value.
+    .range([bottom, labelled ? top + 18 : top]);
   for (const tick of y
     .ticks(5)
     .filter((t) => Number.isInteger(t) || all.some((p) => !Number.isInteger(p.y)))) {
@@ -224,11 +234,21 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
         kind: 'circle',
         cx: x(p.date),
         cy: y(p.y),
-        r: 3.5,
+        r: labelled ? 6 : 3.5,
         fill: colour,
         stroke: '#ffffff',
         title: `${s.label}, ${label(p.date)}: ${withUnit(p.y, opts.unit, locale)}`,
       });
+      if (labelled)
+        shapes.push({
+          kind: 'text',
+          x: x(p.date),
+          y: y(p.y) - 12,
+          text: formatNumber(p.y, locale),
+          anchor: 'middle',
+          weight: 'bold',
+          colour,
+        });
     }
   });
   return { id, title: opts.title, description, width: WIDTH, height, shapes };

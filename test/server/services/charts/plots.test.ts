@@ -57,6 +57,59 @@ describe('lineChartSvg', () => {
   });
 });
 
+describe('a line chart of one or two months', () => {
+  const oneMonth = lineChartSvg(
+    [{ label: 'Anmeldungen über Empfehlungen', points: [{ x: '2026-11', y: 2 }] }],
+    { title: 'Empfehlungen', unit: 'Personen' },
+  );
+  const twoMonths = lineChartSvg(
+    [
+      {
+        label: 'Abonnent*innen',
+        points: [
+          { x: '2026-10', y: 3 },
+          { x: '2026-11', y: 1250 },
+        ],
+      },
+    ],
+    { title: 'Abonnent*innen' },
+  );
+  const radius = (svg: string) =>
+    [...svg.matchAll(/<circle [^>]*r="([\d.]+)"/g)].map((m) => Number(m[1]));
+
+  it('draws each point as a large marker with its value written next to it', () => {
+    expect(radius(oneMonth)).toEqual([6]);
+    expect(oneMonth).toMatch(/<text [^>]*font-weight="bold"[^>]*>2<\/text>/);
+    expect(oneMonth).toContain('>Nov. 2026</text>');
+    expect(radius(twoMonths)).toEqual([6, 6]);
+    expect(twoMonths).toMatch(/<text [^>]*font-weight="bold"[^>]*>3<\/text>/);
+    expect(twoMonths).toMatch(/<text [^>]*font-weight="bold"[^>]*>1\.250<\/text>/);
+    // The value of the highest point stays inside the drawing.
+    const y = Number(
+      /<text [^>]*y="([\d.]+)"[^>]*font-weight="bold"[^>]*>1\.250</.exec(twoMonths)![1],
+    );
+    expect(y).toBeGreaterThan(40);
+  });
+
+  it('keeps small markers without values once there are more months', () => {
+    expect(new Set(radius(line))).toEqual(new Set([3.5]));
+    expect(line).not.toMatch(/<text [^>]*font-weight="bold"[^>]*>1\.250<\/text>/);
+  });
+
+  it('is no taller than a bar chart of three rows of three values', () => {
+    const heightOf = (svg: string) => Number(/viewBox="0 0 [\d.]+ ([\d.]+)"/.exec(svg)![1]);
+    const threeRows = barChartSvg(
+      ['A', 'B', 'C'].map((label) => ({
+        label,
+        values: ['x', 'y', 'z'].map((name) => ({ name, value: 1 })),
+      })),
+      { title: 'Drei Zeilen' },
+    );
+    expect(heightOf(oneMonth)).toBeLessThanOrEqual(heightOf(threeRows));
+    expect(heightOf(oneMonth)).toBe(heightOf(line));
+  });
+});
+
 describe('barChartSvg', () => {
   it('draws the values of a row side by side, each bar with its own title', () => {
     expect(bars).toContain(

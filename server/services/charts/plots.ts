@@ -7,6 +7,8 @@ import {
   MUTED_TEXT,
   shorten,
   TEXT_COLOUR,
+  textWidth,
+  wrapText,
   type Scene,
   type Shape,
 } from './scene.js';
@@ -40,6 +42,9 @@ export interface BarRow {
 }
 
 const WIDTH = 640;
+/** Row labels of a bar chart take at most this much of its width per line, bars the rest. */
+const MAX_LABEL_WIDTH = 250;
+const MIN_LEFT = 96;
 const withUnit = (value: number, unit: string | undefined, locale: ChartLocale) =>
   unit ? `${formatNumber(value, locale)} ${unit}` : formatNumber(value, locale);
 
@@ -261,10 +266,15 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
 export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
   const names = [...new Set(rows.flatMap((r) => r.values.map((v) => v.name)))];
   const shapes: Shape[] = [];
-  const left = 210;
+  // Row labels whole: on one line, or on two when longer than the widest label column; the
+  // bars start after the longest line.
+  const labels = rows.map((r) => wrapText(r.label, MAX_LABEL_WIDTH));
+  const longest = Math.max(0, ...labels.flat().map((l) => textWidth(l)));
+  const left = Math.max(MIN_LEFT, Math.ceil(longest) + 16);
   const right = WIDTH - 56;
   const top = legendRow(shapes, names, 20, 8) + 14;
   const barHeight = 16;
+  // Two lines of a label need 30 px, as much as a row of one bar.
   const groupHeight = Math.max(1, names.length) * barHeight + 14;
   const bottom = top + Math.max(1, rows.length) * groupHeight;
   const height = bottom + 32;
@@ -314,12 +324,15 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
   }
   rows.forEach((row, i) => {
     const y0 = band(i)! + 7;
-    shapes.push({
-      kind: 'text',
-      x: left - 8,
-      y: y0 + (names.length * barHeight) / 2 + 4,
-      text: shorten(row.label, 25),
-      anchor: 'end',
+    const lines = labels[i]!;
+    lines.forEach((text, k) => {
+      shapes.push({
+        kind: 'text',
+        x: left - 8,
+        y: y0 + (names.length * barHeight) / 2 + 4 + (k - (lines.length - 1) / 2) * 14,
+        text,
+        anchor: 'end',
+      });
     });
     names.forEach((name, j) => {
       const value = row.values.find((v) => v.name === name)?.value ?? 0;

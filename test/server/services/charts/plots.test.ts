@@ -133,10 +133,65 @@ describe('barChartSvg', () => {
     expect(bars.match(new RegExp(`fill="${SERIES_COLOURS[1]}"`, 'g'))).toHaveLength(1 + 3);
   });
 
-  it('escapes labels and shortens long ones on screen but not in the title', () => {
+  it('escapes labels and prints a label that fits the label column whole, on one line', () => {
     expect(bars).toContain('>Ausgabe 2 &lt;b&gt;&amp;&lt;/b&gt;</text>');
     expect(bars).not.toContain('<b>');
-    expect(bars).toContain('>Ausgabe 1: Ehrenamt im L…</text>');
+    expect(bars).toContain('>Ausgabe 1: Ehrenamt im Landkreis</text>');
+  });
+
+  const labelTexts = (svg: string) =>
+    [
+      ...svg.matchAll(
+        /<text x="([\d.]+)" y="([\d.]+)" font-size="12" text-anchor="end"[^>]*>([^<]+)</g,
+      ),
+    ].map((m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3]! }));
+
+  it('wraps a long label to two lines instead of cutting it, and gives the column room for it', () => {
+    const roles = barChartSvg(
+      [
+        {
+          label: 'Hauptamtlich in der Arbeit mit Ehrenamtlichen',
+          values: [{ name: 'Personen', value: 14 }],
+        },
+        { label: 'Ehrenamtlich', values: [{ name: 'Personen', value: 8 }] },
+      ],
+      { title: 'Rollen' },
+    );
+    const texts = labelTexts(roles);
+    expect(texts.map((t) => t.text)).toEqual([
+      'Hauptamtlich in der Arbeit mit',
+      'Ehrenamtlichen',
+      'Ehrenamtlich',
+    ]);
+    expect(roles).not.toContain('…');
+    // The two lines sit one under the other, right-aligned before the bars.
+    expect(texts[1]!.y - texts[0]!.y).toBe(14);
+    expect(texts[1]!.x).toBe(texts[0]!.x);
+    const barX = Number(/<rect x="([\d.]+)"[^>]*><title>Ehrenamtlich/.exec(roles)![1]);
+    expect(barX).toBeGreaterThan(texts[0]!.x);
+    // The longest line fits between the left edge and the bars (DejaVu Sans, about 6.6 px a letter).
+    expect(texts[0]!.x).toBeGreaterThanOrEqual('Hauptamtlich in der Arbeit mit'.length * 6.6);
+  });
+
+  it('shortens only a label longer than two lines, and keeps it whole in the bar title', () => {
+    const label =
+      'Best-Practice-Treffen der Ehrenamtskoordination aus dem Harz, dem Salzlandkreis und der Stadt Halle (Saale) im Herbst';
+    const svg = barChartSvg([{ label, values: [{ name: 'Angemeldet', value: 21 }] }], {
+      title: 'Veranstaltungen',
+    });
+    const texts = labelTexts(svg).map((t) => t.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^Best-Practice-Treffen der/);
+    expect(texts[1]).toMatch(/…$/);
+    expect(svg).toContain(`<title>${label} – Angemeldet: 21</title>`);
+  });
+
+  it('leaves the bars more room when every label is short', () => {
+    const short = barChartSvg([{ label: 'Harz', values: [{ name: 'Personen', value: 3 }] }], {
+      title: 'Kurz',
+    });
+    const barX = Number(/<rect x="([\d.]+)"[^>]*><title>Harz/.exec(short)![1]);
+    expect(barX).toBeLessThan(120);
   });
 
   it('says so when there is nothing to show', () => {

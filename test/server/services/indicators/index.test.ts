@@ -408,3 +408,22 @@ describe('the report as PDF', () => {
     expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend/);
   });
 });
+
+describe('the charts in the report', () => {
+  it('packs the charts in the order of the dashboard: the first under the table, then two or more to a page', async () => {
+    const titles = service.charts(service.figures(year, now), 'de').map((c) => c.title);
+    expect(titles.length).toBeGreaterThanOrEqual(5);
+    const pages = await pdfPages(await service.report(year, now));
+    const lines = pages.map((page) => page.split('\n').map((line) => line.trim()));
+    const headingLines = lines.map((onPage) => onPage.filter((line) => titles.includes(line)));
+    // Each chart once, in order.
+    expect(headingLines.flat()).toEqual(titles);
+    // The room under the indicator table takes the first chart.
+    const tablePage = lines.findIndex((onPage) => onPage.includes('Kennzahlen'));
+    expect(headingLines[tablePage]).toEqual([titles[0]]);
+    // After it no page holds a lone chart, except perhaps the last of them.
+    const withCharts = headingLines.slice(tablePage + 1).filter((onPage) => onPage.length > 0);
+    for (const onPage of withCharts.slice(0, -1)) expect(onPage.length).toBeGreaterThanOrEqual(2);
+    expect(withCharts.length).toBeLessThanOrEqual(Math.ceil((titles.length - 1) / 2));
+  });
+});

@@ -117,16 +117,25 @@ const ASCII_WIDTHS = [
   278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
 ];
 
+/** Width of a character outside ASCII: by script, a little above the script's common letters. */
+function otherWidth(code: number): number {
+  if (code >= 0xc0 && code <= 0x24f) return 760; // accented Latin
+  if (code >= 0x400 && code <= 0x42f) return 860; // Cyrillic capitals
+  if (code >= 0x430 && code <= 0x4ff) return 700; // Cyrillic small letters and others
+  if (code >= 0x600 && code <= 0x6ff) return 750; // Arabic, mostly joined
+  if (code === 0x2013 || code === 0xa0) return 500; // en dash, no-break space
+  return 1000; // em dash, ellipsis, anything else
+}
+
 /**
  * The width a text takes at `size` in DejaVu Sans (the PDF's font and the first choice on
- * screen), a little generous so that the wider fallback fonts fit too. Letters outside ASCII
- * count as a wide letter, dashes and ellipses as a full em.
+ * screen), a little generous so that the wider fallback fonts fit too.
  */
 export function textWidth(text: string, size = FONT_SIZE): number {
   let width = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    width += code >= 32 && code < 127 ? ASCII_WIDTHS[code - 32]! : code === 0x2013 ? 500 : 720;
+    width += code >= 32 && code < 127 ? ASCII_WIDTHS[code - 32]! : otherWidth(code);
   }
   return (width / 1000) * size * 1.05;
 }

@@ -42,8 +42,24 @@ export interface BarRow {
 }
 
 const WIDTH = 640;
-/** Row labels of a bar chart take at most this much of its width per line, bars the rest. */
-const MAX_LABEL_WIDTH = 250;
+/**
+ * Row labels of a bar chart take this much of its width per line, bars the rest; the column
+ * grows up to the widest so that every label fits on two lines.
+ */
+const LABEL_WIDTH = 250;
+const WIDEST_LABEL_WIDTH = 340;
+const LINE_HEIGHT = 14;
+
+/** The row labels on at most two lines each, in the narrowest column that needs no cut. */
+function rowLabels(labels: string[]): string[][] {
+  let width = LABEL_WIDTH;
+  let lines = labels.map((label) => wrapText(label, width));
+  while (width < WIDEST_LABEL_WIDTH && lines.some((l) => l.at(-1)?.endsWith('…'))) {
+    width += 10;
+    lines = labels.map((label) => wrapText(label, width));
+  }
+  return lines;
+}
 const MIN_LEFT = 96;
 const withUnit = (value: number, unit: string | undefined, locale: ChartLocale) =>
   unit ? `${formatNumber(value, locale)} ${unit}` : formatNumber(value, locale);
@@ -268,14 +284,16 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
   const shapes: Shape[] = [];
   // Row labels whole: on one line, or on two when longer than the widest label column; the
   // bars start after the longest line.
-  const labels = rows.map((r) => wrapText(r.label, MAX_LABEL_WIDTH));
+  const labels = rowLabels(rows.map((r) => r.label));
   const longest = Math.max(0, ...labels.flat().map((l) => textWidth(l)));
   const left = Math.max(MIN_LEFT, Math.ceil(longest) + 16);
   const right = WIDTH - 56;
   const top = legendRow(shapes, names, 20, 8) + 14;
   const barHeight = 16;
-  // Two lines of a label need 30 px, as much as a row of one bar.
-  const groupHeight = Math.max(1, names.length) * barHeight + 14;
+  // A row is as tall as its bars or its label, whichever is taller, with a gap to the next.
+  const barsHeight = Math.max(1, names.length) * barHeight;
+  const lineCount = Math.max(1, ...labels.map((l) => l.length));
+  const groupHeight = Math.max(barsHeight, lineCount * LINE_HEIGHT) + 14;
   const bottom = top + Math.max(1, rows.length) * groupHeight;
   const height = bottom + 32;
   const id = chartId('bar', opts.title, opts.id);
@@ -323,13 +341,14 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
     });
   }
   rows.forEach((row, i) => {
-    const y0 = band(i)! + 7;
+    // The bars in the middle of their row, the label beside their middle.
+    const y0 = band(i)! + (groupHeight - names.length * barHeight) / 2;
     const lines = labels[i]!;
     lines.forEach((text, k) => {
       shapes.push({
         kind: 'text',
         x: left - 8,
-        y: y0 + (names.length * barHeight) / 2 + 4 + (k - (lines.length - 1) / 2) * 14,
+        y: y0 + (names.length * barHeight) / 2 + 4 + (k - (lines.length - 1) / 2) * LINE_HEIGHT,
         text,
         anchor: 'end',
       });

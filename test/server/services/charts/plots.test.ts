@@ -173,6 +173,30 @@ describe('barChartSvg', () => {
     expect(texts[0]!.x).toBeGreaterThanOrEqual('Hauptamtlich in der Arbeit mit'.length * 6.6);
   });
 
+  it('widens the label column before it cuts a label, and keeps rows of two-line labels apart', () => {
+    const labels = [
+      'Ohne Angabe',
+      'Hauptamtlich in der Arbeit mit Migrant*innen und Geflüchteten',
+      'Kommunale Verwaltung, Integrationskoordination oder -netzwerk',
+      'Ehrenamtlich engagiert',
+    ];
+    const svg = barChartSvg(
+      labels.map((label, i) => ({ label, values: [{ name: 'Personen', value: i + 1 }] })),
+      { title: 'Rollen' },
+    );
+    const texts = labelTexts(svg);
+    expect(svg).not.toContain('…');
+    expect(texts.map((t) => t.text).join(' ')).toBe(labels.join(' '));
+    expect(texts).toHaveLength(6);
+    // Lines of one label 14 apart, a clear gap between the labels of neighbouring rows.
+    const rowOf = [0, 1, 1, 2, 2, 3];
+    for (let k = 1; k < texts.length; k++) {
+      const gap = texts[k]!.y - texts[k - 1]!.y;
+      if (rowOf[k] === rowOf[k - 1]) expect(gap).toBe(14);
+      else expect(gap).toBeGreaterThanOrEqual(24);
+    }
+  });
+
   it('shortens only a label longer than two lines, and keeps it whole in the bar title', () => {
     const label =
       'Best-Practice-Treffen der Ehrenamtskoordination aus dem Harz, dem Salzlandkreis und der Stadt Halle (Saale) im Herbst';

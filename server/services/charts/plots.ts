@@ -49,6 +49,8 @@ const WIDTH = 640;
 const LABEL_WIDTH = 250;
 const WIDEST_LABEL_WIDTH = 340;
 const LINE_HEIGHT = 14;
+/** The bars start at least this far from the left edge, however short the labels. */
+const MIN_LEFT = 96;
 
 /** The row labels on at most two lines each, in the narrowest column that needs no cut. */
 function rowLabels(labels: string[]): string[][] {
@@ -60,7 +62,7 @@ function rowLabels(labels: string[]): string[][] {
   }
   return lines;
 }
-const MIN_LEFT = 96;
+
 const withUnit = (value: number, unit: string | undefined, locale: ChartLocale) =>
   unit ? `${formatNumber(value, locale)} ${unit}` : formatNumber(value, locale);
 
@@ -282,8 +284,8 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
 export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
   const names = [...new Set(rows.flatMap((r) => r.values.map((v) => v.name)))];
   const shapes: Shape[] = [];
-  // Row labels whole: on one line, or on two when longer than the widest label column; the
-  // bars start after the longest line.
+  // Row labels whole: on one line, or on two when longer than the label column; the bars
+  // start after the longest line.
   const labels = rowLabels(rows.map((r) => r.label));
   const longest = Math.max(0, ...labels.flat().map((l) => textWidth(l)));
   const left = Math.max(MIN_LEFT, Math.ceil(longest) + 16);

@@ -25,8 +25,9 @@ declare class DOMParser {
 }
 declare const document: {
   querySelectorAll(selector: string): ArrayLike<{
-    getBBox(): { width: number; height: number };
+    getBBox(): { x: number; y: number; width: number; height: number };
     getAttribute(name: string): string | null;
+    textContent: string | null;
   }>;
 };
 declare const window: { injected?: boolean };
@@ -88,6 +89,48 @@ describe('charts in the browser', () => {
       expect(
         await page.getByRole('img', { name: 'Erreichte Personen nach Kreis' }).isVisible(),
       ).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'bar labels, even long ones on two lines, fit between the left edge and the bars',
+    async () => {
+      const page = await newPage({ viewport: { width: 800, height: 900 } });
+      const labels = [
+        'Hauptamtlich in der Arbeit mit Ehrenamtlichen',
+        'Best-Practice-Treffen Harz und Halle',
+        'Ehrenamtlich',
+        'Консультації для волонтерів у Житомирській області та Харкові',
+        'مدينة هالّه – ورشة عمل للمتطوعين والمتطوعات',
+      ];
+      const svg = barChartSvg(
+        labels.map((label) => ({ label, values: [{ name: 'Personen', value: 3 }] })),
+        { title: 'Rollen', unit: 'Personen' },
+      );
+      await page.setContent(
+        `<!doctype html><html lang="de"><body style="margin:0;width:640px">${svg}</body></html>`,
+      );
+      await page.locator('svg').screenshot({ path: join(tmpdir(), 'charts-bar-labels.png') });
+      const { texts, barX } = await page.evaluate(() => ({
+        texts: Array.from(document.querySelectorAll('text[text-anchor="end"]')).map((t) => ({
+          text: t.textContent ?? '',
+          left: t.getBBox().x,
+          right: t.getBBox().x + t.getBBox().width,
+        })),
+        // The bars are the rectangles with a title (the legend swatches have none).
+        barX: Math.min(
+          ...Array.from(document.querySelectorAll('rect:has(title)')).map((r) => r.getBBox().x),
+        ),
+      }));
+      const labelTexts = texts.filter((t) => !/^\d+$/.test(t.text));
+      expect(labelTexts.map((t) => t.text).join(' ')).toContain(
+        'Hauptamtlich in der Arbeit mit Ehrenamtlichen',
+      );
+      for (const t of labelTexts) {
+        expect(t.left, t.text).toBeGreaterThanOrEqual(0);
+        expect(t.right, t.text).toBeLessThanOrEqual(barX);
+      }
     },
     TIMEOUT,
   );

@@ -127,9 +127,11 @@ export function regionMapScene(values: { ags: string; value: number }[], opts: M
       data: { ags: district.properties.ags },
     });
   }
-  // The number on each district, for print and for everyone who cannot hover.
+  // The number on each district reached, for print and for everyone who cannot hover; a
+  // district without anyone stays unlabelled (its grey and the legend's "0" say it).
   for (const district of districts.features) {
     const value = valueOf(district);
+    if (value === 0) continue;
     const [cx, cy] = path.centroid(district);
     shapes.push({
       kind: 'text',

@@ -7,6 +7,8 @@ import {
   MUTED_TEXT,
   shorten,
   TEXT_COLOUR,
+  textWidth,
+  wrapText,
   type Scene,
   type Shape,
 } from './scene.js';
@@ -40,6 +42,27 @@ export interface BarRow {
 }
 
 const WIDTH = 640;
+/**
+ * Row labels of a bar chart take this much of its width per line, bars the rest; the column
+ * grows up to the widest so that every label fits on two lines.
+ */
+const LABEL_WIDTH = 250;
+const WIDEST_LABEL_WIDTH = 340;
+const LINE_HEIGHT = 14;
+/** The bars start at least this far from the left edge, however short the labels. */
+const MIN_LEFT = 96;
+
+/** The row labels on at most two lines each, in the narrowest column that needs no cut. */
+function rowLabels(labels: string[]): string[][] {
+  let width = LABEL_WIDTH;
+  let lines = labels.map((label) => wrapText(label, width));
+  while (width < WIDEST_LABEL_WIDTH && lines.some((l) => l.at(-1)?.endsWith('…'))) {
+    width += 10;
+    lines = labels.map((label) => wrapText(label, width));
+  }
+  return lines;
+}
+
 const withUnit = (value: number, unit: string | undefined, locale: ChartLocale) =>
   unit ? `${formatNumber(value, locale)} ${unit}` : formatNumber(value, locale);
 
@@ -106,9 +129,17 @@ function legendRow(shapes: Shape[], names: string[], y: number, left: number): n
   return row + 14;
 }
 
-/** A line chart over months or days, one line per series, points with their own title. */
+/** The height of a line chart: as tall as a bar chart of a few rows, so charts side by side match. */
+const LINE_CHART_HEIGHT = 240;
+/** Up to this many months or days, every point is a large marker with its value written above. */
+const LABELLED_POINTS = 2;
+
+/**
+ * A line chart over months or days, one line per series, points with their own title. With
+ * only one or two months or days in the period the points are large markers carrying their value.
+ */
 export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
-  const height = 320;
+  const height = LINE_CHART_HEIGHT;
   const left = 56;
   const right = WIDTH - 20;
   const shapes: Shape[] = [];
@@ -159,10 +190,12 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
   const x = scaleUtc()
     .domain([min, max])
     .range([left + 24, right - 36]);
+  const labelled = new Set(all.map((p) => p.raw)).size <= LABELLED_POINTS;
   const y = scaleLinear()
     .domain([0, Math.max(1, ...all.map((p) => p.y))])
     .nice(5)
-    .range([bottom, top]);
+    // Room above the highest point for its value.
+    .range([bottom, labelled ? top + 18 : top]);
   for (const tick of y
     .ticks(5)
     .filter((t) => Number.isInteger(t) || all.some((p) => !Number.isInteger(p.y)))) {
@@ -224,11 +257,21 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
         kind: 'circle',
         cx: x(p.date),
         cy: y(p.y),
-        r: 3.5,
+        r: labelled ? 6 : 3.5,
         fill: colour,
         stroke: '#ffffff',
         title: `${s.label}, ${label(p.date)}: ${withUnit(p.y, opts.unit, locale)}`,
       });
+      if (labelled)
+        shapes.push({
+          kind: 'text',
+          x: x(p.date),
+          y: y(p.y) - 12,
+          text: formatNumber(p.y, locale),
+          anchor: 'middle',
+          weight: 'bold',
+          colour,
+        });
     }
   });
   return { id, title: opts.title, description, width: WIDTH, height, shapes };
@@ -241,11 +284,18 @@ export function lineChartScene(series: LineSeries[], opts: PlotOptions): Scene {
 export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
   const names = [...new Set(rows.flatMap((r) => r.values.map((v) => v.name)))];
   const shapes: Shape[] = [];
-  const left = 210;
+  // Row labels whole: on one line, or on two when longer than the label column; the bars
+  // start after the longest line.
+  const labels = rowLabels(rows.map((r) => r.label));
+  const longest = Math.max(0, ...labels.flat().map((l) => textWidth(l)));
+  const left = Math.max(MIN_LEFT, Math.ceil(longest) + 16);
   const right = WIDTH - 56;
   const top = legendRow(shapes, names, 20, 8) + 14;
   const barHeight = 16;
-  const groupHeight = Math.max(1, names.length) * barHeight + 14;
+  // A row is as tall as its bars or its label, whichever is taller, with a gap to the next.
+  const barsHeight = Math.max(1, names.length) * barHeight;
+  const lineCount = Math.max(1, ...labels.map((l) => l.length));
+  const groupHeight = Math.max(barsHeight, lineCount * LINE_HEIGHT) + 14;
   const bottom = top + Math.max(1, rows.length) * groupHeight;
   const height = bottom + 32;
   const id = chartId('bar', opts.title, opts.id);
@@ -293,13 +343,17 @@ export function barChartScene(rows: BarRow[], opts: PlotOptions): Scene {
     });
   }
   rows.forEach((row, i) => {
-    const y0 = band(i)! + 7;
-    shapes.push({
-      kind: 'text',
-      x: left - 8,
-      y: y0 + (names.length * barHeight) / 2 + 4,
-      text: shorten(row.label, 25),
-      anchor: 'end',
+    // The bars in the middle of their row, the label beside their middle.
+    const y0 = band(i)! + (groupHeight - names.length * barHeight) / 2;
+    const lines = labels[i]!;
+    lines.forEach((text, k) => {
+      shapes.push({
+        kind: 'text',
+        x: left - 8,
+        y: y0 + (names.length * barHeight) / 2 + 4 + (k - (lines.length - 1) / 2) * LINE_HEIGHT,
+        text,
+        anchor: 'end',
+      });
     });
     names.forEach((name, j) => {
       const value = row.values.find((v) => v.name === name)?.value ?? 0;

@@ -108,6 +108,69 @@ export function shorten(label: string, max: number): string {
   return chars.length <= max ? label : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+/** Advance widths of DejaVu Sans for the characters from space to `~`, in thousandths of the size. */
+const ASCII_WIDTHS = [
+  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636,
+  636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632,
+  575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685,
+  611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579,
+  278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+];
+
+/** Width of a character outside ASCII: by script, a little above the script's common letters. */
+function otherWidth(code: number): number {
+  if (code >= 0xc0 && code <= 0x24f) return 760; // accented Latin
+  if (code >= 0x400 && code <= 0x42f) return 860; // Cyrillic capitals
+  if (code >= 0x430 && code <= 0x4ff) return 700; // Cyrillic small letters and others
+  if (code >= 0x600 && code <= 0x6ff) return 750; // Arabic, mostly joined
+  if (code === 0x2013 || code === 0xa0) return 500; // en dash, no-break space
+  return 1000; // em dash, ellipsis, anything else
+}
+
+/**
+ * The width a text takes at `size` in DejaVu Sans (the PDF's font and the first choice on
+ * screen), a little generous so that the wider fallback fonts fit too.
+ */
+export function textWidth(text: string, size = FONT_SIZE): number {
+  let width = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    width += code >= 32 && code < 127 ? ASCII_WIDTHS[code - 32]! : otherWidth(code);
+  }
+  return (width / 1000) * size * 1.05;
+}
+
+/**
+ * A label broken at spaces (or, for one overlong word, anywhere) into at most `maxLines` lines
+ * of at most `width`; what does not fit ends the last line with an ellipsis.
+ */
+export function wrapText(text: string, width: number, maxLines = 2, size = FONT_SIZE): string[] {
+  const fits = (line: string) => textWidth(line, size) <= width;
+  const lines: string[] = [];
+  let rest = text.trim().replace(/\s+/g, ' ');
+  while (rest && lines.length < maxLines) {
+    if (fits(rest)) {
+      lines.push(rest);
+      rest = '';
+      break;
+    }
+    const chars = Array.from(rest);
+    let end = 1;
+    while (end < chars.length && fits(chars.slice(0, end + 1).join(''))) end++;
+    const space = chars.slice(0, end + 1).lastIndexOf(' ');
+    const cut = space > 0 ? space : end;
+    lines.push(chars.slice(0, cut).join('').trimEnd());
+    rest = chars.slice(cut).join('').trimStart();
+  }
+  if (rest) {
+    const last = Array.from(`${lines.pop() ?? ''} ${rest}`.trim());
+    let end = last.length;
+    while (end > 1 && !fits(`${last.slice(0, end).join('').trimEnd()}…`)) end--;
+    lines.push(`${last.slice(0, end).join('').trimEnd()}…`);
+  }
+  return lines;
+}
+
 const n = (value: number): string => String(Math.round(value * 100) / 100);
 
 function attrs(values: Record<string, string | number | undefined>): string {

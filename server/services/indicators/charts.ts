@@ -22,6 +22,8 @@ export interface IndicatorChart {
   svg: string;
   /** Height / width of the drawing, so the PDF gives it the room it needs. */
   aspect: number;
+  /** Bars: the PDF draws them at full width however many rows, so their labels stay legible. */
+  fullWidth: boolean;
   draw: (doc: PdfDoc, box: Box) => void;
 }
 
@@ -105,6 +107,7 @@ const line = (
     title,
     svg,
     aspect: aspectOf(svg),
+    fullWidth: false,
     draw: (doc, box) => drawLineChart(doc, box, series, opts),
   };
 };
@@ -123,6 +126,7 @@ const bars = (
     title,
     svg,
     aspect: aspectOf(svg),
+    fullWidth: true,
     draw: (doc, box) => drawBarChart(doc, box, rows, opts),
   };
 };
@@ -164,6 +168,7 @@ export function indicatorCharts(figures: Figures, names: Names, lang = 'de'): In
     title: mapOpts.title,
     svg: map,
     aspect: aspectOf(map),
+    fullWidth: false,
     draw: (doc, box) => drawRegionMap(doc, box, districts, mapOpts),
   });
 

@@ -25,6 +25,11 @@ export interface ReportData {
 export interface ReportChart {
   title: string;
   aspect: number;
+  /**
+   * Drawn at its full width, however tall (up to a page), instead of smaller: bars, whose height
+   * grows with their rows and whose labels would otherwise shrink.
+   */
+  fullWidth?: boolean;
   draw: (
     doc: PDFKit.PDFDocument,
     box: { x: number; y: number; width: number; height: number },
@@ -117,6 +122,40 @@ function note(doc: PDFKit.PDFDocument, text: string) {
   doc.moveDown(0.6);
 }
 
+/** Room a chart takes besides its drawing: its heading above, the gap below. */
+const CHART_HEADING = 26;
+const CHART_GAP = 18;
+/** The page numbers' strip above the bottom margin. */
+const FOOTER = 20;
+/** The smallest a chart is drawn to stay on a page, against its size on a page of its own. */
+const MIN_CHART_SCALE = 0.8;
+
+/**
+ * The charts one after another in their order, packed: each on the page it still fits on (the
+ * first ones fill the room left under the indicator table), a map or line chart at most half a
+ * page high so that two share a page. A chart that misses the room left on a page by a little
+ * is drawn a little smaller (down to 4/5) rather than moved; otherwise it moves to the next
+ * page whole, with its heading.
+ */
+function drawCharts(doc: PDFKit.PDFDocument, charts: ReportChart[], width: number) {
+  const bottom = doc.page.height - MARGIN - FOOTER;
+  const page = bottom - MARGIN - CHART_HEADING;
+  const half = (bottom - MARGIN) / 2 - CHART_HEADING - CHART_GAP;
+  for (const chart of charts) {
+    let height = Math.min(width * chart.aspect, chart.fullWidth ? page : half);
+    const room = bottom - doc.y - CHART_HEADING;
+    if (height > room) {
+      if (room >= height * MIN_CHART_SCALE) height = room;
+      else doc.addPage();
+    }
+    heading(doc, chart.title, 0);
+    const box = { x: MARGIN, y: doc.y, width, height };
+    chart.draw(doc, box);
+    doc.x = MARGIN;
+    doc.y = box.y + box.height + CHART_GAP;
+  }
+}
+
 /**
  * The funder's report as a PDF (A4): a title page, the indicators with their definitions, the
  * charts, and the tables of events and editions; page numbers on every page.
@@ -188,15 +227,7 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
     ]),
   );
 
-  const pageRoom = doc.page.height - 2 * MARGIN - 60;
-  for (const chart of charts) {
-    const height = Math.min(width * chart.aspect, pageRoom);
-    heading(doc, chart.title, height + 40);
-    const box = { x: MARGIN, y: doc.y, width, height };
-    chart.draw(doc, box);
-    doc.x = MARGIN;
-    doc.y = box.y + box.height + 20;
-  }
+  drawCharts(doc, charts, width);
 
   heading(doc, 'Erreichte Menschen je Landkreis und je Rolle');
   note(

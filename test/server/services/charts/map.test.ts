@@ -74,6 +74,20 @@ describe('regionMapSvg', () => {
     expect(magdeburg[1]).not.toBe(harz[1]);
   });
 
+  it('prints the number on every district reached and none on the districts without anyone', () => {
+    const numbers = [...svg.matchAll(/<text [^>]*font-weight="bold"[^>]*>([^<]+)<\/text>/g)]
+      .map((m) => m[1])
+      .filter((t) => /^[\d.]+$/.test(t!));
+    expect(numbers.sort()).toEqual(reachByDistrict.map((r) => String(r.value)).sort());
+    expect(numbers).not.toContain('0');
+    // The legend keeps its class for 0, the accessible rows keep every district.
+    expect(svg).toMatch(/<rect [^>]*fill="#ececec"[^>]*\/>\s*<text [^>]*>0<\/text>/);
+    expect(regionBarRows([], 'Personen')).toHaveLength(14);
+    const nobody = regionMapSvg([], { title: 'Niemand', unit: 'Personen' });
+    expect(nobody).not.toMatch(/font-weight="bold"[^>]*>0</);
+    expect(nobody).toContain('Niemand');
+  });
+
   it('has a legend from 0 to a round maximum and prints the attribution under the map', () => {
     for (const label of ['0', '1–10', '11–20', '21–30', '31–40', '41–50']) {
       expect(svg).toContain(`>${label}</text>`);

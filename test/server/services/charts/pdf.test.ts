@@ -70,6 +70,32 @@ describe('charts in a PDF', () => {
     expect(second).toContain('Ende des Berichts');
   });
 
+  it('prints a long bar label whole, on two lines, in the PDF', async () => {
+    const doc = new PDFDocument({ size: 'A4', margin: 50 });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const done = new Promise<Buffer>((resolve) =>
+      doc.on('end', () => resolve(Buffer.concat(chunks))),
+    );
+    drawBarChart(
+      doc,
+      { x: 50, y: 60, width: 495, height: 200 },
+      [
+        {
+          label: 'Hauptamtlich in der Arbeit mit Ehrenamtlichen',
+          values: [{ name: 'Personen', value: 14 }],
+        },
+      ],
+      { title: 'Erreichte Menschen je Rolle' },
+    );
+    doc.end();
+    const [page] = await pagesText(await done);
+    const lines = page!.split('\n');
+    expect(lines).toContain('Hauptamtlich in der Arbeit mit');
+    expect(lines).toContain('Ehrenamtlichen');
+    expect(page).not.toContain('…');
+  });
+
   it('embeds DejaVu Sans for the labels and links the source note to the BKG', async () => {
     const pdf = (await report()).toString('latin1');
     expect(pdf).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);

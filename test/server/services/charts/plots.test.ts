@@ -57,6 +57,59 @@ describe('lineChartSvg', () => {
   });
 });
 
+describe('a line chart of one or two months', () => {
+  const oneMonth = lineChartSvg(
+    [{ label: 'Anmeldungen über Empfehlungen', points: [{ x: '2026-11', y: 2 }] }],
+    { title: 'Empfehlungen', unit: 'Personen' },
+  );
+  const twoMonths = lineChartSvg(
+    [
+      {
+        label: 'Abonnent*innen',
+        points: [
+          { x: '2026-10', y: 3 },
+          { x: '2026-11', y: 1250 },
+        ],
+      },
+    ],
+    { title: 'Abonnent*innen' },
+  );
+  const radius = (svg: string) =>
+    [...svg.matchAll(/<circle [^>]*r="([\d.]+)"/g)].map((m) => Number(m[1]));
+
+  it('draws each point as a large marker with its value written next to it', () => {
+    expect(radius(oneMonth)).toEqual([6]);
+    expect(oneMonth).toMatch(/<text [^>]*font-weight="bold"[^>]*>2<\/text>/);
+    expect(oneMonth).toContain('>Nov. 2026</text>');
+    expect(radius(twoMonths)).toEqual([6, 6]);
+    expect(twoMonths).toMatch(/<text [^>]*font-weight="bold"[^>]*>3<\/text>/);
+    expect(twoMonths).toMatch(/<text [^>]*font-weight="bold"[^>]*>1\.250<\/text>/);
+    // The value of the highest point stays inside the drawing.
+    const y = Number(
+      /<text [^>]*y="([\d.]+)"[^>]*font-weight="bold"[^>]*>1\.250</.exec(twoMonths)![1],
+    );
+    expect(y).toBeGreaterThan(40);
+  });
+
+  it('keeps small markers without values once there are more months', () => {
+    expect(new Set(radius(line))).toEqual(new Set([3.5]));
+    expect(line).not.toMatch(/<text [^>]*font-weight="bold"[^>]*>1\.250<\/text>/);
+  });
+
+  it('is no taller than a bar chart of three rows of three values', () => {
+    const heightOf = (svg: string) => Number(/viewBox="0 0 [\d.]+ ([\d.]+)"/.exec(svg)![1]);
+    const threeRows = barChartSvg(
+      ['A', 'B', 'C'].map((label) => ({
+        label,
+        values: ['x', 'y', 'z'].map((name) => ({ name, value: 1 })),
+      })),
+      { title: 'Drei Zeilen' },
+    );
+    expect(heightOf(oneMonth)).toBeLessThanOrEqual(heightOf(threeRows));
+    expect(heightOf(oneMonth)).toBe(heightOf(line));
+  });
+});
+
 describe('barChartSvg', () => {
   it('draws the values of a row side by side, each bar with its own title', () => {
     expect(bars).toContain(
@@ -80,10 +133,89 @@ describe('barChartSvg', () => {
     expect(bars.match(new RegExp(`fill="${SERIES_COLOURS[1]}"`, 'g'))).toHaveLength(1 + 3);
   });
 
-  it('escapes labels and shortens long ones on screen but not in the title', () => {
+  it('escapes labels and prints a label that fits the label column whole, on one line', () => {
     expect(bars).toContain('>Ausgabe 2 &lt;b&gt;&amp;&lt;/b&gt;</text>');
     expect(bars).not.toContain('<b>');
-    expect(bars).toContain('>Ausgabe 1: Ehrenamt im L…</text>');
+    expect(bars).toContain('>Ausgabe 1: Ehrenamt im Landkreis</text>');
+  });
+
+  const labelTexts = (svg: string) =>
+    [
+      ...svg.matchAll(
+        /<text x="([\d.]+)" y="([\d.]+)" font-size="12" text-anchor="end"[^>]*>([^<]+)</g,
+      ),
+    ].map((m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3]! }));
+
+  it('wraps a long label to two lines instead of cutting it, and gives the column room for it', () => {
+    const roles = barChartSvg(
+      [
+        {
+          label: 'Hauptamtlich in der Arbeit mit Ehrenamtlichen',
+          values: [{ name: 'Personen', value: 14 }],
+        },
+        { label: 'Ehrenamtlich', values: [{ name: 'Personen', value: 8 }] },
+      ],
+      { title: 'Rollen' },
+    );
+    const texts = labelTexts(roles);
+    expect(texts.map((t) => t.text)).toEqual([
+      'Hauptamtlich in der Arbeit mit',
+      'Ehrenamtlichen',
+      'Ehrenamtlich',
+    ]);
+    expect(roles).not.toContain('…');
+    // The two lines sit one under the other, right-aligned before the bars.
+    expect(texts[1]!.y - texts[0]!.y).toBe(14);
+    expect(texts[1]!.x).toBe(texts[0]!.x);
+    const barX = Number(/<rect x="([\d.]+)"[^>]*><title>Ehrenamtlich/.exec(roles)![1]);
+    expect(barX).toBeGreaterThan(texts[0]!.x);
+    // The longest line fits between the left edge and the bars (DejaVu Sans, about 6.6 px a letter).
+    expect(texts[0]!.x).toBeGreaterThanOrEqual('Hauptamtlich in der Arbeit mit'.length * 6.6);
+  });
+
+  it('widens the label column before it cuts a label, and keeps rows of two-line labels apart', () => {
+    const labels = [
+      'Ohne Angabe',
+      'Hauptamtlich in der Arbeit mit Migrant*innen und Geflüchteten',
+      'Kommunale Verwaltung, Integrationskoordination oder -netzwerk',
+      'Ehrenamtlich engagiert',
+    ];
+    const svg = barChartSvg(
+      labels.map((label, i) => ({ label, values: [{ name: 'Personen', value: i + 1 }] })),
+      { title: 'Rollen' },
+    );
+    const texts = labelTexts(svg);
+    expect(svg).not.toContain('…');
+    expect(texts.map((t) => t.text).join(' ')).toBe(labels.join(' '));
+    expect(texts).toHaveLength(6);
+    // Lines of one label 14 apart, a clear gap between the labels of neighbouring rows.
+    const rowOf = [0, 1, 1, 2, 2, 3];
+    for (let k = 1; k < texts.length; k++) {
+      const gap = texts[k]!.y - texts[k - 1]!.y;
+      if (rowOf[k] === rowOf[k - 1]) expect(gap).toBe(14);
+      else expect(gap).toBeGreaterThanOrEqual(24);
+    }
+  });
+
+  it('shortens only a label longer than two lines, and keeps it whole in the bar title', () => {
+    const label =
+      'Best-Practice-Treffen der Ehrenamtskoordination aus dem Harz, dem Salzlandkreis und der Stadt Halle (Saale) im Herbst';
+    const svg = barChartSvg([{ label, values: [{ name: 'Angemeldet', value: 21 }] }], {
+      title: 'Veranstaltungen',
+    });
+    const texts = labelTexts(svg).map((t) => t.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^Best-Practice-Treffen der/);
+    expect(texts[1]).toMatch(/…$/);
+    expect(svg).toContain(`<title>${label} – Angemeldet: 21</title>`);
+  });
+
+  it('leaves the bars more room when every label is short', () => {
+    const short = barChartSvg([{ label: 'Harz', values: [{ name: 'Personen', value: 3 }] }], {
+      title: 'Kurz',
+    });
+    const barX = Number(/<rect x="([\d.]+)"[^>]*><title>Harz/.exec(short)![1]);
+    expect(barX).toBeLessThan(120);
   });
 
   it('says so when there is nothing to show', () => {

@@ -412,9 +412,9 @@ describe('the report as PDF', () => {
     const text = (await pdfPages(await service.report(year, now))).join('\n');
     expect(text).toMatch(/Veranstaltung Datum Art Region Angemeldet\s+Anwesend\s+Regionen/);
     // Registered, present, regions: 20 from two regions, 20 from one, 19 from three.
-    expect(text).toMatch(/Treffen Nord 01\.09\.2026 Treffen 20 20 2\n/);
-    expect(text).toMatch(/Treffen Harz 15\.09\.2026 Treffen 20 20 1\n/);
-    expect(text).toMatch(/Treffen Süd 01\.10\.2026 Treffen 19 19 3\n/);
+    expect(text).toMatch(/Treffen Nord 01\.09\.2026 Treffen 20 20 2\s/);
+    expect(text).toMatch(/Treffen Harz 15\.09\.2026 Treffen 20 20 1\s/);
+    expect(text).toMatch(/Treffen Süd 01\.10\.2026 Treffen 19 19 3\s/);
     expect(text).toContain('mindestens 20 Personen aus mindestens 2 Regionen anwesend');
   });
 
@@ -468,5 +468,24 @@ describe('the report as PDF', () => {
     expect(text).not.toContain('heute');
     expect(text).toContain('vor dem Zeitpunkt der Auswertung (im Bericht: „Erstellt am“)');
     expect(text).toContain('Erstellt am 30.11.2026');
+  });
+});
+
+describe('the charts in the report', () => {
+  it('packs the charts in the order of the dashboard: the first under the table, then two or more to a page', async () => {
+    const titles = service.charts(service.figures(year, now), 'de').map((c) => c.title);
+    expect(titles.length).toBeGreaterThanOrEqual(5);
+    const pages = await pdfPages(await service.report(year, now));
+    const lines = pages.map((page) => page.split('\n').map((line) => line.trim()));
+    const headingLines = lines.map((onPage) => onPage.filter((line) => titles.includes(line)));
+    // Each chart once, in order.
+    expect(headingLines.flat()).toEqual(titles);
+    // The room under the indicator table takes the first chart.
+    const tablePage = lines.findIndex((onPage) => onPage.includes('Kennzahlen'));
+    expect(headingLines[tablePage]).toEqual([titles[0]]);
+    // After it no page holds a lone chart, except perhaps the last of them.
+    const withCharts = headingLines.slice(tablePage + 1).filter((onPage) => onPage.length > 0);
+    for (const onPage of withCharts.slice(0, -1)) expect(onPage.length).toBeGreaterThanOrEqual(2);
+    expect(withCharts.length).toBeLessThanOrEqual(Math.ceil((titles.length - 1) / 2));
   });
 });

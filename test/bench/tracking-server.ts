@@ -83,6 +83,7 @@ if (kind === 'bare') {
       rss: process.memoryUsage().rss,
       written: sqlite.prepare('select count(*) from tracking_events').pluck().get(),
       waiting: runtime.services.tracking.waiting(),
+      dropped: runtime.services.tracking.droppedEvents(),
       // After writing what waited: the writes are part of what the requests cost.
       cpu: cpu(),
     });

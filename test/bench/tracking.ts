@@ -52,7 +52,13 @@ interface Server {
   child: ChildProcess;
   port: number;
   paths: string[];
-  ask(): Promise<{ rss: number; cpu: number; written?: number; waiting?: number }>;
+  ask(): Promise<{
+    rss: number;
+    cpu: number;
+    written?: number;
+    waiting?: number;
+    dropped?: number;
+  }>;
 }
 
 async function server(kind: 'bare' | 'landpost'): Promise<Server> {
@@ -145,11 +151,12 @@ try {
       bare: Math.round(bareCpu / b.total),
     };
     const written = (after.written ?? 0) - (before.written ?? 0);
-    figures[name] = { bare: b, ours: o, ratio, written, cpuUsPerRequest: cpuUs };
+    const dropped = (after.dropped ?? 0) - (before.dropped ?? 0);
+    figures[name] = { bare: b, ours: o, ratio, written, dropped, cpuUsPerRequest: cpuUs };
     log(
       `${name}: ours ${o.rps} req/s (p99 ${o.p99} ms), bare Fastify ${b.rps} req/s (p99 ${b.p99} ms) → ratio ${ratio}; ` +
         `CPU per request: ours ${cpuUs.ours} µs, bare ${cpuUs.bare} µs; ` +
-        `${written} events written in batches, ${after.waiting} waiting; ` +
+        `${written} events written in batches, ${after.waiting} waiting, ${dropped} dropped; ` +
         `unexpected answers: ours ${o.non2xx + o.errors}, bare ${b.non2xx + b.errors}`,
     );
   }

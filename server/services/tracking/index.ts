@@ -27,7 +27,7 @@ export const HOLD_MS = 6_000;
 /** How often the writer runs. */
 export const FLUSH_EVERY_MS = 1_000;
 /** Beyond this many waiting events, new ones are dropped (and counted) rather than piling up. */
-const MAX_PENDING = 200_000;
+export const MAX_PENDING = 200_000;
 
 /** What the pixel and the redirect keep of a request. */
 export interface TrackingRequest extends TrackedRequest {
@@ -96,6 +96,7 @@ export class TrackingService {
   private readonly links = new Map<number, { campaignId: number; url: string }>();
   private timer: NodeJS.Timeout | undefined;
   private dropped = 0;
+  private droppedSaidAt = -Infinity;
   private failures = 0;
 
   constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'config' | 'secrets' | 'log'>) {
@@ -224,6 +225,11 @@ export class TrackingService {
     return this.pending.length;
   }
 
+  /** How many events were dropped since start: too many waiting, or the database kept failing. */
+  droppedEvents(): number {
+    return this.dropped;
+  }
+
   /** A campaign's reach: opens and clicks with human and machine apart, never summed. */
   stats(campaignId: number): CampaignStats {
     const t = tracking.campaignTracking(campaignId, this.db);
@@ -247,6 +253,14 @@ export class TrackingService {
     // Never counted, and no burst partner of a click either.
     if (ignoredRequest(request)) return;
     if (this.pending.length >= MAX_PENDING) {
+      // Said when it starts, and then at most once a minute.
+      if (request.at - this.droppedSaidAt >= 60_000) {
+        this.droppedSaidAt = request.at;
+        this.ctx.log.warn(
+          { waiting: this.pending.length, dropped: this.dropped + 1 },
+          'tracking events dropped: more arrive than can wait to be written',
+        );
+      }
       this.dropped++;
       return;
     }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../../../server/infra/security.js';
-import { HOLD_MS } from '../../../../server/services/tracking/index.js';
+import { HOLD_MS, MAX_PENDING } from '../../../../server/services/tracking/index.js';
 import { trackedToken } from '../../../../server/services/tracking/links.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
 
@@ -171,4 +171,20 @@ describe('tracking on a listening server', () => {
     expect(again.status).toBe(302);
     expect(again.headers.get('location')).toBe(`${TARGET}/neu`);
   });
+
+  it('drops and counts what comes beyond the waiting limit, and still answers', async () => {
+    const tracking = t.runtime.services.tracking;
+    flush();
+    const before = written().length;
+    const token = pixel.slice('/t/o/'.length);
+    const request = { method: 'GET', ip: '198.51.100.7', headers: {}, at: Date.now() };
+    for (let i = 0; i < MAX_PENDING + 5; i++) expect(tracking.open(token, request)).toBe(true);
+    expect(tracking.waiting()).toBe(MAX_PENDING);
+    expect(tracking.droppedEvents()).toBe(5);
+    const res = await get(pixel);
+    expect(res.status).toBe(200);
+    expect(tracking.droppedEvents()).toBe(6);
+    flush();
+    expect(written().length - before).toBe(MAX_PENDING);
+  }, 60_000);
 });

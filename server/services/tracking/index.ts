@@ -19,11 +19,16 @@ import {
 export { TRAP_LINK } from './rewrite.js';
 
 /**
- * How long an open or a click waits in memory before it is written. Clicks of one mail within
- * the burst window must see each other, the later ones included, so the writer waits longer
- * than the window.
+ * How long a click waits in memory before it is written. Clicks of one mail within the burst
+ * window must see each other, the later ones included, so the writer waits longer than the
+ * window.
  */
 export const HOLD_MS = 6_000;
+/**
+ * Opens have no burst rule and wait only until the next write after this long: fewer events in
+ * memory, fewer lost on a crash.
+ */
+export const OPEN_HOLD_MS = 1_000;
 /** How often the writer runs. */
 export const FLUSH_EVERY_MS = 1_000;
 /** Beyond this many waiting events, new ones are dropped (and counted) rather than piling up. */
@@ -90,7 +95,9 @@ const deviceOf = (agent: string | undefined): 'mobile' | 'desktop' | null =>
  */
 export class TrackingService {
   private readonly db: Db;
-  private pending: Pending[] = [];
+  /** Waiting opens and clicks, each in time order. */
+  private opens: Pending[] = [];
+  private clicks: Pending[] = [];
   /** The burst rule's window per client (key), over its clicks as they come. */
   private readonly windows = new Map<string, BurstWindow>();
   private readonly links = new Map<number, { campaignId: number; url: string }>();
@@ -156,12 +163,22 @@ export class TrackingService {
 
   /** Write what waited long enough (everything with `all`); returns how many were written. */
   flush(now = Date.now(), all = false): number {
-    const pending = this.pending;
+    const { opens, clicks } = this;
     // Events arrive in time order: the due ones are a prefix.
-    let count = all ? pending.length : 0;
-    while (count < pending.length && pending[count]!.at <= now - HOLD_MS) count++;
+    const duePrefix = (events: Pending[], hold: number) => {
+      let count = all ? events.length : 0;
+      while (count < events.length && events[count]!.at <= now - hold) count++;
+      return count;
+    };
+    const openCount = duePrefix(opens, OPEN_HOLD_MS);
+    const clickCount = duePrefix(clicks, HOLD_MS);
+    const count = openCount + clickCount;
     if (!count) return 0;
-    const due = pending.slice(0, count);
+    const due = opens.slice(0, openCount).concat(clicks.slice(0, clickCount));
+    const rest = () => {
+      this.opens = opens.slice(openCount);
+      this.clicks = clicks.slice(clickCount);
+    };
     // Every click within the window after a due one has arrived: judge the due clicks.
     for (const p of due) if (p.window && p.burst === undefined) p.burst = p.window.judgeNext();
     try {
@@ -183,7 +200,7 @@ export class TrackingService {
         return rows.length;
       });
       // Nothing else ran meanwhile (the write is synchronous): the rest still waits.
-      this.pending = pending.slice(count);
+      rest();
       // A client's window goes once no later click can join its bursts.
       const before = now - HOLD_MS - DEFAULT_BURST_WINDOW_MS;
       for (const [key, window] of this.windows)
@@ -193,12 +210,12 @@ export class TrackingService {
     } catch (err) {
       // The database is busy: keep the events for the next rounds, but not forever.
       if (++this.failures >= 10) {
-        this.pending = pending.slice(count);
+        rest();
         this.dropped += count;
         this.failures = 0;
       }
       this.ctx.log.warn(
-        { err: (err as Error).message, waiting: this.pending.length },
+        { err: (err as Error).message, waiting: this.waiting() },
         'tracking events not written yet',
       );
       return 0;
@@ -222,7 +239,7 @@ export class TrackingService {
 
   /** How many events wait in memory. */
   waiting(): number {
-    return this.pending.length;
+    return this.opens.length + this.clicks.length;
   }
 
   /** How many events were dropped since start: too many waiting, or the database kept failing. */
@@ -252,12 +269,12 @@ export class TrackingService {
   private hold(payload: TrackedPayload, request: TrackingRequest): void {
     // Never counted, and no burst partner of a click either.
     if (ignoredRequest(request)) return;
-    if (this.pending.length >= MAX_PENDING) {
+    if (this.waiting() >= MAX_PENDING) {
       // Said when it starts, and then at most once a minute.
       if (request.at - this.droppedSaidAt >= 60_000) {
         this.droppedSaidAt = request.at;
         this.ctx.log.warn(
-          { waiting: this.pending.length, dropped: this.dropped + 1 },
+          { waiting: this.waiting(), dropped: this.dropped + 1 },
           'tracking events dropped: more arrive than can wait to be written',
         );
       }
@@ -277,7 +294,13 @@ export class TrackingService {
       if (!window) this.windows.set(key, (window = new BurstWindow()));
       window.add(request.at, payload.link!);
     }
-    this.pending.push({ payload, at: request.at, ip: request.ip, agent, window });
+    (payload.kind === 'click' ? this.clicks : this.opens).push({
+      payload,
+      at: request.at,
+      ip: request.ip,
+      agent,
+      window,
+    });
   }
 
   private link(id: number) {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../../../server/infra/security.js';
-import { HOLD_MS, MAX_PENDING } from '../../../../server/services/tracking/index.js';
+import { HOLD_MS, MAX_PENDING, OPEN_HOLD_MS } from '../../../../server/services/tracking/index.js';
 import { trackedToken } from '../../../../server/services/tracking/links.js';
 import { startTestApp, type TestApp } from '../../../helpers/app.js';
 
@@ -177,14 +177,45 @@ describe('tracking on a listening server', () => {
     flush();
     const before = written().length;
     const token = pixel.slice('/t/o/'.length);
-    const request = { method: 'GET', ip: '198.51.100.7', headers: {}, at: Date.now() };
+    // Stamped a minute ahead, so that the running writer leaves them waiting.
+    const request = { method: 'GET', ip: '198.51.100.7', headers: {}, at: Date.now() + 60_000 };
     for (let i = 0; i < MAX_PENDING + 5; i++) expect(tracking.open(token, request)).toBe(true);
     expect(tracking.waiting()).toBe(MAX_PENDING);
     expect(tracking.droppedEvents()).toBe(5);
     const res = await get(pixel);
     expect(res.status).toBe(200);
     expect(tracking.droppedEvents()).toBe(6);
-    flush();
+    tracking.flush(Date.now() + 120_000);
     expect(written().length - before).toBe(MAX_PENDING);
   }, 60_000);
+
+  it('writes opens after a second, clicks only after the burst window', () => {
+    const tracking = t.runtime.services.tracking;
+    flush();
+    const before = written().length;
+    // A minute ahead, so that the running writer does not take them meanwhile.
+    const at = Date.now() + 60_000;
+    const request = {
+      method: 'GET',
+      ip: '198.51.100.9',
+      headers: { 'user-agent': PHONE_MAIL },
+      at,
+    };
+    expect(tracking.open(pixel.slice('/t/o/'.length), request)).toBe(true);
+    expect(tracking.click(click.slice('/t/c/'.length), request)).toEqual({ url: TARGET });
+    expect(tracking.flush(at + OPEN_HOLD_MS - 1)).toBe(0);
+    expect(tracking.flush(at + OPEN_HOLD_MS)).toBe(1);
+    expect(
+      written()
+        .slice(before)
+        .map((r) => r.kind),
+    ).toEqual(['open']);
+    expect(tracking.flush(at + HOLD_MS - 1)).toBe(0);
+    expect(tracking.flush(at + HOLD_MS)).toBe(1);
+    expect(
+      written()
+        .slice(before)
+        .map((r) => r.kind),
+    ).toEqual(['open', 'click']);
+  });
 });

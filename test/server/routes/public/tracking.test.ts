@@ -340,11 +340,11 @@ describe('open and click tracking', () => {
       .run();
     await hit(`/t/o/${tokens(withConsent.html!, 'o')[0]}`, { agent: PHONE_MAIL });
     flush();
-    expect(eventRows(sent.campaignId).at(-1)).toMatchObject({
-      kind: 'open',
-      class: 'human',
-      deliveryId: null,
-    });
+    expect(
+      eventRows(sent.campaignId)
+        .filter((r) => r.kind === 'open')
+        .at(-1),
+    ).toMatchObject({ kind: 'open', class: 'human', deliveryId: null });
   });
 
   it('never tracks the archive', async () => {

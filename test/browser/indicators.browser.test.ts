@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as users from '../../db/queries/users.js';
@@ -13,13 +15,22 @@ import { pdfPages } from '../helpers/pdf.js';
  * A project lead preparing the funder's report on a phone: open "Kennzahlen" from the
  * navigation, choose the period, read each indicator against its target without sideways
  * scrolling, and download the PDF, which holds the indicator table.
+ *
+ * An English-speaking colleague switches the admin UI to English and opens the indicator
+ * dashboard: definitions, units, chart titles and month labels are English; the indicator
+ * labels are the organisation's own. A PNG of the page lands in the temp folder
+ * (indicators-en.png) for a look by eye.
  */
 
 // The browser side of evaluate(): tsconfig has no DOM lib, so declare the little used here.
-declare const document: { documentElement: { scrollWidth: number } };
+declare const document: {
+  documentElement: { scrollWidth: number };
+  body: { innerText: string };
+};
 
 const TIMEOUT = 90_000;
 const leadEmail = 'projektleitung@landpost.test';
+const email = 'colleague@landpost.test';
 
 let browser: Browser;
 let testApp: TestApp;
@@ -32,6 +43,15 @@ beforeAll(async () => {
       email: leadEmail,
       // A long name: the header must not widen the page at 375 px.
       name: 'Lea Projektleitung-Sachsen-Anhalt (Administration)',
+      role: 'admin',
+      passwordHash: await hashPassword(PASSWORD, 'low'),
+    },
+    testApp.runtime.database.db,
+  );
+  users.createUser(
+    {
+      email,
+      name: 'Sam Colleague',
       role: 'admin',
       passwordHash: await hashPassword(PASSWORD, 'low'),
     },
@@ -117,6 +137,54 @@ describe('the indicator dashboard in the browser', () => {
       expect(text).toMatch(/Kennzahl Definition Wert Ziel Erreicht/);
       expect(text).toMatch(/Best-Practice-\s*Treffen[\s\S]*?1 2 50 %/);
       expect(text).toMatch(/Insgesamt erreichte Menschen[\s\S]*?21 180 12 %/);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('the indicator dashboard in English', () => {
+  afterEach(closeContexts);
+
+  it(
+    'reads definitions, units and charts in English after switching the language',
+    async () => {
+      const page = await newPage({ viewport: { width: 1280, height: 900 } });
+      await logInAs(page, testApp.baseUrl, email, PASSWORD);
+      await page.goto(`${testApp.baseUrl}/admin/account`);
+      const language = page.getByRole('region', { name: 'Sprache der Oberfläche' });
+      await language.getByRole('combobox', { name: 'Sprache der Oberfläche' }).selectOption('en');
+      await language.getByRole('button', { name: 'Speichern' }).click();
+      await page.waitForURL(/notice=saved/);
+      await page.goto(`${testApp.baseUrl}/admin/indicators?from=2025-01-01&to=2025-12-31`);
+      await page.getByRole('heading', { level: 1, name: 'Impact: indicators' }).waitFor();
+
+      const training = page.locator('#indicator-training-events');
+      await expect(training.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(
+        'Bildungsveranstaltungen in den Zielregionen',
+      );
+      await expect(training.locator('.indicator-value').textContent()).resolves.toBe(
+        '1 of 14 events',
+      );
+      await expect(training.locator('.indicator-definition').textContent()).resolves.toContain(
+        'whose attendance is recorded',
+      );
+      await page.getByRole('img', { name: 'People reached per district' }).waitFor();
+      await page.getByRole('img', { name: 'Subscribers over time' }).waitFor();
+      await expect(
+        page.locator('#chart-subscribers text', { hasText: 'Mar 2025' }).count(),
+      ).resolves.toBe(1);
+
+      const text = await page.evaluate(() => document.body.innerText);
+      for (const german of [
+        'Veranstaltungen der Art',
+        'Personen',
+        'Erreichte Menschen',
+        'Ohne Angabe',
+        'März',
+        'Daten verändert',
+      ])
+        expect(text, german).not.toContain(german);
+      await page.screenshot({ path: join(tmpdir(), 'indicators-en.png'), fullPage: true });
     },
     TIMEOUT,
   );

@@ -316,6 +316,8 @@ export const organisationSettings = sqliteTable(
     id: integer('id').primaryKey(),
     name: text('name'),
     tagline: text('tagline'),
+    /** The funded project's name, e.g. on the title page of the funder's report. */
+    project: text('project'),
     /** The logo's file name under DATA_DIR/uploads, served at /media/<name>. */
     logoFile: text('logo_file'),
     logoAlt: text('logo_alt'),

@@ -362,6 +362,7 @@ export class IndicatorService {
     return renderReport(
       {
         organisation: settings.name,
+        project: settings.project,
         tagline: settings.tagline,
         funderAttribution: settings.funderAttribution,
         period,

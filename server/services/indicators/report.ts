@@ -11,7 +11,9 @@ const BOLD = FONT_BOLD;
 
 export interface ReportData {
   organisation: string;
-  /** The line under the organisation's name, often the funded project's name; may be empty. */
+  /** The funded project's name; may be empty. */
+  project: string;
+  /** The line under the organisation's name; may be empty. */
   tagline: string;
   funderAttribution: string;
   period: Period;
@@ -168,7 +170,7 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
     info: {
       Title: `${data.organisation}: Bericht zu den Kennzahlen ${germanDay(data.period.from)} – ${germanDay(data.period.to)}`,
       Author: data.organisation,
-      Subject: data.tagline || data.funderAttribution,
+      Subject: data.project || data.tagline || data.funderAttribution,
       Creator: 'Landpost',
     },
   });
@@ -182,8 +184,9 @@ export async function renderReport(data: ReportData, charts: ReportChart[] = [])
   doc.registerFont(BOLD, BOLD);
   const width = doc.page.width - 2 * MARGIN;
 
-  // Title page: who reports, on which project (the tagline), for which funder.
+  // Title page: who reports, on which project, for which funder.
   doc.font(BOLD).fontSize(14).fillColor(INK).text(data.organisation, MARGIN, 180, { width });
+  if (data.project) doc.font(BOLD).fontSize(16).fillColor(INK).text(data.project, { width });
   if (data.tagline) doc.font(FONT).fontSize(12).fillColor(MUTED).text(data.tagline, { width });
   doc.moveDown(1.5);
   doc.font(BOLD).fontSize(26).fillColor(INK).text('Bericht zu den Kennzahlen', { width });

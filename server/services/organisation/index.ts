@@ -52,6 +52,7 @@ export class OrganisationService {
     return {
       name: this.config.orgName,
       tagline: '',
+      project: '',
       primaryColour: DEFAULT_COLOURS.primaryColour,
       textColour: DEFAULT_COLOURS.textColour,
       imprint: this.config.orgImprint,
@@ -152,6 +153,7 @@ export class OrganisationService {
     return {
       name: column('name'),
       tagline: column('tagline'),
+      project: column('project'),
       logoFile: stored?.logoFile ?? null,
       logoAlt: column('logoAlt'),
       primaryColour: column('primaryColour'),

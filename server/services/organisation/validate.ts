@@ -8,6 +8,7 @@ import { isValidEmail } from '../subscribers/profile.js';
 export const organisationLimits = {
   name: 200,
   tagline: 300,
+  project: 200,
   logoAlt: 300,
   multiLine: 2000,
   funderAttribution: 300,
@@ -21,6 +22,7 @@ export const organisationLimits = {
 export const organisationFields = [
   'name',
   'tagline',
+  'project',
   'primaryColour',
   'textColour',
   'imprint',
@@ -101,11 +103,12 @@ export function validateOrganisation(
   const values = normaliseOrganisation(draft);
   const errors: Problems = {};
   const e = (key: string) => `organisation.errors.${key}`;
-  const { name, tagline, funderAttribution, senderName } = organisationLimits;
+  const { name, tagline, project, funderAttribution, senderName } = organisationLimits;
 
   if (!values.name) errors.name = e('nameMissing');
   else if (!isPlainText(values.name, name)) errors.name = e('plainText');
   if (!isPlainText(values.tagline, tagline)) errors.tagline = e('plainText');
+  if (!isPlainText(values.project, project)) errors.project = e('plainText');
   if (!isPlainText(values.funderAttribution, funderAttribution))
     errors.funderAttribution = e('plainText');
   if (!isPlainText(values.senderName, senderName)) errors.senderName = e('plainText');

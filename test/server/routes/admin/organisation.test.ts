@@ -22,6 +22,7 @@ const settingsRows = () =>
 const form = {
   name: 'Arbeit und Leben Sachsen-Anhalt',
   tagline: 'Beratung und Schulung von haupt- und ehrenamtlich Engagierten',
+  project: 'Integrationspotentiale im ländlichen Raum nutzen',
   primaryColour: '#1d4e89',
   textColour: '#1a1a1a',
   imprint: 'Bundesarbeitskreis Arbeit und Leben (DGB/VHS) e.V.\r\nRobertstr. 5a\r\n42107 Wuppertal',
@@ -76,6 +77,7 @@ describe('organisation settings in the admin UI', () => {
     expect(page.body).toContain(`<bdi>${form.name}</bdi>`);
     expect(page.body).toContain(`value="${form.funderAttribution}"`);
     expect(page.body).toContain(`value="${form.tagline}"`);
+    expect(page.body).toContain(`value="${form.project}"`);
     expect(page.body).toContain('>Robertstr. 5a\n42107 Wuppertal</textarea>');
     expect(page.body).toContain('value="team@example.org"');
     expect(settingsRows()[0]).toMatchObject({

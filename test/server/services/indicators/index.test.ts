@@ -438,20 +438,21 @@ describe('the report as PDF', () => {
     }
   });
 
-  it('names the organisation, its project line and the funder on the title page and every page', async () => {
+  it('names the organisation, its project, its line and the funder on the title page and every page', async () => {
     const settings = ctx.database.sqlite;
     settings
       .prepare(
-        `insert into organisation_settings (id, name, tagline, funder_attribution)
-         values (1, 'Netzwerk Land', 'Integrationspotentiale im ländlichen Raum nutzen', 'Gefördert vom Land Sachsen-Anhalt')
-         on conflict (id) do update set name = excluded.name, tagline = excluded.tagline,
-           funder_attribution = excluded.funder_attribution`,
+        `insert into organisation_settings (id, name, project, tagline, funder_attribution)
+         values (1, 'Netzwerk Land', 'Integrationspotentiale im ländlichen Raum nutzen',
+           'Beratung und Schulung', 'Gefördert vom Land Sachsen-Anhalt')
+         on conflict (id) do update set name = excluded.name, project = excluded.project,
+           tagline = excluded.tagline, funder_attribution = excluded.funder_attribution`,
       )
       .run();
     try {
       const pages = await pdfPages(await service.report(year, now));
       expect(pages[0]).toMatch(
-        /^Netzwerk Land\s*\nIntegrationspotentiale im ländlichen Raum nutzen\s*\nBericht zu den Kennzahlen/,
+        /^Netzwerk Land\s*\nIntegrationspotentiale im ländlichen Raum nutzen\s*\nBeratung und Schulung\s*\nBericht zu den Kennzahlen/,
       );
       expect(pages[0]).toContain('Gefördert vom Land Sachsen-Anhalt');
       for (const page of pages.slice(1))

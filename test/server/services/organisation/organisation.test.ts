@@ -26,6 +26,7 @@ const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1
 const valid: OrganisationValues = {
   name: 'Arbeit und Leben Sachsen-Anhalt',
   tagline: 'Beratung und Schulung',
+  project: 'Integrationspotentiale im ländlichen Raum nutzen',
   primaryColour: '#1d4e89',
   textColour: '#1a1a1a',
   imprint: 'Bundesarbeitskreis Arbeit und Leben (DGB/VHS) e.V.\nRobertstr. 5a\n42107 Wuppertal',
@@ -111,6 +112,13 @@ describe('the organisation settings validator', () => {
     });
     expect(problems({ name: '' })).toEqual({ name: 'organisation.errors.nameMissing' });
     expect(problems({ name: '<script>' })).toEqual({ name: 'organisation.errors.plainText' });
+    expect(problems({ project: 'Projekt\nzwei Zeilen' })).toEqual({
+      project: 'organisation.errors.plainText',
+    });
+    expect(problems({ project: 'x'.repeat(201) })).toEqual({
+      project: 'organisation.errors.plainText',
+    });
+    expect(problems({ project: '' })).toEqual({});
   });
 
   it('checks the sender and reply-to addresses', () => {
